@@ -1,0 +1,106 @@
+# nastab - one Makefile, out-of-tree build in build/.
+#   make            build build/nastab
+#   make run        set up (Debian packages), build the NB201 table, run the default comparison, report
+#   make test       build and run every test that must pass (summary: N passed, N failed)
+#   make bench      benchmarks, written to bench/results/BENCH.md with the machine described
+#   make valgrind   the unit tests under valgrind memcheck
+#   SANITIZE=address,undefined make test   sanitizer build (in build-san/)
+#   WERROR=1        turn warnings into errors (CI)
+
+CC      ?= cc
+PKGS    := hdf5-serial openblas zlib
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+GIT_SHA := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+VERSION := 0.1.0
+
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 $(WARN) -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -pthread \
+           -I. $(PKG_CFLAGS) -DNB_VERSION='"$(VERSION)"' -MMD -MP
+LDLIBS  += $(PKG_LIBS) -lbz2 -lm -pthread
+
+ifdef WERROR
+CFLAGS += -Werror
+endif
+
+ifdef SANITIZE
+BUILD   ?= build-san
+CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+else
+BUILD   ?= build
+endif
+
+MODULES  := core spaces nn tables strategies reports
+LIB_SRC  := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
+CLI_SRC  := $(wildcard bench/*.c)
+TEST_SRC := $(wildcard tests/*.c)
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+
+LIB      := $(BUILD)/libnastab.a
+NASTAB   := $(BUILD)/nastab
+TESTBIN  := $(BUILD)/nastab-tests
+
+TABLE    := $(BUILD)/nb201.h5
+TABLE_SRC := tables/data/nb201.csv.gz
+
+.PHONY: all run test unit bench valgrind clean setup table
+all: $(NASTAB)
+
+# Only the git sha object depends on HEAD, so a commit does not rebuild everything.
+$(BUILD)/core/status.o: CFLAGS += -DNB_GIT_SHA='"$(GIT_SHA)"'
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(NASTAB): $(CLI_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+
+$(TESTBIN): $(TEST_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIB) $(LDLIBS)
+
+# Install the Debian packages the build and the report need (as root; a no-op when present).
+setup:
+	@./.ci/setup
+
+$(TABLE): $(NASTAB) $(TABLE_SRC)
+	$(NASTAB) tables import nb201 --source tables/data -o $@
+
+table: $(TABLE)
+
+run: setup
+	@$(MAKE) --no-print-directory $(NASTAB) $(TABLE)
+	$(NASTAB) run --table $(TABLE) --dataset cifar10-valid,cifar10,cifar100,ImageNet16-120 \
+	    --strategy random,rea,reinforce,bohb,hyperband,local --runs 500 --seed 0 -o $(BUILD)/results.h5
+	$(NASTAB) report $(BUILD)/results.h5 -o $(BUILD)/report
+	@echo "nastab: report written to $(BUILD)/report/ (report.md, report.tex, figures)"
+
+test: setup
+	@$(MAKE) --no-print-directory $(NASTAB) $(TESTBIN) $(TABLE)
+	@./tests/run.sh $(BUILD)
+
+unit: $(TESTBIN) $(TABLE)
+	$(TESTBIN) --table $(TABLE)
+
+bench: setup
+	@$(MAKE) --no-print-directory $(NASTAB) $(TABLE) $(BUILD)/nastab-bench
+	./bench/run-bench.sh $(BUILD)
+
+valgrind: $(TESTBIN) $(TABLE)
+	valgrind --error-exitcode=1 --leak-check=full $(TESTBIN) --table $(TABLE) --quick
+
+clean:
+	rm -rf build build-san
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

@@ -1,0 +1,121 @@
+/* core/nb.h - the foundation every nastab module stands on.
+ *
+ * What it does: status codes with one thread-local error message, checked
+ * allocation with overflow-checked sizes, the one RNG design (xoshiro256**
+ * seeded through splitmix64, streams derived from (seed, run, purpose)),
+ * strict number parsing, logging to stderr and a progress bar that only draws
+ * when stderr is a terminal.
+ * What it does not do: anything that needs a library beyond libc.
+ *
+ * Usage:
+ *     nb_rng rng;
+ *     nb_rng_init(&rng, seed, run, NB_PURPOSE_SEARCH);
+ *     double u = nb_rng_uniform(&rng);          // [0, 1)
+ *     long n;
+ *     if (nb_parse_long("--runs", arg, 1, 1000000, &n) != NB_OK) {
+ *         fprintf(stderr, "nastab: %s\n", nb_errmsg());
+ *         return 2;
+ *     }
+ *     float *x = nb_xcalloc_array(n, sizeof *x);  // aborts on OOM, prints file:line
+ */
+#ifndef NB_H
+#define NB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* ---- status codes: NB_OK = 0, failures negative. Enum only grows at the end. */
+typedef enum {
+    NB_OK = 0,
+    NB_EINVAL = -1,    /* bad argument or malformed input string */
+    NB_EIO = -2,       /* file could not be read or written */
+    NB_EFORMAT = -3,   /* file is corrupt, truncated or of another format */
+    NB_EVERSION = -4,  /* file format version mismatch */
+    NB_ENOMEM = -5,    /* allocation failed (recoverable paths only) */
+    NB_ENOTFOUND = -6, /* requested key (dataset, metric, arch, ...) absent */
+    NB_EMISSING = -7,  /* value exists in the schema but is missing (masked) */
+    NB_ETOOL = -8,     /* an external tool (gnuplot, ...) is missing or failed */
+    NB_ERANGE = -9,    /* number out of range */
+    NB_EINTERNAL = -10 /* library failure that should not happen (HDF5 etc.) */
+} nb_status;
+
+/* Record a formatted message for the calling thread and return `st`.
+ * Typical use: `return nb_fail(NB_EINVAL, "--runs: '%s' is not an integer", s);` */
+nb_status nb_fail(nb_status st, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* The calling thread's last message; borrowed, valid until the next nb_fail on
+ * this thread. Never NULL ("" when none). */
+const char *nb_errmsg(void);
+/* Short name of a status, e.g. "invalid input". */
+const char *nb_status_name(nb_status st);
+
+/* ---- assertions that stay on in release builds */
+#define NB_ASSERT(cond)                                                       \
+    do {                                                                      \
+        if (!(cond)) nb_assert_fail(#cond, __FILE__, __LINE__);               \
+    } while (0)
+_Noreturn void nb_assert_fail(const char *expr, const char *file, int line);
+
+/* ---- checked allocation: abort with file:line on out-of-memory or size
+ * overflow (a programmer/system error, not a recoverable input error). */
+#define nb_xmalloc(n) nb_xmalloc_at((n), __FILE__, __LINE__)
+#define nb_xcalloc_array(n, size) nb_xcalloc_at((n), (size), __FILE__, __LINE__)
+#define nb_xrealloc_array(p, n, size) nb_xrealloc_at((p), (n), (size), __FILE__, __LINE__)
+#define nb_xstrdup(s) nb_xstrdup_at((s), __FILE__, __LINE__)
+void *nb_xmalloc_at(size_t n, const char *file, int line);
+void *nb_xcalloc_at(size_t n, size_t size, const char *file, int line);
+void *nb_xrealloc_at(void *p, size_t n, size_t size, const char *file, int line);
+char *nb_xstrdup_at(const char *s, const char *file, int line);
+/* 1 and *out = a*b when the product fits in size_t, else 0. */
+int nb_mul_ok(size_t a, size_t b, size_t *out);
+
+/* ---- RNG: xoshiro256** (Blackman & Vigna 2018), state seeded by splitmix64.
+ * Streams are independent per (seed, run, purpose) so that results do not
+ * depend on which thread runs which run. */
+typedef struct {
+    uint64_t s[4];
+} nb_rng;
+enum {
+    NB_PURPOSE_SEARCH = 1, /* a strategy's own decisions */
+    NB_PURPOSE_SEED = 2,   /* choice of table seed to query */
+    NB_PURPOSE_INIT = 3,   /* weight initialisation */
+    NB_PURPOSE_DATA = 4,   /* data order and augmentation */
+    NB_PURPOSE_TEST = 5    /* tests and benchmarks */
+};
+uint64_t nb_splitmix64(uint64_t *state);
+void nb_rng_init(nb_rng *r, uint64_t seed, uint64_t run, uint64_t purpose);
+uint64_t nb_rng_u64(nb_rng *r);
+double nb_rng_uniform(nb_rng *r);             /* [0, 1), 53 random bits */
+uint64_t nb_rng_below(nb_rng *r, uint64_t n); /* unbiased in [0, n), n > 0 */
+double nb_rng_normal(nb_rng *r);              /* N(0, 1), Box-Muller, no cached state */
+
+/* ---- strict number parsing: the whole string must be a number in range.
+ * `what` names the option or field in the error message. */
+nb_status nb_parse_long(const char *what, const char *s, long lo, long hi, long *out);
+nb_status nb_parse_u64(const char *what, const char *s, uint64_t *out);
+nb_status nb_parse_double(const char *what, const char *s, double lo, double hi, double *out);
+
+/* ---- logging to stderr: "nastab: " prefix. nb_log_level: 0 quiet, 1 normal (default), 2 verbose. */
+extern int nb_log_level;
+void nb_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void nb_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- progress bar on stderr, drawn only when stderr is a terminal and
+ * nb_log_level >= 1; at most ~10 redraws a second. Thread-safe updates. */
+typedef struct nb_progress nb_progress;
+nb_progress *nb_progress_start(const char *label, uint64_t total); /* NULL-safe API */
+void nb_progress_add(nb_progress *p, uint64_t done);
+void nb_progress_finish(nb_progress *p); /* frees; accepts NULL */
+
+/* Monotonic wall clock in seconds. */
+double nb_now(void);
+
+/* Number of online CPUs (>= 1). */
+int nb_cpu_count(void);
+
+/* Version of the suite, and the git sha baked in at build (or "unknown"). */
+const char *nb_version(void);
+const char *nb_git_sha(void);
+
+#endif

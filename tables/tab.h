@@ -1,0 +1,167 @@
+/* tables/tab.h - the HDF5 table store (schema: tables/SCHEMA.md).
+ *
+ * What it does: opens a nastab table file (NB201-style results for every
+ * architecture of a space: metrics per dataset, fidelity, seed and epoch;
+ * costs; hardware columns) and answers queries in constant time. Opening
+ * reads only the header and the architecture list; each metric column is
+ * read and decompressed on its first query and then served from memory.
+ * Also: the importer that builds the table from the published NB201 data,
+ * and the writer used by importers and (later) the precompute mode.
+ * What it does not do: search (strategies/) or train (nn/).
+ *
+ * Missing values are never imputed: they are NaN on disk and queries return
+ * NB_EMISSING for them.
+ *
+ * Usage:
+ *     tab_table *t;
+ *     if (tab_open("nb201.h5", &t) != NB_OK) { puts(nb_errmsg()); return 1; }
+ *     int ds = tab_dataset_id(t, "cifar10-valid");          // -1 if absent
+ *     long idx = tab_index_of_str(t, "|nor_conv_3x3~0|+|...|");
+ *     float acc;
+ *     if (tab_metric(t, ds, 200, TAB_VALID_ACC, TAB_SEED_MEAN, TAB_EPOCH_LAST, idx, &acc) == NB_OK)
+ *         printf("%.2f\n", acc);
+ *     tab_close(t);
+ *
+ * Thread safety: tab_open/tab_close are not concurrent with anything on the
+ * same handle. Queries may run from many threads at once once the columns
+ * they touch are loaded; call tab_preload() for the columns a parallel
+ * section needs (strategies do this before spawning threads).
+ */
+#ifndef TAB_H
+#define TAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/nb.h"
+#include "spaces/space.h"
+
+#define TAB_FORMAT_NAME "nastab-table"
+#define TAB_SCHEMA_VERSION 1
+
+/* Metric ids. Names on disk are the strings of tab_metric_name(). Grow at end. */
+typedef enum {
+    TAB_TRAIN_ACC = 0,   /* "train_acc", percent */
+    TAB_TRAIN_LOSS = 1,  /* "train_loss" */
+    TAB_VALID_ACC = 2,   /* "valid_acc", percent; for cifar100/ImageNet16-120 the x-valid half */
+    TAB_VALID_LOSS = 3,  /* "valid_loss" */
+    TAB_TEST_ACC = 4,    /* "test_acc", percent; for cifar100/ImageNet16-120 the x-test half */
+    TAB_TEST_LOSS = 5,   /* "test_loss" */
+    TAB_VALTEST_ACC = 6, /* "valtest_acc": NB201 "ori-test", valid+test halves together */
+    TAB_METRIC_COUNT
+} tab_metric_id;
+
+/* Per-architecture cost ids (per dataset). Grow at end. */
+typedef enum {
+    TAB_COST_TRAIN_TIME = 0, /* "train_time_per_epoch", simulated seconds per training epoch */
+    TAB_COST_EVAL_TIME = 1,  /* "eval_time", seconds for one pass over the validation split */
+    TAB_COST_PARAMS = 2,     /* "params", millions of parameters */
+    TAB_COST_FLOPS = 3,      /* "flops", millions of multiply-accumulates (NB201's "FLOPs") */
+    TAB_COST_COUNT
+} tab_cost_id;
+
+#define TAB_SEED_MEAN (-1)  /* seed argument: the mean over seeds */
+#define TAB_EPOCH_LAST (-1) /* epoch argument: the final epoch of the schedule */
+
+typedef struct tab_table tab_table;
+
+/* Open a table. Fails with NB_EIO (cannot open; names the path), NB_EFORMAT
+ * (not a nastab table, or a required dataset missing/corrupt: names the
+ * object), NB_EVERSION (schema version differs: says found, expected and
+ * "hint: rebuild with nastab tables import nb201 -o FILE"). *out owned by
+ * the caller: release with tab_close. */
+nb_status tab_open(const char *path, tab_table **out);
+void tab_close(tab_table *t); /* accepts NULL */
+
+/* Path given to tab_open; borrowed. */
+const char *tab_path(const tab_table *t);
+/* Name of the search space ("nb201") and number of architectures. */
+const char *tab_space(const tab_table *t);
+size_t tab_n_archs(const tab_table *t);
+/* A root attribute as a string (e.g. "content_checksum", "git_sha",
+ * "sources"), or NULL when absent. Borrowed, valid until tab_close. */
+const char *tab_attr(const tab_table *t, const char *name);
+/* The content checksum (hex string) stored at build time; borrowed. */
+const char *tab_checksum(const tab_table *t);
+
+/* Architecture of index idx (idx < tab_n_archs); borrowed pointer. */
+const space_arch *tab_arch(const tab_table *t, size_t idx);
+/* Official NB201 index of a cell, or -1 when the table lacks it. O(1). */
+long tab_index_of(const tab_table *t, const space_arch *a);
+/* Parse + lookup: index, or -1 with the message set (malformed string:
+ * the space_parse message; absent: "not in table"). */
+long tab_index_of_str(const tab_table *t, const char *arch_str);
+
+/* Datasets present, in file order. Name of id i (borrowed), id of a name or -1. */
+int tab_n_datasets(const tab_table *t);
+const char *tab_dataset_name(const tab_table *t, int ds);
+int tab_dataset_id(const tab_table *t, const char *name);
+/* Fidelities (schedule lengths in epochs, e.g. 12 and 200) of dataset ds;
+ * returns the count, fills up to `max` into epochs[]. */
+int tab_fidelities(const tab_table *t, int ds, int *epochs, int max);
+const char *tab_metric_name(tab_metric_id m); /* "valid_acc" */
+int tab_metric_from_name(const char *name);   /* id or -1 */
+const char *tab_cost_name(tab_cost_id c);
+
+/* Shape of a metric column: number of seeds (the seed axis; 0 when only the
+ * mean is stored) and of recorded epochs. seeds[] / epochs[] borrowed.
+ * Returns NB_ENOTFOUND when the (dataset, fidelity, metric) has no data. */
+typedef struct {
+    int n_seeds;        /* length of the seed axis, 0 = mean only */
+    const int *seeds;   /* (n_seeds) seed values, e.g. 777 888 999 */
+    int n_epochs;       /* length of the epoch axis */
+    const int *epochs;  /* (n_epochs) 1-based epoch numbers recorded, last = fidelity */
+} tab_column_info;
+nb_status tab_column_info_get(tab_table *t, int ds, int fidelity, tab_metric_id m,
+                              tab_column_info *info);
+
+/* One value. seed: a seed value from the column's seed axis or TAB_SEED_MEAN;
+ * epoch: a recorded epoch number or TAB_EPOCH_LAST. Returns NB_OK,
+ * NB_EMISSING (value masked: no data for this arch/seed/epoch),
+ * NB_ENOTFOUND (no such dataset/fidelity/metric/seed/epoch: message says
+ * which), NB_EINVAL (idx out of range), or an I/O error from lazy loading.
+ * Loads the column on first use (not thread-safe then; see tab_preload). */
+nb_status tab_metric(tab_table *t, int ds, int fidelity, tab_metric_id m, int seed, int epoch,
+                     size_t idx, float *out);
+/* Make sure a column is in memory (so later queries are read-only). */
+nb_status tab_preload(tab_table *t, int ds, int fidelity, tab_metric_id m);
+
+/* Fast path for hot loops: a pointer to the seed-mean values at the final
+ * epoch, one float per architecture (NaN = missing), or NULL with the
+ * message set. Borrowed, valid until tab_close. Loads on first use. */
+const float *tab_metric_final(tab_table *t, int ds, int fidelity, tab_metric_id m);
+
+/* Per-architecture cost of dataset ds (NB_EMISSING when masked). */
+nb_status tab_cost(tab_table *t, int ds, tab_cost_id c, size_t idx, float *out);
+/* All archs' cost values (NaN = missing) or NULL; borrowed. */
+const float *tab_cost_column(tab_table *t, int ds, tab_cost_id c);
+
+/* Best architecture by a metric (seed mean, final epoch, NaN skipped). */
+nb_status tab_best(tab_table *t, int ds, int fidelity, tab_metric_id m, size_t *idx, float *value);
+
+/* Hardware columns: one per (device, metric, dataset, batch). */
+typedef struct {
+    const char *name;    /* column name, e.g. "hwnas_edgegpu_latency_cifar10" */
+    const char *device;  /* "edgegpu", "raspi4", "1080ti", ... */
+    const char *metric;  /* "latency" or "energy" or "arithmetic_intensity" */
+    const char *unit;    /* "ms", "mJ", ... */
+    const char *dataset; /* input dataset the network was built for, or "" */
+    int batch;           /* batch size, 0 if unknown */
+    const char *source;  /* "HW-NAS-Bench", "HELP", "measured" */
+    size_t n_missing;    /* masked entries */
+} tab_device_info;
+int tab_n_devices(const tab_table *t);
+nb_status tab_device(tab_table *t, int i, tab_device_info *info);
+/* Values of hardware column i (NaN = missing); borrowed, loads on first use. */
+const float *tab_device_values(tab_table *t, int i);
+
+/* Build nb201 table from the published CSV in src_dir (tables/data:
+ * nb201.csv.gz + PROVENANCE.md) into out_path. Writes to a temporary file
+ * beside out_path and renames it into place only when complete, so an
+ * existing file is never left half-written. */
+nb_status tab_import_nb201(const char *src_dir, const char *out_path);
+
+/* Verify the stored content checksum against the data (reads everything). */
+nb_status tab_verify(tab_table *t);
+
+#endif

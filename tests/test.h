@@ -1,0 +1,93 @@
+/* tests/test.h - the unit-test harness: TEST(name) registers a test case at
+ * load time (no central list to edit); CHECK* record failures with file:line
+ * and keep going; the runner prints "N passed, N failed".
+ *
+ *     TEST(space_parse_roundtrip) {
+ *         space_arch a;
+ *         CHECK_OK(space_parse(s, &a));
+ *         CHECK_EQ_INT(space_code(&a), 42);
+ *     }
+ *
+ * Tests that need the NB201 table call test_table() (NULL when the runner
+ * was started without --table: such a test then fails, it does not skip).
+ */
+#ifndef NASTAB_TEST_H
+#define NASTAB_TEST_H
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/nb.h"
+
+typedef void (*test_fn)(void);
+void test_register(const char *name, test_fn fn);
+void test_fail_at(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Path of the NB201 table given with --table, or NULL. */
+const char *test_table_path(void);
+/* A scratch directory private to this test process (created on demand). */
+const char *test_tmpdir(void);
+/* 1 when the runner was started with --quick (valgrind): skip the slowest loops. */
+int test_quick(void);
+
+#define TEST(name)                                                          \
+    static void name(void);                                                 \
+    __attribute__((constructor)) static void name##_register(void)          \
+    {                                                                       \
+        test_register(#name, name);                                         \
+    }                                                                       \
+    static void name(void)
+
+#define CHECK(cond)                                                         \
+    do {                                                                    \
+        if (!(cond)) test_fail_at(__FILE__, __LINE__, "CHECK(%s)", #cond);  \
+    } while (0)
+#define CHECK_MSG(cond, ...)                                                \
+    do {                                                                    \
+        if (!(cond)) test_fail_at(__FILE__, __LINE__, __VA_ARGS__);         \
+    } while (0)
+#define CHECK_OK(expr)                                                      \
+    do {                                                                    \
+        nb_status st_ = (expr);                                             \
+        if (st_ != NB_OK)                                                   \
+            test_fail_at(__FILE__, __LINE__, "%s returned %d: %s", #expr,   \
+                         (int)st_, nb_errmsg());                            \
+    } while (0)
+#define CHECK_STATUS(expr, want)                                            \
+    do {                                                                    \
+        nb_status st_ = (expr);                                             \
+        if (st_ != (want))                                                  \
+            test_fail_at(__FILE__, __LINE__, "%s returned %d, want %d (%s)",\
+                         #expr, (int)st_, (int)(want), nb_errmsg());        \
+    } while (0)
+#define CHECK_EQ_INT(a, b)                                                  \
+    do {                                                                    \
+        long long a_ = (long long)(a), b_ = (long long)(b);                 \
+        if (a_ != b_)                                                       \
+            test_fail_at(__FILE__, __LINE__, "%s == %s: %lld != %lld", #a,  \
+                         #b, a_, b_);                                       \
+    } while (0)
+#define CHECK_NEAR(a, b, tol)                                               \
+    do {                                                                    \
+        double a_ = (double)(a), b_ = (double)(b);                          \
+        if (!(fabs(a_ - b_) <= (tol)))                                      \
+            test_fail_at(__FILE__, __LINE__, "%s ~= %s: %.9g vs %.9g (tol %g)", \
+                         #a, #b, a_, b_, (double)(tol));                    \
+    } while (0)
+#define CHECK_STR(a, b)                                                     \
+    do {                                                                    \
+        const char *a_ = (a), *b_ = (b);                                    \
+        if (!a_ || !b_ || strcmp(a_, b_) != 0)                              \
+            test_fail_at(__FILE__, __LINE__, "%s == %s: '%s' vs '%s'", #a,  \
+                         #b, a_ ? a_ : "(null)", b_ ? b_ : "(null)");       \
+    } while (0)
+/* The last error message contains `needle`. */
+#define CHECK_ERRMSG(needle)                                                \
+    do {                                                                    \
+        if (!strstr(nb_errmsg(), (needle)))                                 \
+            test_fail_at(__FILE__, __LINE__, "error message '%s' lacks '%s'", \
+                         nb_errmsg(), (needle));                            \
+    } while (0)
+
+#endif
