@@ -1,0 +1,667 @@
+/* tests/test_rep.c - reports/: statistics, t quantiles, tables (golden
+ * outputs), the results file (round trip, bad files, atomic write) and the
+ * report folder with and without gnuplot. */
+#include <dirent.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <hdf5.h>
+
+#include "reports/rep.h"
+#include "test.h"
+
+/* ---- fixtures ---- */
+
+/* A synthetic series: run i, grid point j has valid = base + i + j, test =
+ * valid - 1; run 0 has no result at the first grid point (NaN). Finals are
+ * the last grid column: valid base+i+grid-1, so with 3 runs mean base+grid,
+ * std 1. */
+static void make_series(rep_series *s, const char *ds, const char *strat, size_t runs,
+                        size_t grid, float base, double budget)
+{
+    memset(s, 0, sizeof *s);
+    snprintf(s->dataset, sizeof s->dataset, "%s", ds);
+    snprintf(s->strategy, sizeof s->strategy, "%s", strat);
+    s->runs = runs;
+    s->grid = grid;
+    s->budget = budget;
+    s->workers = 1;
+    s->time = nb_xcalloc_array(grid, sizeof *s->time);
+    s->valid = nb_xcalloc_array(runs * grid, sizeof *s->valid);
+    s->test = nb_xcalloc_array(runs * grid, sizeof *s->test);
+    s->final_valid = nb_xcalloc_array(runs, sizeof *s->final_valid);
+    s->final_test = nb_xcalloc_array(runs, sizeof *s->final_test);
+    s->final_arch = nb_xcalloc_array(runs, sizeof *s->final_arch);
+    s->n_evals = nb_xcalloc_array(runs, sizeof *s->n_evals);
+    for (size_t j = 0; j < grid; j++) s->time[j] = budget * (double)(j + 1) / (double)grid;
+    for (size_t i = 0; i < runs; i++) {
+        for (size_t j = 0; j < grid; j++) {
+            float v = base + (float)i + (float)j;
+            s->valid[i * grid + j] = (i == 0 && j == 0) ? NAN : v;
+            s->test[i * grid + j] = (i == 0 && j == 0) ? NAN : v - 1;
+        }
+        s->final_valid[i] = base + (float)i + (float)(grid - 1);
+        s->final_test[i] = s->final_valid[i] - 1;
+        s->final_arch[i] = (int32_t)(7 * i);
+        s->n_evals[i] = (uint32_t)(10 + i);
+    }
+    s->optimum_valid = 91.6f;
+    s->optimum_test = 94.37f;
+}
+
+/* Two datasets x two strategies, added in non-NB201 dataset order. */
+static rep_results *make_results(void)
+{
+    rep_meta m = {.table_path = "build/nb201.h5",
+                  .table_checksum = "abc123",
+                  .protocol = REP_PROTOCOL,
+                  .command = "nastab run --runs 3",
+                  .seed = 18446744073709551615ull};
+    rep_results *r = rep_results_create(&m);
+    rep_series s;
+    make_series(&s, "cifar10", "rea", 3, 4, 88.0f, 1000.5);
+    rep_results_add(r, &s);
+    CHECK(s.time == NULL && s.valid == NULL); /* ownership moved */
+    make_series(&s, "cifar10", "local_search", 3, 4, 85.5f, 1000.5);
+    rep_results_add(r, &s);
+    make_series(&s, "cifar10-valid", "rea", 3, 4, 86.25f, 2000);
+    rep_results_add(r, &s);
+    make_series(&s, "cifar10-valid", "local_search", 3, 4, 80.0f, 2000);
+    rep_results_add(r, &s);
+    return r;
+}
+
+/* Contents written to a FILE by fn, as a malloc'd string. */
+static char *capture(nb_status (*fn)(const rep_results *, FILE *), const rep_results *r)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    NB_ASSERT(f);
+    CHECK_OK(fn(r, f));
+    fclose(f);
+    return buf;
+}
+
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    int c;
+    while ((c = fgetc(f)) != EOF) {
+        if (len + 2 > cap) {
+            cap = cap ? 2 * cap : 4096;
+            buf = nb_xrealloc_array(buf, cap, 1);
+        }
+        buf[len++] = (char)c;
+    }
+    fclose(f);
+    if (!buf) buf = nb_xcalloc_array(1, 1);
+    buf[len] = '\0';
+    return buf;
+}
+
+static long fsize(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 ? (long)sb.st_size : -1;
+}
+
+static char *subdir(const char *name)
+{
+    char *p = nb_xmalloc(512);
+    snprintf(p, 512, "%s/%s", test_tmpdir(), name);
+    mkdir(p, 0755);
+    return p;
+}
+
+/* Number of entries in dir whose name contains needle. */
+static int count_entries(const char *dir, const char *needle)
+{
+    DIR *d = opendir(dir);
+    if (!d) return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strstr(e->d_name, needle)) n++;
+    closedir(d);
+    return n;
+}
+
+/* ---- statistics ---- */
+
+TEST(rep_stats_hand_computed)
+{
+    const float x[] = {1, 2, NAN, 3, 4};
+    rep_stats s = rep_stats_of(x, 5, 1);
+    CHECK_EQ_INT(s.n, 4);
+    CHECK_NEAR(s.mean, 2.5, 1e-12);
+    CHECK_NEAR(s.std, sqrt(5.0 / 3.0), 1e-12); /* sum of squares 5, n-1 = 3 */
+    CHECK_NEAR(s.ci95, 3.18244630528371 * sqrt(5.0 / 3.0) / 2.0, 1e-9);
+    CHECK_NEAR(s.median, 2.5, 1e-12);
+    CHECK_NEAR(s.min, 1, 0);
+    CHECK_NEAR(s.max, 4, 0);
+    /* Stride: a column of a (3, 2) row-major matrix. */
+    const float m[] = {10, -1, 20, -1, 60, -1};
+    s = rep_stats_of(m, 3, 2);
+    CHECK_EQ_INT(s.n, 3);
+    CHECK_NEAR(s.mean, 30, 1e-12);
+    CHECK_NEAR(s.median, 20, 0);
+    CHECK_NEAR(s.std, sqrt((400.0 + 100.0 + 900.0) / 2.0), 1e-9);
+}
+
+TEST(rep_stats_one_and_none)
+{
+    const float one[] = {NAN, 7.5f, NAN};
+    rep_stats s = rep_stats_of(one, 3, 1);
+    CHECK_EQ_INT(s.n, 1);
+    CHECK_NEAR(s.mean, 7.5, 0);
+    CHECK_NEAR(s.median, 7.5, 0);
+    CHECK(isnan(s.std) && isnan(s.ci95)); /* undefined for one value */
+    const float none[] = {NAN, NAN};
+    s = rep_stats_of(none, 2, 1);
+    CHECK_EQ_INT(s.n, 0);
+    CHECK(isnan(s.mean) && isnan(s.std) && isnan(s.median) && isnan(s.min));
+    s = rep_stats_of(NULL, 0, 1);
+    CHECK_EQ_INT(s.n, 0);
+    CHECK(isnan(s.mean));
+}
+
+TEST(rep_t_quantile_known_values)
+{
+    CHECK_NEAR(rep_t_quantile(0.05, 1), 12.7062047, 1e-6);
+    CHECK_NEAR(rep_t_quantile(0.05, 1), tan(0.475 * M_PI), 1e-9); /* Cauchy: exact */
+    CHECK_NEAR(rep_t_quantile(0.05, 2), 4.30265273, 1e-6);
+    CHECK_NEAR(rep_t_quantile(0.05, 10), 2.2281389, 1e-6);
+    CHECK_NEAR(rep_t_quantile(0.05, 30), 2.0422725, 1e-6);
+    CHECK_NEAR(rep_t_quantile(0.01, 5), 4.0321430, 1e-6);
+    CHECK_NEAR(rep_t_quantile(0.05, 1e6), 1.959966, 1e-6);
+    CHECK_NEAR(rep_t_quantile(0.05, 1e9), 1.959964, 1e-6);
+    CHECK_NEAR(rep_t_quantile(0.05, INFINITY), 1.959964, 1e-6);
+    /* Continuous across the switch to the large-df expansion. */
+    CHECK_NEAR(rep_t_quantile(0.05, 1e5), rep_t_quantile(0.05, 1e5 * (1 + 1e-9)), 1e-9);
+    CHECK(isnan(rep_t_quantile(0, 3)) && isnan(rep_t_quantile(0.05, 0)));
+}
+
+TEST(rep_parse_formats_words)
+{
+    int m = 0;
+    CHECK_OK(rep_parse_formats("png,pdf", &m));
+    CHECK_EQ_INT(m, REP_FMT_PNG | REP_FMT_PDF);
+    CHECK_OK(rep_parse_formats("csv", &m));
+    CHECK_EQ_INT(m, REP_FMT_CSV);
+    CHECK_STATUS(rep_parse_formats("md,jpg", &m), NB_EINVAL);
+    CHECK_ERRMSG("'jpg'");
+    CHECK_STATUS(rep_parse_formats("md,,tex", &m), NB_EINVAL);
+}
+
+/* ---- tables: golden outputs ---- */
+
+static const char golden_csv[] =
+    "dataset,strategy,runs,budget,valid_mean,valid_std,test_mean,test_std\n"
+    "cifar10-valid,rea,3,2000,90.2500,1.0000,89.2500,1.0000\n"
+    "cifar10-valid,local_search,3,2000,84.0000,1.0000,83.0000,1.0000\n"
+    "cifar10,rea,3,1000.5,92.0000,1.0000,91.0000,1.0000\n"
+    "cifar10,local_search,3,1000.5,89.5000,1.0000,88.5000,1.0000\n";
+
+static const char golden_md[] =
+    "Final accuracy [%] of the incumbent (mean ± std over runs).\n"
+    "\n"
+    "| strategy | cifar10-valid valid | cifar10-valid test | cifar10 valid | cifar10 test |\n"
+    "|---|---:|---:|---:|---:|\n"
+    "| rea | 90.25 ± 1.00 | 89.25 ± 1.00 | 92.00 ± 1.00 | 91.00 ± 1.00 |\n"
+    "| local\\_search | 84.00 ± 1.00 | 83.00 ± 1.00 | 89.50 ± 1.00 | 88.50 ± 1.00 |\n"
+    "| optimum (table) | 91.60 | 94.37 | 91.60 | 94.37 |\n"
+    "\n"
+    "Runs and budget (simulated time): cifar10-valid: 3 runs, budget 2000 s; cifar10: 3 runs, "
+    "budget 1000.5 s.\n";
+
+static const char golden_tex[] =
+    "% Generated by nastab report; needs \\usepackage{booktabs}.\n"
+    "\\begin{table}[t]\n"
+    "\\centering\n"
+    "\\small\n"
+    "\\caption{Final test and validation accuracy [\\%] of the incumbent (mean $\\pm$ std over "
+    "runs). cifar10-valid: 3 runs, budget 2000\\,s; cifar10: 3 runs, budget 1000.5\\,s.}\n"
+    "\\label{tab:nastab-final}\n"
+    "\\begin{tabular}{lcccc}\n"
+    "\\toprule\n"
+    " & \\multicolumn{2}{c}{cifar10-valid} & \\multicolumn{2}{c}{cifar10} \\\\\n"
+    "\\cmidrule(lr){2-3}\\cmidrule(lr){4-5}\n"
+    "strategy & valid & test & valid & test \\\\\n"
+    "\\midrule\n"
+    "rea & $90.25 \\pm 1.00$ & $89.25 \\pm 1.00$ & $92.00 \\pm 1.00$ & $91.00 \\pm 1.00$ \\\\\n"
+    "local\\_search & $84.00 \\pm 1.00$ & $83.00 \\pm 1.00$ & $89.50 \\pm 1.00$ & "
+    "$88.50 \\pm 1.00$ \\\\\n"
+    "\\midrule\n"
+    "optimum (table) & $91.60$ & $94.37$ & $91.60$ & $94.37$ \\\\\n"
+    "\\bottomrule\n"
+    "\\end{tabular}\n"
+    "\\end{table}\n";
+
+TEST(rep_tables_golden)
+{
+    rep_results *r = make_results();
+    const char *ds[4], *st[4];
+    CHECK_EQ_INT(rep_results_datasets(r, ds, 4), 2);
+    CHECK_STR(ds[0], "cifar10-valid"); /* NB201 order, not insertion order */
+    CHECK_STR(ds[1], "cifar10");
+    CHECK_EQ_INT(rep_results_strategies(r, st, 4), 2);
+    CHECK_STR(st[0], "rea");
+    CHECK_STR(st[1], "local_search");
+    char *csv = capture(rep_write_csv, r), *md = capture(rep_write_markdown, r),
+         *tex = capture(rep_write_latex, r);
+    CHECK_STR(csv, golden_csv);
+    CHECK_STR(md, golden_md);
+    CHECK_STR(tex, golden_tex);
+    free(csv);
+    free(md);
+    free(tex);
+    rep_results_free(r);
+}
+
+TEST(rep_tables_missing_cell_and_single_run)
+{
+    rep_results *r = rep_results_create(NULL);
+    rep_series s;
+    make_series(&s, "cifar100", "rea", 1, 2, 70.0f, 100);
+    rep_results_add(r, &s);
+    make_series(&s, "ImageNet16-120", "random", 3, 2, 40.0f, 100);
+    rep_results_add(r, &s);
+    char *md = capture(rep_write_markdown, r);
+    /* One run: no ± std; strategy absent on a dataset: "-". */
+    CHECK_MSG(strstr(md, "| rea | 71.00 | 70.00 | - | - |\n") != NULL, "md was:\n%s", md);
+    CHECK_MSG(strstr(md, "| random | - | - | 42.00 ± 1.00 | 41.00 ± 1.00 |\n") != NULL,
+              "md was:\n%s", md);
+    char *csv = capture(rep_write_csv, r);
+    CHECK_MSG(strstr(csv, "cifar100,rea,1,100,71.0000,nan,70.0000,nan\n") != NULL, "csv:\n%s",
+              csv);
+    free(md);
+    free(csv);
+    rep_results_free(r);
+}
+
+/* ---- results file ---- */
+
+static void check_same(const rep_results *a, const rep_results *b)
+{
+    static const char *names[] = {"protocol", "nastab_version", "git_sha", "created", "command",
+                                  "seed", "table_path", "table_checksum"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        CHECK_STR(rep_results_attr(a, names[i]), rep_results_attr(b, names[i]));
+    CHECK_EQ_INT(rep_results_count(a), rep_results_count(b));
+    for (size_t k = 0; k < rep_results_count(a) && k < rep_results_count(b); k++) {
+        const rep_series *x = rep_results_get(a, k), *y = rep_results_get(b, k);
+        CHECK_STR(x->dataset, y->dataset);
+        CHECK_STR(x->strategy, y->strategy);
+        CHECK_EQ_INT(x->runs, y->runs);
+        CHECK_EQ_INT(x->grid, y->grid);
+        CHECK(x->budget == y->budget && x->workers == y->workers);
+        CHECK(x->optimum_valid == y->optimum_valid && x->optimum_test == y->optimum_test);
+        if (x->runs != y->runs || x->grid != y->grid) continue;
+        size_t cells = x->runs * x->grid;
+        CHECK(!memcmp(x->time, y->time, x->grid * sizeof *x->time));
+        /* memcmp also compares the NaNs bit for bit */
+        CHECK(!memcmp(x->valid, y->valid, cells * sizeof *x->valid));
+        CHECK(!memcmp(x->test, y->test, cells * sizeof *x->test));
+        CHECK(!memcmp(x->final_valid, y->final_valid, x->runs * sizeof(float)));
+        CHECK(!memcmp(x->final_test, y->final_test, x->runs * sizeof(float)));
+        CHECK(!memcmp(x->final_arch, y->final_arch, x->runs * sizeof(int32_t)));
+        CHECK(!memcmp(x->n_evals, y->n_evals, x->runs * sizeof(uint32_t)));
+    }
+}
+
+TEST(rep_results_roundtrip)
+{
+    rep_results *r = make_results();
+    rep_series big; /* big enough to be chunked and compressed */
+    make_series(&big, "cifar100", "rea", 40, 300, 60.0f, 5e4);
+    big.workers = 8;
+    big.final_arch[3] = -1;
+    rep_results_add(r, &big);
+    char path[600];
+    snprintf(path, sizeof path, "%s/roundtrip.h5", test_tmpdir());
+    CHECK_OK(rep_results_write(r, path));
+    rep_results *b = NULL;
+    CHECK_OK(rep_results_read(path, &b));
+    if (b) {
+        check_same(r, b);
+        CHECK_STR(rep_results_attr(b, "seed"), "18446744073709551615");
+        CHECK_STR(rep_results_attr(b, "format"), REP_FORMAT_NAME);
+        CHECK_STR(rep_results_attr(b, "nastab_version"), nb_version());
+        CHECK(strlen(rep_results_attr(b, "created")) == 20); /* 2024-01-02T03:04:05Z */
+        /* first-seen strategy order survives the file */
+        const char *st[4];
+        rep_results_strategies(b, st, 4);
+        CHECK_STR(st[0], "rea");
+        CHECK_STR(st[1], "local_search");
+        CHECK(rep_results_find(b, "cifar100", "rea") != NULL);
+        CHECK(rep_results_find(b, "cifar100", "bohb") == NULL);
+    }
+    /* Writing what was read gives the same object again. */
+    rep_results *c = NULL;
+    if (b) {
+        CHECK_OK(rep_results_write(b, path));
+        CHECK_OK(rep_results_read(path, &c));
+    }
+    if (c) check_same(b, c);
+    rep_results_free(c);
+    rep_results_free(b);
+    rep_results_free(r);
+}
+
+/* Write a valid file and let edit() damage it with the HDF5 API. */
+static void write_then_edit(const char *path, void (*edit)(hid_t f))
+{
+    rep_results *r = make_results();
+    CHECK_OK(rep_results_write(r, path));
+    rep_results_free(r);
+    H5E_auto2_t fn;
+    void *data;
+    H5Eget_auto2(H5E_DEFAULT, &fn, &data);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    CHECK(f >= 0);
+    if (f >= 0) {
+        edit(f);
+        H5Fclose(f);
+    }
+    H5Eset_auto2(H5E_DEFAULT, fn, data);
+}
+
+static void edit_version(hid_t f)
+{
+    hid_t a = H5Aopen(f, "format_version", H5P_DEFAULT);
+    int v = 2;
+    CHECK(a >= 0 && H5Awrite(a, H5T_NATIVE_INT, &v) >= 0);
+    H5Aclose(a);
+}
+
+static void edit_drop_test(hid_t f) { CHECK(H5Ldelete(f, "/series/cifar10/rea/test", H5P_DEFAULT) >= 0); }
+
+static void edit_reshape_valid(hid_t f)
+{
+    CHECK(H5Ldelete(f, "/series/cifar10-valid/local_search/valid", H5P_DEFAULT) >= 0);
+    hsize_t dims[2] = {2, 4};
+    float z[8] = {0};
+    hid_t sp = H5Screate_simple(2, dims, NULL);
+    hid_t d = H5Dcreate2(f, "/series/cifar10-valid/local_search/valid", H5T_NATIVE_FLOAT, sp,
+                         H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    CHECK(d >= 0 && H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, z) >= 0);
+    H5Dclose(d);
+    H5Sclose(sp);
+}
+
+static void edit_drop_format(hid_t f) { CHECK(H5Adelete(f, "format") >= 0); }
+static void edit_drop_checksum(hid_t f) { CHECK(H5Adelete(f, "table_checksum") >= 0); }
+
+TEST(rep_results_read_errors)
+{
+    char path[600];
+    rep_results *r = (rep_results *)&path; /* must be reset to NULL on failure */
+    snprintf(path, sizeof path, "%s/absent.h5", test_tmpdir());
+    CHECK_STATUS(rep_results_read(path, &r), NB_EIO);
+    CHECK_ERRMSG("absent.h5");
+    CHECK(r == NULL);
+
+    /* Garbage bytes. */
+    snprintf(path, sizeof path, "%s/garbage.h5", test_tmpdir());
+    FILE *f = fopen(path, "wb");
+    nb_rng rng;
+    nb_rng_init(&rng, 1, 0, NB_PURPOSE_TEST);
+    for (int i = 0; i < 4096; i++) fputc((int)(nb_rng_u64(&rng) & 0xff), f);
+    fclose(f);
+    CHECK_STATUS(rep_results_read(path, &r), NB_EFORMAT);
+    CHECK_ERRMSG("not an HDF5 file");
+    /* Empty file. */
+    f = fopen(path, "wb");
+    fclose(f);
+    CHECK_STATUS(rep_results_read(path, &r), NB_EFORMAT);
+
+    /* Truncated: a real results file cut in half. */
+    snprintf(path, sizeof path, "%s/truncated.h5", test_tmpdir());
+    rep_results *big = rep_results_create(NULL);
+    rep_series s;
+    make_series(&s, "cifar10", "rea", 50, 400, 60.0f, 100);
+    rep_results_add(big, &s);
+    CHECK_OK(rep_results_write(big, path));
+    rep_results_free(big);
+    long n = fsize(path);
+    CHECK(n > 10000);
+    CHECK(truncate(path, n / 2) == 0);
+    CHECK_STATUS(rep_results_read(path, &r), NB_EFORMAT);
+    CHECK_ERRMSG("truncated.h5");
+
+    snprintf(path, sizeof path, "%s/version.h5", test_tmpdir());
+    write_then_edit(path, edit_version);
+    CHECK_STATUS(rep_results_read(path, &r), NB_EVERSION);
+    CHECK_ERRMSG("format_version 2");
+    CHECK_ERRMSG("expected 1");
+    CHECK_ERRMSG("hint:");
+
+    snprintf(path, sizeof path, "%s/missing.h5", test_tmpdir());
+    write_then_edit(path, edit_drop_test);
+    CHECK_STATUS(rep_results_read(path, &r), NB_EFORMAT);
+    CHECK_ERRMSG("dataset /series/cifar10/rea/test is missing");
+
+    snprintf(path, sizeof path, "%s/shape.h5", test_tmpdir());
+    write_then_edit(path, edit_reshape_valid);
+    CHECK_STATUS(rep_results_read(path, &r), NB_EFORMAT);
+    CHECK_ERRMSG("/series/cifar10-valid/local_search/valid has shape (2, 4), expected (3, 4)");
+
+    snprintf(path, sizeof path, "%s/noformat.h5", test_tmpdir());
+    write_then_edit(path, edit_drop_format);
+    CHECK_STATUS(rep_results_read(path, &r), NB_EFORMAT);
+    CHECK_ERRMSG("not a nastab results file");
+
+    snprintf(path, sizeof path, "%s/nochecksum.h5", test_tmpdir());
+    write_then_edit(path, edit_drop_checksum);
+    CHECK_STATUS(rep_results_read(path, &r), NB_EFORMAT);
+    CHECK_ERRMSG("attribute table_checksum of / is missing");
+    CHECK(r == NULL);
+}
+
+TEST(rep_results_atomic_write)
+{
+    char *dir = subdir("atomic");
+    char path[600], bad[700];
+    snprintf(path, sizeof path, "%s/results.h5", dir);
+    rep_results *r = make_results();
+    /* Overwriting an existing file replaces it and leaves no temporary. */
+    CHECK_OK(rep_results_write(r, path));
+    long n1 = fsize(path);
+    CHECK_OK(rep_results_write(r, path));
+    CHECK_EQ_INT(fsize(path), n1);
+    CHECK_EQ_INT(count_entries(dir, ".tmp."), 0);
+
+    /* A directory that does not exist: NB_EIO naming the path. */
+    snprintf(bad, sizeof bad, "%s/no/such/dir/results.h5", dir);
+    CHECK_STATUS(rep_results_write(r, bad), NB_EIO);
+    CHECK_ERRMSG("no/such/dir/results.h5");
+
+    /* The target is a non-empty directory: rename fails after the file was
+     * written; the directory stays and the temporary is removed. */
+    snprintf(bad, sizeof bad, "%s/occupied", dir);
+    mkdir(bad, 0755);
+    char inner[800];
+    snprintf(inner, sizeof inner, "%s/keep", bad);
+    fclose(fopen(inner, "w"));
+    CHECK_STATUS(rep_results_write(r, bad), NB_EIO);
+    CHECK_ERRMSG("occupied");
+    CHECK(fsize(inner) == 0);
+    CHECK_EQ_INT(count_entries(dir, ".tmp."), 0);
+
+    /* A read-only directory (only meaningful when not root): the old file
+     * survives untouched. */
+    if (geteuid() != 0) {
+        chmod(dir, 0555);
+        rep_series s;
+        make_series(&s, "cifar100", "rea", 2, 2, 50.0f, 10);
+        rep_results_add(r, &s);
+        CHECK_STATUS(rep_results_write(r, path), NB_EIO);
+        chmod(dir, 0755);
+        rep_results *old = NULL;
+        CHECK_OK(rep_results_read(path, &old));
+        CHECK_EQ_INT(rep_results_count(old), 4);
+        rep_results_free(old);
+        CHECK_EQ_INT(count_entries(dir, ".tmp."), 0);
+    }
+    rep_results_free(r);
+    free(dir);
+}
+
+/* ---- report folder ---- */
+
+static int has_prefix_bytes(const char *path, const char *magic, size_t n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    char buf[16] = {0};
+    size_t got = fread(buf, 1, n, f);
+    fclose(f);
+    return got == n && !memcmp(buf, magic, n);
+}
+
+static int file_contains(const char *path, const char *needle)
+{
+    char *t = read_text(path);
+    int ok = t && strstr(t, needle) != NULL;
+    free(t);
+    return ok;
+}
+
+TEST(rep_report_with_gnuplot)
+{
+    char *dir = subdir("report");
+    char sub[600], p[800];
+    snprintf(sub, sizeof sub, "%s/nested/out", dir); /* created as needed */
+    rep_results *r = make_results();
+    int all = REP_FMT_CSV | REP_FMT_MD | REP_FMT_TEX | REP_FMT_PNG | REP_FMT_PDF | REP_FMT_SVG;
+    CHECK_OK(rep_report(r, sub, all));
+    static const char *ds[] = {"cifar10", "cifar10-valid"};
+    for (int d = 0; d < 2; d++) {
+        for (int kind = 0; kind < 2; kind++) {
+            const char *stem = kind ? "final" : "anytime";
+            snprintf(p, sizeof p, "%s/%s_%s.png", sub, stem, ds[d]);
+            CHECK_MSG(has_prefix_bytes(p, "\x89PNG\r\n\x1a\n", 8), "%s is not a PNG", p);
+            snprintf(p, sizeof p, "%s/%s_%s.pdf", sub, stem, ds[d]);
+            CHECK_MSG(has_prefix_bytes(p, "%PDF", 4) && fsize(p) > 1000, "%s is not a PDF", p);
+            snprintf(p, sizeof p, "%s/%s_%s.svg", sub, stem, ds[d]);
+            CHECK_MSG(file_contains(p, "<svg"), "%s is not an SVG", p);
+            snprintf(p, sizeof p, "%s/%s_%s.gp", sub, stem, ds[d]);
+            CHECK(fsize(p) > 0);
+            snprintf(p, sizeof p, "%s/%s_%s.dat", sub, stem, ds[d]);
+            CHECK(fsize(p) > 0);
+        }
+    }
+    /* Curves start once every run has a result: grid point 0 is NaN (run 0
+     * has none), grid point 1 averages all 3 runs: test = 88+0+1-1, 89, 90. */
+    snprintf(p, sizeof p, "%s/anytime_cifar10.dat", sub);
+    CHECK(file_contains(p, "250.125 2 NaN"));
+    CHECK(file_contains(p, "500.25 3 89.000000 "));
+    snprintf(p, sizeof p, "%s/summary.csv", sub);
+    char *csv = read_text(p);
+    CHECK_STR(csv, golden_csv);
+    free(csv);
+    snprintf(p, sizeof p, "%s/report.md", sub);
+    CHECK(file_contains(p, golden_md));
+    CHECK(file_contains(p, "![anytime cifar10](anytime_cifar10.png)"));
+    snprintf(p, sizeof p, "%s/report.tex", sub);
+    CHECK(file_contains(p, golden_tex));
+    CHECK(file_contains(p, "\\includegraphics[width=\\textwidth]{anytime_cifar10.pdf}"));
+    rep_results_free(r);
+    free(dir);
+}
+
+TEST(rep_report_without_gnuplot)
+{
+    char *dir = subdir("nognuplot");
+    char *empty = subdir("emptybin");
+    char p[800];
+    const char *old = getenv("PATH");
+    char *saved = old ? nb_xstrdup(old) : NULL;
+    setenv("PATH", empty, 1);
+    rep_results *r = make_results();
+    nb_status st = rep_report(r, dir, REP_FMT_CSV | REP_FMT_MD | REP_FMT_TEX | REP_FMT_PNG);
+    if (saved) setenv("PATH", saved, 1);
+    else unsetenv("PATH");
+    CHECK_EQ_INT(st, NB_ETOOL);
+    CHECK_ERRMSG("gnuplot not found on PATH");
+    CHECK_ERRMSG("hint: apt-get install gnuplot-nox");
+    snprintf(p, sizeof p, "%s/summary.csv", dir);
+    char *csv = read_text(p);
+    CHECK_STR(csv, golden_csv);
+    free(csv);
+    snprintf(p, sizeof p, "%s/report.md", dir);
+    CHECK(file_contains(p, golden_md));
+    snprintf(p, sizeof p, "%s/report.tex", dir);
+    CHECK(file_contains(p, golden_tex));
+    /* Scripts and data are there for later; figures are not. */
+    snprintf(p, sizeof p, "%s/anytime_cifar10.gp", dir);
+    CHECK(fsize(p) > 0);
+    snprintf(p, sizeof p, "%s/anytime_cifar10.png", dir);
+    CHECK(fsize(p) < 0);
+    /* Tables only: no gnuplot needed, no error. */
+    setenv("PATH", empty, 1);
+    st = rep_report(r, dir, REP_FMT_MD);
+    if (saved) setenv("PATH", saved, 1);
+    CHECK_EQ_INT(st, NB_OK);
+    free(saved);
+    rep_results_free(r);
+    free(empty);
+    free(dir);
+}
+
+TEST(rep_report_failing_gnuplot_and_bad_dir)
+{
+    char *dir = subdir("badgnuplot");
+    char *bin = subdir("fakebin");
+    char p[800];
+    snprintf(p, sizeof p, "%s/gnuplot", bin);
+    FILE *f = fopen(p, "w");
+    fputs("#!/bin/sh\necho 'line 3: unknown terminal' >&2\nexit 1\n", f);
+    fclose(f);
+    chmod(p, 0755);
+    const char *old = getenv("PATH");
+    char *saved = old ? nb_xstrdup(old) : NULL;
+    setenv("PATH", bin, 1);
+    rep_results *r = make_results();
+    nb_status st = rep_report(r, dir, REP_FMT_PNG);
+    if (saved) setenv("PATH", saved, 1);
+    CHECK_EQ_INT(st, NB_ETOOL);
+    CHECK_ERRMSG("anytime_cifar10-valid.gp");
+    CHECK_ERRMSG("unknown terminal");
+
+    /* A gnuplot that exits 0 but draws nothing (no such terminal): the
+     * missing figure is named, and a stale one from an earlier report does
+     * not pass for new. */
+    snprintf(p, sizeof p, "%s/gnuplot", bin);
+    f = fopen(p, "w");
+    fputs("#!/bin/sh\nexit 0\n", f);
+    fclose(f);
+    snprintf(p, sizeof p, "%s/anytime_cifar10-valid.png", dir);
+    f = fopen(p, "w");
+    fputs("stale", f);
+    fclose(f);
+    setenv("PATH", bin, 1);
+    st = rep_report(r, dir, REP_FMT_PNG);
+    if (saved) setenv("PATH", saved, 1);
+    CHECK_EQ_INT(st, NB_ETOOL);
+    CHECK_ERRMSG("wrote no");
+    CHECK_ERRMSG("anytime_cifar10-valid.png");
+    CHECK(fsize(p) < 0);
+
+    /* A report directory below a regular file cannot be created. */
+    snprintf(p, sizeof p, "%s/plainfile", dir);
+    fclose(fopen(p, "w"));
+    snprintf(p, sizeof p, "%s/plainfile/report", dir);
+    CHECK_STATUS(rep_report(r, p, REP_FMT_MD), NB_EIO);
+    CHECK_ERRMSG("plainfile");
+    rep_results_free(r);
+    free(saved);
+    free(bin);
+    free(dir);
+}
