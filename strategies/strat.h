@@ -49,7 +49,8 @@ typedef struct {
 nb_status strat_protocol_nb201(tab_table *t, const char *dataset, strat_protocol *out);
 /* Default budget in simulated seconds for a dataset column: 12000 for the
  * CIFAR-10 columns (NB201 paper), scaled by the dataset's per-epoch cost for
- * the others (see PROTOCOL.md). */
+ * the others: 24000 for cifar100, 72816 for ImageNet16-120 (see
+ * PROTOCOL.md); 0 for a name that is not an NB201 column. */
 double strat_default_budget(const char *dataset);
 
 /* ---- the ask/tell interface every strategy implements ---- */
@@ -96,11 +97,11 @@ typedef struct {
     const char *strategy;  /* built-in name, e.g. "rea" (ignored when vtable set) */
     const strat_vtable *vtable; /* optional: a strategy not in the built-in list */
     size_t runs;           /* independent runs, default 500 */
-    double budget;         /* simulated seconds per run; <= 0 means strat_default_budget */
+    double budget;         /* simulated seconds per run; 0 means strat_default_budget; negative or non-finite is NB_EINVAL */
     uint64_t seed;         /* master seed, default 0 */
     int workers;           /* simulated asynchronous workers, default 1 */
     int threads;           /* OS threads, 0 = all cores; never changes results */
-    size_t grid;           /* trajectory points over [0, budget], default 101 */
+    size_t grid;           /* trajectory points over [0, budget], default 101, at least 2 */
     int progress;          /* 1: progress bar on stderr (when a terminal) */
 } strat_run_config;
 strat_run_config strat_run_config_default(void);
@@ -123,7 +124,11 @@ void strat_output_alloc(strat_output *o, size_t runs, size_t grid);
 void strat_output_free(strat_output *o); /* frees what strat_output_alloc made */
 
 /* Run cfg->runs independent searches. Failures: NB_EINVAL (bad config:
- * names the field), NB_ENOTFOUND (dataset/strategy), table I/O errors. */
+ * names the field; also a strategy asking for a fidelity other than 12 or
+ * 200), NB_ENOTFOUND (dataset/strategy, a proposed cell not in the table),
+ * NB_EFORMAT (a cost column with a non-finite or negative value),
+ * NB_EINTERNAL (a strategy answered STRAT_ASK_WAIT with nothing pending),
+ * table I/O errors. On failure the outputs are unspecified. */
 nb_status strat_run(const strat_run_config *cfg, strat_output *out);
 
 #endif

@@ -1,0 +1,120 @@
+/* strategies/protocol.c - how each NAS-Bench-201 column is searched and
+ * reported (Dong & Yang, ICLR 2020, sec. 5; NATS-Bench simulate_train_eval),
+ * and the default budgets. Details and sources: strategies/PROTOCOL.md. */
+#include "strategies/strat.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SEARCH_EPOCHS 12
+#define FULL_EPOCHS 200
+
+/* Per-epoch training cost relative to cifar10-valid (tables/data/PROVENANCE.md:
+ * cifar10 = cifar100 = 2x, ImageNet16-120 = 6.068x, exact for every arch).
+ * The CIFAR-10 column searches on cifar10-valid, so it is charged 1x. */
+static const struct {
+    const char *column;
+    const char *search;
+    const char *report_valid;
+    const char *report_test;
+    double cost_ratio;
+} columns[] = {
+    {"cifar10-valid", "cifar10-valid", "cifar10-valid", "cifar10-valid", 1.0},
+    {"cifar10", "cifar10-valid", "cifar10-valid", "cifar10", 1.0},
+    {"cifar100", "cifar100", "cifar100", "cifar100", 2.0},
+    {"ImageNet16-120", "ImageNet16-120", "ImageNet16-120", "ImageNet16-120", 6.068},
+};
+#define N_COLUMNS (sizeof columns / sizeof columns[0])
+#define BASE_BUDGET 12000.0 /* NB201 scripts: --time_budget 12000 (CIFAR-10) */
+
+static int column_of(const char *name)
+{
+    if (!name) return -1;
+    for (size_t i = 0; i < N_COLUMNS; i++)
+        if (!strcmp(columns[i].column, name)) return (int)i;
+    return -1;
+}
+
+double strat_default_budget(const char *dataset)
+{
+    int c = column_of(dataset);
+    if (c < 0) return 0.0;
+    return BASE_BUDGET * columns[c].cost_ratio;
+}
+
+/* "cifar10-valid, cifar10, ..." of the columns this table can serve. */
+static void list_columns(tab_table *t, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    size_t len = 0;
+    for (size_t i = 0; i < N_COLUMNS; i++) {
+        if (tab_dataset_id(t, columns[i].search) < 0 ||
+            tab_dataset_id(t, columns[i].report_test) < 0)
+            continue;
+        int w = snprintf(buf + len, n - len, "%s%s", len ? ", " : "", columns[i].column);
+        if (w < 0 || (size_t)w >= n - len) break;
+        len += (size_t)w;
+    }
+    if (!len) snprintf(buf, n, "(none)");
+}
+
+static nb_status need_ds(tab_table *t, const char *dataset, const char *ds, int *out)
+{
+    *out = tab_dataset_id(t, ds);
+    if (*out >= 0) return NB_OK;
+    char have[256];
+    list_columns(t, have, sizeof have);
+    return nb_fail(NB_ENOTFOUND,
+                   "dataset '%s': the table %s has no dataset '%s'; columns it can serve: %s",
+                   dataset, tab_path(t), ds, have);
+}
+
+static nb_status need_fidelity(tab_table *t, int ds, int epochs)
+{
+    int fid[16];
+    int n = tab_fidelities(t, ds, fid, 16);
+    for (int i = 0; i < n && i < 16; i++)
+        if (fid[i] == epochs) return NB_OK;
+    return nb_fail(NB_ENOTFOUND, "dataset '%s' in %s has no %d-epoch schedule",
+                   tab_dataset_name(t, ds), tab_path(t), epochs);
+}
+
+static nb_status best_of(tab_table *t, int ds, tab_metric_id m, float *out)
+{
+    size_t idx;
+    nb_status st = tab_best(t, ds, FULL_EPOCHS, m, &idx, out);
+    if (st != NB_OK) return st;
+    return NB_OK;
+}
+
+nb_status strat_protocol_nb201(tab_table *t, const char *dataset, strat_protocol *out)
+{
+    NB_ASSERT(t && out);
+    int c = column_of(dataset);
+    if (c < 0) {
+        char have[256];
+        list_columns(t, have, sizeof have);
+        return nb_fail(NB_ENOTFOUND, "dataset '%s' is not an NAS-Bench-201 column; known: %s",
+                       dataset ? dataset : "(null)", have);
+    }
+    strat_protocol p;
+    memset(&p, 0, sizeof p);
+    snprintf(p.name, sizeof p.name, "%s", columns[c].column);
+    p.search_fidelity = SEARCH_EPOCHS;
+    p.max_fidelity = FULL_EPOCHS;
+    nb_status st;
+    if ((st = need_ds(t, dataset, columns[c].search, &p.search_ds)) != NB_OK) return st;
+    if ((st = need_ds(t, dataset, columns[c].report_valid, &p.report_valid_ds)) != NB_OK) return st;
+    if ((st = need_ds(t, dataset, columns[c].report_test, &p.report_test_ds)) != NB_OK) return st;
+    if ((st = need_fidelity(t, p.search_ds, SEARCH_EPOCHS)) != NB_OK) return st;
+    if ((st = need_fidelity(t, p.search_ds, FULL_EPOCHS)) != NB_OK) return st;
+    if ((st = tab_preload(t, p.search_ds, SEARCH_EPOCHS, TAB_VALID_ACC)) != NB_OK) return st;
+    if ((st = tab_preload(t, p.search_ds, FULL_EPOCHS, TAB_VALID_ACC)) != NB_OK) return st;
+    if ((st = tab_preload(t, p.report_valid_ds, FULL_EPOCHS, TAB_VALID_ACC)) != NB_OK) return st;
+    if ((st = tab_preload(t, p.report_test_ds, FULL_EPOCHS, TAB_TEST_ACC)) != NB_OK) return st;
+    if ((st = best_of(t, p.report_valid_ds, TAB_VALID_ACC, &p.optimum_valid)) != NB_OK) return st;
+    if ((st = best_of(t, p.report_test_ds, TAB_TEST_ACC, &p.optimum_test)) != NB_OK) return st;
+    *out = p;
+    return NB_OK;
+}

@@ -1,0 +1,382 @@
+/* strategies/run.c - the budgeted search loop: W simulated asynchronous
+ * workers on a simulated clock, many independent runs spread over threads.
+ *
+ * One run (PROTOCOL.md "Simulated clock"):
+ *   t = 0; every free worker asks the strategy for a job, which is charged
+ *   train_time_per_epoch * epochs + eval_time seconds and finishes at
+ *   t + cost. The earliest pending job (ties: earliest submission) finishes
+ *   next; the clock jumps to it, the incumbent is updated, the strategy is
+ *   told, and the freed worker asks again. The run stops when the earliest
+ *   pending job would finish after the budget: that job and every later one
+ *   do not count. With one worker this is exactly the sequential loop
+ *   ask -> evaluate -> tell.
+ *
+ * Threads take runs from a shared counter; run r always uses RNG stream
+ * (seed, r, NB_PURPOSE_SEARCH) and writes only row r of the outputs, so the
+ * results do not depend on the thread count or the schedule. All table
+ * columns are loaded before the threads start; the threads read borrowed
+ * arrays only (no HDF5). */
+#include "strategies/strat_private.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- registry ---- */
+
+static const strat_vtable *const builtin[] = {
+    &strat_random_vtable, &strat_rea_vtable,   &strat_reinforce_vtable,
+    &strat_bohb_vtable,   &strat_hyperband_vtable, &strat_local_vtable,
+    NULL,
+};
+
+const strat_vtable *const *strat_builtin(void) { return builtin; }
+
+const strat_vtable *strat_find(const char *name)
+{
+    char known[256];
+    size_t len = 0;
+    known[0] = '\0';
+    for (size_t i = 0; builtin[i]; i++) {
+        if (name && !strcmp(builtin[i]->name, name)) return builtin[i];
+        int w = snprintf(known + len, sizeof known - len, "%s%s", i ? ", " : "", builtin[i]->name);
+        if (w > 0 && (size_t)w < sizeof known - len) len += (size_t)w;
+    }
+    nb_fail(NB_ENOTFOUND, "strategy '%s' is unknown; known strategies: %s", name ? name : "(null)",
+            known);
+    return NULL;
+}
+
+/* ---- configuration and outputs ---- */
+
+strat_run_config strat_run_config_default(void)
+{
+    strat_run_config c;
+    memset(&c, 0, sizeof c);
+    c.dataset = "cifar10";
+    c.strategy = "random";
+    c.runs = 500;
+    c.budget = 0; /* strat_default_budget(dataset) */
+    c.seed = 0;
+    c.workers = 1;
+    c.threads = 0;
+    c.grid = 101;
+    c.progress = 0;
+    return c;
+}
+
+void strat_output_alloc(strat_output *o, size_t runs, size_t grid)
+{
+    NB_ASSERT(o);
+    memset(o, 0, sizeof *o);
+    size_t cells;
+    NB_ASSERT(nb_mul_ok(runs, grid, &cells));
+    o->runs = runs;
+    o->grid = grid;
+    o->time = nb_xcalloc_array(grid ? grid : 1, sizeof *o->time);
+    o->valid = nb_xcalloc_array(cells ? cells : 1, sizeof *o->valid);
+    o->test = nb_xcalloc_array(cells ? cells : 1, sizeof *o->test);
+    o->final_valid = nb_xcalloc_array(runs ? runs : 1, sizeof *o->final_valid);
+    o->final_test = nb_xcalloc_array(runs ? runs : 1, sizeof *o->final_test);
+    o->final_arch = nb_xcalloc_array(runs ? runs : 1, sizeof *o->final_arch);
+    o->n_evals = nb_xcalloc_array(runs ? runs : 1, sizeof *o->n_evals);
+}
+
+void strat_output_free(strat_output *o)
+{
+    if (!o) return;
+    free(o->time);
+    free(o->valid);
+    free(o->test);
+    free(o->final_valid);
+    free(o->final_test);
+    free(o->final_arch);
+    free(o->n_evals);
+    memset(o, 0, sizeof *o);
+}
+
+/* ---- shared read-only state of one strat_run ---- */
+
+#define N_FID 2
+static const int fidelities[N_FID] = {12, 200};
+
+typedef struct {
+    const strat_vtable *vt;
+    const strat_run_config *cfg;
+    double budget;
+    size_t n_archs;
+    const float *search[N_FID]; /* (n_archs) search valid acc at fidelities[i] */
+    const float *rep_valid;     /* (n_archs) report valid acc, 200 epochs */
+    const float *rep_test;      /* (n_archs) report test acc, 200 epochs */
+    const float *train_time;    /* (n_archs) seconds per epoch, search dataset */
+    const float *eval_time;     /* (n_archs) seconds per validation pass, search dataset */
+    int32_t code2idx[SPACE_NB201_SIZE]; /* space_code -> table row, -1 absent */
+    strat_output *out;
+    /* work distribution and the first error (lowest run index) */
+    atomic_size_t next;
+    atomic_int stop;
+    pthread_mutex_t mu;
+    size_t err_run;
+    nb_status err;
+    char errmsg[512];
+    nb_progress *progress;
+} shared;
+
+typedef struct {
+    double finish;
+    uint64_t seq;
+    int32_t idx;
+    strat_ask ask;
+} job;
+
+static int fid_slot(int fidelity)
+{
+    for (int i = 0; i < N_FID; i++)
+        if (fidelities[i] == fidelity) return i;
+    return -1;
+}
+
+/* One run r: writes row r of the outputs. */
+static nb_status one_run(const shared *sh, size_t r)
+{
+    const strat_run_config *cfg = sh->cfg;
+    strat_output *o = sh->out;
+    const size_t grid = o->grid;
+    const int W = cfg->workers;
+    float *row_valid = o->valid + r * grid;
+    float *row_test = o->test + r * grid;
+
+    nb_rng rng;
+    nb_rng_init(&rng, cfg->seed, r, NB_PURPOSE_SEARCH);
+    strat_env env = {N_FID, fidelities, fidelities[0], W};
+    void *state = sh->vt->create(&env, &rng);
+    job *pend = nb_xcalloc_array((size_t)W, sizeof *pend);
+    int n_pend = 0;
+    uint64_t seq = 0;
+    nb_status st = NB_OK;
+
+    /* incumbent: best search score at the highest fidelity finished so far */
+    int inc_fid = -1;
+    float inc_score = -INFINITY;
+    int32_t inc_idx = -1;
+    float inc_valid = NAN, inc_test = NAN;
+    size_t g = 0; /* next grid point to write */
+    uint32_t n_evals = 0;
+    double now = 0.0;
+
+    for (;;) {
+        /* every free worker asks */
+        while (n_pend < W) {
+            strat_ask a;
+            memset(&a, 0, sizeof a);
+            int rc = sh->vt->ask(state, &rng, &a);
+            if (rc == STRAT_ASK_WAIT) {
+                if (n_pend == 0) {
+                    st = nb_fail(NB_EINTERNAL,
+                                 "strategy '%s' (run %zu) waited with no evaluation pending",
+                                 sh->vt->name, r);
+                    goto done;
+                }
+                break;
+            }
+            int slot = fid_slot(a.fidelity);
+            if (rc != STRAT_ASK_OK || slot < 0) {
+                st = nb_fail(NB_EINVAL,
+                             "strategy '%s' (run %zu): ask returned %d with fidelity %d; "
+                             "fidelities are 12 and 200",
+                             sh->vt->name, r, rc, a.fidelity);
+                goto done;
+            }
+            uint32_t code = space_code(&a.arch);
+            int32_t idx = code < SPACE_NB201_SIZE ? sh->code2idx[code] : -1;
+            if (idx < 0) {
+                char s[SPACE_STR_MAX];
+                space_format(&a.arch, s, sizeof s);
+                st = nb_fail(NB_ENOTFOUND, "strategy '%s' (run %zu) proposed %s: not in table",
+                             sh->vt->name, r, s);
+                goto done;
+            }
+            double cost = (double)sh->train_time[idx] * a.fidelity + (double)sh->eval_time[idx];
+            pend[n_pend].finish = now + cost;
+            pend[n_pend].seq = seq++;
+            pend[n_pend].idx = idx;
+            pend[n_pend].ask = a;
+            n_pend++;
+        }
+        /* the earliest pending job finishes next */
+        int k = 0;
+        for (int i = 1; i < n_pend; i++)
+            if (pend[i].finish < pend[k].finish ||
+                (pend[i].finish == pend[k].finish && pend[i].seq < pend[k].seq))
+                k = i;
+        job j = pend[k];
+        pend[k] = pend[--n_pend];
+        if (j.finish > sh->budget) break; /* it and all later jobs end past the budget */
+        now = j.finish;
+        /* grid points strictly before this result see the old incumbent */
+        while (g < grid && o->time[g] < now) {
+            row_valid[g] = inc_valid;
+            row_test[g] = inc_test;
+            g++;
+        }
+        float score = sh->search[fid_slot(j.ask.fidelity)][j.idx];
+        n_evals++;
+        if (j.ask.fidelity > inc_fid || (j.ask.fidelity == inc_fid && score > inc_score)) {
+            inc_fid = j.ask.fidelity;
+            inc_score = score;
+            inc_idx = j.idx;
+            inc_valid = sh->rep_valid[j.idx];
+            inc_test = sh->rep_test[j.idx];
+        }
+        sh->vt->tell(state, &j.ask, score, &rng);
+    }
+    for (; g < grid; g++) {
+        row_valid[g] = inc_valid;
+        row_test[g] = inc_test;
+    }
+    o->final_valid[r] = inc_valid;
+    o->final_test[r] = inc_test;
+    o->final_arch[r] = inc_idx;
+    o->n_evals[r] = n_evals;
+done:
+    sh->vt->destroy(state);
+    free(pend);
+    return st;
+}
+
+static void *worker_main(void *arg)
+{
+    shared *sh = arg;
+    for (;;) {
+        if (atomic_load(&sh->stop)) break;
+        size_t r = atomic_fetch_add(&sh->next, 1);
+        if (r >= sh->cfg->runs) break;
+        nb_status st = one_run(sh, r);
+        if (st != NB_OK) {
+            pthread_mutex_lock(&sh->mu);
+            if (sh->err == NB_OK || r < sh->err_run) {
+                sh->err = st;
+                sh->err_run = r;
+                snprintf(sh->errmsg, sizeof sh->errmsg, "%s", nb_errmsg());
+            }
+            pthread_mutex_unlock(&sh->mu);
+            atomic_store(&sh->stop, 1);
+        }
+        nb_progress_add(sh->progress, 1);
+    }
+    return NULL;
+}
+
+/* A per-arch column that must be finite (and > 0 when positive != 0). */
+static nb_status check_column(const float *v, size_t n, int positive, const char *what,
+                              const char *ds)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i]) || (positive ? v[i] <= 0 : v[i] < 0))
+            return nb_fail(NB_EFORMAT, "%s of dataset '%s': arch %zu has %g; the search loop "
+                           "needs a %s value for every architecture",
+                           what, ds, i, (double)v[i], positive ? "positive" : "non-negative");
+    return NB_OK;
+}
+
+static nb_status validate(const strat_run_config *cfg, const strat_output *out)
+{
+    if (!cfg) return nb_fail(NB_EINVAL, "strat_run: config is NULL");
+    if (!out) return nb_fail(NB_EINVAL, "strat_run: output is NULL");
+    if (!cfg->table) return nb_fail(NB_EINVAL, "table: no table given");
+    if (!cfg->dataset) return nb_fail(NB_EINVAL, "dataset: none given");
+    if (cfg->runs == 0) return nb_fail(NB_EINVAL, "runs: 0; hint: at least 1 run");
+    if (cfg->grid < 2) return nb_fail(NB_EINVAL, "grid: %zu points; need at least 2", cfg->grid);
+    if (isnan(cfg->budget) || cfg->budget < 0 || isinf(cfg->budget))
+        return nb_fail(NB_EINVAL, "budget: %g seconds; must be positive (0 = the dataset's default)",
+                       cfg->budget);
+    if (cfg->workers < 1)
+        return nb_fail(NB_EINVAL, "workers: %d; must be >= 1", cfg->workers);
+    if (cfg->threads < 0)
+        return nb_fail(NB_EINVAL, "threads: %d; must be >= 0 (0 = all cores)", cfg->threads);
+    if (out->runs != cfg->runs || out->grid != cfg->grid || !out->time || !out->valid ||
+        !out->test || !out->final_valid || !out->final_test || !out->final_arch || !out->n_evals)
+        return nb_fail(NB_EINVAL,
+                       "output: sized for %zu runs x %zu grid points, config asks %zu x %zu; "
+                       "hint: strat_output_alloc(&out, cfg.runs, cfg.grid)",
+                       out->runs, out->grid, cfg->runs, cfg->grid);
+    return NB_OK;
+}
+
+nb_status strat_run(const strat_run_config *cfg, strat_output *out)
+{
+    nb_status st = validate(cfg, out);
+    if (st != NB_OK) return st;
+    const strat_vtable *vt = cfg->vtable ? cfg->vtable : strat_find(cfg->strategy);
+    if (!vt) return NB_ENOTFOUND;
+
+    tab_table *t = cfg->table;
+    strat_protocol proto;
+    if ((st = strat_protocol_nb201(t, cfg->dataset, &proto)) != NB_OK) return st;
+
+    shared *sh = nb_xcalloc_array(1, sizeof *sh);
+    sh->vt = vt;
+    sh->cfg = cfg;
+    sh->out = out;
+    sh->budget = cfg->budget > 0 ? cfg->budget : strat_default_budget(cfg->dataset);
+    sh->n_archs = tab_n_archs(t);
+    const char *sname = tab_dataset_name(t, proto.search_ds);
+    for (int i = 0; i < N_FID; i++)
+        if (!(sh->search[i] = tab_metric_final(t, proto.search_ds, fidelities[i], TAB_VALID_ACC))) {
+            st = NB_ENOTFOUND;
+            goto fail;
+        }
+    if (!(sh->rep_valid = tab_metric_final(t, proto.report_valid_ds, 200, TAB_VALID_ACC)) ||
+        !(sh->rep_test = tab_metric_final(t, proto.report_test_ds, 200, TAB_TEST_ACC)) ||
+        !(sh->train_time = tab_cost_column(t, proto.search_ds, TAB_COST_TRAIN_TIME)) ||
+        !(sh->eval_time = tab_cost_column(t, proto.search_ds, TAB_COST_EVAL_TIME))) {
+        st = NB_ENOTFOUND;
+        goto fail;
+    }
+    if ((st = check_column(sh->train_time, sh->n_archs, 1, "train_time_per_epoch", sname)) != NB_OK ||
+        (st = check_column(sh->eval_time, sh->n_archs, 0, "eval_time", sname)) != NB_OK)
+        goto fail;
+    for (uint32_t code = 0; code < SPACE_NB201_SIZE; code++) {
+        space_arch a = space_from_code(code);
+        long idx = tab_index_of(t, &a);
+        sh->code2idx[code] = (idx >= 0 && (size_t)idx < sh->n_archs) ? (int32_t)idx : -1;
+    }
+
+    out->budget = sh->budget;
+    out->proto = proto;
+    for (size_t g = 0; g < out->grid; g++)
+        out->time[g] = sh->budget * (double)g / (double)(out->grid - 1);
+
+    int threads = cfg->threads > 0 ? cfg->threads : nb_cpu_count();
+    if ((size_t)threads > cfg->runs) threads = (int)cfg->runs;
+    atomic_init(&sh->next, 0);
+    atomic_init(&sh->stop, 0);
+    pthread_mutex_init(&sh->mu, NULL);
+    sh->err = NB_OK;
+    if (cfg->progress) {
+        char label[64];
+        snprintf(label, sizeof label, "%s %s", vt->name, proto.name);
+        sh->progress = nb_progress_start(label, cfg->runs);
+    }
+    if (threads <= 1) {
+        worker_main(sh);
+    } else {
+        pthread_t *tid = nb_xcalloc_array((size_t)threads, sizeof *tid);
+        int started = 0;
+        for (; started < threads; started++)
+            if (pthread_create(&tid[started], NULL, worker_main, sh) != 0) break;
+        if (started == 0) worker_main(sh); /* no thread could start: do it here */
+        for (int i = 0; i < started; i++) pthread_join(tid[i], NULL);
+        free(tid);
+    }
+    nb_progress_finish(sh->progress);
+    pthread_mutex_destroy(&sh->mu);
+    st = sh->err;
+    if (st != NB_OK) nb_fail(st, "%s", sh->errmsg);
+fail:
+    free(sh);
+    return st;
+}

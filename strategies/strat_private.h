@@ -1,0 +1,44 @@
+/* strategies/strat_private.h - internals shared by the files of strategies/:
+ * the built-in vtables (one file each) and the successive-halving engine that
+ * Hyperband and BOHB share. Not part of the public API; include only from
+ * the .c files of strategies/. */
+#ifndef STRAT_PRIVATE_H
+#define STRAT_PRIVATE_H
+
+#include "strategies/strat.h"
+
+extern const strat_vtable strat_random_vtable;    /* random.c */
+extern const strat_vtable strat_rea_vtable;       /* rea.c */
+extern const strat_vtable strat_reinforce_vtable; /* reinforce.c */
+extern const strat_vtable strat_hyperband_vtable; /* hyperband.c */
+extern const strat_vtable strat_bohb_vtable;      /* bohb.c */
+extern const strat_vtable strat_local_vtable;     /* local.c */
+
+/* ---- successive halving over the fidelities {12, 200} (hyperband.c) ----
+ * Brackets (eta = 3, two rungs; PROTOCOL.md "Hyperband and BOHB"):
+ *   s = 1: 9 configurations at the low fidelity, the best 3 promoted to the high one;
+ *   s = 0: 3 configurations straight at the high fidelity.
+ * Brackets alternate s = 1, 0, 1, 0, ...; a new bracket starts when the
+ * open ones have nothing to run and fewer than `workers` brackets are open
+ * (with one worker: strictly one bracket after another). */
+typedef struct hb_state hb_state;
+/* Draws a new configuration for rung 0 of a bracket whose rung-0 fidelity
+ * is `fidelity`; ctx is the owner's (BOHB's model), obs the history. */
+typedef void (*hb_sample_fn)(void *ctx, const hb_state *hb, int fidelity, nb_rng *rng,
+                             space_arch *out);
+hb_state *hb_create(const strat_env *env, hb_sample_fn sample, void *ctx);
+int hb_ask(hb_state *hb, nb_rng *rng, strat_ask *out);
+void hb_tell(hb_state *hb, const strat_ask *asked, float score);
+void hb_destroy(hb_state *hb);
+
+/* Every finished evaluation, per fidelity slot (0 = low, 1 = high), in the
+ * order told: codes[i] (space_code) and scores[i] (valid acc, percent). */
+typedef struct {
+    size_t n, cap;
+    uint32_t *codes;
+    float *scores;
+} hb_history;
+const hb_history *hb_observations(const hb_state *hb, int slot);
+int hb_fidelity(const hb_state *hb, int slot);
+
+#endif
