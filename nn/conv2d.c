@@ -1,0 +1,250 @@
+/* nn/conv2d.c - convolution as im2col + sgemm with several images folded
+ * into one GEMM, so late stages (8x8 maps) still make wide matrices. The
+ * batch is cut into groups of g images, g = ceil(NN_CONV_GROUP_COLS / (ho*wo)),
+ * fixed by the shapes alone; a group is one parallel task:
+ *   cols (K = cin*k*k, Pg = g*ho*wo)        gathered input (ReLU when relu_in)
+ *   Y    (cout, Pg) = W (cout, K) * cols    then scattered to NCHW
+ * Backward per group: dYm (cout, Pg) gathered from dy; dWg = dYm * cols^T
+ * into the group's own slot; dcols = W^T * dYm; col2im adds dcols into dx
+ * (masked by x > 0 when relu_in); the groups' dWg are then summed in group
+ * order. Every number is thus computed the same way for any thread count. */
+#include "nn/nn_kernels.h"
+
+#include <cblas.h>
+#include <string.h>
+
+#include "core/nb.h"
+
+int nn_conv_out(int size, int k, int stride, int pad) { return (size + 2 * pad - k) / stride + 1; }
+
+typedef struct {
+    const nn_conv_desc *d;
+    int n, h, w, ho, wo, g, groups;
+    size_t K, HWo;
+    const float *x, *wgt, *dy;
+    float *y, *dx, *dwgt, *scratch;
+    int accumulate;
+} conv_job;
+
+static void conv_job_init(conv_job *j, const nn_conv_desc *d, int n, int h, int w)
+{
+    memset(j, 0, sizeof *j);
+    j->d = d, j->n = n, j->h = h, j->w = w;
+    j->ho = nn_conv_out(h, d->k, d->stride, d->pad);
+    j->wo = nn_conv_out(w, d->k, d->stride, d->pad);
+    NB_ASSERT(j->ho > 0 && j->wo > 0);
+    j->HWo = (size_t)j->ho * j->wo;
+    j->K = (size_t)d->cin * d->k * d->k;
+    j->g = (int)((NN_CONV_GROUP_COLS + j->HWo - 1) / j->HWo);
+    if (j->g > n) j->g = n;
+    j->groups = (n + j->g - 1) / j->g;
+}
+
+/* Per group: cols (K x Pg), ym/dym (cout x Pg), dcols (K x Pg), dW slot (cout x K). */
+static size_t group_floats(const conv_job *j)
+{
+    size_t Pg = (size_t)j->g * j->HWo;
+    return (2 * j->K + (size_t)j->d->cout) * Pg + (size_t)j->d->cout * j->K;
+}
+
+size_t nn_conv_scratch(const nn_conv_desc *d, int n, int h, int w)
+{
+    conv_job j;
+    conv_job_init(&j, d, n, h, w);
+    return group_floats(&j) * (size_t)j.groups;
+}
+
+/* 4-wide helpers through GCC/Clang vector extensions: -O2 does not vectorise
+ * these loops by itself, and they dominate im2col/col2im. Lane-wise the
+ * same arithmetic as the scalar tails (a mask, not a max: relu(NaN) = 0 and
+ * relu(-0) = +0 either way), so results do not depend on the path. */
+typedef float v4f __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+
+static inline float relu1(float v) { return v > 0.0f ? v : 0.0f; }
+
+/* dst[i] = max(src[i], 0) */
+static void relu_copy(float *restrict dst, const float *restrict src, int n)
+{
+    const v4f z = {0, 0, 0, 0};
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        v4f v;
+        memcpy(&v, src + i, sizeof v);
+        v = (v4f)((v4i)v & (v > z));
+        memcpy(dst + i, &v, sizeof v);
+    }
+    for (; i < n; i++) dst[i] = relu1(src[i]);
+}
+
+/* dst[i] += x[i] > 0 ? g[i] : 0  (mask != 0), or dst[i] += g[i] (mask == 0) */
+static void add_masked(float *restrict dst, const float *restrict g, const float *restrict x,
+                       int mask, int n)
+{
+    const v4f z = {0, 0, 0, 0};
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        v4f d, v;
+        memcpy(&d, dst + i, sizeof d);
+        memcpy(&v, g + i, sizeof v);
+        if (mask) {
+            v4f xv;
+            memcpy(&xv, x + i, sizeof xv);
+            v = (v4f)((v4i)v & (xv > z));
+        }
+        d += v;
+        memcpy(dst + i, &d, sizeof d);
+    }
+    for (; i < n; i++) dst[i] += (!mask || x[i] > 0.0f) ? g[i] : 0.0f;
+}
+
+/* Output columns ox in [*lo, *hi) read an in-image input column
+ * ix = ox*s - pad + kx; the others read padding. */
+static void valid_range(int wo, int w, int s, int pad, int kx, int *lo, int *hi)
+{
+    int a = pad - kx, l = a > 0 ? (a + s - 1) / s : 0; /* smallest ox with ix >= 0 */
+    int h = (w - 1 + pad - kx) / s + 1;                   /* ox with ix <= w-1 */
+    if (w - 1 + pad - kx < 0) h = 0;
+    if (h > wo) h = wo;
+    if (l > h) l = h;
+    *lo = l, *hi = h;
+}
+
+/* cols[(ci,ky,kx), (b-b0,oy,ox)] = x[b, ci, oy*s - pad + ky, ox*s - pad + kx] or 0 outside
+ * (max(x, 0) when relu_in). Bounds are hoisted out of the inner loop. */
+static void im2col(const conv_job *j, int b0, int b1, float *cols)
+{
+    const nn_conv_desc *d = j->d;
+    const int k = d->k, s = d->stride, pad = d->pad, h = j->h, w = j->w, ho = j->ho, wo = j->wo;
+    const int relu = d->relu_in;
+    const size_t P = (size_t)(b1 - b0) * j->HWo, hw = (size_t)h * w;
+    for (int ci = 0; ci < d->cin; ci++)
+        for (int ky = 0; ky < k; ky++)
+            for (int kx = 0; kx < k; kx++) {
+                float *row = cols + ((size_t)(ci * k + ky) * k + kx) * P;
+                int lo, hi;
+                valid_range(wo, w, s, pad, kx, &lo, &hi);
+                for (int b = b0; b < b1; b++) {
+                    const float *xc = j->x + ((size_t)b * d->cin + ci) * hw;
+                    for (int oy = 0; oy < ho; oy++) {
+                        int iy = oy * s - pad + ky;
+                        float *r = row + ((size_t)(b - b0) * ho + oy) * wo;
+                        if (iy < 0 || iy >= h) {
+                            memset(r, 0, (size_t)wo * sizeof *r);
+                            continue;
+                        }
+                        const float *xr = xc + (size_t)iy * w; /* ix = ox*s + kx - pad */
+                        const int sh = kx - pad;
+                        for (int ox = 0; ox < lo; ox++) r[ox] = 0.0f;
+                        if (s == 1 && hi > lo && relu)
+                            relu_copy(r + lo, xr + lo + sh, hi - lo);
+                        else if (s == 1 && hi > lo)
+                            memcpy(r + lo, xr + lo + sh, (size_t)(hi - lo) * sizeof *r);
+                        else
+                            for (int ox = lo; ox < hi; ox++) {
+                                float v = xr[ox * s + sh];
+                                r[ox] = relu ? relu1(v) : v;
+                            }
+                        for (int ox = hi; ox < wo; ox++) r[ox] = 0.0f;
+                    }
+                }
+            }
+}
+
+/* dx[b, ci, iy, ix] += dcols[...] (times [x > 0] when relu_in), the inverse gather. */
+static void col2im_add(const conv_job *j, int b0, int b1, const float *dcols)
+{
+    const nn_conv_desc *d = j->d;
+    const int k = d->k, s = d->stride, pad = d->pad, h = j->h, w = j->w, ho = j->ho, wo = j->wo;
+    const int relu = d->relu_in;
+    const size_t P = (size_t)(b1 - b0) * j->HWo, hw = (size_t)h * w;
+    for (int ci = 0; ci < d->cin; ci++)
+        for (int ky = 0; ky < k; ky++)
+            for (int kx = 0; kx < k; kx++) {
+                const float *row = dcols + ((size_t)(ci * k + ky) * k + kx) * P;
+                int lo, hi;
+                valid_range(wo, w, s, pad, kx, &lo, &hi);
+                for (int b = b0; b < b1; b++) {
+                    size_t base = ((size_t)b * d->cin + ci) * hw;
+                    for (int oy = 0; oy < ho; oy++) {
+                        int iy = oy * s - pad + ky;
+                        if (iy < 0 || iy >= h) continue;
+                        const float *r = row + ((size_t)(b - b0) * ho + oy) * wo;
+                        float *dr = j->dx + base + (size_t)iy * w; /* ix = ox*s + kx - pad */
+                        const float *xr = j->x + base + (size_t)iy * w;
+                        const int sh = kx - pad;
+                        if (s == 1 && hi > lo)
+                            add_masked(dr + lo + sh, r + lo, xr + lo + sh, relu, hi - lo);
+                        else
+                            for (int ox = lo; ox < hi; ox++)
+                                dr[ox * s + sh] += (!relu || xr[ox * s + sh] > 0.0f) ? r[ox] : 0.0f;
+                    }
+                }
+            }
+}
+
+static void forward_group(void *p, int t)
+{
+    const conv_job *j = p;
+    const int cout = j->d->cout, b0 = t * j->g, b1 = b0 + j->g < j->n ? b0 + j->g : j->n;
+    const size_t P = (size_t)(b1 - b0) * j->HWo;
+    float *cols = j->scratch + group_floats(j) * (size_t)t, *ym = cols + j->K * P;
+    im2col(j, b0, b1, cols);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, (int)P, (int)j->K, 1.0f, j->wgt,
+                (int)j->K, cols, (int)P, 0.0f, ym, (int)P);
+    for (int b = b0; b < b1; b++)
+        for (int co = 0; co < cout; co++) {
+            const float *src = ym + (size_t)co * P + (size_t)(b - b0) * j->HWo;
+            float *dst = j->y + ((size_t)b * cout + co) * j->HWo;
+            if (j->accumulate)
+                for (size_t q = 0; q < j->HWo; q++) dst[q] += src[q];
+            else
+                memcpy(dst, src, j->HWo * sizeof *dst);
+        }
+}
+
+void nn_conv2d_forward(const nn_conv_desc *d, int n, int h, int w, const float *x,
+                       const float *wgt, float *y, int accumulate, float *scratch)
+{
+    conv_job j;
+    conv_job_init(&j, d, n, h, w);
+    j.x = x, j.wgt = wgt, j.y = y, j.accumulate = accumulate, j.scratch = scratch;
+    nn_parallel_for(j.groups, forward_group, &j);
+}
+
+static void backward_group(void *p, int t)
+{
+    const conv_job *j = p;
+    const int cout = j->d->cout, b0 = t * j->g, b1 = b0 + j->g < j->n ? b0 + j->g : j->n;
+    const size_t P = (size_t)(b1 - b0) * j->HWo, Pg = (size_t)j->g * j->HWo;
+    float *cols = j->scratch + group_floats(j) * (size_t)t, *dym = cols + j->K * Pg,
+          *dcols = dym + (size_t)cout * Pg, *dwg = dcols + j->K * Pg;
+    for (int b = b0; b < b1; b++)
+        for (int co = 0; co < cout; co++)
+            memcpy(dym + (size_t)co * P + (size_t)(b - b0) * j->HWo,
+                   j->dy + ((size_t)b * cout + co) * j->HWo, j->HWo * sizeof *dym);
+    im2col(j, b0, b1, cols);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout, (int)j->K, (int)P, 1.0f, dym,
+                (int)P, cols, (int)P, 0.0f, dwg, (int)j->K);
+    if (!j->dx) return;
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)j->K, (int)P, cout, 1.0f, j->wgt,
+                (int)j->K, dym, (int)P, 0.0f, dcols, (int)P);
+    col2im_add(j, b0, b1, dcols);
+}
+
+void nn_conv2d_backward(const nn_conv_desc *d, int n, int h, int w, const float *x,
+                        const float *wgt, const float *dy, float *dx, float *dwgt,
+                        float *scratch)
+{
+    conv_job j;
+    conv_job_init(&j, d, n, h, w);
+    j.x = x, j.wgt = wgt, j.dy = dy, j.dx = dx, j.dwgt = dwgt, j.scratch = scratch;
+    nn_parallel_for(j.groups, backward_group, &j);
+    /* dW += sum over groups, in group order */
+    const size_t nw = (size_t)d->cout * j.K, stride = group_floats(&j),
+                 off = stride - nw; /* the dW slot ends each group's region */
+    for (int t = 0; t < j.groups; t++) {
+        const float *dwg = scratch + stride * (size_t)t + off;
+        for (size_t i = 0; i < nw; i++) dwgt[i] += dwg[i];
+    }
+}

@@ -1,0 +1,525 @@
+/* nn/net.c - NB201's TinyNetwork built from a cell: planning (every offset
+ * into the parameter, state, activation and gradient blocks is fixed at
+ * create time), parameter and FLOP counts, forward and backward passes.
+ *
+ * Memory plan per cell: node buffers 1..3 (node 0 is the previous block's
+ * output) and one buffer per conv edge that holds the conv output and, after
+ * BN, its normalised value xhat (all the BN backward needs). Pool and skip
+ * edges add straight into the destination node. Gradients exist for nodes
+ * only; the gradient of a conv output is a shared scratch (gs1), used and
+ * consumed edge by edge. */
+#include "nn/nn.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/nn_kernels.h"
+
+typedef struct {
+    nn_conv_desc d;
+    int h, w;    /* input size */
+    size_t wofs; /* weights (cout, cin, k, k) in params */
+} conv_l;
+
+typedef struct {
+    int c;
+    size_t pofs; /* gamma (c) then beta (c) in params */
+    size_t sofs; /* run_mean, run_var, batch mean, batch invstd (c each) in state */
+} bn_l;
+
+typedef struct {
+    int op, from, to;
+    conv_l conv; /* conv edges */
+    bn_l bn;
+    size_t xh;   /* conv output / xhat (act) */
+} edge_l;
+
+enum { BLK_CELL, BLK_RED };
+typedef struct {
+    int kind;
+    int c, h, w;               /* cell: channels and size; red: output */
+    size_t node[4], gnode[4];  /* cell: node activations and gradients */
+    edge_l e[SPACE_NB201_EDGES];
+    /* reduction block: in -> conv_a/bn_a -> a -> conv_b/bn_b (+) pool2 -> conv_s -> out */
+    int cin, hi, wi;
+    size_t in, gin, out, gout;
+    conv_l ca, cb, cs;
+    bn_l ba, bb;
+    size_t xa, a, ga, xb, pool;
+} block_l;
+
+struct nn_net {
+    nn_config cfg;
+    space_arch arch;
+    /* plan */
+    size_t n_params, n_state, n_act, n_gact, n_conv_scratch, n_gs;
+    double flops; /* per image, MACs (+ linear bias adds) */
+    conv_l stem;
+    bn_l stem_bn;
+    size_t stem_xh;
+    int n_blocks;
+    block_l *blocks;
+    int cl, hl, wl; /* last stage */
+    size_t last, glast;
+    bn_l head_bn;
+    size_t head_xh, head_y, feat, gfeat, lin_w, lin_b, logits, dlogits;
+    /* storage */
+    float *params, *grads, *state, *act, *gact, *conv_scratch, *gs1, *gs2;
+    /* last forward */
+    const float *x;
+    int n, train;
+};
+
+/* ---- planning */
+
+typedef struct {
+    struct nn_net *net;
+    size_t B; /* batch the activations are sized for */
+} planner;
+
+static size_t take(size_t *counter, size_t n)
+{
+    size_t at = *counter;
+    NB_ASSERT(*counter + n >= *counter);
+    *counter += n;
+    return at;
+}
+
+static size_t act_of(planner *p, int c, int h, int w)
+{
+    size_t n = p->B * (size_t)c * h * w;
+    if (n > p->net->n_gs) p->net->n_gs = n;
+    return take(&p->net->n_act, n);
+}
+
+static size_t gact_of(planner *p, int c, int h, int w)
+{
+    return take(&p->net->n_gact, p->B * (size_t)c * h * w);
+}
+
+static conv_l conv_of(planner *p, int cin, int cout, int k, int stride, int relu_in, int h, int w)
+{
+    conv_l c = {{cin, cout, k, stride, k / 2, relu_in}, h, w, 0};
+    c.wofs = take(&p->net->n_params, (size_t)cout * cin * k * k);
+    int ho = nn_conv_out(h, k, stride, k / 2), wo = nn_conv_out(w, k, stride, k / 2);
+    p->net->flops += (double)k * k * cin * cout * ho * wo;
+    size_t s = nn_conv_scratch(&c.d, (int)p->B, h, w);
+    if (s > p->net->n_conv_scratch) p->net->n_conv_scratch = s;
+    return c;
+}
+
+static bn_l bn_of(planner *p, int c)
+{
+    bn_l b = {c, 0, 0};
+    b.pofs = take(&p->net->n_params, 2 * (size_t)c);
+    b.sofs = take(&p->net->n_state, 4 * (size_t)c);
+    return b;
+}
+
+/* Fill every offset of net for net->cfg and net->arch (blocks allocated here). */
+static void plan(struct nn_net *net)
+{
+    const nn_config *cfg = &net->cfg;
+    planner p = {net, (size_t)cfg->batch};
+    int c = cfg->C, h = cfg->H, w = cfg->W;
+    net->stem = conv_of(&p, cfg->in_ch, c, 3, 1, 0, h, w);
+    net->stem_bn = bn_of(&p, c);
+    net->stem_xh = act_of(&p, c, h, w);
+    size_t cur = act_of(&p, c, h, w), gcur = gact_of(&p, c, h, w);
+    net->n_blocks = 3 * cfg->N + 2;
+    net->blocks = nb_xcalloc_array((size_t)net->n_blocks, sizeof *net->blocks);
+    int bi = 0;
+    for (int stage = 0; stage < 3; stage++) {
+        if (stage > 0) {
+            block_l *r = &net->blocks[bi++];
+            r->kind = BLK_RED;
+            r->cin = c, r->hi = h, r->wi = w;
+            r->in = cur, r->gin = gcur;
+            int co = 2 * c, ho = (h + 1) / 2, wo = (w + 1) / 2;
+            r->c = co, r->h = ho, r->w = wo;
+            r->ca = conv_of(&p, c, co, 3, 2, 1, h, w);
+            r->ba = bn_of(&p, co);
+            r->cb = conv_of(&p, co, co, 3, 1, 1, ho, wo);
+            r->bb = bn_of(&p, co);
+            r->cs = conv_of(&p, c, co, 1, 1, 0, ho, wo);
+            NB_ASSERT(nn_conv_out(h, 3, 2, 1) == ho && nn_conv_out(w, 3, 2, 1) == wo);
+            r->xa = act_of(&p, co, ho, wo);
+            r->a = act_of(&p, co, ho, wo);
+            r->ga = gact_of(&p, co, ho, wo);
+            r->xb = act_of(&p, co, ho, wo);
+            r->pool = act_of(&p, c, ho, wo);
+            r->out = act_of(&p, co, ho, wo);
+            r->gout = gact_of(&p, co, ho, wo);
+            cur = r->out, gcur = r->gout;
+            c = co, h = ho, w = wo;
+        }
+        for (int i = 0; i < cfg->N; i++) {
+            block_l *b = &net->blocks[bi++];
+            b->kind = BLK_CELL;
+            b->c = c, b->h = h, b->w = w;
+            b->node[0] = cur, b->gnode[0] = gcur;
+            for (int k = 1; k < SPACE_NB201_NODES; k++) {
+                b->node[k] = act_of(&p, c, h, w);
+                b->gnode[k] = gact_of(&p, c, h, w);
+            }
+            for (int e = 0; e < SPACE_NB201_EDGES; e++) {
+                edge_l *ed = &b->e[e];
+                ed->op = net->arch.op[e];
+                ed->from = space_edge_from(e), ed->to = space_edge_to(e);
+                if (ed->op == SPACE_OP_CONV1 || ed->op == SPACE_OP_CONV3) {
+                    ed->conv = conv_of(&p, c, c, ed->op == SPACE_OP_CONV3 ? 3 : 1, 1, 1, h, w);
+                    ed->bn = bn_of(&p, c);
+                    ed->xh = act_of(&p, c, h, w);
+                }
+            }
+            cur = b->node[3], gcur = b->gnode[3];
+        }
+    }
+    NB_ASSERT(bi == net->n_blocks);
+    net->cl = c, net->hl = h, net->wl = w;
+    net->last = cur, net->glast = gcur;
+    net->head_bn = bn_of(&p, c);
+    net->head_xh = act_of(&p, c, h, w);
+    net->head_y = act_of(&p, c, h, w);
+    net->feat = take(&net->n_act, p.B * (size_t)c);
+    net->gfeat = take(&net->n_act, p.B * (size_t)c);
+    net->lin_w = take(&net->n_params, (size_t)cfg->classes * c);
+    net->lin_b = take(&net->n_params, (size_t)cfg->classes);
+    net->logits = take(&net->n_act, p.B * (size_t)cfg->classes);
+    net->dlogits = take(&net->n_act, p.B * (size_t)cfg->classes);
+    net->flops += (double)c * cfg->classes + cfg->classes;
+}
+
+nn_config nn_config_default(void)
+{
+    nn_config c = {16, 5, 10, 3, 32, 32, 64, 0};
+    return c;
+}
+
+nb_status nn_config_check(const nn_config *cfg)
+{
+    struct { const char *name; int v, lo, hi; } f[] = {
+        {"C (channels)", cfg->C, 1, 1024},   {"N (cells per stage)", cfg->N, 1, 64},
+        {"classes", cfg->classes, 2, 100000}, {"in_ch (input channels)", cfg->in_ch, 1, 16},
+        {"H (input height)", cfg->H, 1, 4096}, {"W (input width)", cfg->W, 1, 4096},
+        {"batch", cfg->batch, 1, 65536},
+    };
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+        if (f[i].v < f[i].lo || f[i].v > f[i].hi)
+            return nb_fail(NB_EINVAL, "network config: %s = %d out of range %d..%d", f[i].name,
+                           f[i].v, f[i].lo, f[i].hi);
+    return NB_OK;
+}
+
+static void plan_only(const nn_config *cfg, const space_arch *arch, struct nn_net *net)
+{
+    NB_ASSERT(nn_config_check(cfg) == NB_OK);
+    memset(net, 0, sizeof *net);
+    net->cfg = *cfg;
+    net->cfg.batch = 1;
+    net->arch = *arch;
+    plan(net);
+    free(net->blocks);
+}
+
+size_t nn_net_param_count(const nn_config *cfg, const space_arch *arch)
+{
+    struct nn_net net;
+    plan_only(cfg, arch, &net);
+    return net.n_params;
+}
+
+double nn_net_flops(const nn_config *cfg, const space_arch *arch)
+{
+    struct nn_net net;
+    plan_only(cfg, arch, &net);
+    return net.flops / 1e6;
+}
+
+static float *alloc_floats(size_t n, nb_status *st, const char *what)
+{
+    size_t bytes;
+    if (*st != NB_OK) return NULL;
+    if (!nb_mul_ok(n ? n : 1, sizeof(float), &bytes)) {
+        *st = nb_fail(NB_ENOMEM, "network: %s: %zu floats overflow size_t", what, n);
+        return NULL;
+    }
+    float *p = calloc(n ? n : 1, sizeof(float));
+    if (!p)
+        *st = nb_fail(NB_ENOMEM, "network: cannot allocate %s (%.1f MiB); hint: a smaller --batch",
+                      what, bytes / 1048576.0);
+    return p;
+}
+
+nb_status nn_net_create(const nn_config *cfg, const space_arch *arch, nn_net **out)
+{
+    *out = NULL;
+    nb_status st = nn_config_check(cfg);
+    if (st != NB_OK) return st;
+    for (int e = 0; e < SPACE_NB201_EDGES; e++)
+        if (arch->op[e] >= SPACE_NB201_OPS)
+            return nb_fail(NB_EINVAL, "network: edge %d has op id %d, valid 0..4", e, arch->op[e]);
+    nn_net *net = nb_xcalloc_array(1, sizeof *net);
+    net->cfg = *cfg;
+    net->arch = *arch;
+    nn_kernels_set_threads(nn_kernels_threads()); /* OpenBLAS to one thread, see nn/parallel.c */
+    plan(net);
+    net->params = alloc_floats(net->n_params, &st, "parameters");
+    net->grads = alloc_floats(net->n_params, &st, "gradients");
+    net->state = alloc_floats(net->n_state, &st, "batch-norm statistics");
+    net->act = alloc_floats(net->n_act, &st, "activations");
+    net->gact = alloc_floats(net->n_gact, &st, "activation gradients");
+    net->conv_scratch = alloc_floats(cfg->reference ? 0 : net->n_conv_scratch, &st, "conv scratch");
+    net->gs1 = alloc_floats(net->n_gs, &st, "gradient scratch");
+    net->gs2 = alloc_floats(net->n_gs, &st, "gradient scratch");
+    if (st != NB_OK) goto fail;
+    *out = net;
+    return NB_OK;
+fail:
+    nn_net_destroy(net);
+    return st;
+}
+
+void nn_net_destroy(nn_net *net)
+{
+    if (!net) return;
+    free(net->blocks);
+    free(net->params);
+    free(net->grads);
+    free(net->state);
+    free(net->act);
+    free(net->gact);
+    free(net->conv_scratch);
+    free(net->gs1);
+    free(net->gs2);
+    free(net);
+}
+
+const nn_config *nn_net_config(const nn_net *net) { return &net->cfg; }
+size_t nn_net_num_params(const nn_net *net) { return net->n_params; }
+float *nn_net_params(nn_net *net) { return net->params; }
+float *nn_net_grads(nn_net *net) { return net->grads; }
+
+size_t nn_net_activation_bytes(const nn_net *net)
+{
+    size_t conv = net->cfg.reference ? 0 : net->n_conv_scratch;
+    return (net->n_act + net->n_gact + conv + 2 * net->n_gs) * sizeof(float);
+}
+
+/* ---- initialisation */
+
+static void init_uniform(float *p, size_t n, double bound, nb_rng *r)
+{
+    for (size_t i = 0; i < n; i++) p[i] = (float)((2.0 * nb_rng_uniform(r) - 1.0) * bound);
+}
+
+static void init_conv(nn_net *net, const conv_l *c, nb_rng *r)
+{
+    size_t fan_in = (size_t)c->d.cin * c->d.k * c->d.k;
+    init_uniform(net->params + c->wofs, fan_in * c->d.cout, 1.0 / sqrt((double)fan_in), r);
+}
+
+static void init_bn(nn_net *net, const bn_l *b)
+{
+    for (int i = 0; i < b->c; i++) {
+        net->params[b->pofs + i] = 1.0f;
+        net->params[b->pofs + b->c + i] = 0.0f;
+        net->state[b->sofs + i] = 0.0f;
+        net->state[b->sofs + b->c + i] = 1.0f;
+    }
+}
+
+void nn_net_init(nn_net *net, uint64_t seed)
+{
+    nb_rng r;
+    nb_rng_init(&r, seed, 0, NB_PURPOSE_INIT);
+    memset(net->params, 0, net->n_params * sizeof(float));
+    memset(net->state, 0, net->n_state * sizeof(float));
+    init_conv(net, &net->stem, &r);
+    init_bn(net, &net->stem_bn);
+    for (int i = 0; i < net->n_blocks; i++) {
+        block_l *b = &net->blocks[i];
+        if (b->kind == BLK_RED) {
+            init_conv(net, &b->ca, &r);
+            init_bn(net, &b->ba);
+            init_conv(net, &b->cb, &r);
+            init_bn(net, &b->bb);
+            init_conv(net, &b->cs, &r);
+            continue;
+        }
+        for (int e = 0; e < SPACE_NB201_EDGES; e++)
+            if (b->e[e].op == SPACE_OP_CONV1 || b->e[e].op == SPACE_OP_CONV3) {
+                init_conv(net, &b->e[e].conv, &r);
+                init_bn(net, &b->e[e].bn);
+            }
+    }
+    init_bn(net, &net->head_bn);
+    double bound = 1.0 / sqrt((double)net->cl);
+    init_uniform(net->params + net->lin_w, (size_t)net->cfg.classes * net->cl, bound, &r);
+    init_uniform(net->params + net->lin_b, (size_t)net->cfg.classes, bound, &r);
+}
+
+/* ---- forward */
+
+#define A(ofs) (net->act + (ofs))
+#define G(ofs) (net->gact + (ofs))
+
+static void conv_fwd(nn_net *net, const conv_l *c, const float *x, float *y, int acc)
+{
+    if (net->cfg.reference)
+        nn_ref_conv2d_forward(&c->d, net->n, c->h, c->w, x, net->params + c->wofs, y, acc);
+    else
+        nn_conv2d_forward(&c->d, net->n, c->h, c->w, x, net->params + c->wofs, y, acc,
+                          net->conv_scratch);
+}
+
+static void conv_bwd(nn_net *net, const conv_l *c, const float *x, const float *dy, float *dx)
+{
+    if (net->cfg.reference)
+        nn_ref_conv2d_backward(&c->d, net->n, c->h, c->w, x, net->params + c->wofs, dy, dx,
+                               net->grads + c->wofs);
+    else
+        nn_conv2d_backward(&c->d, net->n, c->h, c->w, x, net->params + c->wofs, dy, dx,
+                           net->grads + c->wofs, net->conv_scratch);
+}
+
+static void bn_fwd(nn_net *net, const bn_l *b, int hw, const float *x, float *xhat, float *y, int acc)
+{
+    const float *gamma = net->params + b->pofs, *beta = gamma + b->c;
+    float *s = net->state + b->sofs;
+    if (net->train)
+        nn_bn_forward_train(net->n, b->c, hw, x, xhat, gamma, beta, y, acc, s + 2 * b->c,
+                            s + 3 * b->c, s, s + b->c);
+    else
+        nn_bn_forward_eval(net->n, b->c, hw, x, xhat, gamma, beta, y, acc, s, s + b->c);
+}
+
+static void bn_bwd(nn_net *net, const bn_l *b, int hw, const float *xhat, const float *dy, float *dx)
+{
+    nn_bn_backward(net->n, b->c, hw, xhat, net->params + b->pofs, net->state + b->sofs + 3 * b->c,
+                   dy, dx, net->grads + b->pofs, net->grads + b->pofs + b->c);
+}
+
+static void add_into(float *dst, const float *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++) dst[i] += src[i];
+}
+
+static void cell_forward(nn_net *net, const block_l *b)
+{
+    const int hw = b->h * b->w;
+    const size_t sz = (size_t)net->n * b->c * hw;
+    for (int k = 1; k < SPACE_NB201_NODES; k++) memset(A(b->node[k]), 0, sz * sizeof(float));
+    for (int e = 0; e < SPACE_NB201_EDGES; e++) {
+        const edge_l *ed = &b->e[e];
+        const float *src = A(b->node[ed->from]);
+        float *dst = A(b->node[ed->to]);
+        switch (ed->op) {
+        case SPACE_OP_NONE: break;
+        case SPACE_OP_SKIP: add_into(dst, src, sz); break;
+        case SPACE_OP_POOL: nn_avgpool3_forward(net->n, b->c, b->h, b->w, src, dst, 1); break;
+        default:
+            conv_fwd(net, &ed->conv, src, A(ed->xh), 0);
+            bn_fwd(net, &ed->bn, hw, A(ed->xh), A(ed->xh), dst, 1);
+        }
+    }
+}
+
+static void red_forward(nn_net *net, const block_l *r)
+{
+    const int hw = r->h * r->w;
+    conv_fwd(net, &r->ca, A(r->in), A(r->xa), 0);
+    bn_fwd(net, &r->ba, hw, A(r->xa), A(r->xa), A(r->a), 0);
+    conv_fwd(net, &r->cb, A(r->a), A(r->xb), 0);
+    bn_fwd(net, &r->bb, hw, A(r->xb), A(r->xb), A(r->out), 0);
+    nn_avgpool2_forward(net->n, r->cin, r->hi, r->wi, A(r->in), A(r->pool));
+    conv_fwd(net, &r->cs, A(r->pool), A(r->out), 1);
+}
+
+const float *nn_net_forward(nn_net *net, const float *x, int n, int train)
+{
+    NB_ASSERT(n >= 1 && n <= net->cfg.batch);
+    net->x = x, net->n = n, net->train = train;
+    const int hw0 = net->cfg.H * net->cfg.W;
+    const size_t first = net->blocks[0].node[0];
+    conv_fwd(net, &net->stem, x, A(net->stem_xh), 0);
+    bn_fwd(net, &net->stem_bn, hw0, A(net->stem_xh), A(net->stem_xh), A(first), 0);
+    for (int i = 0; i < net->n_blocks; i++) {
+        if (net->blocks[i].kind == BLK_CELL)
+            cell_forward(net, &net->blocks[i]);
+        else
+            red_forward(net, &net->blocks[i]);
+    }
+    const int hw = net->hl * net->wl;
+    bn_fwd(net, &net->head_bn, hw, A(net->last), A(net->head_xh), A(net->head_y), 0);
+    nn_gap_relu_forward(n, net->cl, hw, A(net->head_y), A(net->feat));
+    nn_linear_forward(n, net->cl, net->cfg.classes, A(net->feat), net->params + net->lin_w,
+                      net->params + net->lin_b, A(net->logits));
+    return A(net->logits);
+}
+
+double nn_net_loss(const nn_net *net, const int32_t *y, int *correct)
+{
+    return nn_softmax_xent(net->n, net->cfg.classes, net->act + net->logits, y, NULL, correct);
+}
+
+/* ---- backward */
+
+static void cell_backward(nn_net *net, const block_l *b)
+{
+    const int hw = b->h * b->w;
+    const size_t sz = (size_t)net->n * b->c * hw;
+    /* Edges are sorted by destination, so in reverse order a node's gradient
+     * is complete before the edges leaving it are visited. */
+    for (int e = SPACE_NB201_EDGES - 1; e >= 0; e--) {
+        const edge_l *ed = &b->e[e];
+        const float *gdst = G(b->gnode[ed->to]);
+        float *gsrc = G(b->gnode[ed->from]);
+        switch (ed->op) {
+        case SPACE_OP_NONE: break;
+        case SPACE_OP_SKIP: add_into(gsrc, gdst, sz); break;
+        case SPACE_OP_POOL: nn_avgpool3_backward(net->n, b->c, b->h, b->w, gdst, gsrc); break;
+        default:
+            bn_bwd(net, &ed->bn, hw, A(ed->xh), gdst, net->gs1);
+            conv_bwd(net, &ed->conv, A(b->node[ed->from]), net->gs1, gsrc);
+        }
+    }
+}
+
+static void red_backward(nn_net *net, const block_l *r)
+{
+    const int hw = r->h * r->w;
+    /* shortcut: out += conv_s(pool2(in)) */
+    memset(net->gs2, 0, (size_t)net->n * r->cin * hw * sizeof(float));
+    conv_bwd(net, &r->cs, A(r->pool), G(r->gout), net->gs2);
+    nn_avgpool2_backward(net->n, r->cin, r->hi, r->wi, net->gs2, G(r->gin));
+    /* main path: out = bn_b(conv_b(relu(a))), a = bn_a(conv_a(relu(in))) */
+    bn_bwd(net, &r->bb, hw, A(r->xb), G(r->gout), net->gs1);
+    conv_bwd(net, &r->cb, A(r->a), net->gs1, G(r->ga));
+    bn_bwd(net, &r->ba, hw, A(r->xa), G(r->ga), net->gs1);
+    conv_bwd(net, &r->ca, A(r->in), net->gs1, G(r->gin));
+}
+
+void nn_net_backward(nn_net *net, const int32_t *y)
+{
+    NB_ASSERT(net->train && net->x);
+    const int n = net->n, hw = net->hl * net->wl;
+    memset(net->grads, 0, net->n_params * sizeof(float));
+    memset(net->gact, 0, net->n_gact * sizeof(float));
+    nn_softmax_xent(n, net->cfg.classes, A(net->logits), y, A(net->dlogits), NULL);
+    nn_linear_backward(n, net->cl, net->cfg.classes, A(net->feat), net->params + net->lin_w,
+                       A(net->dlogits), A(net->gfeat), net->grads + net->lin_w,
+                       net->grads + net->lin_b);
+    nn_gap_relu_backward(n, net->cl, hw, A(net->head_y), A(net->gfeat), net->gs1);
+    bn_bwd(net, &net->head_bn, hw, A(net->head_xh), net->gs1, G(net->glast));
+    for (int i = net->n_blocks - 1; i >= 0; i--) {
+        if (net->blocks[i].kind == BLK_CELL)
+            cell_backward(net, &net->blocks[i]);
+        else
+            red_backward(net, &net->blocks[i]);
+    }
+    bn_bwd(net, &net->stem_bn, net->cfg.H * net->cfg.W, A(net->stem_xh),
+           G(net->blocks[0].gnode[0]), net->gs1);
+    conv_bwd(net, &net->stem, net->x, net->gs1, NULL);
+}

@@ -1,0 +1,221 @@
+/* nn/nn.h - the training engine: NAS-Bench-201 networks in C (float32, NCHW,
+ * OpenBLAS sgemm), trained with SGD on Fashion-MNIST and CIFAR-10/100.
+ *
+ * What it does: builds NB201's TinyNetwork for one cell (space_arch) at any
+ * width C, depth N, input size and class count; forward and backward passes
+ * with every scratch buffer planned at create time (kernels never allocate);
+ * parameter and FLOP counts that equal NB201's; SGD with Nesterov momentum,
+ * weight decay and a cosine schedule (NB201's hyper-parameters); readers for
+ * Fashion-MNIST IDX (gzip) and CIFAR binary files, deterministic splits,
+ * augmentation and normalisation; an epoch loop with per-epoch statistics.
+ * What it does not do: GPUs, other search spaces, weight sharing, mixed
+ * precision, checkpoint files. The op-level kernels (conv, batch norm, pool,
+ * linear, loss) and their plain reference versions are in nn/nn_kernels.h.
+ *
+ * Network (NB201 TinyNetwork, Dong & Yang, ICLR 2020, sec. 2.1 and the
+ * released xautodl code): stem conv3x3(in->C) + BN; N cells at C; a residual
+ * reduction block C->2C; N cells; reduction 2C->4C; N cells; BN + ReLU;
+ * global average pool; linear. A cell computes node i = sum_{j<i} op_{j->i}(node j)
+ * with nor_conv_kxk = ReLU -> Conv(no bias) -> BN(affine), avg_pool_3x3 =
+ * AvgPool(3, stride 1, pad 1, count_include_pad=False), skip = identity,
+ * none = zero. Reduction block (ResNetBasicblock): ReLU-Conv3x3(stride 2)-BN,
+ * ReLU-Conv3x3-BN, plus shortcut AvgPool(2, stride 2) then Conv1x1 (no BN).
+ * Odd input sizes: the stride-2 conv gives ceil(H/2) rows; NB201's pool would
+ * give floor(H/2), so the shortcut pool uses ceil mode (PyTorch
+ * AvgPool2d(2, 2, ceil_mode=True)): a window that hangs over the last row or
+ * column averages only its valid inputs. For even H this is exactly NB201.
+ *
+ * Determinism: weights come from nb_rng(seed, 0, NB_PURPOSE_INIT), data order
+ * and augmentation from nb_rng(seed, epoch, NB_PURPOSE_DATA). OpenBLAS's own
+ * threads change sgemm's result bits (measured, OpenBLAS 0.3.21), so OpenBLAS
+ * runs single-threaded and the engine parallelises over fixed groups of
+ * images with cross-group sums in group order (nn/parallel.c): training
+ * numbers are the same bit for bit for any thread count (tests/test_nn.c
+ * checks 1 vs 2 threads).
+ *
+ * Usage:
+ *     nn_config cfg = nn_config_default();          // C=16 N=5, CIFAR-10 shape
+ *     nn_net *net;
+ *     if (nn_net_create(&cfg, &arch, &net) != NB_OK) { puts(nb_errmsg()); return 1; }
+ *     nn_net_init(net, seed);
+ *     nn_sgd *opt = nn_sgd_create(net, &(nn_sgd_config){0.9, 5e-4, 1});
+ *     double lr = nn_cosine_lr(0.1, epoch, step, steps_per_epoch, epochs);
+ *     double loss = nn_net_train_step(net, opt, x, y, n, lr, &correct);
+ *     nn_sgd_destroy(opt);
+ *     nn_net_destroy(net);
+ */
+#ifndef NN_H
+#define NN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/nb.h"
+#include "spaces/space.h"
+
+/* ---- network configuration */
+typedef struct {
+    int C;         /* stem width; stages have C, 2C, 4C channels. NB201: 16 */
+    int N;         /* cells per stage. NB201: 5 */
+    int classes;   /* output classes, e.g. 10 */
+    int in_ch;     /* input channels: 1 Fashion-MNIST, 3 CIFAR */
+    int H, W;      /* input height and width in pixels, e.g. 32 x 32 */
+    int batch;     /* largest batch a forward pass will see (plans scratch), e.g. 256 */
+    int reference; /* 1: conv uses the plain loop kernels of nn/ref.c (slow; tests) */
+} nn_config;
+
+/* C=16, N=5, 10 classes, 3x32x32 input, batch 64, fast kernels. */
+nn_config nn_config_default(void);
+
+/* Number of trainable parameters (conv and linear weights, linear bias, BN
+ * affine gamma and beta; not BN running statistics) of the network for
+ * `arch`. Equals NB201's count: 1,531,546 for the all-conv3x3 cell at C=16,
+ * N=5, 10 classes. Asserts on an invalid config (use nn_config_check). */
+size_t nn_net_param_count(const nn_config *cfg, const space_arch *arch);
+/* FLOPs in millions, counted as NB201 does (xautodl get_model_infos):
+ * multiply-accumulates of every conv (k*k*Cin*Cout*Ho*Wo) and of the linear
+ * layer plus one add per linear output for its bias; pooling, BN, ReLU and
+ * additions are not counted. For one image. CIFAR-10, C=16, N=5:
+ * 7.78305 + 35.38944 n_conv3x3 + 3.93216 n_conv1x1. */
+double nn_net_flops(const nn_config *cfg, const space_arch *arch);
+/* NB_EINVAL naming the field when a config value is out of range
+ * (C 1..1024, N 1..64, classes 2..100000, in_ch 1..16, H, W 1..4096, batch 1..65536). */
+nb_status nn_config_check(const nn_config *cfg);
+
+/* ---- the network: opaque; owns parameters, gradients, BN running
+ * statistics and all activations and scratch for cfg->batch images. */
+typedef struct nn_net nn_net;
+
+/* Builds the network. NB_EINVAL for a bad config (message names the field);
+ * NB_ENOMEM when the activation memory cannot be allocated (message gives the
+ * size; hint: a smaller --batch). Parameters are zero until nn_net_init. */
+nb_status nn_net_create(const nn_config *cfg, const space_arch *arch, nn_net **out);
+void nn_net_destroy(nn_net *net); /* accepts NULL */
+/* Deterministic initialisation from `seed`: PyTorch's defaults, which NB201
+ * keeps (Kaiming-uniform with a = sqrt(5)): conv and linear weights and the
+ * linear bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), drawn in parameter order
+ * from nb_rng(seed, 0, NB_PURPOSE_INIT); BN gamma 1, beta 0, running mean 0,
+ * running var 1. */
+void nn_net_init(nn_net *net, uint64_t seed);
+const nn_config *nn_net_config(const nn_net *net); /* borrowed */
+size_t nn_net_num_params(const nn_net *net);
+/* Parameter and gradient blocks, each nn_net_num_params floats; borrowed,
+ * valid until nn_net_destroy. */
+float *nn_net_params(nn_net *net);
+float *nn_net_grads(nn_net *net);
+/* Bytes held by activations and scratch (for reports). */
+size_t nn_net_activation_bytes(const nn_net *net);
+
+/* Forward pass on n <= cfg->batch images x (n, in_ch, H, W). train = 1 uses
+ * batch statistics in BN and updates the running ones (momentum 0.1, as
+ * PyTorch); train = 0 uses the running statistics. x is borrowed until the
+ * next forward (the backward pass reads it). Returns the logits
+ * (n, classes), borrowed until the next forward. */
+const float *nn_net_forward(nn_net *net, const float *x, int n, int train);
+/* Mean softmax cross-entropy of the last forward's logits against labels
+ * y[n] (each in 0..classes-1, asserted); *correct (may be NULL) gets the
+ * number of top-1 hits. */
+double nn_net_loss(const nn_net *net, const int32_t *y, int *correct);
+/* Backward pass of the mean cross-entropy after a train-mode forward:
+ * overwrites the gradient block with d loss / d params. */
+void nn_net_backward(nn_net *net, const int32_t *y);
+
+/* ---- SGD (PyTorch semantics, as NB201 uses it): g = grad + wd * p;
+ * v = momentum * v + g; p -= lr * (nesterov ? g + momentum * v : v).
+ * Weight decay applies to every parameter (NB201 passes model.parameters()). */
+typedef struct {
+    double momentum;     /* 0.9 in NB201 */
+    double weight_decay; /* 5e-4 in NB201 */
+    int nesterov;        /* 1 in NB201 */
+} nn_sgd_config;
+typedef struct nn_sgd nn_sgd;
+/* Velocity block of nn_net_num_params floats, zero. Aborts on OOM. */
+nn_sgd *nn_sgd_create(const nn_net *net, const nn_sgd_config *cfg);
+void nn_sgd_destroy(nn_sgd *opt); /* accepts NULL */
+void nn_sgd_step(nn_sgd *opt, nn_net *net, double lr);
+/* Cosine annealing to 0 (NB201: per iteration, fractional epoch
+ * t = epoch + step / steps): lr = lr0 * (1 + cos(pi * t / epochs)) / 2. */
+double nn_cosine_lr(double lr0, int epoch, size_t step, size_t steps, int epochs);
+
+/* forward(train) + loss + backward + SGD step; returns the batch's mean loss. */
+double nn_net_train_step(nn_net *net, nn_sgd *opt, const float *x, const int32_t *y, int n,
+                         double lr, int *correct);
+
+/* ---- datasets: images kept as raw bytes, converted per batch. */
+typedef struct {
+    size_t n;           /* images */
+    int c, h, w;        /* 1x28x28 Fashion-MNIST, 3x32x32 CIFAR */
+    int classes;        /* 10 or 100 */
+    float mean[3];      /* per-channel normalisation, in [0, 1] pixel units */
+    float std[3];
+    uint8_t *x;         /* (n, c, h, w) pixels 0..255, owned */
+    uint8_t *y;         /* (n) labels 0..classes-1, owned */
+} nn_data;
+
+/* Fashion-MNIST IDX pair (gzip or plain; read with zlib): images magic
+ * 0x00000803 with dims (n, rows, cols), labels magic 0x00000801 with (n).
+ * NB_EIO when a file cannot be opened, NB_EFORMAT naming file and byte
+ * offset/field for bad magic, a count mismatch, a label > 9 or truncation. */
+nb_status nn_data_read_idx(const char *images_path, const char *labels_path, nn_data *out);
+/* CIFAR binary records: 10 classes: 1 label byte + 3072 pixel bytes
+ * (R, G, B planes of 32x32); 100 classes: coarse byte, fine byte, 3072
+ * pixels (the fine label is used). Files are concatenated in order.
+ * NB_EFORMAT naming the file and offset for a partial record or a label out
+ * of range. */
+nb_status nn_data_read_cifar(const char *const *paths, int n_paths, int classes, nn_data *out);
+/* The standard file names under dir: dataset "fashion-mnist"
+ * ({train,t10k}-{images-idx3,labels-idx1}-ubyte.gz), "cifar10"
+ * (data_batch_1..5.bin, test_batch.bin) or "cifar100" (train.bin, test.bin);
+ * test = 1 reads the test set. Sets mean/std: CIFAR-10 and CIFAR-100 as NB201
+ * (xautodl get_datasets), Fashion-MNIST 0.2860 / 0.3530. NB_ENOTFOUND for an
+ * unknown dataset name. */
+nb_status nn_data_load(const char *dataset, const char *dir, int test, nn_data *out);
+void nn_data_free(nn_data *d); /* frees the arrays, zeroes *d; accepts an all-zero d */
+/* The fixed train/valid split (NB201 "-valid" manner: the training set cut in
+ * two halves; NB201 ships its own random list, we derive ours): a permutation
+ * from nb_rng(201, 0, NB_PURPOSE_DATA), independent of any training seed;
+ * `first` gets the images at permutation positions [0, n_first), `second` the
+ * rest, each in ascending original index. Copies; n_first <= src->n. */
+void nn_data_split(const nn_data *src, size_t n_first, nn_data *first, nn_data *second);
+/* Keep the first k images (k <= n). */
+void nn_data_truncate(nn_data *d, size_t k);
+/* Shrink images by an integer factor (box average, rounded); h and w must be
+ * divisible by f (NB_EINVAL otherwise). E.g. Fashion-MNIST 28x28 -> 14x14. */
+nb_status nn_data_downsample(nn_data *d, int f);
+
+/* Make a float batch of the images idx[0..n): pad/crop/flip when aug != 0
+ * (random crop with zero padding `pad` = 4 for 32x32 and 2 otherwise, as in
+ * NB201's RandomCrop(32, padding=4), then horizontal flip with p = 1/2, both
+ * drawn from rng), then normalise (x/255 - mean) / std. x (n, c, h, w), y (n). */
+void nn_data_batch(const nn_data *d, const size_t *idx, int n, int aug, nb_rng *rng, float *x,
+                   int32_t *y);
+
+/* ---- epoch loop */
+typedef struct {
+    int batch;      /* images per step, e.g. 256 */
+    int epochs;     /* length of the cosine schedule, e.g. 200 */
+    double lr;      /* initial learning rate, e.g. 0.1 */
+    uint64_t seed;  /* data order and augmentation */
+    int augment;    /* 1: crop and flip */
+} nn_train_config;
+typedef struct {
+    double loss;    /* mean cross-entropy */
+    double acc;     /* top-1 accuracy in percent */
+    size_t n;       /* images seen */
+    double seconds; /* wall time */
+} nn_epoch_stats;
+/* One epoch over `train` in the order of a permutation from
+ * nb_rng(seed, epoch, NB_PURPOSE_DATA); the last partial batch is used.
+ * progress may be NULL. */
+void nn_train_epoch(nn_net *net, nn_sgd *opt, const nn_data *train, const nn_train_config *tc,
+                    int epoch, nn_epoch_stats *st, nb_progress *progress);
+/* Loss and accuracy of the eval-mode network on all of d, in order. */
+void nn_evaluate(nn_net *net, const nn_data *d, nn_epoch_stats *st);
+
+/* ---- threads used by the kernels, process-wide (default 1); results do not
+ * depend on it. Also pins OpenBLAS to one thread. */
+void nn_set_threads(int n);
+/* The OpenBLAS kernel in use, e.g. "Haswell"; borrowed. */
+const char *nn_blas_corename(void);
+
+#endif
