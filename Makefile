@@ -19,7 +19,10 @@ WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 $(WARN) -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -pthread \
            -I. $(PKG_CFLAGS) -DNB_VERSION='"$(VERSION)"' -MMD -MP
-LDLIBS  += $(PKG_LIBS) -lbz2 -lm -pthread
+LDLIBS  += $(PKG_LIBS) -lbz2 -lm -pthread -ldl
+# The binary exports every library symbol so that strategy plugins
+# (strategies/plugin.h) resolve space_* / nb_rng_* against it at dlopen time.
+EXPORT_LIB = -rdynamic -Wl,--whole-archive $(LIB) -Wl,--no-whole-archive
 
 ifdef WERROR
 CFLAGS += -Werror
@@ -49,7 +52,7 @@ TESTBIN  := $(BUILD)/nastab-tests
 TABLE    := $(BUILD)/nb201.h5
 TABLE_SRC := tables/data/nb201.csv.gz
 
-.PHONY: all run test unit bench valgrind clean setup table
+.PHONY: all run test unit bench valgrind clean setup table install gate gate-baseline
 all: $(NASTAB)
 
 # Only the git sha object depends on HEAD, so a commit does not rebuild everything.
@@ -65,7 +68,7 @@ $(LIB): $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(NASTAB): $(CLI_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(EXPORT_LIB) $(LDLIBS)
 
 $(TESTBIN): $(TEST_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIB) $(LDLIBS)
@@ -94,11 +97,38 @@ unit: $(TESTBIN) $(TABLE)
 	$(TESTBIN) --table $(TABLE)
 
 bench: setup
-	@$(MAKE) --no-print-directory $(NASTAB) $(TABLE) $(BUILD)/nastab-bench
+	@$(MAKE) --no-print-directory $(NASTAB) $(TABLE)
 	./bench/run-bench.sh $(BUILD)
 
 valgrind: $(TESTBIN) $(TABLE)
 	valgrind --error-exitcode=1 --leak-check=full $(TESTBIN) --table $(TABLE) --quick
+
+# make install PREFIX=/usr/local DESTDIR=: the binary, the plugin headers
+# (include/nastab/, include layout kept), libnastab.a and nastab.pc.
+PREFIX  ?= /usr/local
+INSTALL_HEADERS := core/nb.h spaces/space.h tables/tab.h strategies/strat.h strategies/plugin.h
+install: $(NASTAB) $(LIB)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	    $(addprefix $(DESTDIR)$(PREFIX)/include/nastab/,$(sort $(dir $(INSTALL_HEADERS))))
+	install -m 755 $(NASTAB) $(DESTDIR)$(PREFIX)/bin/nastab
+	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libnastab.a
+	for h in $(INSTALL_HEADERS); do install -m 644 $$h $(DESTDIR)$(PREFIX)/include/nastab/$$h || exit 1; done
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@LIBS_PRIVATE@|$(PKG_LIBS) -lbz2 -lm -pthread -ldl|' nastab.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/nastab.pc
+
+# The regression gate on every built-in strategy against the committed
+# baseline (tests/fixtures/baselines, README "Regression gate"); a few seconds.
+GATE_BASELINE := tests/fixtures/baselines/nb201-builtin.csv
+GATE_RUN := --dataset cifar10,cifar100 --strategy random,rea,reinforce,bohb,hyperband,local --runs 100
+gate: $(NASTAB) $(TABLE)
+	$(NASTAB) --quiet run --table $(TABLE) $(GATE_RUN) --seed 1 -o $(BUILD)/gate-candidate.h5 > /dev/null
+	$(NASTAB) check --baseline $(GATE_BASELINE) --candidate $(BUILD)/gate-candidate.h5
+
+# After an intended change to a strategy or the table: rewrite the baseline, commit it.
+gate-baseline: $(NASTAB) $(TABLE)
+	$(NASTAB) --quiet run --table $(TABLE) $(GATE_RUN) --seed 0 -o $(BUILD)/gate-baseline.h5 > /dev/null
+	$(NASTAB) check --summarize $(BUILD)/gate-baseline.h5 -o $(GATE_BASELINE)
 
 clean:
 	rm -rf build build-san

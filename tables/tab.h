@@ -161,7 +161,74 @@ const float *tab_device_values(tab_table *t, int i);
  * existing file is never left half-written. */
 nb_status tab_import_nb201(const char *src_dir, const char *out_path);
 
-/* Verify the stored content checksum against the data (reads everything). */
+/* Verify the stored content checksum against the data (reads everything).
+ * NB_OK, or NB_EFORMAT naming the stored and the recomputed value. */
 nb_status tab_verify(tab_table *t);
+
+/* ---- writer: builds a table of this schema (importers, precompute).
+ *
+ *     tab_writer *w;
+ *     if (tab_writer_create("out.h5", "nb201", n, archs, &w) != NB_OK) return 1;
+ *     tab_writer_attr(w, "sources", "...");
+ *     tab_metric_data d = {.final_mean = acc};            // (n) floats, NaN = missing
+ *     st = tab_writer_metric(w, "cifar10-valid", 200, TAB_VALID_ACC, &d);
+ *     st = tab_writer_cost(w, "cifar10-valid", "params", params, "M", NULL);
+ *     if (st != NB_OK) { tab_writer_abort(w); return 1; }
+ *     return tab_writer_finish(w, NULL);                  // checksum + atomic rename
+ *
+ * Everything goes to "<path>.tmp.<pid>"; tab_writer_finish computes the
+ * content checksum, fsyncs and renames it to <path>; tab_writer_abort (or any
+ * failing finish) removes it, so <path> is never half-written. All arrays are
+ * copied (the caller keeps ownership). Any add function may fail with
+ * NB_EINVAL (bad argument: the message names it; e.g. a column added twice)
+ * or NB_EIO/NB_EINTERNAL (HDF5 failure naming the file and object); after a
+ * failure the caller must still call tab_writer_abort. Datasets keep the
+ * order in which they are first added (tab_dataset_name order). */
+typedef struct tab_writer tab_writer;
+
+/* Values of one (dataset, fidelity, metric) column; n = n_archs. Only
+ * final_mean is required; NaN marks a missing value (never imputed). */
+typedef struct {
+    const float *final_mean;  /* (n) seed mean at the final epoch */
+    int n_seeds;              /* length of the seed axis, 0 = no per-seed data */
+    const int *seeds;         /* (n_seeds) seed values, e.g. 777 888 999 */
+    const float *final_seeds; /* (n, n_seeds) per seed at the final epoch, or NULL */
+    int n_epochs;             /* length of the epoch axis of the curves, 0 = none */
+    const int *epochs;        /* (n_epochs) 1-based, strictly increasing, last <= fidelity */
+    const float *curve_mean;  /* (n, n_epochs) seed mean per epoch, or NULL */
+    const float *curve_seeds; /* (n, n_seeds, n_epochs) per seed and epoch, or NULL */
+    const char *unit;         /* e.g. "percent"; NULL = none */
+    const char *source;       /* where the values come from; NULL = none */
+    const char *derived;      /* formula when computed from other data; NULL = measured */
+} tab_metric_data;
+
+/* Start a table of n_archs architectures; archs[i] is the cell of index i
+ * (copied; codes must be distinct). Writes the root attributes format,
+ * schema_version, space, n_archs, created, nastab_version and git_sha.
+ * Fails with NB_EINVAL (bad arguments), NB_EIO (cannot create the file). */
+nb_status tab_writer_create(const char *path, const char *space, size_t n_archs,
+                            const space_arch *archs, tab_writer **out);
+/* Set (or replace) a root string attribute, e.g. "sources", "licences",
+ * "provenance". The reserved names written by create/finish are refused. */
+nb_status tab_writer_attr(tab_writer *w, const char *name, const char *value);
+/* Add one metric column; refused when (dataset, fidelity, metric) exists. */
+nb_status tab_writer_metric(tab_writer *w, const char *dataset, int fidelity, tab_metric_id m,
+                            const tab_metric_data *d);
+/* Add a per-architecture cost column /costs/<dataset>/<name>: name is a
+ * tab_cost_name() or an extra column (e.g. "params_stored"). values (n);
+ * unit e.g. "s", "M"; derived = formula or NULL. */
+nb_status tab_writer_cost(tab_writer *w, const char *dataset, const char *name,
+                          const float *values, const char *unit, const char *derived);
+/* Add a hardware column /hardware/<info->name> with its attributes; the
+ * n_missing field is ignored and computed from the NaNs in values (n).
+ * note: free text stored as attribute "note", or NULL. */
+nb_status tab_writer_hardware(tab_writer *w, const tab_device_info *info, const float *values,
+                              const char *note);
+/* Compute and store the content checksum, close, fsync and rename into
+ * place. Frees w whatever the outcome; on failure the temporary is removed.
+ * checksum_hex (17 bytes: 16 hex digits + NUL) receives the checksum, or NULL. */
+nb_status tab_writer_finish(tab_writer *w, char checksum_hex[17]);
+/* Discard everything written; frees w; accepts NULL. */
+void tab_writer_abort(tab_writer *w);
 
 #endif

@@ -1,0 +1,72 @@
+/* bench/cli.c - error helpers shared by the subcommands. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bench/cmd.h"
+#include "core/nb.h"
+
+int cli_fail(const char *cmd, int usage)
+{
+    fprintf(stderr, "nastab %s: %s\n", cmd, nb_errmsg());
+    return usage ? 2 : 1;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "nastab %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nTry 'nastab %s --help'.\n", cmd);
+    va_end(ap);
+    return 2;
+}
+
+int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_t n_opts,
+              const char **pos, int max_pos, int *n_pos, int *help)
+{
+    *n_pos = 0;
+    *help = 0;
+    int only_pos = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (only_pos || a[0] != '-' || a[1] == '\0') {
+            if (*n_pos >= max_pos) return cli_usage_error(cmd, "unexpected argument '%s'", a);
+            pos[(*n_pos)++] = a;
+            continue;
+        }
+        if (!strcmp(a, "--")) {
+            only_pos = 1;
+            continue;
+        }
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            *help = 1;
+            continue;
+        }
+        const char *eq = strchr(a, '=');
+        size_t len = eq && a[1] == '-' ? (size_t)(eq - a) : strlen(a);
+        const cli_opt *o = NULL;
+        for (size_t k = 0; k < n_opts && !o; k++) {
+            if ((strlen(opts[k].name) == len && !strncmp(opts[k].name, a, len)) ||
+                (opts[k].alias && !strcmp(opts[k].alias, a)))
+                o = &opts[k];
+        }
+        if (!o) return cli_usage_error(cmd, "unknown option '%.*s'", (int)len, a);
+        if (!o->value) {
+            if (eq && a[1] == '-') return cli_usage_error(cmd, "option %s takes no value", o->name);
+            *o->flag = 1;
+            continue;
+        }
+        const char *v;
+        if (eq && a[1] == '-') {
+            v = eq + 1;
+        } else {
+            if (i + 1 >= argc) return cli_usage_error(cmd, "option %s needs a value", o->name);
+            v = argv[++i];
+        }
+        if (*o->value) return cli_usage_error(cmd, "option %s given twice", o->name);
+        *o->value = v;
+    }
+    return 0;
+}

@@ -1,0 +1,36 @@
+/* bench/cmd.h - the `nastab` subcommands. Each takes the arguments after
+ * its own name (argv[0] is the subcommand name) and returns the process exit
+ * code: 0 ok, 1 failure, 2 bad usage. Each prints its own --help (with
+ * defaults) to stdout and errors as "nastab <cmd>: <message>" to stderr. */
+#ifndef NASTAB_CMD_H
+#define NASTAB_CMD_H
+
+#include <stddef.h>
+
+int cmd_tables(int argc, char **argv); /* import, info, query, verify, devices, export */
+int cmd_run(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+
+/* Shared helpers for subcommands (bench/cli.c). */
+/* Print "nastab <cmd>: <msg>" with the current nb_errmsg() and return 1 (or 2 for NB_EINVAL/NB_ERANGE usage errors when usage != 0). */
+int cli_fail(const char *cmd, int usage);
+/* Error about usage: prints "nastab <cmd>: <formatted>\nTry 'nastab <cmd> --help'." and returns 2. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A small, strict option parser: "--name VALUE", "--name=VALUE", short
+ * aliases ("-o VALUE"), flags, and positionals. Unknown options, missing
+ * values, a value given twice and too many positionals are usage errors
+ * (message printed, returns 2). "--help"/"-h" sets *help. Returns 0 when ok. */
+typedef struct {
+    const char *name;   /* "--runs" */
+    const char *alias;  /* "-o" or NULL */
+    const char **value; /* set for options that take a value, else NULL */
+    int *flag;          /* set to 1 for flags (value == NULL) */
+} cli_opt;
+int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_t n_opts,
+              const char **pos, int max_pos, int *n_pos, int *help);
+
+#endif

@@ -1,0 +1,48 @@
+/* bench/cmd_report.c - `nastab report`: tables and figures from a results file. */
+#include <stdio.h>
+#include <string.h>
+
+#include "bench/cmd.h"
+#include "core/nb.h"
+#include "reports/rep.h"
+
+int cmd_report(int argc, char **argv)
+{
+    const char *dir = NULL, *format = NULL, *pos[1];
+    int n_pos, help;
+    cli_opt opts[] = {{"--output", "-o", &dir, NULL}, {"--format", NULL, &format, NULL}};
+    if (cli_parse("report", argc, argv, opts, 2, pos, 1, &n_pos, &help)) return 2;
+    if (help) {
+        printf("usage: nastab report RESULTS [-o DIR] [--format LIST]\n"
+               "\n"
+               "  -o, --output DIR  folder for the report (default: report)\n"
+               "  --format LIST     comma list of csv, md, tex, png, pdf, svg\n"
+               "                    (default: md,tex,csv,png,pdf,svg into DIR)\n"
+               "\n"
+               "With a single text format (csv, md or tex) and no -o, the table is printed to\n"
+               "stdout; `--format csv` gives one row per (dataset, strategy) with columns\n"
+               "dataset,strategy,runs,budget,valid_mean,valid_std,test_mean,test_std.\n"
+               "Figures (per dataset: incumbent test accuracy and test regret on a log scale\n"
+               "over simulated time, mean with 95%% confidence band) need gnuplot; without it\n"
+               "the tables are still written and the command exits 1 with a hint.\n");
+        return 0;
+    }
+    if (n_pos != 1) return cli_usage_error("report", "expected one RESULTS file");
+    int mask = REP_FMT_MD | REP_FMT_TEX | REP_FMT_CSV | REP_FMT_PNG | REP_FMT_PDF | REP_FMT_SVG;
+    if (format && rep_parse_formats(format, &mask) != NB_OK) return cli_fail("report", 1);
+    rep_results *r;
+    if (rep_results_read(pos[0], &r) != NB_OK) return cli_fail("report", 0);
+    int rc = 0;
+    nb_status st = NB_OK;
+    if (!dir && (mask == REP_FMT_CSV || mask == REP_FMT_MD || mask == REP_FMT_TEX)) {
+        st = mask == REP_FMT_CSV ? rep_write_csv(r, stdout)
+             : mask == REP_FMT_MD ? rep_write_markdown(r, stdout)
+                                  : rep_write_latex(r, stdout);
+    } else {
+        st = rep_report(r, dir ? dir : "report", mask);
+        if (st == NB_OK) nb_log("report written to %s/", dir ? dir : "report");
+    }
+    if (st != NB_OK) rc = cli_fail("report", 0);
+    rep_results_free(r);
+    return rc;
+}

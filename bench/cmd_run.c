@@ -1,0 +1,214 @@
+/* bench/cmd_run.c - `nastab run`: many budgeted searches per (dataset,
+ * strategy) against a table, written to one results file. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/cmd.h"
+#include "core/nb.h"
+#include "reports/rep.h"
+#include "strategies/plugin.h"
+#include "strategies/strat.h"
+#include "tables/tab.h"
+
+#define MAX_ITEMS 16
+
+static void run_help(void)
+{
+    printf("usage: nastab run --table FILE --dataset D[,D...] --strategy S[,S...] -o RESULTS\n"
+           "                  [--runs R] [--budget SECONDS] [--seed N] [--workers W]\n"
+           "                  [--threads T] [--grid G] [--strategy-plugin FILE.so]\n"
+           "\n"
+           "Runs R independent searches of each strategy on each dataset column under a\n"
+           "budget of simulated seconds, following the NAS-Bench-201 protocol\n"
+           "(strategies/PROTOCOL.md), and writes every run's anytime trajectory to\n"
+           "RESULTS (HDF5, reports/RESULTS.md). Results are bit-identical for any --threads.\n"
+           "\n"
+           "  --table FILE      table built by `nastab tables import nb201` (required)\n"
+           "  --dataset LIST    cifar10-valid, cifar10, cifar100, ImageNet16-120 (required)\n"
+           "  --strategy LIST   strategies (required):\n");
+    for (const strat_vtable *const *v = strat_builtin(); *v; v++)
+        printf("                      %-10s %s\n", (*v)->name, (*v)->description);
+    printf("  --strategy-plugin FILE.so  also run the out-of-tree strategy in this shared object\n"
+           "                    (built against strategies/plugin.h; see examples/strategy-plugin)\n");
+    printf("  --runs R          independent runs per (dataset, strategy) (default 500)\n"
+           "  --budget SECONDS  simulated seconds per run (default per dataset: cifar10-valid\n"
+           "                    and cifar10 %.0f, cifar100 %.0f, ImageNet16-120 %.0f)\n"
+           "  --seed N          master seed; run r uses stream (N, r) (default 0)\n"
+           "  --workers W       simulated asynchronous workers (default 1)\n"
+           "  --threads T       OS threads, 0 = all cores (default 0)\n"
+           "  --grid G          points of the anytime trajectory over [0, budget] (default 101)\n"
+           "  -o, --output FILE results file to write\n",
+           strat_default_budget("cifar10"), strat_default_budget("cifar100"),
+           strat_default_budget("ImageNet16-120"));
+}
+
+/* Split a comma list into at most MAX_ITEMS items (in a copy owned by buf). */
+static int split_list(const char *cmd, const char *opt, const char *s, char *buf, size_t n,
+                      const char **items, int *count)
+{
+    if (strlen(s) >= n) return cli_usage_error(cmd, "%s: list too long", opt);
+    strcpy(buf, s);
+    *count = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (*count >= MAX_ITEMS) return cli_usage_error(cmd, "%s: more than %d items", opt, MAX_ITEMS);
+        for (int k = 0; k < *count; k++)
+            if (!strcmp(items[k], tok)) return cli_usage_error(cmd, "%s: '%s' given twice", opt, tok);
+        items[(*count)++] = tok;
+    }
+    if (*count == 0) return cli_usage_error(cmd, "%s: empty list", opt);
+    return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    const char *table = NULL, *dataset = NULL, *strategy = NULL, *runs_s = NULL, *budget_s = NULL,
+               *seed_s = NULL, *workers_s = NULL, *threads_s = NULL, *grid_s = NULL, *out = NULL, *plugin_s = NULL;
+    const char *pos[1];
+    int n_pos, help;
+    cli_opt opts[] = {{"--table", NULL, &table, NULL},       {"--dataset", NULL, &dataset, NULL},
+                      {"--strategy", NULL, &strategy, NULL}, {"--runs", NULL, &runs_s, NULL},
+                      {"--budget", NULL, &budget_s, NULL},   {"--seed", NULL, &seed_s, NULL},
+                      {"--workers", NULL, &workers_s, NULL}, {"--threads", NULL, &threads_s, NULL},
+                      {"--grid", NULL, &grid_s, NULL},       {"--output", "-o", &out, NULL},
+                      {"--strategy-plugin", NULL, &plugin_s, NULL}};
+    if (cli_parse("run", argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, &n_pos, &help)) return 2;
+    if (help) {
+        run_help();
+        return 0;
+    }
+    if (!table) return cli_usage_error("run", "missing --table FILE");
+    if (!dataset) return cli_usage_error("run", "missing --dataset");
+    if (!strategy && !plugin_s) return cli_usage_error("run", "missing --strategy (or --strategy-plugin)");
+    if (!out) return cli_usage_error("run", "missing -o RESULTS");
+
+    strat_run_config cfg = strat_run_config_default();
+    long v;
+    double budget = 0;
+    if (runs_s) {
+        if (nb_parse_long("--runs", runs_s, 1, 10000000, &v) != NB_OK) return cli_fail("run", 1);
+        cfg.runs = (size_t)v;
+    }
+    if (budget_s && nb_parse_double("--budget", budget_s, 1e-9, 1e12, &budget) != NB_OK)
+        return cli_fail("run", 1);
+    if (seed_s && nb_parse_u64("--seed", seed_s, &cfg.seed) != NB_OK) return cli_fail("run", 1);
+    if (workers_s) {
+        if (nb_parse_long("--workers", workers_s, 1, 4096, &v) != NB_OK) return cli_fail("run", 1);
+        cfg.workers = (int)v;
+    }
+    if (threads_s) {
+        if (nb_parse_long("--threads", threads_s, 0, 1024, &v) != NB_OK) return cli_fail("run", 1);
+        cfg.threads = (int)v;
+    }
+    if (grid_s) {
+        if (nb_parse_long("--grid", grid_s, 2, 100000, &v) != NB_OK) return cli_fail("run", 1);
+        cfg.grid = (size_t)v;
+    }
+    char dbuf[512], sbuf[512];
+    const char *datasets[MAX_ITEMS], *strategies[MAX_ITEMS + 1];
+    const strat_vtable *vtables[MAX_ITEMS + 1];
+    int nd, ns = 0;
+    if (split_list("run", "--dataset", dataset, dbuf, sizeof dbuf, datasets, &nd)) return 2;
+    if (strategy && split_list("run", "--strategy", strategy, sbuf, sizeof sbuf, strategies, &ns)) return 2;
+    for (int i = 0; i < ns; i++)
+        if (!(vtables[i] = strat_find(strategies[i]))) return cli_usage_error("run", "--strategy: %s", nb_errmsg());
+    strat_plugin *plugin = NULL;
+    if (plugin_s) {
+        const strat_vtable *pv;
+        nb_status pst = strat_plugin_load(plugin_s, &pv, &plugin);
+        if (pst != NB_OK) return cli_fail("run", pst == NB_EINVAL);
+        for (int i = 0; i < ns; i++)
+            if (!strcmp(strategies[i], pv->name)) {
+                strat_plugin_close(plugin);
+                return cli_usage_error("run", "--strategy-plugin: '%s' is also in --strategy", pv->name);
+            }
+        strategies[ns] = pv->name;
+        vtables[ns++] = pv;
+    }
+
+    tab_table *t;
+    if (tab_open(table, &t) != NB_OK) {
+        strat_plugin_close(plugin);
+        return cli_fail("run", 0);
+    }
+    for (int i = 0; i < nd; i++) {
+        strat_protocol p;
+        if (strat_protocol_nb201(t, datasets[i], &p) != NB_OK) {
+            tab_close(t);
+            strat_plugin_close(plugin);
+            return cli_usage_error("run", "--dataset: %s", nb_errmsg());
+        }
+    }
+
+    /* The command line, recorded in the results file. */
+    size_t cmdlen = 1;
+    for (int i = 0; i < argc; i++) cmdlen += strlen(argv[i]) + 1;
+    char *cmdline = nb_xmalloc(cmdlen + 8);
+    strcpy(cmdline, "nastab");
+    for (int i = 0; i < argc; i++) {
+        strcat(cmdline, " ");
+        strcat(cmdline, argv[i]);
+    }
+    rep_meta meta = {.table_path = table,
+                     .table_checksum = tab_checksum(t),
+                     .protocol = REP_PROTOCOL,
+                     .command = cmdline,
+                     .seed = cfg.seed};
+    rep_results *res = rep_results_create(&meta);
+    cfg.table = t;
+    cfg.progress = 1;
+    int rc = 0;
+    double t0 = nb_now();
+    for (int d = 0; d < nd && rc == 0; d++) {
+        for (int s = 0; s < ns && rc == 0; s++) {
+            cfg.dataset = datasets[d];
+            cfg.strategy = strategies[s];
+            cfg.vtable = vtables[s];
+            cfg.budget = budget > 0 ? budget : strat_default_budget(datasets[d]);
+            strat_output o;
+            strat_output_alloc(&o, cfg.runs, cfg.grid);
+            double t1 = nb_now();
+            if (strat_run(&cfg, &o) != NB_OK) {
+                rc = cli_fail("run", 0);
+                strat_output_free(&o);
+                break;
+            }
+            nb_debug("%s / %s: %zu runs in %.3f s", datasets[d], strategies[s], cfg.runs, nb_now() - t1);
+            rep_series ser;
+            memset(&ser, 0, sizeof ser);
+            snprintf(ser.dataset, sizeof ser.dataset, "%s", datasets[d]);
+            snprintf(ser.strategy, sizeof ser.strategy, "%s", strategies[s]);
+            ser.runs = o.runs;
+            ser.grid = o.grid;
+            ser.budget = o.budget;
+            ser.workers = cfg.workers;
+            ser.time = o.time;
+            ser.valid = o.valid;
+            ser.test = o.test;
+            ser.final_valid = o.final_valid;
+            ser.final_test = o.final_test;
+            ser.final_arch = o.final_arch;
+            ser.n_evals = o.n_evals;
+            ser.optimum_valid = o.proto.optimum_valid;
+            ser.optimum_test = o.proto.optimum_test;
+            rep_results_add(res, &ser); /* takes the arrays */
+            memset(&o, 0, sizeof o);
+        }
+    }
+    double elapsed = nb_now() - t0;
+    if (rc == 0) {
+        if (rep_results_write(res, out) != NB_OK) {
+            rc = cli_fail("run", 0);
+        } else {
+            rep_write_markdown(res, stdout);
+            nb_log("%d dataset(s) x %d strateg%s x %zu runs in %.2f s; results in %s", nd, ns,
+                   ns == 1 ? "y" : "ies", cfg.runs, elapsed, out);
+        }
+    }
+    rep_results_free(res);
+    free(cmdline);
+    tab_close(t);
+    strat_plugin_close(plugin);
+    return rc;
+}

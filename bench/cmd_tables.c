@@ -1,0 +1,321 @@
+/* bench/cmd_tables.c - `nastab tables`: import, info, query, verify, devices. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "bench/cmd.h"
+#include "core/nb.h"
+#include "spaces/space.h"
+#include "tables/tab.h"
+
+static const char *tables_help =
+    "usage: nastab tables <subcommand> [<args>]\n"
+    "\n"
+    "subcommands:\n"
+    "  import nb201 [--source DIR] -o FILE\n"
+    "        build the NAS-Bench-201 table from the published data in DIR\n"
+    "        (default: tables/data, see tables/data/PROVENANCE.md). The file is\n"
+    "        written beside FILE and renamed into place when complete.\n"
+    "  info FILE [--verify]\n"
+    "        format, schema version, provenance, datasets, fidelities, seeds,\n"
+    "        metrics and hardware columns; --verify recomputes the checksum.\n"
+    "  query FILE (--arch STR | --index N) [--dataset D] [--json]\n"
+    "        every stored metric and cost of one architecture (default: all\n"
+    "        datasets); --json for machine-readable output.\n"
+    "  verify FILE\n"
+    "        recompute the content checksum; exit 1 on mismatch.\n"
+    "  devices FILE\n"
+    "        list hardware columns with unit, batch size, source, missing count.\n"
+    "\n"
+    "datasets (NB201 names): cifar10-valid, cifar10, cifar100, ImageNet16-120\n";
+
+static int tables_import(int argc, char **argv)
+{
+    const char *out = NULL, *src = NULL, *pos[2];
+    int n_pos, help;
+    cli_opt opts[] = {{"--output", "-o", &out, NULL}, {"--source", NULL, &src, NULL}};
+    if (cli_parse("tables import", argc, argv, opts, 2, pos, 2, &n_pos, &help)) return 2;
+    if (help) {
+        fputs("usage: nastab tables import nb201 [--source DIR] -o FILE\n"
+              "  --source DIR   published data folder (default: tables/data)\n"
+              "  -o, --output FILE   table to write (HDF5)\n",
+              stdout);
+        return 0;
+    }
+    if (n_pos != 1) return cli_usage_error("tables import", "expected the source name 'nb201'");
+    if (strcmp(pos[0], "nb201") != 0)
+        return cli_usage_error("tables import", "unknown source '%s'; known: nb201", pos[0]);
+    if (!out) return cli_usage_error("tables import", "missing -o FILE");
+    double t0 = nb_now();
+    if (tab_import_nb201(src ? src : "tables/data", out) != NB_OK) return cli_fail("tables import", 0);
+    nb_log("wrote %s in %.2f s", out, nb_now() - t0);
+    return 0;
+}
+
+static void print_json_float(float v)
+{
+    if (isnan(v)) fputs("null", stdout);
+    else printf("%.6g", (double)v);
+}
+
+static int tables_info(int argc, char **argv)
+{
+    const char *pos[1];
+    int n_pos, help, verify = 0;
+    cli_opt opts[] = {{"--verify", NULL, NULL, &verify}};
+    if (cli_parse("tables info", argc, argv, opts, 1, pos, 1, &n_pos, &help)) return 2;
+    if (help) {
+        fputs("usage: nastab tables info FILE [--verify]\n"
+              "  --verify   also recompute the content checksum (reads all data)\n",
+              stdout);
+        return 0;
+    }
+    if (n_pos != 1) return cli_usage_error("tables info", "expected one FILE");
+    tab_table *t;
+    if (tab_open(pos[0], &t) != NB_OK) return cli_fail("tables info", 0);
+    struct stat st;
+    printf("file:            %s (%.1f MB)\n", pos[0],
+           stat(pos[0], &st) == 0 ? (double)st.st_size / 1e6 : 0.0);
+    printf("format:          %s, schema version %s\n", TAB_FORMAT_NAME,
+           tab_attr(t, "schema_version") ? tab_attr(t, "schema_version") : "?");
+    printf("space:           %s, %zu architectures\n", tab_space(t), tab_n_archs(t));
+    const char *keys[] = {"created", "nastab_version", "git_sha", "sources", "licences"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        const char *v = tab_attr(t, keys[k]);
+        if (v) printf("%-16s %s\n", keys[k], v);
+    }
+    printf("content_checksum %s\n", tab_checksum(t) ? tab_checksum(t) : "(none)");
+    printf("datasets:\n");
+    for (int ds = 0; ds < tab_n_datasets(t); ds++) {
+        int fid[8];
+        int nf = tab_fidelities(t, ds, fid, 8);
+        printf("  %s\n", tab_dataset_name(t, ds));
+        for (int f = 0; f < nf && f < 8; f++) {
+            printf("    %3d epochs:", fid[f]);
+            for (int m = 0; m < TAB_METRIC_COUNT; m++) {
+                tab_column_info ci;
+                if (tab_column_info_get(t, ds, fid[f], (tab_metric_id)m, &ci) != NB_OK) continue;
+                printf(" %s", tab_metric_name((tab_metric_id)m));
+                if (ci.n_seeds > 0) printf("[%d seeds]", ci.n_seeds);
+                if (ci.n_epochs > 1) printf("[%d epochs]", ci.n_epochs);
+            }
+            printf("\n");
+        }
+    }
+    printf("hardware columns: %d (see `nastab tables devices`)\n", tab_n_devices(t));
+    int rc = 0;
+    if (verify) {
+        if (tab_verify(t) != NB_OK) {
+            rc = cli_fail("tables info", 0);
+        } else {
+            printf("checksum:        verified\n");
+        }
+    }
+    tab_close(t);
+    return rc;
+}
+
+static int tables_verify(int argc, char **argv)
+{
+    const char *pos[1];
+    int n_pos, help;
+    if (cli_parse("tables verify", argc, argv, NULL, 0, pos, 1, &n_pos, &help)) return 2;
+    if (help) {
+        fputs("usage: nastab tables verify FILE\n"
+              "  recompute the content checksum over all stored data; exit 1 on mismatch\n",
+              stdout);
+        return 0;
+    }
+    if (n_pos != 1) return cli_usage_error("tables verify", "expected one FILE");
+    tab_table *t;
+    if (tab_open(pos[0], &t) != NB_OK) return cli_fail("tables verify", 0);
+    int rc = 0;
+    if (tab_verify(t) != NB_OK) rc = cli_fail("tables verify", 0);
+    else printf("%s: checksum %s verified\n", pos[0], tab_checksum(t));
+    tab_close(t);
+    return rc;
+}
+
+static int tables_devices(int argc, char **argv)
+{
+    const char *pos[1];
+    int n_pos, help;
+    if (cli_parse("tables devices", argc, argv, NULL, 0, pos, 1, &n_pos, &help)) return 2;
+    if (help) {
+        fputs("usage: nastab tables devices FILE\n", stdout);
+        return 0;
+    }
+    if (n_pos != 1) return cli_usage_error("tables devices", "expected one FILE");
+    tab_table *t;
+    if (tab_open(pos[0], &t) != NB_OK) return cli_fail("tables devices", 0);
+    printf("%-40s %-14s %-22s %-6s %-15s %5s %-13s %s\n", "column", "device", "metric", "unit",
+           "dataset", "batch", "source", "missing");
+    int rc = 0;
+    for (int i = 0; i < tab_n_devices(t); i++) {
+        tab_device_info d;
+        if (tab_device(t, i, &d) != NB_OK) {
+            rc = cli_fail("tables devices", 0);
+            break;
+        }
+        printf("%-40s %-14s %-22s %-6s %-15s %5d %-13s %zu\n", d.name, d.device, d.metric, d.unit,
+               d.dataset[0] ? d.dataset : "-", d.batch, d.source, d.n_missing);
+    }
+    tab_close(t);
+    return rc;
+}
+
+/* Print all metrics of one architecture, either as text or as JSON. */
+static int query_print(tab_table *t, size_t idx, int only_ds, int json)
+{
+    char s[SPACE_STR_MAX], canon[512];
+    const space_arch *a = tab_arch(t, idx);
+    space_format(a, s, sizeof s);
+    space_canonical_str(a, canon, sizeof canon);
+    space_arch rep = space_from_code(space_canonical_code(space_code(a)));
+    long rep_idx = tab_index_of(t, &rep);
+    if (json) printf("{\"index\": %zu, \"arch\": \"%s\", \"canonical_index\": %ld, \"datasets\": {", idx, s, rep_idx);
+    else printf("index %zu\narch  %s\ncanonical representative index %ld\n", idx, s, rep_idx);
+    int first_ds = 1;
+    for (int ds = 0; ds < tab_n_datasets(t); ds++) {
+        if (only_ds >= 0 && ds != only_ds) continue;
+        if (json) printf("%s\"%s\": {", first_ds ? "" : ", ", tab_dataset_name(t, ds));
+        else printf("%s\n", tab_dataset_name(t, ds));
+        first_ds = 0;
+        int fid[8], nf = tab_fidelities(t, ds, fid, 8), first_f = 1;
+        for (int f = 0; f < nf && f < 8; f++) {
+            if (json) printf("%s\"%d\": {", first_f ? "" : ", ", fid[f]);
+            else printf("  %d epochs:\n", fid[f]);
+            first_f = 0;
+            int first_m = 1;
+            for (int m = 0; m < TAB_METRIC_COUNT; m++) {
+                tab_column_info ci;
+                if (tab_column_info_get(t, ds, fid[f], (tab_metric_id)m, &ci) != NB_OK) continue;
+                float v;
+                nb_status st = tab_metric(t, ds, fid[f], (tab_metric_id)m, TAB_SEED_MEAN, TAB_EPOCH_LAST, idx, &v);
+                if (st != NB_OK && st != NB_EMISSING) return cli_fail("tables query", 0);
+                if (st == NB_EMISSING) v = NAN;
+                if (json) {
+                    printf("%s\"%s\": ", first_m ? "" : ", ", tab_metric_name((tab_metric_id)m));
+                    print_json_float(v);
+                } else {
+                    printf("    %-12s %s", tab_metric_name((tab_metric_id)m), isnan(v) ? "missing" : "");
+                    if (!isnan(v)) printf("%.4f", (double)v);
+                }
+                first_m = 0;
+                if (ci.n_seeds > 0) {
+                    if (json) printf(", \"%s_seeds\": {", tab_metric_name((tab_metric_id)m));
+                    else printf("  seeds:");
+                    for (int k = 0; k < ci.n_seeds; k++) {
+                        float sv;
+                        st = tab_metric(t, ds, fid[f], (tab_metric_id)m, ci.seeds[k], TAB_EPOCH_LAST, idx, &sv);
+                        if (st != NB_OK && st != NB_EMISSING) return cli_fail("tables query", 0);
+                        if (json) {
+                            printf("%s\"%d\": ", k ? ", " : "", ci.seeds[k]);
+                            print_json_float(st == NB_OK ? sv : NAN);
+                        } else if (st == NB_OK) {
+                            printf(" %d=%.4f", ci.seeds[k], (double)sv);
+                        } else {
+                            printf(" %d=missing", ci.seeds[k]);
+                        }
+                    }
+                    if (json) printf("}");
+                }
+                if (!json) printf("\n");
+            }
+            if (json) printf("}");
+        }
+        if (json) printf(", \"costs\": {");
+        else printf("  costs:");
+        for (int c = 0; c < TAB_COST_COUNT; c++) {
+            float v;
+            nb_status st = tab_cost(t, ds, (tab_cost_id)c, idx, &v);
+            if (st != NB_OK && st != NB_EMISSING && st != NB_ENOTFOUND) return cli_fail("tables query", 0);
+            if (st != NB_OK) v = NAN;
+            if (json) {
+                printf("%s\"%s\": ", c ? ", " : "", tab_cost_name((tab_cost_id)c));
+                print_json_float(v);
+            } else {
+                printf(" %s=", tab_cost_name((tab_cost_id)c));
+                if (isnan(v)) printf("missing");
+                else printf("%.6g", (double)v);
+            }
+        }
+        printf(json ? "}}" : "\n");
+    }
+    if (json) printf("}}\n");
+    return 0;
+}
+
+static int tables_query(int argc, char **argv)
+{
+    const char *arch = NULL, *index = NULL, *dataset = NULL, *pos[1];
+    int n_pos, help, json = 0;
+    cli_opt opts[] = {{"--arch", NULL, &arch, NULL},
+                      {"--index", NULL, &index, NULL},
+                      {"--dataset", NULL, &dataset, NULL},
+                      {"--json", NULL, NULL, &json}};
+    if (cli_parse("tables query", argc, argv, opts, 4, pos, 1, &n_pos, &help)) return 2;
+    if (help) {
+        fputs("usage: nastab tables query FILE (--arch STR | --index N) [--dataset D] [--json]\n"
+              "  --arch STR      official NB201 string, e.g.\n"
+              "                  '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|'\n"
+              "  --index N       NB201 index, 0..15624\n"
+              "  --dataset D     only this dataset (default: all)\n"
+              "  --json          JSON output (missing values are null)\n",
+              stdout);
+        return 0;
+    }
+    if (n_pos != 1) return cli_usage_error("tables query", "expected one FILE");
+    if (!arch == !index) return cli_usage_error("tables query", "give exactly one of --arch and --index");
+    space_arch a;
+    if (arch && space_parse(arch, &a) != NB_OK) return cli_fail("tables query", 1);
+    long n = 0;
+    if (index && nb_parse_long("--index", index, 0, 1L << 40, &n) != NB_OK) return cli_fail("tables query", 1);
+    tab_table *t;
+    if (tab_open(pos[0], &t) != NB_OK) return cli_fail("tables query", 0);
+    int rc = 0, ds = -1;
+    if (dataset && (ds = tab_dataset_id(t, dataset)) < 0) {
+        char known[256] = "";
+        for (int i = 0; i < tab_n_datasets(t); i++) {
+            strncat(known, i ? ", " : "", sizeof known - strlen(known) - 1);
+            strncat(known, tab_dataset_name(t, i), sizeof known - strlen(known) - 1);
+        }
+        rc = cli_usage_error("tables query", "unknown dataset '%s'; the table has: %s", dataset, known);
+        goto done;
+    }
+    if (arch) {
+        n = tab_index_of(t, &a);
+        if (n < 0) {
+            fprintf(stderr, "nastab tables query: architecture '%s' is not in %s\n", arch, pos[0]);
+            rc = 1;
+            goto done;
+        }
+    } else if ((size_t)n >= tab_n_archs(t)) {
+        rc = cli_usage_error("tables query", "--index: %ld is out of range [0, %zu]", n, tab_n_archs(t) - 1);
+        goto done;
+    }
+    rc = query_print(t, (size_t)n, ds, json);
+done:
+    tab_close(t);
+    return rc;
+}
+
+int cmd_tables(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(tables_help, stderr);
+        return 2;
+    }
+    const char *sub = argv[1];
+    if (!strcmp(sub, "--help") || !strcmp(sub, "-h")) {
+        fputs(tables_help, stdout);
+        return 0;
+    }
+    if (!strcmp(sub, "import")) return tables_import(argc - 1, argv + 1);
+    if (!strcmp(sub, "info")) return tables_info(argc - 1, argv + 1);
+    if (!strcmp(sub, "query")) return tables_query(argc - 1, argv + 1);
+    if (!strcmp(sub, "verify")) return tables_verify(argc - 1, argv + 1);
+    if (!strcmp(sub, "devices")) return tables_devices(argc - 1, argv + 1);
+    return cli_usage_error("tables", "unknown subcommand '%s' (import, info, query, verify, devices)", sub);
+}

@@ -1,0 +1,182 @@
+/* bench/cmd_train.c - `nastab train`: train one NB201 architecture from
+ * scratch with the C engine (nn/nn.h) on Fashion-MNIST or CIFAR-10/100 and
+ * print per-epoch train/valid/test loss, accuracy and wall time. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/cmd.h"
+#include "core/nb.h"
+#include "nn/nn.h"
+#include "spaces/space.h"
+
+#define FMNIST_DIR "/usr/share/datasets/fashion-mnist"
+
+static void train_help(void)
+{
+    printf("usage: nastab train --arch STR --dataset fashion-mnist|cifar10|cifar100\n"
+           "                    [--data-dir D] [--epochs E] [--channels C] [--cells N]\n"
+           "                    [--batch B] [--lr X] [--seed S] [--threads T]\n"
+           "                    [--train-subset K] [--eval-subset K] [--downsample F] [--retrain]\n"
+           "\n"
+           "Trains the NAS-Bench-201 network of one cell (TinyNetwork: stem, 3 stages of N\n"
+           "cells, residual reductions, global pooling, linear) with SGD (Nesterov momentum\n"
+           "0.9, weight decay 5e-4, cosine learning rate to 0, NB201's hyper-parameters) and\n"
+           "prints train/valid/test loss and accuracy and the wall time of every epoch.\n"
+           "By default it follows NB201's 12-epoch search setting: train on one half of the\n"
+           "training set, validate on the other half (a fixed split, nn/nn.h\n"
+           "nn_data_split), test on the test set. Results are bit-identical for any --threads.\n"
+           "\n"
+           "  --arch STR         NB201 cell string, e.g.\n"
+           "                     '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|'\n"
+           "  --dataset D        fashion-mnist, cifar10 or cifar100 (required)\n"
+           "  --data-dir D       folder with the files (default: fashion-mnist %s,\n"
+           "                     cifar10 data/cifar10, cifar100 data/cifar100; the CIFAR\n"
+           "                     binary files directly or in the official archive's subfolder)\n"
+           "  --epochs E         epochs, also the length of the cosine schedule (default 12)\n"
+           "  --channels C       stem width C; stages have C, 2C, 4C (default 16)\n"
+           "  --cells N          cells per stage (default 5)\n"
+           "  --batch B          images per step (default 256)\n"
+           "  --lr X             initial learning rate (default 0.1)\n"
+           "  --seed S           weights, data order and augmentation (default 0)\n"
+           "  --threads T        threads, 0 = all cores (default 1)\n"
+           "  --train-subset K   train on the first K images of the training split (default all)\n"
+           "  --eval-subset K    validate and test on the first K images of each (default all)\n"
+           "  --downsample F     shrink images by an integer factor F (box mean), e.g. 2 for\n"
+           "                     14x14 Fashion-MNIST (default 1)\n"
+           "  --retrain          NB201's final protocol for retraining the best architecture:\n"
+           "                     train on the whole training set (no valid split), 200 epochs,\n"
+           "                     C 16, N 5, batch 256, lr 0.1; options given explicitly win\n",
+           FMNIST_DIR);
+}
+
+static int parse_int(const char *what, const char *s, long lo, long hi, long dflt, long *out)
+{
+    if (!s) {
+        *out = dflt;
+        return 0;
+    }
+    return nb_parse_long(what, s, lo, hi, out) == NB_OK ? 0 : cli_fail("train", 1);
+}
+
+static void print_stats(const char *name, const nn_epoch_stats *s)
+{
+    printf("  %s loss %.4f acc %6.2f%%", name, s->loss, s->acc);
+}
+
+int cmd_train(int argc, char **argv)
+{
+    const char *arch_s = NULL, *dataset = NULL, *dir = NULL, *epochs_s = NULL, *ch_s = NULL,
+               *cells_s = NULL, *batch_s = NULL, *lr_s = NULL, *seed_s = NULL, *threads_s = NULL,
+               *subset_s = NULL, *esubset_s = NULL, *down_s = NULL;
+    int retrain = 0, n_pos, help;
+    const char *pos[1];
+    cli_opt opts[] = {
+        {"--arch", NULL, &arch_s, NULL},          {"--dataset", NULL, &dataset, NULL},
+        {"--data-dir", NULL, &dir, NULL},         {"--epochs", NULL, &epochs_s, NULL},
+        {"--channels", NULL, &ch_s, NULL},        {"--cells", NULL, &cells_s, NULL},
+        {"--batch", NULL, &batch_s, NULL},        {"--lr", NULL, &lr_s, NULL},
+        {"--seed", NULL, &seed_s, NULL},          {"--threads", NULL, &threads_s, NULL},
+        {"--train-subset", NULL, &subset_s, NULL}, {"--eval-subset", NULL, &esubset_s, NULL},
+        {"--downsample", NULL, &down_s, NULL},    {"--retrain", NULL, NULL, &retrain},
+    };
+    if (cli_parse("train", argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, &n_pos, &help)) return 2;
+    if (help) {
+        train_help();
+        return 0;
+    }
+    if (!arch_s) return cli_usage_error("train", "missing --arch STR");
+    if (!dataset) return cli_usage_error("train", "missing --dataset");
+    if (strcmp(dataset, "fashion-mnist") && strcmp(dataset, "cifar10") && strcmp(dataset, "cifar100"))
+        return cli_usage_error("train", "--dataset: unknown '%s'; expected fashion-mnist, cifar10 or cifar100", dataset);
+    space_arch arch;
+    if (space_parse(arch_s, &arch) != NB_OK) return cli_fail("train", 1);
+    long epochs, C, N, batch, threads, subset, esubset, down;
+    uint64_t seed = 0;
+    double lr = 0.1;
+    if (parse_int("--epochs", epochs_s, 1, 100000, retrain ? 200 : 12, &epochs) ||
+        parse_int("--channels", ch_s, 1, 1024, 16, &C) || parse_int("--cells", cells_s, 1, 64, 5, &N) ||
+        parse_int("--batch", batch_s, 2, 65536, 256, &batch) ||
+        parse_int("--threads", threads_s, 0, 256, 1, &threads) ||
+        parse_int("--train-subset", subset_s, 1, 1000000000L, 0, &subset) ||
+        parse_int("--eval-subset", esubset_s, 1, 1000000000L, 0, &esubset) ||
+        parse_int("--downsample", down_s, 1, 64, 1, &down))
+        return 2;
+    if (lr_s && nb_parse_double("--lr", lr_s, 1e-9, 100.0, &lr) != NB_OK) return cli_fail("train", 1);
+    if (seed_s && nb_parse_u64("--seed", seed_s, &seed) != NB_OK) return cli_fail("train", 1);
+    if (threads == 0) threads = nb_cpu_count();
+    if (!dir) dir = !strcmp(dataset, "fashion-mnist") ? FMNIST_DIR : !strcmp(dataset, "cifar10") ? "data/cifar10" : "data/cifar100";
+
+    int rc = 1;
+    nn_data full = {0}, train = {0}, valid = {0}, test = {0};
+    nn_net *net = NULL;
+    nn_sgd *opt = NULL;
+    if (nn_data_load(dataset, dir, 0, &full) != NB_OK || nn_data_load(dataset, dir, 1, &test) != NB_OK) {
+        fprintf(stderr, "nastab train: %s\n", nb_errmsg());
+        goto done;
+    }
+    if (nn_data_downsample(&full, (int)down) != NB_OK || nn_data_downsample(&test, (int)down) != NB_OK) {
+        rc = cli_usage_error("train", "--downsample: %s", nb_errmsg());
+        goto done;
+    }
+    if (retrain) {
+        train = full;
+        memset(&full, 0, sizeof full);
+    } else {
+        nn_data_split(&full, full.n / 2, &train, &valid);
+        nn_data_free(&full);
+    }
+    if (subset && (size_t)subset < train.n) nn_data_truncate(&train, (size_t)subset);
+    if (esubset && (size_t)esubset < valid.n) nn_data_truncate(&valid, (size_t)esubset);
+    if (esubset && (size_t)esubset < test.n) nn_data_truncate(&test, (size_t)esubset);
+
+    nn_config cfg = {(int)C, (int)N, train.classes, train.c, train.h, train.w, (int)batch, 0};
+    nn_set_threads((int)threads);
+    if (nn_net_create(&cfg, &arch, &net) != NB_OK) {
+        fprintf(stderr, "nastab train: %s\n", nb_errmsg());
+        goto done;
+    }
+    nn_net_init(net, seed);
+    opt = nn_sgd_create(net, &(nn_sgd_config){0.9, 5e-4, 1});
+    char canon[SPACE_STR_MAX];
+    space_format(&arch, canon, sizeof canon);
+    printf("arch %s\n", canon);
+    printf("dataset %s (%s), %dx%dx%d, %d classes: train %zu, valid %zu, test %zu%s\n", dataset, dir,
+           train.c, train.h, train.w, train.classes, train.n, valid.n, test.n,
+           retrain ? " (retrain: whole training set)" : "");
+    printf("network C=%ld N=%ld: %zu parameters, %.2f MFLOPs/image, %.0f MiB activations at batch %ld\n",
+           C, N, nn_net_num_params(net), nn_net_flops(&cfg, &arch),
+           nn_net_activation_bytes(net) / 1048576.0, batch);
+    printf("sgd lr %g nesterov momentum 0.9 wd 5e-4 cosine, %ld epochs, seed %llu, %ld threads, OpenBLAS %s\n",
+           lr, epochs, (unsigned long long)seed, threads, nn_blas_corename());
+    fflush(stdout);
+    nn_train_config tc = {(int)batch, (int)epochs, lr, seed, 1};
+    double t_all = nb_now();
+    for (int e = 0; e < epochs; e++) {
+        char label[64];
+        snprintf(label, sizeof label, "epoch %d/%ld", e + 1, epochs);
+        nb_progress *pg = nb_progress_start(label, train.n);
+        nn_epoch_stats st, sv = {0}, ste = {0};
+        nn_train_epoch(net, opt, &train, &tc, e, &st, pg);
+        nb_progress_finish(pg);
+        if (valid.n) nn_evaluate(net, &valid, &sv);
+        nn_evaluate(net, &test, &ste);
+        printf("epoch %3d/%ld", e + 1, epochs);
+        print_stats("train", &st);
+        if (valid.n) print_stats("valid", &sv);
+        print_stats("test", &ste);
+        printf("  time %.1fs (%.0f img/s train)\n", st.seconds + sv.seconds + ste.seconds,
+               st.n / (st.seconds > 0 ? st.seconds : 1e-9));
+        fflush(stdout);
+    }
+    printf("total %.1fs\n", nb_now() - t_all);
+    rc = 0;
+done:
+    nn_sgd_destroy(opt);
+    nn_net_destroy(net);
+    nn_data_free(&full);
+    nn_data_free(&train);
+    nn_data_free(&valid);
+    nn_data_free(&test);
+    return rc;
+}

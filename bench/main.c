@@ -1,0 +1,71 @@
+/* bench/main.c - the `nastab` command: git-style subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "bench/cmd.h"
+#include "core/nb.h"
+
+typedef struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"tables", cmd_tables, "build, inspect, query and verify table files (HDF5)"},
+    {"run", cmd_run, "compare search strategies on a table under a simulated-time budget"},
+    {"report", cmd_report, "figures and Markdown/LaTeX/CSV tables from a results file"},
+    {"train", cmd_train, "train one NB201 architecture with the C engine on real data"},
+    {"check", cmd_check, "statistical regression gate: candidate results against a baseline"},
+    {"bench", cmd_bench, "micro-benchmarks of the table store (used by `make bench`)"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: nastab [--version] [--quiet|--verbose] <command> [<args>]\n"
+            "\n"
+            "nastab: reproducible tabular NAS benchmarks (NAS-Bench-201) in C.\n"
+            "\n"
+            "commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f,
+            "\n"
+            "Run 'nastab <command> --help' for a command's options and defaults.\n"
+            "Exit codes: 0 ok, 1 failure, 2 bad usage.\n"
+            "\n"
+            "example:\n"
+            "  nastab tables import nb201 -o nb201.h5\n"
+            "  nastab run --table nb201.h5 --dataset cifar10 --strategy random,rea --runs 500 -o res.h5\n"
+            "  nastab report res.h5 -o report/\n");
+}
+
+int main(int argc, char **argv)
+{
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(argv[i], "--version")) {
+            printf("nastab %s (git %s)\n", nb_version(), nb_git_sha());
+            return 0;
+        } else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
+            nb_log_level = 0;
+        } else if (!strcmp(argv[i], "--verbose") || !strcmp(argv[i], "-v")) {
+            nb_log_level = 2;
+        } else {
+            fprintf(stderr, "nastab: unknown option '%s'\nTry 'nastab --help'.\n", argv[i]);
+            return 2;
+        }
+    }
+    if (i >= argc) {
+        usage(stderr);
+        return 2;
+    }
+    for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++)
+        if (!strcmp(argv[i], commands[c].name)) return commands[c].fn(argc - i, argv + i);
+    fprintf(stderr, "nastab: unknown command '%s'\nTry 'nastab --help'.\n", argv[i]);
+    return 2;
+}

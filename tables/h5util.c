@@ -1,0 +1,372 @@
+/* tables/h5util.c - HDF5 error handling, attributes and the content
+ * checksum (see tab_h5.h; the checksum is defined in tables/SCHEMA.md). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tables/tab_h5.h"
+
+void tab_h5_quiet(void)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+typedef struct {
+    char desc[200];
+} h5_detail;
+
+static herr_t detail_walk(unsigned n, const H5E_error2_t *e, void *data)
+{
+    (void)n;
+    h5_detail *d = data;
+    /* Walking downward, the last entry is the innermost (most specific). */
+    if (e->desc && e->desc[0]) snprintf(d->desc, sizeof d->desc, "%s", e->desc);
+    return 0;
+}
+
+nb_status tab_h5_fail(nb_status st, const char *path, const char *what, const char *obj)
+{
+    h5_detail d = {{0}};
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, detail_walk, &d);
+    H5Eclear2(H5E_DEFAULT);
+    if (obj)
+        return nb_fail(st, "%s: %s '%s'%s%s", path, what, obj, d.desc[0] ? ": " : "", d.desc);
+    return nb_fail(st, "%s: %s%s%s", path, what, d.desc[0] ? ": " : "", d.desc);
+}
+
+int tab_h5_attr_str(hid_t obj, const char *name, char **out)
+{
+    *out = NULL;
+    htri_t ex = H5Aexists(obj, name);
+    if (ex <= 0) return ex < 0 ? -1 : 0;
+    int rc = -1;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    hid_t ft = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID;
+    hid_t sp = a >= 0 ? H5Aget_space(a) : H5I_INVALID_HID;
+    hid_t mt = H5I_INVALID_HID;
+    if (ft < 0 || sp < 0 || H5Tget_class(ft) != H5T_STRING) goto done;
+    if (H5Sget_simple_extent_npoints(sp) != 1) goto done;
+    htri_t vl = H5Tis_variable_str(ft);
+    if (vl < 0) goto done;
+    mt = H5Tcopy(H5T_C_S1);
+    if (mt < 0) goto done;
+    if (vl) {
+        char *s = NULL;
+        if (H5Tset_size(mt, H5T_VARIABLE) < 0 || H5Tset_cset(mt, H5Tget_cset(ft)) < 0) goto done;
+        if (H5Aread(a, mt, &s) < 0) goto done;
+        *out = nb_xstrdup(s ? s : "");
+        if (s) H5free_memory(s);
+    } else {
+        size_t n = H5Tget_size(ft);
+        if (n == 0 || n > (1u << 26)) goto done;
+        if (H5Tset_size(mt, n + 1) < 0 || H5Tset_strpad(mt, H5T_STR_NULLTERM) < 0 ||
+            H5Tset_cset(mt, H5Tget_cset(ft)) < 0)
+            goto done;
+        char *s = nb_xmalloc(n + 1);
+        if (H5Aread(a, mt, s) < 0) {
+            free(s);
+            goto done;
+        }
+        s[n] = 0;
+        *out = s;
+    }
+    rc = 1;
+done:
+    if (mt >= 0) H5Tclose(mt);
+    if (sp >= 0) H5Sclose(sp);
+    if (ft >= 0) H5Tclose(ft);
+    if (a >= 0) H5Aclose(a);
+    if (rc < 0) H5Eclear2(H5E_DEFAULT);
+    return rc;
+}
+
+int tab_h5_attr_ints(hid_t obj, const char *name, long long **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    htri_t ex = H5Aexists(obj, name);
+    if (ex <= 0) return ex < 0 ? -1 : 0;
+    int rc = -1;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    hid_t ft = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID;
+    hid_t sp = a >= 0 ? H5Aget_space(a) : H5I_INVALID_HID;
+    if (ft < 0 || sp < 0 || H5Tget_class(ft) != H5T_INTEGER) goto done;
+    if (H5Sget_simple_extent_ndims(sp) > 1) goto done;
+    hssize_t np = H5Sget_simple_extent_npoints(sp);
+    if (np < 1 || np > (1 << 20)) goto done;
+    long long *v = nb_xcalloc_array((size_t)np, sizeof *v);
+    if (H5Aread(a, H5T_NATIVE_LLONG, v) < 0) {
+        free(v);
+        goto done;
+    }
+    *out = v;
+    *n = (size_t)np;
+    rc = 1;
+done:
+    if (sp >= 0) H5Sclose(sp);
+    if (ft >= 0) H5Tclose(ft);
+    if (a >= 0) H5Aclose(a);
+    if (rc < 0) H5Eclear2(H5E_DEFAULT);
+    return rc;
+}
+
+static nb_status delete_attr(hid_t obj, const char *path, const char *name)
+{
+    htri_t ex = H5Aexists(obj, name);
+    if (ex < 0) return tab_h5_fail(NB_EINTERNAL, path, "cannot query attribute", name);
+    if (ex && H5Adelete(obj, name) < 0)
+        return tab_h5_fail(NB_EIO, path, "cannot replace attribute", name);
+    return NB_OK;
+}
+
+nb_status tab_h5_set_str(hid_t obj, const char *path, const char *name, const char *value)
+{
+    nb_status st = delete_attr(obj, path, name);
+    if (st != NB_OK) return st;
+    hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR), a = H5I_INVALID_HID;
+    st = NB_OK;
+    if (t < 0 || sp < 0 || H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
+        st = tab_h5_fail(NB_EINTERNAL, path, "cannot make string type for attribute", name);
+        goto done;
+    }
+    a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+    if (a < 0 || H5Awrite(a, t, &value) < 0)
+        st = tab_h5_fail(NB_EIO, path, "cannot write attribute", name);
+done:
+    if (a >= 0) H5Aclose(a);
+    if (sp >= 0) H5Sclose(sp);
+    if (t >= 0) H5Tclose(t);
+    return st;
+}
+
+nb_status tab_h5_set_ints(hid_t obj, const char *path, const char *name, const long long *v,
+                          size_t n, int scalar, int int32)
+{
+    NB_ASSERT(n >= 1 && (!scalar || n == 1));
+    nb_status st = delete_attr(obj, path, name);
+    if (st != NB_OK) return st;
+    hsize_t dim = n;
+    hid_t sp = scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dim, NULL);
+    hid_t a = H5I_INVALID_HID;
+    if (sp >= 0)
+        a = H5Acreate2(obj, name, int32 ? H5T_STD_I32LE : H5T_STD_I64LE, sp, H5P_DEFAULT,
+                       H5P_DEFAULT);
+    if (sp < 0 || a < 0 || H5Awrite(a, H5T_NATIVE_LLONG, v) < 0)
+        st = tab_h5_fail(NB_EIO, path, "cannot write attribute", name);
+    if (a >= 0) H5Aclose(a);
+    if (sp >= 0) H5Sclose(sp);
+    return st;
+}
+
+/* ---- content checksum: FNV-1a 64 (Fowler, Noll, Vo) over, for every
+ * dataset of integer, float or fixed-length string type in byte-wise sorted
+ * order of its absolute path: the path, a 0 byte, the elements in row-major
+ * order as little-endian bytes of their stored size; then each of its
+ * integer/float attributes in byte-wise name order: the name, a 0 byte, the
+ * values as little-endian bytes. */
+
+#define FNV_OFFSET 0xcbf29ce484222325ull
+#define FNV_PRIME 0x100000001b3ull
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= FNV_PRIME;
+    }
+    return h;
+}
+
+typedef struct {
+    char **paths;
+    size_t n, cap;
+} path_list;
+
+static herr_t collect_link(hid_t g, const char *name, const H5L_info_t *info, void *data)
+{
+    path_list *l = data;
+    if (info->type != H5L_TYPE_HARD) return 0;
+    /* H5Oopen + H5Iget_type: the same call in HDF5 1.10 and 1.12+. */
+    hid_t o = H5Oopen(g, name, H5P_DEFAULT);
+    if (o < 0) return -1;
+    H5I_type_t ty = H5Iget_type(o);
+    H5Oclose(o);
+    if (ty != H5I_DATASET) return 0;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 64;
+        l->paths = nb_xrealloc_array(l->paths, l->cap, sizeof *l->paths);
+    }
+    size_t len = strlen(name);
+    char *p = nb_xmalloc(len + 2);
+    p[0] = '/';
+    memcpy(p + 1, name, len + 1);
+    l->paths[l->n++] = p;
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Little-endian memory type matching the stored integer/float type, or a
+ * copy of a fixed-length string type; H5I_INVALID_HID when not hashed. */
+static hid_t hash_type(hid_t ft)
+{
+    H5T_class_t cls = H5Tget_class(ft);
+    size_t sz = H5Tget_size(ft);
+    if (cls == H5T_INTEGER) {
+        int sgn = H5Tget_sign(ft) == H5T_SGN_2;
+        switch (sz) {
+        case 1: return H5Tcopy(sgn ? H5T_STD_I8LE : H5T_STD_U8LE);
+        case 2: return H5Tcopy(sgn ? H5T_STD_I16LE : H5T_STD_U16LE);
+        case 4: return H5Tcopy(sgn ? H5T_STD_I32LE : H5T_STD_U32LE);
+        case 8: return H5Tcopy(sgn ? H5T_STD_I64LE : H5T_STD_U64LE);
+        default: return H5I_INVALID_HID;
+        }
+    }
+    if (cls == H5T_FLOAT) {
+        if (sz == 4) return H5Tcopy(H5T_IEEE_F32LE);
+        if (sz == 8) return H5Tcopy(H5T_IEEE_F64LE);
+        return H5I_INVALID_HID;
+    }
+    if (cls == H5T_STRING && H5Tis_variable_str(ft) == 0) return H5Tcopy(ft);
+    return H5I_INVALID_HID;
+}
+
+typedef struct {
+    uint64_t h;
+    int err;
+} attr_hash;
+
+static herr_t hash_attr(hid_t loc, const char *name, const H5A_info_t *ainfo, void *data)
+{
+    (void)ainfo;
+    attr_hash *ah = data;
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    if (a < 0) return -1;
+    hid_t ft = H5Aget_type(a), sp = H5Aget_space(a), mt = H5I_INVALID_HID;
+    herr_t rc = 0;
+    if (ft < 0 || sp < 0) {
+        rc = -1;
+        goto done;
+    }
+    H5T_class_t cls = H5Tget_class(ft);
+    if (cls != H5T_INTEGER && cls != H5T_FLOAT) goto done;
+    mt = hash_type(ft);
+    hssize_t np = H5Sget_simple_extent_npoints(sp);
+    if (mt < 0 || np < 0 || np > (1 << 24)) {
+        rc = -1;
+        goto done;
+    }
+    size_t bytes;
+    if (!nb_mul_ok((size_t)np, H5Tget_size(mt), &bytes)) {
+        rc = -1;
+        goto done;
+    }
+    unsigned char *buf = nb_xmalloc(bytes ? bytes : 1);
+    if (H5Aread(a, mt, buf) < 0) {
+        free(buf);
+        rc = -1;
+        goto done;
+    }
+    ah->h = fnv(ah->h, name, strlen(name) + 1);
+    ah->h = fnv(ah->h, buf, bytes);
+    free(buf);
+done:
+    if (mt >= 0) H5Tclose(mt);
+    if (sp >= 0) H5Sclose(sp);
+    if (ft >= 0) H5Tclose(ft);
+    H5Aclose(a);
+    return rc;
+}
+
+/* Hash one dataset (row blocks of at most ~4 MB). */
+static nb_status hash_dataset(hid_t file, const char *fpath, const char *dpath, uint64_t *h)
+{
+    nb_status st = NB_OK;
+    unsigned char *buf = NULL;
+    hid_t d = H5Dopen2(file, dpath, H5P_DEFAULT);
+    hid_t ft = d >= 0 ? H5Dget_type(d) : H5I_INVALID_HID;
+    hid_t sp = d >= 0 ? H5Dget_space(d) : H5I_INVALID_HID;
+    hid_t mt = H5I_INVALID_HID, msp = H5I_INVALID_HID;
+    if (ft < 0 || sp < 0) {
+        st = tab_h5_fail(NB_EFORMAT, fpath, "cannot open dataset", dpath);
+        goto done;
+    }
+    mt = hash_type(ft);
+    if (mt < 0) goto done; /* not a hashed type */
+    int rank = H5Sget_simple_extent_ndims(sp);
+    hsize_t dims[H5S_MAX_RANK];
+    if (rank < 0 || H5Sget_simple_extent_dims(sp, dims, NULL) < 0) {
+        st = tab_h5_fail(NB_EFORMAT, fpath, "cannot read the shape of", dpath);
+        goto done;
+    }
+    *h = fnv(*h, dpath, strlen(dpath) + 1);
+    size_t esz = H5Tget_size(mt), row = esz;
+    for (int i = 1; i < rank; i++)
+        if (!nb_mul_ok(row, (size_t)dims[i], &row)) {
+            st = nb_fail(NB_EFORMAT, "%s: dataset '%s' is too large", fpath, dpath);
+            goto done;
+        }
+    if (rank == 0) {
+        buf = nb_xmalloc(esz);
+        if (H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+            st = tab_h5_fail(NB_EFORMAT, fpath, "cannot read dataset", dpath);
+            goto done;
+        }
+        *h = fnv(*h, buf, esz);
+    } else if (dims[0] > 0 && row > 0) {
+        hsize_t block = row >= (4u << 20) ? 1 : (hsize_t)((4u << 20) / row);
+        if (block > dims[0]) block = dims[0];
+        buf = nb_xmalloc((size_t)block * row);
+        for (hsize_t r0 = 0; r0 < dims[0]; r0 += block) {
+            hsize_t cnt[H5S_MAX_RANK], off[H5S_MAX_RANK] = {0};
+            for (int i = 0; i < rank; i++) cnt[i] = dims[i];
+            cnt[0] = dims[0] - r0 < block ? dims[0] - r0 : block;
+            off[0] = r0;
+            msp = H5Screate_simple(rank, cnt, NULL);
+            if (msp < 0 || H5Sselect_hyperslab(sp, H5S_SELECT_SET, off, NULL, cnt, NULL) < 0 ||
+                H5Dread(d, mt, msp, sp, H5P_DEFAULT, buf) < 0) {
+                st = tab_h5_fail(NB_EFORMAT, fpath, "cannot read dataset", dpath);
+                goto done;
+            }
+            H5Sclose(msp);
+            msp = H5I_INVALID_HID;
+            *h = fnv(*h, buf, (size_t)cnt[0] * row);
+        }
+    }
+    attr_hash ah = {*h, 0};
+    hsize_t aidx = 0;
+    if (H5Aiterate2(d, H5_INDEX_NAME, H5_ITER_INC, &aidx, hash_attr, &ah) < 0) {
+        st = tab_h5_fail(NB_EFORMAT, fpath, "cannot read the attributes of", dpath);
+        goto done;
+    }
+    *h = ah.h;
+done:
+    free(buf);
+    if (msp >= 0) H5Sclose(msp);
+    if (mt >= 0) H5Tclose(mt);
+    if (sp >= 0) H5Sclose(sp);
+    if (ft >= 0) H5Tclose(ft);
+    if (d >= 0) H5Dclose(d);
+    return st;
+}
+
+nb_status tab_h5_checksum(hid_t file, const char *path, char hex[17])
+{
+    path_list l = {0};
+    nb_status st = NB_OK;
+    if (H5Lvisit(file, H5_INDEX_NAME, H5_ITER_INC, collect_link, &l) < 0) {
+        st = tab_h5_fail(NB_EFORMAT, path, "cannot list the objects of the file", NULL);
+        goto done;
+    }
+    qsort(l.paths, l.n, sizeof *l.paths, cmp_str);
+    uint64_t h = FNV_OFFSET;
+    for (size_t i = 0; i < l.n && st == NB_OK; i++) st = hash_dataset(file, path, l.paths[i], &h);
+    if (st == NB_OK) snprintf(hex, 17, "%016llx", (unsigned long long)h);
+done:
+    for (size_t i = 0; i < l.n; i++) free(l.paths[i]);
+    free(l.paths);
+    return st;
+}

@@ -1,0 +1,96 @@
+#!/bin/sh
+# Command-line tests: every command's bad input gets a clear message naming
+# the problem and the documented exit code (0 ok, 1 failure, 2 bad usage),
+# never a crash. One table row per case:
+#   expected-exit | expected substring of stderr | command (after `nastab`)
+BUILD=${1:-build}
+N="$BUILD/nastab"
+T="$BUILD/nb201.h5"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+printf 'this is not an HDF5 file\n' > "$tmp/garbage.h5"
+head -c 100000 "$T" > "$tmp/truncated.h5"
+: > "$tmp/empty.h5"
+
+pass=0; fail=0
+check() { # exit substring cmd...
+    want=$1; needle=$2; shift 2
+    "$N" "$@" > "$tmp/out" 2> "$tmp/err"
+    got=$?
+    if [ "$got" -ne "$want" ]; then
+        echo "FAIL cli: nastab $* -> exit $got, want $want; stderr: $(head -c 300 "$tmp/err")"; fail=$((fail + 1)); return
+    fi
+    if [ -n "$needle" ] && ! grep -qF -- "$needle" "$tmp/err"; then
+        echo "FAIL cli: nastab $* -> stderr lacks '$needle': $(head -c 300 "$tmp/err")"; fail=$((fail + 1)); return
+    fi
+    echo "ok   cli: nastab $*" | cut -c1-150; pass=$((pass + 1))
+}
+GOOD='|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|'
+
+# top level
+check 2 "unknown command 'frobnicate'" frobnicate
+check 2 "unknown option '--bogus'" --bogus
+check 0 "" --help
+check 0 "" --version
+# tables
+check 2 "unknown subcommand 'explode'" tables explode
+check 2 "unknown source 'nb101'" tables import nb101 -o "$tmp/x.h5"
+check 2 "missing -o FILE" tables import nb201
+check 1 "nb201.csv.gz" tables import nb201 --source "$tmp/nowhere" -o "$tmp/x.h5"
+check 1 "$tmp/missing.h5" tables info "$tmp/missing.h5"
+check 1 "garbage.h5" tables info "$tmp/garbage.h5"
+check 1 "truncated.h5" tables info "$tmp/truncated.h5"
+check 1 "empty.h5" tables info "$tmp/empty.h5"
+check 2 "give exactly one of --arch and --index" tables query "$T"
+check 2 "give exactly one of --arch and --index" tables query "$T" --index 1 --arch "$GOOD"
+check 2 "--index: 'abc' is not an integer" tables query "$T" --index abc
+check 2 "--index: '12x' is not an integer" tables query "$T" --index 12x
+check 2 "--index: -1 is out of range" tables query "$T" --index -1
+check 2 "out of range [0, 15624]" tables query "$T" --index 15625
+check 2 "unknown op" tables query "$T" --arch '|conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|'
+check 2 "arch string" tables query "$T" --arch '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|'
+check 2 "arch string" tables query "$T" --arch ''
+check 2 "unknown dataset 'cifar11'" tables query "$T" --index 3 --dataset cifar11
+check 2 "option --index needs a value" tables query "$T" --index
+check 2 "option --index given twice" tables query "$T" --index 1 --index 2
+check 0 "" tables query "$T" --arch "$GOOD" --json
+check 0 "" tables query "$T" --index 6111 --dataset cifar10
+check 1 "garbage.h5" tables verify "$tmp/garbage.h5"
+# run
+check 2 "missing --table" run --dataset cifar10 --strategy rea -o "$tmp/r.h5"
+check 2 "missing -o RESULTS" run --table "$T" --dataset cifar10 --strategy rea
+check 2 "--runs: 'ten' is not an integer" run --table "$T" --dataset cifar10 --strategy rea --runs ten -o "$tmp/r.h5"
+check 2 "--runs: 0 is out of range" run --table "$T" --dataset cifar10 --strategy rea --runs 0 -o "$tmp/r.h5"
+check 2 "--budget: '1e400' is not a finite number" run --table "$T" --dataset cifar10 --strategy rea --budget 1e400 -o "$tmp/r.h5"
+check 2 "--budget: -5 is out of range" run --table "$T" --dataset cifar10 --strategy rea --budget -5 -o "$tmp/r.h5"
+check 2 "--budget: 'nan' is not a finite number" run --table "$T" --dataset cifar10 --strategy rea --budget nan -o "$tmp/r.h5"
+check 2 "--seed: '-3' is not an unsigned integer" run --table "$T" --dataset cifar10 --strategy rea --seed -3 -o "$tmp/r.h5"
+check 2 "--workers: 0 is out of range" run --table "$T" --dataset cifar10 --strategy rea --workers 0 -o "$tmp/r.h5"
+check 2 "--threads: '2.5' is not an integer" run --table "$T" --dataset cifar10 --strategy rea --threads 2.5 -o "$tmp/r.h5"
+check 2 "strategy 'genetic' is unknown; known strategies: random, rea" run --table "$T" --dataset cifar10 --strategy genetic -o "$tmp/r.h5"
+check 2 "'rea' given twice" run --table "$T" --dataset cifar10 --strategy rea,rea -o "$tmp/r.h5"
+check 2 "cifar11" run --table "$T" --dataset cifar11 --strategy rea -o "$tmp/r.h5"
+check 1 "garbage.h5" run --table "$tmp/garbage.h5" --dataset cifar10 --strategy rea -o "$tmp/r.h5"
+check 0 "" --quiet run --table "$T" --dataset cifar10,cifar100 --strategy random,rea --runs 20 --seed 1 -o "$tmp/r.h5"
+# report
+check 2 "expected one RESULTS file" report
+check 2 "--format" report "$tmp/r.h5" --format docx
+check 1 "garbage.h5" report "$tmp/garbage.h5"
+check 1 "$tmp/nothere.h5" report "$tmp/nothere.h5"
+check 1 "$T" report "$T" --format csv
+check 0 "" report "$tmp/r.h5" --format csv
+if [ "$(head -1 "$tmp/out")" = "dataset,strategy,runs,budget,valid_mean,valid_std,test_mean,test_std" ] &&
+   [ "$(wc -l < "$tmp/out")" -eq 5 ]; then
+    echo "ok   cli: report --format csv header and 4 rows"; pass=$((pass + 1))
+else
+    echo "FAIL cli: report --format csv output:"; cat "$tmp/out"; fail=$((fail + 1))
+fi
+# a failed run must not clobber an existing results file
+cp "$tmp/r.h5" "$tmp/keep.h5"
+check 1 "garbage.h5" run --table "$tmp/garbage.h5" --dataset cifar10 --strategy rea -o "$tmp/keep.h5"
+if cmp -s "$tmp/r.h5" "$tmp/keep.h5"; then echo "ok   cli: failed run left the old results file intact"; pass=$((pass + 1));
+else echo "FAIL cli: failed run changed the old results file"; fail=$((fail + 1)); fi
+# bench
+check 2 "unknown benchmark 'fast'" bench fast "$T"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
