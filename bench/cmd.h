@@ -13,6 +13,9 @@ int cmd_report(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_train(int argc, char **argv);
+int cmd_mo(int argc, char **argv);             /* bench/cmd_hw.c */
+int cmd_mo_report(int argc, char **argv);
+int cmd_devices_report(int argc, char **argv);
 
 /* Shared helpers for subcommands (bench/cli.c). */
 /* Print "nastab <cmd>: <msg>" with the current nb_errmsg() and return 1 (or 2 for NB_EINVAL/NB_ERANGE usage errors when usage != 0). */

@@ -17,6 +17,9 @@ static const command commands[] = {
     {"report", cmd_report, "figures and Markdown/LaTeX/CSV tables from a results file"},
     {"train", cmd_train, "train one NB201 architecture with the C engine on real data"},
     {"check", cmd_check, "statistical regression gate: candidate results against a baseline"},
+    {"mo", cmd_mo, "hardware-aware multi-objective search (accuracy vs latency)"},
+    {"mo-report", cmd_mo_report, "fronts and hypervolume figures from an MO results file"},
+    {"devices-report", cmd_devices_report, "rank agreement of hardware columns (Kendall tau)"},
     {"bench", cmd_bench, "micro-benchmarks of the table store (used by `make bench`)"},
 };
 
@@ -29,7 +32,7 @@ static void usage(FILE *f)
             "\n"
             "commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-15s %s\n", commands[i].name, commands[i].summary);
     fprintf(f,
             "\n"
             "Run 'nastab <command> --help' for a command's options and defaults.\n"

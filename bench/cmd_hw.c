@@ -1,0 +1,348 @@
+/* bench/cmd_hw.c - hardware-aware commands:
+ *   `nastab mo`             multi-objective searches (accuracy vs latency of a
+ *                           hardware column) written to an MO results file;
+ *   `nastab mo-report`      fronts, hypervolume curves and a Markdown table;
+ *   `nastab devices-report` Kendall tau between hardware columns, and the best
+ *                           cell under a latency budget per column. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/cmd.h"
+#include "core/nb.h"
+#include "reports/pareto.h"
+#include "reports/rep.h"
+#include "strategies/mo.h"
+#include "strategies/strat.h"
+#include "tables/tab.h"
+
+#define MAX_ITEMS 16
+
+int cmd_mo(int argc, char **argv);
+int cmd_mo_report(int argc, char **argv);
+int cmd_devices_report(int argc, char **argv);
+
+static int split_list(const char *cmd, const char *opt, const char *s, char *buf, size_t n,
+                      const char **items, int *count)
+{
+    if (strlen(s) >= n) return cli_usage_error(cmd, "%s: list too long", opt);
+    strcpy(buf, s);
+    *count = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (*count >= MAX_ITEMS) return cli_usage_error(cmd, "%s: more than %d items", opt, MAX_ITEMS);
+        for (int k = 0; k < *count; k++)
+            if (!strcmp(items[k], tok)) return cli_usage_error(cmd, "%s: '%s' given twice", opt, tok);
+        items[(*count)++] = tok;
+    }
+    if (*count == 0) return cli_usage_error(cmd, "%s: empty list", opt);
+    return 0;
+}
+
+static char *command_line(int argc, char **argv)
+{
+    size_t n = 8;
+    for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 1;
+    char *s = nb_xmalloc(n);
+    strcpy(s, "nastab");
+    for (int i = 0; i < argc; i++) {
+        strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
+
+static void mo_help(void)
+{
+    printf("usage: nastab mo --table FILE --dataset D[,D...] --device COLUMN[,COLUMN...]\n"
+           "                 --strategy S[,S...] -o RESULTS [--runs R] [--budget SECONDS]\n"
+           "                 [--latency-max L] [--population N] [--seed N] [--threads T]\n"
+           "                 [--grid G]\n"
+           "\n"
+           "Hardware-aware multi-objective search: maximise the 12-epoch validation accuracy,\n"
+           "minimise the latency of one hardware column, on the simulated clock of\n"
+           "`nastab run` (strategies/PROTOCOL.md; latency lookups are free, one worker).\n"
+           "Every run's evaluations, hypervolume over time (reports/MO_RESULTS.md) and\n"
+           "constrained incumbent (best accuracy with latency <= L) go to RESULTS (HDF5).\n"
+           "Results are bit-identical for any --threads.\n"
+           "\n"
+           "  --table FILE        table built by `nastab tables import nb201` (required)\n"
+           "  --dataset LIST      cifar10-valid, cifar10, cifar100, ImageNet16-120 (required)\n"
+           "  --device LIST       hardware columns (`nastab tables devices FILE`) or device\n"
+           "                      names: edgegpu -> hwnas_edgegpu_latency_<dataset>,\n"
+           "                      1080ti -> help_1080ti_latency_b1, ... (required)\n"
+           "  --strategy LIST     (required):\n");
+    for (const strat_mo_vtable *const *v = strat_mo_builtin(); *v; v++)
+        printf("                        %-19s %s\n", (*v)->name, (*v)->description);
+    printf("  --runs R            independent runs per combination (default 100)\n"
+           "  --budget SECONDS    simulated seconds per run (default per dataset, as `run`)\n"
+           "  --latency-max L     latency bound in the column's unit (default: its median)\n"
+           "  --population N      population of nsga2 (default 20) / rea-constrained (10)\n"
+           "  --seed N            master seed; run r uses stream (N, r) (default 0)\n"
+           "  --threads T         OS threads, 0 = all cores (default 0)\n"
+           "  --grid G            points of the hypervolume trajectory (default 101)\n"
+           "  -o, --output FILE   MO results file to write\n"
+           "\n"
+           "example:\n"
+           "  nastab mo --table nb201.h5 --dataset cifar10 --device edgegpu \\\n"
+           "      --strategy nsga2,scalarised,random,rea-constrained --runs 100 -o mo.h5\n"
+           "  nastab mo-report mo.h5 -o mo-report/\n");
+}
+
+/* Move a strat_mo_output into a rep_mo_series with the table's true front. */
+static void to_series(tab_table *t, const char *dataset, const char *strategy,
+                      strat_mo_output *o, rep_mo_series *s)
+{
+    memset(s, 0, sizeof *s);
+    tab_device_info info;
+    NB_ASSERT(tab_device(t, o->device_column, &info) == NB_OK);
+    snprintf(s->dataset, sizeof s->dataset, "%s", dataset);
+    snprintf(s->device, sizeof s->device, "%s", info.name);
+    snprintf(s->strategy, sizeof s->strategy, "%s", strategy);
+    s->runs = o->runs;
+    s->grid = o->grid;
+    s->cap = o->cap;
+    s->budget = o->budget;
+    s->latency_max = o->latency_max;
+    s->lat_ref = o->lat_ref;
+    s->time = o->time;
+    s->n_evals = o->n_evals;
+    s->eval_arch = o->eval_arch;
+    s->eval_finish = o->eval_finish;
+    s->eval_score = o->eval_score;
+    s->eval_test = o->eval_test;
+    s->eval_latency = o->eval_latency;
+    s->inc_test = o->inc_test;
+    s->final_test = o->final_test;
+    s->final_arch = o->final_arch;
+    o->time = NULL;
+    o->n_evals = NULL;
+    o->eval_arch = NULL;
+    o->eval_finish = NULL;
+    o->eval_score = NULL;
+    o->eval_test = NULL;
+    o->eval_latency = NULL;
+    o->inc_test = NULL;
+    o->final_test = NULL;
+    o->final_arch = NULL;
+    /* the true front on the report objectives: 200-epoch test accuracy */
+    const float *acc = tab_metric_final(t, o->proto.report_test_ds, 200, TAB_TEST_ACC);
+    const float *valid = tab_metric_final(t, o->proto.report_valid_ds, 200, TAB_VALID_ACC);
+    const float *lat = tab_device_values(t, o->device_column);
+    NB_ASSERT(acc && valid && lat); /* loaded by strat_mo_run */
+    size_t n = tab_n_archs(t);
+    s->n_front = rep_mo_true_front(acc, lat, n, o->lat_ref, &s->front_arch, &s->hv_true);
+    s->front_test = nb_xcalloc_array(s->n_front ? s->n_front : 1, sizeof *s->front_test);
+    s->front_latency = nb_xcalloc_array(s->n_front ? s->n_front : 1, sizeof *s->front_latency);
+    for (size_t k = 0; k < s->n_front; k++) {
+        s->front_test[k] = acc[s->front_arch[k]];
+        s->front_latency[k] = lat[s->front_arch[k]];
+    }
+    /* best feasible test accuracy, the cell chosen by 200-epoch validation */
+    long best = -1;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(lat[i]) && lat[i] <= o->latency_max && isfinite(valid[i]) &&
+            isfinite(acc[i]) && (best < 0 || valid[i] > valid[best]))
+            best = (long)i;
+    s->optimum_feasible = best >= 0 ? acc[best] : NAN;
+}
+
+int cmd_mo(int argc, char **argv)
+{
+    const char *table = NULL, *dataset = NULL, *device = NULL, *strategy = NULL, *runs_s = NULL,
+               *budget_s = NULL, *lmax_s = NULL, *pop_s = NULL, *seed_s = NULL,
+               *threads_s = NULL, *grid_s = NULL, *out = NULL, *pos[1];
+    int n_pos, help;
+    cli_opt opts[] = {
+        {"--table", NULL, &table, NULL},         {"--dataset", NULL, &dataset, NULL},
+        {"--device", NULL, &device, NULL},       {"--strategy", NULL, &strategy, NULL},
+        {"--runs", NULL, &runs_s, NULL},         {"--budget", NULL, &budget_s, NULL},
+        {"--latency-max", NULL, &lmax_s, NULL},  {"--population", NULL, &pop_s, NULL},
+        {"--seed", NULL, &seed_s, NULL},         {"--threads", NULL, &threads_s, NULL},
+        {"--grid", NULL, &grid_s, NULL},         {"--output", "-o", &out, NULL}};
+    if (cli_parse("mo", argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, &n_pos, &help))
+        return 2;
+    if (help) {
+        mo_help();
+        return 0;
+    }
+    if (!table) return cli_usage_error("mo", "missing --table FILE");
+    if (!dataset) return cli_usage_error("mo", "missing --dataset");
+    if (!device) return cli_usage_error("mo", "missing --device");
+    if (!strategy) return cli_usage_error("mo", "missing --strategy");
+    if (!out) return cli_usage_error("mo", "missing -o RESULTS");
+    strat_mo_config cfg = strat_mo_config_default();
+    long v;
+    double budget = 0;
+    if (runs_s) {
+        if (nb_parse_long("--runs", runs_s, 1, 1000000, &v) != NB_OK) return cli_fail("mo", 1);
+        cfg.runs = (size_t)v;
+    }
+    if (budget_s && nb_parse_double("--budget", budget_s, 1e-9, 1e12, &budget) != NB_OK)
+        return cli_fail("mo", 1);
+    if (lmax_s && nb_parse_double("--latency-max", lmax_s, 1e-12, 1e12, &cfg.latency_max) != NB_OK)
+        return cli_fail("mo", 1);
+    if (pop_s) {
+        if (nb_parse_long("--population", pop_s, 2, 2048, &v) != NB_OK) return cli_fail("mo", 1);
+        cfg.population = (int)v;
+    }
+    if (seed_s && nb_parse_u64("--seed", seed_s, &cfg.seed) != NB_OK) return cli_fail("mo", 1);
+    if (threads_s) {
+        if (nb_parse_long("--threads", threads_s, 0, 1024, &v) != NB_OK) return cli_fail("mo", 1);
+        cfg.threads = (int)v;
+    }
+    if (grid_s) {
+        if (nb_parse_long("--grid", grid_s, 2, 100000, &v) != NB_OK) return cli_fail("mo", 1);
+        cfg.grid = (size_t)v;
+    }
+    char dbuf[512], vbuf[1024], sbuf[512];
+    const char *datasets[MAX_ITEMS], *devices[MAX_ITEMS], *strategies[MAX_ITEMS];
+    int nd, nv, ns;
+    if (split_list("mo", "--dataset", dataset, dbuf, sizeof dbuf, datasets, &nd) ||
+        split_list("mo", "--device", device, vbuf, sizeof vbuf, devices, &nv) ||
+        split_list("mo", "--strategy", strategy, sbuf, sizeof sbuf, strategies, &ns))
+        return 2;
+    for (int i = 0; i < ns; i++)
+        if (!strat_mo_find(strategies[i])) return cli_usage_error("mo", "--strategy: %s", nb_errmsg());
+    tab_table *t;
+    if (tab_open(table, &t) != NB_OK) return cli_fail("mo", 0);
+    for (int i = 0; i < nd; i++) {
+        strat_protocol p;
+        if (strat_protocol_nb201(t, datasets[i], &p) != NB_OK) {
+            tab_close(t);
+            return cli_usage_error("mo", "--dataset: %s", nb_errmsg());
+        }
+        for (int k = 0; k < nv; k++)
+            if (strat_mo_device_column(t, datasets[i], devices[k]) < 0) {
+                tab_close(t);
+                return cli_usage_error("mo", "--device: %s", nb_errmsg());
+            }
+    }
+    char *cmdline = command_line(argc, argv);
+    rep_meta meta = {.table_path = table, .table_checksum = tab_checksum(t),
+                     .protocol = REP_MO_PROTOCOL, .command = cmdline, .seed = cfg.seed};
+    rep_mo_results *res = rep_mo_create(&meta);
+    cfg.table = t;
+    cfg.progress = 1;
+    int rc = 0;
+    double t0 = nb_now();
+    for (int d = 0; d < nd && rc == 0; d++)
+        for (int k = 0; k < nv && rc == 0; k++)
+            for (int s = 0; s < ns && rc == 0; s++) {
+                cfg.dataset = datasets[d];
+                cfg.device = devices[k];
+                cfg.strategy = strategies[s];
+                cfg.budget = budget;
+                strat_mo_output o;
+                if (strat_mo_run(&cfg, &o) != NB_OK) {
+                    rc = cli_fail("mo", 0);
+                    break;
+                }
+                rep_mo_series ser;
+                to_series(t, datasets[d], strategies[s], &o, &ser);
+                strat_mo_output_free(&o);
+                rep_mo_add(res, &ser);
+            }
+    if (rc == 0) {
+        if (rep_mo_write(res, out) != NB_OK) {
+            rc = cli_fail("mo", 0);
+        } else {
+            printf("| dataset | column | strategy | runs | final HV (mean ± 95%% CI) | true HV | "
+                   "feasible test acc [%%] |\n|---|---|---|---:|---:|---:|---:|\n");
+            for (size_t i = 0; i < rep_mo_count(res); i++) {
+                const rep_mo_series *s = rep_mo_get(res, i);
+                rep_stats hv = rep_mo_final_hv(s), acc = rep_stats_of(s->final_test, s->runs, 1);
+                printf("| %s | %s | %s | %zu | %.4f ± %.4f | %.4f | %.2f (%zu runs) |\n",
+                       s->dataset, s->device, s->strategy, s->runs, hv.mean,
+                       isfinite(hv.ci95) ? hv.ci95 : 0.0, s->hv_true, acc.mean, acc.n);
+            }
+            nb_log("%zu series in %.2f s; results in %s", rep_mo_count(res), nb_now() - t0, out);
+        }
+    }
+    rep_mo_free(res);
+    free(cmdline);
+    tab_close(t);
+    return rc;
+}
+
+int cmd_mo_report(int argc, char **argv)
+{
+    const char *dir = NULL, *format = NULL, *pos[1];
+    int n_pos, help;
+    cli_opt opts[] = {{"--output", "-o", &dir, NULL}, {"--format", NULL, &format, NULL}};
+    if (cli_parse("mo-report", argc, argv, opts, 2, pos, 1, &n_pos, &help)) return 2;
+    if (help) {
+        printf("usage: nastab mo-report RESULTS [-o DIR] [--format LIST]\n"
+               "\n"
+               "From a file written by `nastab mo`: DIR/mo_report.md (final hypervolume,\n"
+               "regret to the true front, best feasible test accuracy per strategy) and per\n"
+               "(dataset, column) front_<d>_<c> (median run's front over the true front) and\n"
+               "hv_<d>_<c> (hypervolume regret, log scale, mean with 95%% band) figures.\n"
+               "\n"
+               "  -o, --output DIR  report folder (default mo-report)\n"
+               "  --format LIST     figure formats: png, pdf, svg (default png)\n");
+        return 0;
+    }
+    if (n_pos != 1) return cli_usage_error("mo-report", "expected one RESULTS file");
+    int mask = REP_FMT_MD | REP_FMT_PNG;
+    if (format && rep_parse_formats(format, &mask) != NB_OK) return cli_fail("mo-report", 1);
+    rep_mo_results *r;
+    if (rep_mo_read(pos[0], &r) != NB_OK) return cli_fail("mo-report", 0);
+    nb_status st = rep_mo_report(r, dir ? dir : "mo-report", mask);
+    rep_mo_free(r);
+    if (st == NB_ETOOL) {
+        fprintf(stderr, "nastab mo-report: %s\n", nb_errmsg());
+        return 1;
+    }
+    if (st != NB_OK) return cli_fail("mo-report", 0);
+    nb_log("report written to %s/", dir ? dir : "mo-report");
+    return 0;
+}
+
+int cmd_devices_report(int argc, char **argv)
+{
+    const char *table = NULL, *dir = NULL, *format = NULL, *metric = NULL, *dataset = NULL,
+               *pos[1];
+    int n_pos, help;
+    cli_opt opts[] = {{"--table", NULL, &table, NULL},   {"--output", "-o", &dir, NULL},
+                      {"--format", NULL, &format, NULL}, {"--metric", NULL, &metric, NULL},
+                      {"--dataset", NULL, &dataset, NULL}};
+    if (cli_parse("devices-report", argc, argv, opts, 5, pos, 0, &n_pos, &help)) return 2;
+    if (help) {
+        printf("usage: nastab devices-report --table FILE [-o DIR] [--metric M] [--dataset D]\n"
+               "                             [--format LIST]\n"
+               "\n"
+               "How far hardware columns agree: Kendall tau-b between every pair of the\n"
+               "table's hardware columns (cells present in both), as DIR/devices.md and a\n"
+               "heatmap devices_tau.{png,...}; and per column the most accurate cell under a\n"
+               "latency budget (the column's median).\n"
+               "\n"
+               "  --table FILE      table (required)\n"
+               "  -o, --output DIR  report folder (default devices-report)\n"
+               "  --metric M        latency (default), energy, arithmetic_intensity or all\n"
+               "  --dataset D       accuracy for columns without a dataset (HELP): cifar10\n"
+               "                    (default), cifar100, ImageNet16-120\n"
+               "  --format LIST     heatmap formats: png, pdf, svg (default png)\n");
+        return 0;
+    }
+    if (!table) return cli_usage_error("devices-report", "missing --table FILE");
+    int mask = REP_FMT_PNG;
+    if (format && rep_parse_formats(format, &mask) != NB_OK) return cli_fail("devices-report", 1);
+    tab_table *t;
+    if (tab_open(table, &t) != NB_OK) return cli_fail("devices-report", 0);
+    if (dataset && tab_dataset_id(t, dataset) < 0) {
+        tab_close(t);
+        return cli_usage_error("devices-report", "--dataset: '%s' is not in %s", dataset, table);
+    }
+    rep_devices_config cfg = {dataset ? dataset : "cifar10", metric ? metric : "latency", mask};
+    nb_status st = rep_devices_report(t, &cfg, dir ? dir : "devices-report");
+    tab_close(t);
+    if (st == NB_ETOOL) {
+        fprintf(stderr, "nastab devices-report: %s\n", nb_errmsg());
+        return 1;
+    }
+    if (st != NB_OK) return cli_fail("devices-report", st == NB_ENOTFOUND);
+    nb_log("report written to %s/", dir ? dir : "devices-report");
+    return 0;
+}

@@ -1,0 +1,295 @@
+/* reports/devices.c - how much hardware columns agree: Kendall's tau-b
+ * between every pair of a table's hardware columns, and per column the most
+ * accurate cell under a latency budget.
+ *
+ * Kendall's tau-b (Kendall 1945) with Knight's O(n log n) algorithm
+ * (W. R. Knight, "A computer method for calculating Kendall's tau with
+ * ungrouped data", JASA 61, 1966):
+ *     n0 = n(n-1)/2, n1 = sum over groups of tied x of t(t-1)/2,
+ *     n2 = the same for y, n3 = the same for tied (x, y) pairs,
+ *     S = number of discordant pairs, counted as the swaps a stable merge
+ *         sort on y makes after sorting by (x, y);
+ *     tau_b = (n0 - n1 - n2 + n3 - 2 S) / sqrt((n0 - n1) (n0 - n2)).
+ * (n0 - n1 - n2 + n3 - 2S is concordant minus discordant: pairs tied in x
+ * are never swapped because they are already sorted by y.) */
+#include "reports/pareto_private.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    double x, y;
+} xy;
+
+static int cmp_xy(const void *a, const void *b)
+{
+    const xy *p = a, *q = b;
+    if (p->x != q->x) return p->x < q->x ? -1 : 1;
+    if (p->y != q->y) return p->y < q->y ? -1 : 1;
+    return 0;
+}
+
+/* Stable merge sort of v[0..n) by y; returns the number of swaps (pairs
+ * i < j with v[i].y > v[j].y). tmp has room for n. */
+static uint64_t merge_count(xy *v, xy *tmp, size_t n)
+{
+    uint64_t swaps = 0;
+    for (size_t w = 1; w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi) {
+                if (v[j].y < v[i].y) {
+                    swaps += mid - i;
+                    tmp[k++] = v[j++];
+                } else {
+                    tmp[k++] = v[i++];
+                }
+            }
+            while (i < mid) tmp[k++] = v[i++];
+            while (j < hi) tmp[k++] = v[j++];
+        }
+        memcpy(v, tmp, n * sizeof *v);
+    }
+    return swaps;
+}
+
+double rep_kendall_tau_b(const double *x, const double *y, size_t n)
+{
+    xy *v = nb_xcalloc_array(n ? n : 1, sizeof *v);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(x[i]) && !isnan(y[i])) v[m++] = (xy){x[i], y[i]};
+    double tau = NAN;
+    if (m < 2) goto done;
+    qsort(v, m, sizeof *v, cmp_xy);
+    uint64_t n0 = (uint64_t)m * (m - 1) / 2, n1 = 0, n2 = 0, n3 = 0;
+    for (size_t i = 0; i < m;) { /* ties in x, and in (x, y) */
+        size_t j = i;
+        while (j < m && v[j].x == v[i].x) j++;
+        n1 += (uint64_t)(j - i) * (j - i - 1) / 2;
+        for (size_t a = i; a < j;) {
+            size_t b = a;
+            while (b < j && v[b].y == v[a].y) b++;
+            n3 += (uint64_t)(b - a) * (b - a - 1) / 2;
+            a = b;
+        }
+        i = j;
+    }
+    xy *tmp = nb_xcalloc_array(m, sizeof *tmp);
+    uint64_t swaps = merge_count(v, tmp, m);
+    free(tmp);
+    for (size_t i = 0; i < m;) { /* ties in y, now sorted by y */
+        size_t j = i;
+        while (j < m && v[j].y == v[i].y) j++;
+        n2 += (uint64_t)(j - i) * (j - i - 1) / 2;
+        i = j;
+    }
+    if (n0 == n1 || n0 == n2) goto done;
+    double num = (double)n0 - (double)n1 - (double)n2 + (double)n3 - 2.0 * (double)swaps;
+    tau = num / sqrt(((double)n0 - (double)n1) * ((double)n0 - (double)n2));
+done:
+    free(v);
+    return tau;
+}
+
+/* ---- the report ---- */
+
+static int metric_match(const char *metric, const tab_device_info *d)
+{
+    return !strcmp(metric, "all") || !strcmp(metric, d->metric);
+}
+
+/* valid/test datasets holding the 200-epoch accuracy of a dataset name. */
+static void acc_datasets(const char *ds, const char **valid, const char **test)
+{
+    if (!strcmp(ds, "cifar10") || !strcmp(ds, "cifar10-valid")) {
+        *valid = "cifar10-valid";
+        *test = "cifar10";
+    } else {
+        *valid = *test = ds;
+    }
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+static nb_status best_under_budget(tab_table *t, FILE *f, int col, const tab_device_info *d,
+                                   const char *fallback_ds)
+{
+    const float *lat = tab_device_values(t, col);
+    if (!lat) return NB_ENOTFOUND;
+    const char *ds = d->dataset && d->dataset[0] ? d->dataset : fallback_ds, *vds, *tds;
+    acc_datasets(ds, &vds, &tds);
+    int vi = tab_dataset_id(t, vds), ti = tab_dataset_id(t, tds);
+    if (vi < 0 || ti < 0) {
+        fprintf(f, "| %s | %s | - | - | - | - | (no dataset %s) |\n", d->name, ds, vds);
+        return NB_OK;
+    }
+    const float *valid = tab_metric_final(t, vi, 200, TAB_VALID_ACC);
+    const float *test = tab_metric_final(t, ti, 200, TAB_TEST_ACC);
+    if (!valid || !test) return NB_ENOTFOUND;
+    size_t n = tab_n_archs(t), k = 0;
+    float *v = nb_xcalloc_array(n, sizeof *v);
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(lat[i])) v[k++] = lat[i];
+    if (k == 0) {
+        free(v);
+        fprintf(f, "| %s | %s | - | - | - | - | (no latency) |\n", d->name, ds);
+        return NB_OK;
+    }
+    qsort(v, k, sizeof *v, cmp_float);
+    float budget = k % 2 ? v[k / 2] : 0.5f * (v[k / 2 - 1] + v[k / 2]);
+    free(v);
+    long best = -1, best_all = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(valid[i]) || !isfinite(test[i]) || !isfinite(lat[i])) continue;
+        if (best_all < 0 || valid[i] > valid[best_all]) best_all = (long)i;
+        if (lat[i] <= budget && (best < 0 || valid[i] > valid[best])) best = (long)i;
+    }
+    if (best < 0) {
+        fprintf(f, "| %s | %s | %.4g | - | - | - | - |\n", d->name, ds, (double)budget);
+        return NB_OK;
+    }
+    char s[SPACE_STR_MAX];
+    space_format(tab_arch(t, (size_t)best), s, sizeof s);
+    fprintf(f, "| %s | %s | %.4g %s | %.2f | %.4g | %.2f (%.4g %s) | `%s` |\n", d->name, ds,
+            (double)budget, d->unit, (double)test[best], (double)lat[best],
+            (double)test[best_all], (double)lat[best_all], d->unit, s);
+    return NB_OK;
+}
+
+nb_status rep_devices_report(tab_table *t, const rep_devices_config *cfg, const char *dir)
+{
+    NB_ASSERT(t && dir);
+    const char *metric = cfg && cfg->metric ? cfg->metric : "latency";
+    const char *fallback = cfg && cfg->dataset ? cfg->dataset : "cifar10";
+    int formats = cfg ? cfg->formats : 0;
+    int nd = tab_n_devices(t);
+    int *cols = nb_xcalloc_array(nd > 0 ? (size_t)nd : 1, sizeof *cols), m = 0;
+    tab_device_info *info = nb_xcalloc_array(nd > 0 ? (size_t)nd : 1, sizeof *info);
+    double *tau = NULL, *x = NULL, *y = NULL;
+    size_t *common = NULL;
+    nb_status st = NB_OK;
+    for (int i = 0; i < nd; i++) {
+        tab_device_info d;
+        if ((st = tab_device(t, i, &d)) != NB_OK) goto done;
+        if (!metric_match(metric, &d)) continue;
+        if (!tab_device_values(t, i)) {
+            st = NB_ENOTFOUND;
+            goto done;
+        }
+        info[m] = d;
+        cols[m++] = i;
+    }
+    if (m == 0) {
+        st = nb_fail(NB_ENOTFOUND, "%s: no hardware column with metric '%s'; hint: --metric "
+                                   "latency, energy or all", tab_path(t), metric);
+        goto done;
+    }
+    if ((st = rp_mkdir_p(dir))) goto done;
+    size_t n = tab_n_archs(t), mm = (size_t)m * (size_t)m;
+    tau = nb_xcalloc_array(mm, sizeof *tau);
+    common = nb_xcalloc_array(mm, sizeof *common);
+    x = nb_xcalloc_array(n, sizeof *x);
+    y = nb_xcalloc_array(n, sizeof *y);
+    for (int a = 0; a < m; a++) {
+        const float *va = tab_device_values(t, cols[a]);
+        for (int b = a; b < m; b++) {
+            const float *vb = tab_device_values(t, cols[b]);
+            size_t c = 0;
+            for (size_t i = 0; i < n; i++) {
+                int ok = isfinite(va[i]) && isfinite(vb[i]);
+                x[i] = ok ? va[i] : NAN;
+                y[i] = ok ? vb[i] : NAN;
+                c += (size_t)ok;
+            }
+            double tv = rep_kendall_tau_b(x, y, n);
+            tau[(size_t)a * m + b] = tau[(size_t)b * m + a] = tv;
+            common[(size_t)a * m + b] = common[(size_t)b * m + a] = c;
+        }
+    }
+    FILE *f;
+    if ((st = rp_open(dir, "devices.md", &f))) goto done;
+    fprintf(f, "# Hardware columns of %s: rank agreement\n\n"
+               "Kendall's tau-b between every pair of `%s` columns (%d columns), over the cells "
+               "that have a value in both (edgetpu lacks 4699). 1 = same order, 0 = unrelated.\n\n"
+               "## Columns\n\n| key | column | device | unit | dataset | batch | source | missing |\n"
+               "|---|---|---|---|---|---:|---|---:|\n",
+            tab_path(t), metric, m);
+    for (int a = 0; a < m; a++)
+        fprintf(f, "| c%d | %s | %s | %s | %s | %d | %s | %zu |\n", a, info[a].name,
+                info[a].device, info[a].unit, info[a].dataset[0] ? info[a].dataset : "-",
+                info[a].batch, info[a].source, info[a].n_missing);
+    fputs("\n## Kendall tau-b\n\n| |", f);
+    for (int b = 0; b < m; b++) fprintf(f, " c%d |", b);
+    fputs("\n|---|", f);
+    for (int b = 0; b < m; b++) fputs("---:|", f);
+    fputc('\n', f);
+    for (int a = 0; a < m; a++) {
+        fprintf(f, "| c%d |", a);
+        for (int b = 0; b < m; b++) fprintf(f, " %.2f |", tau[(size_t)a * m + b]);
+        fputc('\n', f);
+    }
+    /* the most and least similar pairs, for a quick read */
+    int lo_a = 0, lo_b = 0;
+    double lo = INFINITY;
+    for (int a = 0; a < m; a++)
+        for (int b = a + 1; b < m; b++)
+            if (tau[(size_t)a * m + b] < lo) {
+                lo = tau[(size_t)a * m + b];
+                lo_a = a;
+                lo_b = b;
+            }
+    if (m > 1)
+        fprintf(f, "\nLeast agreeing pair: %s vs %s, tau-b %.3f over %zu cells.\n",
+                info[lo_a].name, info[lo_b].name, lo, common[(size_t)lo_a * m + lo_b]);
+    fprintf(f, "\n## Best cell under a latency budget\n\n"
+               "Budget: the column's median over the table. The cell is chosen by 200-epoch "
+               "validation accuracy among those within the budget; its 200-epoch test accuracy "
+               "is shown beside that of the cell chosen without a budget. Columns without a "
+               "dataset (HELP) use %s.\n\n"
+               "| column | dataset | budget | test acc [%%] | latency | unconstrained test acc "
+               "(latency) | cell |\n|---|---|---:|---:|---:|---:|---|\n",
+            fallback);
+    for (int a = 0; a < m; a++)
+        if ((st = best_under_budget(t, f, cols[a], &info[a], fallback))) break;
+    if ((st = rp_close(dir, "devices.md", f, st))) goto done;
+
+    /* heatmap data and script */
+    if ((st = rp_open(dir, "devices_tau.dat", &f))) goto done;
+    fprintf(f, "# Kendall tau-b matrix, %d x %d, row/column k = key ck in devices.md\n", m, m);
+    for (int a = 0; a < m; a++) {
+        for (int b = 0; b < m; b++) fprintf(f, "%s%.4f", b ? " " : "", tau[(size_t)a * m + b]);
+        fputc('\n', f);
+    }
+    if ((st = rp_close(dir, "devices_tau.dat", f, NB_OK))) goto done;
+    if ((st = rp_open(dir, "devices_tau.gp", &f))) goto done;
+    fputs("# devices_tau.gp - written by nastab devices-report; rerun: gnuplot devices_tau.gp\n", f);
+    rp_gp_begin(f, formats ? formats : REP_FMT_PNG, "devices_tau", "7in,6.5in", "1400,1300");
+    fputs("set datafile missing \"nan\"\nset size ratio -1\nunset key\n"
+          "set palette defined (-1 \"#B2182B\", 0 \"#F7F7F7\", 1 \"#2166AC\")\n"
+          "set cbrange [-1:1]\nset cblabel \"Kendall tau-b\"\n"
+          "set xrange [-0.5:*]\nset yrange [*:-0.5] reverse\nset xtics rotate by 90 right font \",7\"\n"
+          "set ytics font \",7\"\nset title \"hardware columns: rank agreement\"\n", f);
+    fputs("set xtics (", f);
+    for (int a = 0; a < m; a++) fprintf(f, "%s\"%s\" %d", a ? ", " : "", info[a].name, a);
+    fputs(")\nset ytics (", f);
+    for (int a = 0; a < m; a++) fprintf(f, "%s\"%s\" %d", a ? ", " : "", info[a].name, a);
+    fputs(")\nset yrange [*:*] reverse\nplot \"devices_tau.dat\" matrix with image\n", f);
+    rp_gp_end(f);
+    if ((st = rp_close(dir, "devices_tau.gp", f, NB_OK))) goto done;
+    if (formats & (REP_FMT_PNG | REP_FMT_PDF | REP_FMT_SVG)) st = rp_gnuplot(dir, "devices_tau.gp");
+done:
+    free(cols);
+    free(info);
+    free(tau);
+    free(common);
+    free(x);
+    free(y);
+    return st;
+}

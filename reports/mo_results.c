@@ -1,0 +1,607 @@
+/* reports/mo_results.c - the multi-objective results object and its HDF5
+ * file (format "nastab-mo-results", layout in reports/MO_RESULTS.md).
+ *
+ * Every per-series array is described once in `fields` below (name, type,
+ * shape in terms of runs / grid / cap / n_front, place in rep_mo_series);
+ * the writer and the reader both walk that list, so they cannot disagree.
+ * Writing goes to "<path>.tmp.<pid>", is fsynced and renamed into place. */
+#include "reports/pareto_private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hdf5.h>
+
+enum { A_PROTOCOL, A_VERSION, A_GIT_SHA, A_CREATED, A_COMMAND, A_TABLE_PATH, A_TABLE_CHECKSUM,
+       A_COUNT };
+static const char *const attr_names[A_COUNT] = {"protocol", "nastab_version", "git_sha",
+                                                "created", "command", "table_path",
+                                                "table_checksum"};
+
+struct rep_mo_results {
+    char *attr[A_COUNT];
+    char seed_str[32];
+    uint64_t seed;
+    rep_mo_series *s;
+    size_t n, cap;
+};
+
+/* ---- per-series arrays ---- */
+
+enum { D_ONE, D_RUNS, D_GRID, D_CAP, D_FRONT };
+enum { T_F32, T_F64, T_I32, T_U32 };
+typedef struct {
+    const char *name;
+    int type, d0, d1; /* d1 = D_ONE for rank 1 */
+    size_t off;       /* offsetof the pointer in rep_mo_series */
+} field;
+#define F(n, t, a, b, m) {n, t, a, b, offsetof(rep_mo_series, m)}
+static const field fields[] = {
+    F("time", T_F64, D_GRID, D_ONE, time),
+    F("n_evals", T_U32, D_RUNS, D_ONE, n_evals),
+    F("eval_arch", T_I32, D_RUNS, D_CAP, eval_arch),
+    F("eval_finish", T_F64, D_RUNS, D_CAP, eval_finish),
+    F("eval_score", T_F32, D_RUNS, D_CAP, eval_score),
+    F("eval_test", T_F32, D_RUNS, D_CAP, eval_test),
+    F("eval_latency", T_F32, D_RUNS, D_CAP, eval_latency),
+    F("inc_test", T_F32, D_RUNS, D_GRID, inc_test),
+    F("final_test", T_F32, D_RUNS, D_ONE, final_test),
+    F("final_arch", T_I32, D_RUNS, D_ONE, final_arch),
+    F("hv", T_F64, D_RUNS, D_GRID, hv),
+    F("front_arch", T_I32, D_FRONT, D_ONE, front_arch),
+    F("front_test", T_F32, D_FRONT, D_ONE, front_test),
+    F("front_latency", T_F32, D_FRONT, D_ONE, front_latency),
+};
+#undef F
+#define N_FIELDS (sizeof fields / sizeof fields[0])
+
+static void **field_ptr(rep_mo_series *s, const field *fd) { return (void **)((char *)s + fd->off); }
+
+static size_t dim_of(const rep_mo_series *s, int d)
+{
+    switch (d) {
+    case D_RUNS: return s->runs;
+    case D_GRID: return s->grid;
+    case D_CAP: return s->cap;
+    case D_FRONT: return s->n_front;
+    default: return 1;
+    }
+}
+
+static size_t elem_size(int t) { return t == T_F64 ? 8 : 4; }
+static hid_t mem_type(int t)
+{
+    return t == T_F32 ? H5T_NATIVE_FLOAT : t == T_F64 ? H5T_NATIVE_DOUBLE
+                       : t == T_I32 ? H5T_NATIVE_INT32 : H5T_NATIVE_UINT32;
+}
+static hid_t file_type(int t)
+{
+    return t == T_F32 ? H5T_IEEE_F32LE : t == T_F64 ? H5T_IEEE_F64LE
+                       : t == T_I32 ? H5T_STD_I32LE : H5T_STD_U32LE;
+}
+
+/* ---- the object ---- */
+
+static void set_attr(rep_mo_results *r, int a, const char *v)
+{
+    free(r->attr[a]);
+    r->attr[a] = nb_xstrdup(v ? v : "");
+}
+
+rep_mo_results *rep_mo_create(const rep_meta *meta)
+{
+    rep_mo_results *r = nb_xcalloc_array(1, sizeof *r);
+    char created[32] = "";
+    time_t now = time(NULL);
+    struct tm tm;
+    if (gmtime_r(&now, &tm)) strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    set_attr(r, A_PROTOCOL, meta && meta->protocol ? meta->protocol : REP_MO_PROTOCOL);
+    set_attr(r, A_VERSION, nb_version());
+    set_attr(r, A_GIT_SHA, nb_git_sha());
+    set_attr(r, A_CREATED, created);
+    set_attr(r, A_COMMAND, meta ? meta->command : "");
+    set_attr(r, A_TABLE_PATH, meta ? meta->table_path : "");
+    set_attr(r, A_TABLE_CHECKSUM, meta ? meta->table_checksum : "");
+    r->seed = meta ? meta->seed : 0;
+    snprintf(r->seed_str, sizeof r->seed_str, "%llu", (unsigned long long)r->seed);
+    return r;
+}
+
+static int name_ok(const char *s, size_t cap)
+{
+    size_t n = strnlen(s, cap);
+    return n > 0 && n < cap && !strchr(s, '/');
+}
+
+void rep_mo_add(rep_mo_results *r, rep_mo_series *s)
+{
+    NB_ASSERT(r && s);
+    NB_ASSERT(name_ok(s->dataset, sizeof s->dataset) && name_ok(s->device, sizeof s->device) &&
+              name_ok(s->strategy, sizeof s->strategy));
+    NB_ASSERT(s->runs >= 1 && s->grid >= 1);
+    for (size_t k = 0; k < N_FIELDS; k++) {
+        if (!strcmp(fields[k].name, "hv")) continue;
+        NB_ASSERT(*field_ptr(s, &fields[k]) || (fields[k].d0 == D_FRONT && s->n_front == 0) ||
+                  (fields[k].d1 == D_CAP && s->cap == 0));
+    }
+    if (r->n == r->cap) {
+        r->cap = r->cap ? 2 * r->cap : 8;
+        r->s = nb_xrealloc_array(r->s, r->cap, sizeof *r->s);
+    }
+    rep_mo_series *d = &r->s[r->n++];
+    *d = *s;
+    if (!d->hv) {
+        size_t cells;
+        NB_ASSERT(nb_mul_ok(d->runs, d->grid, &cells));
+        d->hv = nb_xcalloc_array(cells, sizeof *d->hv);
+        for (size_t run = 0; run < d->runs; run++) rep_mo_hv_trajectory(d, run, d->hv + run * d->grid);
+    }
+    for (size_t k = 0; k < N_FIELDS; k++) *field_ptr(s, &fields[k]) = NULL;
+}
+
+size_t rep_mo_count(const rep_mo_results *r) { return r->n; }
+const rep_mo_series *rep_mo_get(const rep_mo_results *r, size_t i)
+{
+    NB_ASSERT(i < r->n);
+    return &r->s[i];
+}
+
+const char *rep_mo_attr(const rep_mo_results *r, const char *name)
+{
+    if (!strcmp(name, "seed")) return r->seed_str;
+    for (int a = 0; a < A_COUNT; a++)
+        if (!strcmp(attr_names[a], name)) return r->attr[a];
+    return NULL;
+}
+
+static void series_free(rep_mo_series *s)
+{
+    for (size_t k = 0; k < N_FIELDS; k++) {
+        void **p = field_ptr(s, &fields[k]);
+        free(*p);
+        *p = NULL;
+    }
+}
+
+void rep_mo_free(rep_mo_results *r)
+{
+    if (!r) return;
+    for (size_t i = 0; i < r->n; i++) series_free(&r->s[i]);
+    free(r->s);
+    for (int a = 0; a < A_COUNT; a++) free(r->attr[a]);
+    free(r);
+}
+
+/* ---- HDF5 writing ---- */
+
+typedef struct {
+    H5E_auto2_t func;
+    void *data;
+} h5_quiet;
+static void quiet_on(h5_quiet *q)
+{
+    H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+static void quiet_off(const h5_quiet *q) { H5Eset_auto2(H5E_DEFAULT, q->func, q->data); }
+static void close_id(hid_t id, herr_t (*fn)(hid_t))
+{
+    if (id >= 0) fn(id);
+}
+
+static nb_status w_attr_str(hid_t loc, const char *obj, const char *name, const char *v,
+                            const char *path)
+{
+    nb_status st = NB_OK;
+    hid_t type = H5Tcopy(H5T_C_S1), space = -1, attr = -1;
+    const char *data[1] = {v ? v : ""};
+    if (type < 0 || H5Tset_size(type, H5T_VARIABLE) < 0 || H5Tset_cset(type, H5T_CSET_UTF8) < 0)
+        goto bad;
+    if ((space = H5Screate(H5S_SCALAR)) < 0) goto bad;
+    if ((attr = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT)) < 0) goto bad;
+    if (H5Awrite(attr, type, data) < 0) goto bad;
+    goto done;
+bad:
+    st = nb_fail(NB_EIO, "%s: cannot write attribute %s of %s", path, name, obj);
+done:
+    close_id(attr, H5Aclose);
+    close_id(space, H5Sclose);
+    close_id(type, H5Tclose);
+    return st;
+}
+
+static nb_status w_attr_num(hid_t loc, const char *obj, const char *name, hid_t ftype,
+                            hid_t mtype, const void *v, const char *path)
+{
+    nb_status st = NB_OK;
+    hid_t space = H5Screate(H5S_SCALAR), attr = -1;
+    if (space < 0) goto bad;
+    if ((attr = H5Acreate2(loc, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT)) < 0) goto bad;
+    if (H5Awrite(attr, mtype, v) < 0) goto bad;
+    goto done;
+bad:
+    st = nb_fail(NB_EIO, "%s: cannot write attribute %s of %s", path, name, obj);
+done:
+    close_id(attr, H5Aclose);
+    close_id(space, H5Sclose);
+    return st;
+}
+
+static nb_status w_dset(hid_t loc, const char *obj, const field *fd, size_t rows, size_t cols,
+                        const void *data, const char *path)
+{
+    nb_status st = NB_OK;
+    int rank = fd->d1 == D_ONE ? 1 : 2;
+    hsize_t dims[2] = {rows, cols};
+    hid_t space = H5Screate_simple(rank, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE),
+          dset = -1;
+    if (space < 0 || dcpl < 0) goto bad;
+    if (rows * cols >= 4096 && rows > 0 && cols > 0) {
+        hsize_t chunk[2] = {rows, cols};
+        if (rank == 2) {
+            size_t per = 65536 / (cols ? cols : 1);
+            chunk[0] = per < 1 ? 1 : per > rows ? rows : per;
+        }
+        if (H5Pset_chunk(dcpl, rank, chunk) < 0) goto bad;
+        if (H5Zfilter_avail(H5Z_FILTER_SHUFFLE) > 0 && H5Pset_shuffle(dcpl) < 0) goto bad;
+        if (H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0 && H5Pset_deflate(dcpl, 4) < 0) goto bad;
+    }
+    dset = H5Dcreate2(loc, fd->name, file_type(fd->type), space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (dset < 0) goto bad;
+    if (rows * cols > 0 &&
+        H5Dwrite(dset, mem_type(fd->type), H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+        goto bad;
+    goto done;
+bad:
+    st = nb_fail(NB_EIO, "%s: cannot write dataset %s/%s", path, obj, fd->name);
+done:
+    close_id(dset, H5Dclose);
+    close_id(dcpl, H5Pclose);
+    close_id(space, H5Sclose);
+    return st;
+}
+
+static nb_status write_series(hid_t sg, rep_mo_series *s, size_t i, const char *path)
+{
+    char obj[64], name[32];
+    snprintf(name, sizeof name, "%zu", i);
+    snprintf(obj, sizeof obj, "/series/%zu", i);
+    hid_t g = H5Gcreate2(sg, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0) return nb_fail(NB_EIO, "%s: cannot create group %s", path, obj);
+    uint64_t runs = s->runs, grid = s->grid, cap = s->cap, nf = s->n_front;
+    nb_status st;
+    if ((st = w_attr_str(g, obj, "dataset", s->dataset, path)) ||
+        (st = w_attr_str(g, obj, "device", s->device, path)) ||
+        (st = w_attr_str(g, obj, "strategy", s->strategy, path)) ||
+        (st = w_attr_num(g, obj, "runs", H5T_STD_U64LE, H5T_NATIVE_UINT64, &runs, path)) ||
+        (st = w_attr_num(g, obj, "grid", H5T_STD_U64LE, H5T_NATIVE_UINT64, &grid, path)) ||
+        (st = w_attr_num(g, obj, "cap", H5T_STD_U64LE, H5T_NATIVE_UINT64, &cap, path)) ||
+        (st = w_attr_num(g, obj, "n_front", H5T_STD_U64LE, H5T_NATIVE_UINT64, &nf, path)) ||
+        (st = w_attr_num(g, obj, "budget", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &s->budget, path)) ||
+        (st = w_attr_num(g, obj, "hv_true", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &s->hv_true, path)) ||
+        (st = w_attr_num(g, obj, "latency_max", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, &s->latency_max,
+                         path)) ||
+        (st = w_attr_num(g, obj, "lat_ref", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, &s->lat_ref, path)) ||
+        (st = w_attr_num(g, obj, "optimum_feasible", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
+                         &s->optimum_feasible, path)))
+        goto done;
+    for (size_t k = 0; k < N_FIELDS; k++) {
+        const field *fd = &fields[k];
+        if ((st = w_dset(g, obj, fd, dim_of(s, fd->d0), dim_of(s, fd->d1), *field_ptr(s, fd),
+                         path)))
+            goto done;
+    }
+done:
+    H5Gclose(g);
+    return st;
+}
+
+static nb_status write_h5(const rep_mo_results *r, const char *tmp, const char *path)
+{
+    nb_status st = NB_OK;
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS), f = -1, sg = -1;
+    if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0) {
+        st = nb_fail(NB_EINTERNAL, "%s: HDF5 file access property list failed", path);
+        goto done;
+    }
+    if ((f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)) < 0) {
+        st = nb_fail(NB_EIO, "%s: cannot create HDF5 file %s", path, tmp);
+        goto done;
+    }
+    int32_t version = REP_MO_FORMAT_VERSION;
+    uint64_t n = r->n;
+    if ((st = w_attr_str(f, "/", "format", REP_MO_FORMAT_NAME, path)) ||
+        (st = w_attr_num(f, "/", "format_version", H5T_STD_I32LE, H5T_NATIVE_INT32, &version,
+                         path)) ||
+        (st = w_attr_num(f, "/", "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &r->seed, path)) ||
+        (st = w_attr_num(f, "/", "n_series", H5T_STD_U64LE, H5T_NATIVE_UINT64, &n, path)))
+        goto done;
+    for (int a = 0; a < A_COUNT; a++)
+        if ((st = w_attr_str(f, "/", attr_names[a], r->attr[a], path))) goto done;
+    if ((sg = H5Gcreate2(f, "series", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0) {
+        st = nb_fail(NB_EIO, "%s: cannot create group /series", path);
+        goto done;
+    }
+    for (size_t i = 0; i < r->n; i++)
+        if ((st = write_series(sg, &r->s[i], i, path))) goto done;
+    H5Gclose(sg);
+    sg = -1;
+    if (H5Fclose(f) < 0) st = nb_fail(NB_EIO, "%s: closing %s failed (disk full?)", path, tmp);
+    f = -1;
+done:
+    close_id(sg, H5Gclose);
+    close_id(f, H5Fclose);
+    close_id(fapl, H5Pclose);
+    return st;
+}
+
+nb_status rep_mo_write(const rep_mo_results *r, const char *path)
+{
+    NB_ASSERT(r && path);
+    if (!path[0]) return nb_fail(NB_EINVAL, "results file: empty path");
+    nb_status st = NB_OK;
+    size_t n = strlen(path) + 40;
+    char *tmp = nb_xmalloc(n);
+    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+    h5_quiet q;
+    quiet_on(&q);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) {
+        st = nb_fail(NB_EIO, "%s: cannot create temporary file %s: %s", path, tmp,
+                     strerror(errno));
+        goto done;
+    }
+    close(fd);
+    if ((st = write_h5(r, tmp, path))) goto fail;
+    fd = open(tmp, O_RDONLY);
+    if (fd < 0 || fsync(fd) != 0) {
+        st = nb_fail(NB_EIO, "%s: cannot sync %s: %s", path, tmp, strerror(errno));
+        if (fd >= 0) close(fd);
+        goto fail;
+    }
+    close(fd);
+    if (rename(tmp, path) != 0) {
+        st = nb_fail(NB_EIO, "%s: cannot rename %s into place: %s", path, tmp, strerror(errno));
+        goto fail;
+    }
+    goto done;
+fail:
+    unlink(tmp);
+done:
+    quiet_off(&q);
+    free(tmp);
+    return st;
+}
+
+/* ---- reading ---- */
+
+static nb_status r_attr_str(hid_t loc, const char *obj, const char *name, const char *path,
+                            char **out)
+{
+    *out = NULL;
+    nb_status st = NB_OK;
+    hid_t a = -1, t = -1, mt = -1;
+    if (H5Aexists(loc, name) <= 0)
+        return nb_fail(NB_EFORMAT, "%s: attribute %s of %s is missing", path, name, obj);
+    if ((a = H5Aopen(loc, name, H5P_DEFAULT)) < 0 || (t = H5Aget_type(a)) < 0 ||
+        H5Tget_class(t) != H5T_STRING) {
+        st = nb_fail(NB_EFORMAT, "%s: attribute %s of %s is not a string", path, name, obj);
+        goto done;
+    }
+    if (H5Tis_variable_str(t) > 0) {
+        char *v = NULL;
+        mt = H5Tcopy(t); /* same size and character set as stored */
+        if (H5Aread(a, mt, &v) < 0 || !v) {
+            st = nb_fail(NB_EFORMAT, "%s: cannot read attribute %s of %s", path, name, obj);
+            goto done;
+        }
+        *out = nb_xstrdup(v);
+        H5free_memory(v);
+    } else {
+        size_t len = H5Tget_size(t);
+        char *v = nb_xcalloc_array(len + 1, 1);
+        mt = H5Tcopy(t);
+        H5Tset_size(mt, len + 1);
+        H5Tset_strpad(mt, H5T_STR_NULLTERM);
+        if (H5Aread(a, mt, v) < 0) {
+            free(v);
+            st = nb_fail(NB_EFORMAT, "%s: cannot read attribute %s of %s", path, name, obj);
+            goto done;
+        }
+        *out = v;
+    }
+done:
+    close_id(mt, H5Tclose);
+    close_id(t, H5Tclose);
+    close_id(a, H5Aclose);
+    return st;
+}
+
+static nb_status r_attr_num(hid_t loc, const char *obj, const char *name, hid_t mtype,
+                            const char *path, void *out)
+{
+    if (H5Aexists(loc, name) <= 0)
+        return nb_fail(NB_EFORMAT, "%s: attribute %s of %s is missing", path, name, obj);
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    herr_t e = a >= 0 ? H5Aread(a, mtype, out) : -1;
+    close_id(a, H5Aclose);
+    if (e < 0) return nb_fail(NB_EFORMAT, "%s: cannot read attribute %s of %s", path, name, obj);
+    return NB_OK;
+}
+
+static nb_status r_str_into(hid_t g, const char *obj, const char *name, const char *path,
+                            char *dst, size_t cap)
+{
+    char *v;
+    nb_status st = r_attr_str(g, obj, name, path, &v);
+    if (st) return st;
+    if (!v[0] || strlen(v) >= cap || strchr(v, '/'))
+        st = nb_fail(NB_EFORMAT, "%s: attribute %s of %s is '%s': empty, too long or has '/'",
+                     path, name, obj, v);
+    else
+        snprintf(dst, cap, "%s", v);
+    free(v);
+    return st;
+}
+
+static nb_status r_dset(hid_t g, const char *obj, const field *fd, size_t rows, size_t cols,
+                        const char *path, void **out)
+{
+    *out = NULL;
+    if (H5Lexists(g, fd->name, H5P_DEFAULT) <= 0)
+        return nb_fail(NB_EFORMAT, "%s: dataset %s/%s is missing", path, obj, fd->name);
+    hid_t d = H5Dopen2(g, fd->name, H5P_DEFAULT), sp = d >= 0 ? H5Dget_space(d) : -1;
+    nb_status st = NB_OK;
+    int rank = fd->d1 == D_ONE ? 1 : 2;
+    hsize_t dims[2] = {0, 0};
+    if (sp < 0 || H5Sget_simple_extent_ndims(sp) != rank ||
+        H5Sget_simple_extent_dims(sp, dims, NULL) != rank || dims[0] != rows ||
+        (rank == 2 && dims[1] != cols)) {
+        st = nb_fail(NB_EFORMAT, "%s: dataset %s/%s has shape (%llu, %llu), expected (%zu%s%zu)",
+                     path, obj, fd->name, (unsigned long long)dims[0],
+                     (unsigned long long)dims[1], rows, rank == 2 ? ", " : ")", rank == 2 ? cols : 0);
+        goto done;
+    }
+    size_t cells = rows * cols;
+    *out = nb_xcalloc_array(cells ? cells : 1, elem_size(fd->type));
+    if (cells && H5Dread(d, mem_type(fd->type), H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0) {
+        free(*out);
+        *out = NULL;
+        st = nb_fail(NB_EFORMAT, "%s: cannot read dataset %s/%s", path, obj, fd->name);
+    }
+done:
+    close_id(sp, H5Sclose);
+    close_id(d, H5Dclose);
+    return st;
+}
+
+static nb_status read_series(hid_t sg, size_t i, const char *path, rep_mo_series *s)
+{
+    char obj[64], name[32];
+    snprintf(name, sizeof name, "%zu", i);
+    snprintf(obj, sizeof obj, "/series/%zu", i);
+    memset(s, 0, sizeof *s);
+    if (H5Lexists(sg, name, H5P_DEFAULT) <= 0)
+        return nb_fail(NB_EFORMAT, "%s: group %s is missing", path, obj);
+    hid_t g = H5Gopen2(sg, name, H5P_DEFAULT);
+    if (g < 0) return nb_fail(NB_EFORMAT, "%s: cannot open group %s", path, obj);
+    uint64_t runs, grid, cap, nf;
+    nb_status st;
+    if ((st = r_str_into(g, obj, "dataset", path, s->dataset, sizeof s->dataset)) ||
+        (st = r_str_into(g, obj, "device", path, s->device, sizeof s->device)) ||
+        (st = r_str_into(g, obj, "strategy", path, s->strategy, sizeof s->strategy)) ||
+        (st = r_attr_num(g, obj, "runs", H5T_NATIVE_UINT64, path, &runs)) ||
+        (st = r_attr_num(g, obj, "grid", H5T_NATIVE_UINT64, path, &grid)) ||
+        (st = r_attr_num(g, obj, "cap", H5T_NATIVE_UINT64, path, &cap)) ||
+        (st = r_attr_num(g, obj, "n_front", H5T_NATIVE_UINT64, path, &nf)) ||
+        (st = r_attr_num(g, obj, "budget", H5T_NATIVE_DOUBLE, path, &s->budget)) ||
+        (st = r_attr_num(g, obj, "hv_true", H5T_NATIVE_DOUBLE, path, &s->hv_true)) ||
+        (st = r_attr_num(g, obj, "latency_max", H5T_NATIVE_FLOAT, path, &s->latency_max)) ||
+        (st = r_attr_num(g, obj, "lat_ref", H5T_NATIVE_FLOAT, path, &s->lat_ref)) ||
+        (st = r_attr_num(g, obj, "optimum_feasible", H5T_NATIVE_FLOAT, path,
+                         &s->optimum_feasible)))
+        goto done;
+    size_t cells;
+    if (runs < 1 || grid < 1 || runs > ((uint64_t)1 << 32) || grid > ((uint64_t)1 << 32) ||
+        cap > ((uint64_t)1 << 32) || nf > ((uint64_t)1 << 32) ||
+        !nb_mul_ok((size_t)runs, (size_t)(cap > grid ? cap : grid), &cells)) {
+        st = nb_fail(NB_EFORMAT, "%s: %s has runs %llu, grid %llu, cap %llu, n_front %llu: out "
+                                 "of range", path, obj, (unsigned long long)runs,
+                     (unsigned long long)grid, (unsigned long long)cap, (unsigned long long)nf);
+        goto done;
+    }
+    s->runs = runs;
+    s->grid = grid;
+    s->cap = cap;
+    s->n_front = nf;
+    for (size_t k = 0; k < N_FIELDS; k++) {
+        const field *fd = &fields[k];
+        if ((st = r_dset(g, obj, fd, dim_of(s, fd->d0), dim_of(s, fd->d1), path,
+                         field_ptr(s, fd))))
+            goto done;
+    }
+    for (size_t r = 0; r < s->runs; r++)
+        if (s->n_evals[r] > s->cap) {
+            st = nb_fail(NB_EFORMAT, "%s: %s/n_evals[%zu] = %u exceeds cap %zu", path, obj, r,
+                         s->n_evals[r], s->cap);
+            goto done;
+        }
+done:
+    H5Gclose(g);
+    if (st) series_free(s);
+    return st;
+}
+
+nb_status rep_mo_read(const char *path, rep_mo_results **out)
+{
+    NB_ASSERT(path && out);
+    *out = NULL;
+    h5_quiet q;
+    quiet_on(&q);
+    nb_status st = NB_OK;
+    hid_t f = -1, sg = -1;
+    rep_mo_results *r = NULL;
+    if (access(path, R_OK) != 0) {
+        st = nb_fail(NB_EIO, "%s: cannot open: %s", path, strerror(errno));
+        goto done;
+    }
+    if (H5Fis_hdf5(path) <= 0 ||
+        (f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) < 0) {
+        st = nb_fail(NB_EFORMAT, "%s: not an HDF5 file (or truncated)", path);
+        goto done;
+    }
+    char *fmt = NULL;
+    if (r_attr_str(f, "/", "format", path, &fmt) != NB_OK || strcmp(fmt, REP_MO_FORMAT_NAME)) {
+        st = nb_fail(NB_EFORMAT, "%s: not a nastab multi-objective results file (format '%s', "
+                                 "expected '%s'); hint: make one with nastab mo",
+                     path, fmt ? fmt : "(none)", REP_MO_FORMAT_NAME);
+        free(fmt);
+        goto done;
+    }
+    free(fmt);
+    int32_t version;
+    if ((st = r_attr_num(f, "/", "format_version", H5T_NATIVE_INT32, path, &version))) goto done;
+    if (version != REP_MO_FORMAT_VERSION) {
+        st = nb_fail(NB_EVERSION, "%s: format_version %d, expected %d; hint: rerun nastab mo "
+                                  "with this version", path, version, REP_MO_FORMAT_VERSION);
+        goto done;
+    }
+    r = rep_mo_create(NULL);
+    uint64_t n;
+    if ((st = r_attr_num(f, "/", "seed", H5T_NATIVE_UINT64, path, &r->seed)) ||
+        (st = r_attr_num(f, "/", "n_series", H5T_NATIVE_UINT64, path, &n)))
+        goto done;
+    snprintf(r->seed_str, sizeof r->seed_str, "%llu", (unsigned long long)r->seed);
+    for (int a = 0; a < A_COUNT; a++) {
+        char *v;
+        if ((st = r_attr_str(f, "/", attr_names[a], path, &v))) goto done;
+        free(r->attr[a]);
+        r->attr[a] = v;
+    }
+    if (n > 100000) {
+        st = nb_fail(NB_EFORMAT, "%s: n_series %llu is out of range", path, (unsigned long long)n);
+        goto done;
+    }
+    if ((sg = H5Gopen2(f, "series", H5P_DEFAULT)) < 0) {
+        st = nb_fail(NB_EFORMAT, "%s: group /series is missing", path);
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        rep_mo_series s;
+        if ((st = read_series(sg, i, path, &s))) goto done;
+        rep_mo_add(r, &s);
+    }
+done:
+    close_id(sg, H5Gclose);
+    close_id(f, H5Fclose);
+    quiet_off(&q);
+    if (st) rep_mo_free(r);
+    else *out = r;
+    return st;
+}

@@ -1,0 +1,577 @@
+/* reports/pareto.c - Pareto filtering, the exact 2-D hypervolume, run
+ * hypervolume over simulated time, the multi-objective report, and the
+ * file/gnuplot helpers shared with mo_results.c and devices.c.
+ *
+ * 2-D hypervolume (minimisation, reference r): sort the points by f1
+ * ascending (ties: f2 ascending) and sweep, keeping the lowest f2 seen
+ * (initially r2); a point with f2 below it adds the rectangle
+ * (r1 - f1) x (prev_f2 - f2). Each dominated point adds nothing, so the
+ * result is the exact area of the union of the boxes [f, r] (the classical
+ * O(n log n) algorithm; e.g. Fonseca, Paquete & Lopez-Ibanez, CEC 2006,
+ * for the 2-D case of their dimension sweep). */
+#include "reports/pareto_private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *const palette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
+                                      "#E69F00", "#56B4E9", "#000000", "#F0E442"};
+#define N_PALETTE (sizeof palette / sizeof palette[0])
+#define HV_REGRET_FLOOR 1e-5
+
+/* ---- fronts and hypervolume ---- */
+
+typedef struct {
+    double a, b;
+    size_t i;
+} pt;
+
+static int cmp_pt(const void *x, const void *y)
+{
+    const pt *p = x, *q = y;
+    if (p->a != q->a) return p->a < q->a ? -1 : 1;
+    if (p->b != q->b) return p->b < q->b ? -1 : 1;
+    return p->i < q->i ? -1 : p->i > q->i;
+}
+
+static size_t sorted_points(const double *f1, const double *f2, size_t n, pt **out)
+{
+    pt *p = nb_xcalloc_array(n ? n : 1, sizeof *p);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(f1[i]) && !isnan(f2[i])) p[m++] = (pt){f1[i], f2[i], i};
+    qsort(p, m, sizeof *p, cmp_pt);
+    *out = p;
+    return m;
+}
+
+size_t rep_pareto_filter(const double *f1, const double *f2, size_t n, size_t *keep)
+{
+    pt *p;
+    size_t m = sorted_points(f1, f2, n, &p), k = 0;
+    double best = INFINITY;
+    for (size_t j = 0; j < m; j++) {
+        /* sorted by f1 then f2: p[j] is non-dominated iff its f2 beats every
+         * earlier point's (earlier points have f1 <= its f1). */
+        if (p[j].b < best) {
+            keep[k++] = p[j].i;
+            best = p[j].b;
+        }
+    }
+    free(p);
+    return k;
+}
+
+double rep_hv2d(const double *f1, const double *f2, size_t n, double r1, double r2)
+{
+    pt *p;
+    size_t m = sorted_points(f1, f2, n, &p);
+    double hv = 0.0, prev = r2;
+    for (size_t j = 0; j < m; j++) {
+        if (!(p[j].a < r1) || !(p[j].b < prev)) continue;
+        hv += (r1 - p[j].a) * (prev - p[j].b);
+        prev = p[j].b;
+    }
+    free(p);
+    return hv;
+}
+
+void rep_mo_normalise(float acc, float latency, float lat_ref, double *f1, double *f2)
+{
+    *f1 = 1.0 - (double)acc / 100.0;
+    *f2 = (double)latency / (double)lat_ref;
+}
+
+size_t rep_mo_true_front(const float *acc, const float *latency, size_t n, float lat_ref,
+                         int32_t **front, double *hv)
+{
+    double *f1 = nb_xcalloc_array(n ? n : 1, sizeof *f1), *f2 = nb_xcalloc_array(n ? n : 1, sizeof *f2);
+    size_t *keep = nb_xcalloc_array(n ? n : 1, sizeof *keep);
+    for (size_t i = 0; i < n; i++) {
+        if (isfinite(acc[i]) && isfinite(latency[i])) {
+            rep_mo_normalise(acc[i], latency[i], lat_ref, &f1[i], &f2[i]);
+        } else {
+            f1[i] = f2[i] = NAN;
+        }
+    }
+    size_t k = rep_pareto_filter(f1, f2, n, keep);
+    *hv = rep_hv2d(f1, f2, n, 1.0, 1.0);
+    /* keep is by increasing f1 = decreasing accuracy = decreasing latency;
+     * return increasing latency. */
+    int32_t *fr = nb_xcalloc_array(k ? k : 1, sizeof *fr);
+    for (size_t j = 0; j < k; j++) fr[j] = (int32_t)keep[k - 1 - j];
+    *front = fr;
+    free(f1);
+    free(f2);
+    free(keep);
+    return k;
+}
+
+void rep_mo_hv_trajectory(const rep_mo_series *s, size_t run, double *hv)
+{
+    NB_ASSERT(run < s->runs);
+    const size_t cap = s->cap, n = s->n_evals[run];
+    const double *fin = s->eval_finish + run * cap;
+    const float *score = s->eval_score + run * cap, *test = s->eval_test + run * cap,
+                *lat = s->eval_latency + run * cap;
+    size_t *mem = nb_xcalloc_array(n ? n : 1, sizeof *mem), nm = 0;
+    double *f1 = nb_xcalloc_array(n ? n : 1, sizeof *f1), *f2 = nb_xcalloc_array(n ? n : 1, sizeof *f2);
+    size_t i = 0;
+    for (size_t g = 0; g < s->grid; g++) {
+        int changed = g == 0;
+        for (; i < n && fin[i] <= s->time[g]; i++) {
+            if (!isfinite(lat[i]) || !isfinite(score[i])) continue;
+            int dominated = 0;
+            for (size_t k = 0; k < nm && !dominated; k++)
+                dominated = score[mem[k]] >= score[i] && lat[mem[k]] <= lat[i];
+            if (dominated) continue; /* also drops a tie with an earlier member */
+            size_t w = 0;
+            for (size_t k = 0; k < nm; k++)
+                if (!(score[i] >= score[mem[k]] && lat[i] <= lat[mem[k]])) mem[w++] = mem[k];
+            nm = w;
+            mem[nm++] = i;
+            changed = 1;
+        }
+        if (!changed) {
+            hv[g] = hv[g - 1];
+            continue;
+        }
+        for (size_t k = 0; k < nm; k++)
+            rep_mo_normalise(test[mem[k]], lat[mem[k]], s->lat_ref, &f1[k], &f2[k]);
+        hv[g] = rep_hv2d(f1, f2, nm, 1.0, 1.0);
+    }
+    free(mem);
+    free(f1);
+    free(f2);
+}
+
+rep_stats rep_mo_final_hv(const rep_mo_series *s)
+{
+    float *v = nb_xcalloc_array(s->runs, sizeof *v);
+    for (size_t r = 0; r < s->runs; r++) v[r] = (float)s->hv[r * s->grid + s->grid - 1];
+    rep_stats st = rep_stats_of(v, s->runs, 1);
+    free(v);
+    return st;
+}
+
+/* ---- files and gnuplot (shared) ---- */
+
+nb_status rp_mkdir_p(const char *dir)
+{
+    char *p = nb_xstrdup(dir);
+    nb_status st = NB_OK;
+    for (char *s = p + 1;; s++) {
+        if (*s != '/' && *s != '\0') continue;
+        char c = *s;
+        *s = '\0';
+        struct stat sb;
+        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+            st = nb_fail(NB_EIO, "cannot create directory %s: %s", p, strerror(errno));
+            break;
+        }
+        if (stat(p, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+            st = nb_fail(NB_EIO, "cannot create directory %s: %s exists and is not a directory",
+                         dir, p);
+            break;
+        }
+        *s = c;
+        if (!c) break;
+    }
+    free(p);
+    return st;
+}
+
+static char *join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = nb_xmalloc(n);
+    snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+nb_status rp_open(const char *dir, const char *name, FILE **f)
+{
+    char *p = join(dir, name);
+    *f = fopen(p, "w");
+    nb_status st = *f ? NB_OK : nb_fail(NB_EIO, "cannot write %s: %s", p, strerror(errno));
+    free(p);
+    return st;
+}
+
+nb_status rp_close(const char *dir, const char *name, FILE *f, nb_status st)
+{
+    int bad = ferror(f);
+    if (fclose(f) != 0) bad = 1;
+    if (st == NB_OK && bad) st = nb_fail(NB_EIO, "writing %s/%s failed (disk full?)", dir, name);
+    return st;
+}
+
+void rp_safe_name(const char *s, char *out, size_t cap)
+{
+    size_t i = 0;
+    for (; s[i] && i + 1 < cap; i++) {
+        char c = s[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '-' || c == '_' || c == '.';
+        out[i] = ok ? c : '_';
+    }
+    out[i] = '\0';
+}
+
+void rp_gp_begin(FILE *f, int formats, const char *stem, const char *size_in, const char *size_px)
+{
+    fputs("formats = \"", f);
+    const char *sep = "";
+    if (formats & REP_FMT_PNG) { fprintf(f, "%spng", sep); sep = " "; }
+    if (formats & REP_FMT_PDF) { fprintf(f, "%spdf", sep); sep = " "; }
+    if (formats & REP_FMT_SVG) fprintf(f, "%ssvg", sep);
+    fputs("\"\nterms = \" \".GPVAL_TERMINALS.\" \"\n"
+          "do for [fmt in formats] {\nok = 1\n", f);
+    fprintf(f,
+            "if (fmt eq \"png\") {\n"
+            "    if (strstrt(terms, \" pngcairo \") > 0) {\n"
+            "        set terminal pngcairo size %s font \"Helvetica,12\" noenhanced\n"
+            "    } else {\n"
+            "        set terminal png size %s noenhanced\n"
+            "    }\n}\n"
+            "if (fmt eq \"pdf\") {\n"
+            "    if (strstrt(terms, \" pdfcairo \") > 0) {\n"
+            "        set terminal pdfcairo size %s font \"Helvetica,9\" noenhanced\n"
+            "    } else { ok = 0 }\n}\n"
+            "if (fmt eq \"svg\") { set terminal svg size %s dynamic noenhanced }\n"
+            "if (!ok) {\n"
+            "    print sprintf(\"nastab: no terminal for %%s; %s.%%s skipped\", fmt, fmt)\n"
+            "} else {\n"
+            "set output \"%s.\".fmt\n",
+            size_px, size_px, size_in, size_px, stem, stem);
+}
+
+void rp_gp_end(FILE *f) { fputs("set output\n}\n}\n", f); }
+
+static char *find_gnuplot(void)
+{
+    const char *path = getenv("PATH");
+    if (!path || !*path) return NULL;
+    char *copy = nb_xstrdup(path), *save = NULL, *found = NULL;
+    for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+        char *p = join(*d ? d : ".", "gnuplot");
+        struct stat sb;
+        if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode) && access(p, X_OK) == 0) found = p;
+        else free(p);
+    }
+    free(copy);
+    return found;
+}
+
+nb_status rp_gnuplot(const char *dir, const char *script)
+{
+    char *gp = find_gnuplot();
+    if (!gp) return nb_fail(NB_ETOOL, "gnuplot not found; %s/%s written but not drawn; hint: "
+                                      "apt-get install gnuplot-nox", dir, script);
+    char log[160];
+    snprintf(log, sizeof log, "%.150s.log", script);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        free(gp);
+        return nb_fail(NB_ETOOL, "cannot start gnuplot for %s/%s: %s", dir, script,
+                       strerror(errno));
+    }
+    if (pid == 0) {
+        if (chdir(dir) != 0) _exit(126);
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+        execl(gp, "gnuplot", script, (char *)NULL);
+        _exit(127);
+    }
+    free(gp);
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) return nb_fail(NB_ETOOL, "waiting for gnuplot (%s) failed", script);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return NB_OK;
+    return nb_fail(NB_ETOOL, "gnuplot failed on %s/%s; see %s/%s", dir, script, dir, log);
+}
+
+static void gp_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') fputc('\\', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+/* ---- the multi-objective report ---- */
+
+/* Distinct (dataset, device) pairs in first-seen order: indices of their
+ * first series. */
+static size_t groups_of(const rep_mo_results *r, size_t *first)
+{
+    size_t n = rep_mo_count(r), k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const rep_mo_series *s = rep_mo_get(r, i);
+        int seen = 0;
+        for (size_t j = 0; j < k && !seen; j++) {
+            const rep_mo_series *q = rep_mo_get(r, first[j]);
+            seen = !strcmp(q->dataset, s->dataset) && !strcmp(q->device, s->device);
+        }
+        if (!seen) first[k++] = i;
+    }
+    return k;
+}
+
+static int same_group(const rep_mo_series *a, const rep_mo_series *b)
+{
+    return !strcmp(a->dataset, b->dataset) && !strcmp(a->device, b->device);
+}
+
+/* Run whose final hypervolume is the median (lower median; ties: lower run). */
+static size_t median_run(const rep_mo_series *s)
+{
+    size_t *o = nb_xcalloc_array(s->runs, sizeof *o);
+    for (size_t r = 0; r < s->runs; r++) o[r] = r;
+    for (size_t a = 1; a < s->runs; a++) /* insertion sort by final hv, stable */
+        for (size_t b = a; b > 0; b--) {
+            double x = s->hv[o[b - 1] * s->grid + s->grid - 1], y = s->hv[o[b] * s->grid + s->grid - 1];
+            if (x <= y) break;
+            size_t t = o[b];
+            o[b] = o[b - 1];
+            o[b - 1] = t;
+        }
+    size_t m = o[(s->runs - 1) / 2];
+    free(o);
+    return m;
+}
+
+static nb_status write_front_files(const rep_mo_results *r, size_t g0, const char *dir,
+                                   const char *stem, int formats)
+{
+    const rep_mo_series *s0 = rep_mo_get(r, g0);
+    char dat[300], gpf[300];
+    snprintf(dat, sizeof dat, "%s.dat", stem);
+    snprintf(gpf, sizeof gpf, "%s.gp", stem);
+    FILE *f;
+    nb_status st = rp_open(dir, dat, &f);
+    if (st) return st;
+    fprintf(f, "# %s: Pareto fronts, test accuracy [%%] vs latency (%s)\n"
+               "# block 0: the table's true front; block k: strategy k's median run "
+               "(by final hypervolume), its front selected by search score\n"
+               "# columns: latency test_acc table_index\n",
+            s0->dataset, s0->device);
+    for (size_t k = 0; k < s0->n_front; k++)
+        fprintf(f, "%.6g %.4f %d\n", (double)s0->front_latency[k], (double)s0->front_test[k],
+                s0->front_arch[k]);
+    size_t n = rep_mo_count(r);
+    for (size_t i = 0; i < n; i++) {
+        const rep_mo_series *s = rep_mo_get(r, i);
+        if (!same_group(s, s0)) continue;
+        size_t run = median_run(s), ne = s->n_evals[run], base = run * s->cap;
+        fprintf(f, "\n\n# %s run %zu\n", s->strategy, run);
+        double *a = nb_xcalloc_array(ne ? ne : 1, sizeof *a), *b = nb_xcalloc_array(ne ? ne : 1, sizeof *b);
+        size_t *keep = nb_xcalloc_array(ne ? ne : 1, sizeof *keep);
+        for (size_t e = 0; e < ne; e++) {
+            a[e] = isfinite(s->eval_latency[base + e]) ? -(double)s->eval_score[base + e] : NAN;
+            b[e] = s->eval_latency[base + e];
+        }
+        size_t k = rep_pareto_filter(b, a, ne, keep); /* by latency ascending */
+        for (size_t j = 0; j < k; j++)
+            fprintf(f, "%.6g %.4f %d\n", (double)s->eval_latency[base + keep[j]],
+                    (double)s->eval_test[base + keep[j]], s->eval_arch[base + keep[j]]);
+        free(a);
+        free(b);
+        free(keep);
+    }
+    if ((st = rp_close(dir, dat, f, NB_OK))) return st;
+    if ((st = rp_open(dir, gpf, &f))) return st;
+    fprintf(f, "# %s - written by nastab mo-report; rerun with: gnuplot %s\n", gpf, gpf);
+    rp_gp_begin(f, formats, stem, "5in,3.5in", "900,640");
+    fputs("set grid lc rgb \"#dddddd\"\nset border 3\nset tics nomirror out\n"
+          "set key bottom right\nset ylabel \"test accuracy [%]\"\n", f);
+    fputs("set xlabel ", f);
+    {
+        char t[160];
+        snprintf(t, sizeof t, "latency (%s)", s0->device);
+        gp_str(f, t);
+    }
+    fputs("\nset title ", f);
+    {
+        char t[200];
+        snprintf(t, sizeof t, "%s: fronts of the median run vs the true front", s0->dataset);
+        gp_str(f, t);
+    }
+    fputs("\nplot ", f);
+    gp_str(f, dat);
+    fputs(" index 0 using 1:2 with steps lc rgb \"#999999\" lw 2 title \"true front\"", f);
+    size_t block = 1;
+    for (size_t i = 0; i < n; i++) {
+        const rep_mo_series *s = rep_mo_get(r, i);
+        if (!same_group(s, s0)) continue;
+        fputs(", \\\n     ", f);
+        gp_str(f, dat);
+        fprintf(f, " index %zu using 1:2 with linespoints lc rgb \"%s\" pt %zu title ", block,
+                palette[(block - 1) % N_PALETTE], block % 7 + 4);
+        gp_str(f, s->strategy);
+        block++;
+    }
+    fputc('\n', f);
+    rp_gp_end(f);
+    return rp_close(dir, gpf, f, NB_OK);
+}
+
+static nb_status write_hv_files(const rep_mo_results *r, size_t g0, const char *dir,
+                                const char *stem, int formats)
+{
+    const rep_mo_series *s0 = rep_mo_get(r, g0);
+    char dat[300], gpf[300];
+    snprintf(dat, sizeof dat, "%s.dat", stem);
+    snprintf(gpf, sizeof gpf, "%s.gp", stem);
+    FILE *f;
+    nb_status st = rp_open(dir, dat, &f);
+    if (st) return st;
+    fprintf(f, "# %s, %s: hypervolume regret (true %.6f minus run's) over runs\n"
+               "# one block per strategy; columns: time mean lo95 hi95 (t interval of the mean,"
+               " lo clipped at %g for the log axis)\n",
+            s0->dataset, s0->device, s0->hv_true, HV_REGRET_FLOOR);
+    size_t n = rep_mo_count(r);
+    float *v = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const rep_mo_series *s = rep_mo_get(r, i);
+        if (!same_group(s, s0)) continue;
+        v = nb_xrealloc_array(v, s->runs, sizeof *v);
+        fprintf(f, "# %s\n", s->strategy);
+        for (size_t g = 0; g < s->grid; g++) {
+            for (size_t k = 0; k < s->runs; k++)
+                v[k] = (float)(s->hv_true - s->hv[k * s->grid + g]);
+            rep_stats stt = rep_stats_of(v, s->runs, 1);
+            double ci = isfinite(stt.ci95) ? stt.ci95 : 0.0;
+            double lo = stt.mean - ci, hi = stt.mean + ci;
+            if (lo < HV_REGRET_FLOOR) lo = HV_REGRET_FLOOR;
+            fprintf(f, "%.6g %.6g %.6g %.6g\n", s->time[g], stt.mean, lo, hi);
+        }
+        fputs("\n\n", f);
+    }
+    free(v);
+    if ((st = rp_close(dir, dat, f, NB_OK))) return st;
+    if ((st = rp_open(dir, gpf, &f))) return st;
+    fprintf(f, "# %s - written by nastab mo-report; rerun with: gnuplot %s\n"
+               "# Mean hypervolume regret over runs with a shaded 95%% t band.\n",
+            gpf, gpf);
+    rp_gp_begin(f, formats, stem, "5in,3.5in", "900,640");
+    fputs("set grid lc rgb \"#dddddd\"\nset border 3\nset tics nomirror out\n"
+          "set logscale y\nset format y \"%g\"\nset key top right\n"
+          "set xlabel \"simulated time [s]\"\nset ylabel \"hypervolume regret\"\nset title ",
+          f);
+    {
+        char t[200];
+        snprintf(t, sizeof t, "%s, %s (true HV %.4f)", s0->dataset, s0->device, s0->hv_true);
+        gp_str(f, t);
+    }
+    fputs("\nplot ", f);
+    size_t block = 0;
+    for (int layer = 0; layer < 2; layer++) {
+        block = 0;
+        for (size_t i = 0; i < n; i++) {
+            const rep_mo_series *s = rep_mo_get(r, i);
+            if (!same_group(s, s0)) continue;
+            if (layer || block) fputs(", \\\n     ", f);
+            gp_str(f, dat);
+            if (!layer) {
+                fprintf(f, " index %zu using 1:3:4 with filledcurves fc rgb \"%s\" "
+                           "fs transparent solid 0.2 noborder notitle",
+                        block, palette[block % N_PALETTE]);
+            } else {
+                fprintf(f, " index %zu using 1:2 with lines lc rgb \"%s\" dt %zu lw 1.5 title ",
+                        block, palette[block % N_PALETTE], block % 5 + 1);
+                gp_str(f, s->strategy);
+            }
+            block++;
+        }
+    }
+    fputc('\n', f);
+    rp_gp_end(f);
+    return rp_close(dir, gpf, f, NB_OK);
+}
+
+static nb_status write_md(const rep_mo_results *r, const size_t *first, size_t ng,
+                          const char *dir)
+{
+    FILE *f;
+    nb_status st = rp_open(dir, "mo_report.md", &f);
+    if (st) return st;
+    fprintf(f, "# Multi-objective search: accuracy vs latency\n\n"
+               "Hypervolume (HV) on normalised objectives (1 - test acc/100, latency / "
+               "(1.1 x the column's maximum)), reference point (1, 1); a run's front is chosen "
+               "by its search score and measured on 200-epoch test accuracy "
+               "(reports/MO_RESULTS.md). Mean ± 95%% t half-width over runs.\n"
+               "Constrained incumbent: best search score with latency <= L; its test accuracy "
+               "(mean ± std over runs that have one).\n\n");
+    const char *cmd = rep_mo_attr(r, "command");
+    if (cmd) fprintf(f, "Command: `%s`\n\n", cmd);
+    size_t n = rep_mo_count(r);
+    for (size_t gi = 0; gi < ng; gi++) {
+        const rep_mo_series *s0 = rep_mo_get(r, first[gi]);
+        fprintf(f, "## %s, %s\n\nTrue front: %zu cells, HV %.4f. Latency bound L = %.4g; best "
+                   "feasible test accuracy in the table %.2f %%. Budget %.0f s.\n\n",
+                s0->dataset, s0->device, s0->n_front, s0->hv_true, (double)s0->latency_max,
+                (double)s0->optimum_feasible, s0->budget);
+        fputs("| strategy | runs | evals | final HV | HV regret | feasible runs | feasible test acc [%] |\n"
+              "|---|---:|---:|---:|---:|---:|---:|\n", f);
+        for (size_t i = 0; i < n; i++) {
+            const rep_mo_series *s = rep_mo_get(r, i);
+            if (!same_group(s, s0)) continue;
+            rep_stats hv = rep_mo_final_hv(s);
+            rep_stats acc = rep_stats_of(s->final_test, s->runs, 1);
+            double ev = 0;
+            for (size_t k = 0; k < s->runs; k++) ev += s->n_evals[k];
+            ev /= (double)s->runs;
+            fprintf(f, "| %s | %zu | %.1f | %.4f ± %.4f | %.4f | %zu | %.2f ± %.2f |\n",
+                    s->strategy, s->runs, ev, hv.mean, isfinite(hv.ci95) ? hv.ci95 : 0.0,
+                    s->hv_true - hv.mean, acc.n, acc.mean, isfinite(acc.std) ? acc.std : 0.0);
+        }
+        fputc('\n', f);
+    }
+    return rp_close(dir, "mo_report.md", f, NB_OK);
+}
+
+nb_status rep_mo_report(const rep_mo_results *r, const char *dir, int formats)
+{
+    NB_ASSERT(r && dir);
+    nb_status st = rp_mkdir_p(dir);
+    if (st) return st;
+    size_t n = rep_mo_count(r);
+    size_t *first = nb_xcalloc_array(n ? n : 1, sizeof *first);
+    size_t ng = groups_of(r, first);
+    if ((st = write_md(r, first, ng, dir))) goto done;
+    int figs = formats & (REP_FMT_PNG | REP_FMT_PDF | REP_FMT_SVG);
+    nb_status tool = NB_OK;
+    for (size_t gi = 0; gi < ng; gi++) {
+        const rep_mo_series *s0 = rep_mo_get(r, first[gi]);
+        char ds[64], dev[128], stem[256];
+        rp_safe_name(s0->dataset, ds, sizeof ds);
+        rp_safe_name(s0->device, dev, sizeof dev);
+        snprintf(stem, sizeof stem, "front_%s_%s", ds, dev);
+        if ((st = write_front_files(r, first[gi], dir, stem, figs))) goto done;
+        char gp[300];
+        snprintf(gp, sizeof gp, "%s.gp", stem);
+        if (figs && tool == NB_OK) tool = rp_gnuplot(dir, gp);
+        snprintf(stem, sizeof stem, "hv_%s_%s", ds, dev);
+        if ((st = write_hv_files(r, first[gi], dir, stem, figs))) goto done;
+        snprintf(gp, sizeof gp, "%s.gp", stem);
+        if (figs && tool == NB_OK) tool = rp_gnuplot(dir, gp);
+    }
+    st = tool;
+done:
+    free(first);
+    return st;
+}
