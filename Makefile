@@ -21,7 +21,7 @@ CFLAGS  += -std=c11 $(WARN) -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -pthread
            -I. $(PKG_CFLAGS) -DNB_VERSION='"$(VERSION)"' -MMD -MP
 LDLIBS  += $(PKG_LIBS) -lbz2 -lm -pthread -ldl
 # The binary exports every library symbol so that strategy plugins
-# (strategies/plugin.h) resolve space_* / nb_rng_* against it at dlopen time.
+# (strategies/strat.h) resolve space_* / nb_rng_* against it at dlopen time.
 EXPORT_LIB = -rdynamic -Wl,--whole-archive $(LIB) -Wl,--no-whole-archive
 
 ifdef WERROR
@@ -106,7 +106,7 @@ valgrind: $(TESTBIN) $(TABLE)
 # make install PREFIX=/usr/local DESTDIR=: the binary, the plugin headers
 # (include/nastab/, include layout kept), libnastab.a and nastab.pc.
 PREFIX  ?= /usr/local
-INSTALL_HEADERS := core/nb.h spaces/space.h tables/tab.h strategies/strat.h strategies/plugin.h
+INSTALL_HEADERS := core/nb.h spaces/space.h tables/tab.h strategies/strat.h
 install: $(NASTAB) $(LIB)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	    $(addprefix $(DESTDIR)$(PREFIX)/include/nastab/,$(sort $(dir $(INSTALL_HEADERS))))

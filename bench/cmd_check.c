@@ -1,12 +1,12 @@
 /* bench/cmd_check.c - `nastab check`: the statistical regression gate of a
- * candidate's results against a baseline (reports/gate.h). */
+ * candidate's results against a baseline (reports/rep.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bench/cmd.h"
 #include "core/nb.h"
-#include "reports/gate.h"
+#include "reports/rep.h"
 
 static void check_help(void)
 {

@@ -11,9 +11,9 @@
 
 #include "bench/cmd.h"
 #include "core/nb.h"
-#include "reports/pareto.h"
 #include "reports/rep.h"
-#include "strategies/mo.h"
+#include "reports/rep.h"
+#include "strategies/strat.h"
 #include "strategies/strat.h"
 #include "tables/tab.h"
 

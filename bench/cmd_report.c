@@ -4,7 +4,7 @@
 
 #include "bench/cmd.h"
 #include "core/nb.h"
-#include "reports/gate.h"
+#include "reports/rep.h"
 #include "reports/rep.h"
 
 int cmd_report(int argc, char **argv)

@@ -7,7 +7,7 @@
 #include "bench/cmd.h"
 #include "core/nb.h"
 #include "reports/rep.h"
-#include "strategies/plugin.h"
+#include "strategies/strat.h"
 #include "strategies/strat.h"
 #include "tables/tab.h"
 
@@ -30,7 +30,7 @@ static void run_help(void)
     for (const strat_vtable *const *v = strat_builtin(); *v; v++)
         printf("                      %-10s %s\n", (*v)->name, (*v)->description);
     printf("  --strategy-plugin FILE.so  also run the out-of-tree strategy in this shared object\n"
-           "                    (built against strategies/plugin.h; see examples/strategy-plugin)\n");
+           "                    (built against strategies/strat.h; see examples/strategy-plugin)\n");
     printf("  --runs R          independent runs per (dataset, strategy) (default 500)\n"
            "  --budget SECONDS  simulated seconds per run (default per dataset: cifar10-valid\n"
            "                    and cifar10 %.0f, cifar100 %.0f, ImageNet16-120 %.0f)\n"

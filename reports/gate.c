@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reports/gate.h"
+#include "reports/rep.h"
 #include "reports/rep.h"
 
 /* ---- per-run regret ---- */
@@ -443,7 +443,7 @@ nb_status rep_gate_set_write(const rep_gate_set *g, const char *path)
         return st;
     }
     fprintf(f, "# %s %d\n", REP_SUMMARY_FORMAT_NAME, REP_SUMMARY_FORMAT_VERSION);
-    fprintf(f, "# per-run final and time-averaged test regret (percentage points); reports/gate.h\n");
+    fprintf(f, "# per-run final and time-averaged test regret (percentage points); reports/rep.h\n");
     for (int a = 0; a < G_COUNT; a++) {
         char v[1024];
         snprintf(v, sizeof v, "%s", g->attr[a]);

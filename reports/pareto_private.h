@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "reports/pareto.h"
+#include "reports/rep.h"
 
 /* mkdir -p; NB_EIO names the path. */
 nb_status rp_mkdir_p(const char *dir);

@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "reports/gate.h"
+#include "reports/rep.h"
 #include "reports/rep.h"
 
 /* ---- ranks ---- */

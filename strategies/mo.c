@@ -11,7 +11,7 @@
  *   the strategy is told the score and the latency.
  * Threads take runs from a shared counter; run r uses RNG stream
  * (seed, r, NB_PURPOSE_SEARCH) and writes only row r of the outputs. */
-#include "strategies/mo.h"
+#include "strategies/strat.h"
 
 #include <math.h>
 #include <pthread.h>

@@ -23,7 +23,7 @@
  *     parents before children). Ranks and distances from that sort are kept
  *     for the next tournaments (as in the paper's main loop).
  * One simulated worker: ask and tell alternate. */
-#include "strategies/mo.h"
+#include "strategies/strat.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "strategies/plugin.h"
+#include "strategies/strat.h"
 
 struct strat_plugin {
     void *handle;
@@ -42,7 +42,7 @@ nb_status strat_plugin_load(const char *path, const strat_vtable **vt, strat_plu
     const int *abi = dlsym(h, STRAT_PLUGIN_ABI_SYMBOL);
     if (!abi) {
         st = nb_fail(NB_EFORMAT, "strategy plugin %s: missing symbol '%s'; hint: end the plugin's source "
-                     "with STRAT_PLUGIN(your_vtable) from strategies/plugin.h", path, STRAT_PLUGIN_ABI_SYMBOL);
+                     "with STRAT_PLUGIN(your_vtable) from strategies/strat.h", path, STRAT_PLUGIN_ABI_SYMBOL);
         goto fail;
     }
     if (*abi != STRAT_INTERFACE_VERSION) {
@@ -56,7 +56,7 @@ nb_status strat_plugin_load(const char *path, const strat_vtable **vt, strat_plu
     void *sym = dlsym(h, STRAT_PLUGIN_SYMBOL);
     if (!sym) {
         st = nb_fail(NB_EFORMAT, "strategy plugin %s: missing symbol '%s'; hint: end the plugin's source "
-                     "with STRAT_PLUGIN(your_vtable) from strategies/plugin.h", path, STRAT_PLUGIN_SYMBOL);
+                     "with STRAT_PLUGIN(your_vtable) from strategies/strat.h", path, STRAT_PLUGIN_SYMBOL);
         goto fail;
     }
     memcpy(&get, &sym, sizeof get);

@@ -4,7 +4,7 @@
  * other seeds passes). */
 #include <stdlib.h>
 
-#include "reports/gate.h"
+#include "reports/rep.h"
 #include "reports/rep.h"
 #include "spaces/space.h"
 #include "strategies/strat.h"

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reports/pareto.h"
-#include "strategies/mo.h"
+#include "reports/rep.h"
+#include "strategies/strat.h"
 #include "test.h"
 
 static tab_table *mo_table(void)

@@ -9,7 +9,7 @@
  * independent of the thread count). Build: see the Makefile and README.md. */
 #include <stdlib.h>
 
-#include "strategies/plugin.h"
+#include "strategies/strat.h"
 
 typedef struct {
     space_arch best; /* incumbent of the current climb */

@@ -76,7 +76,7 @@ if make --no-print-directory -s install BUILD="$BUILD" PREFIX="$P" > "$tmp/insta
 else
     bad "make install: $(tail -5 "$tmp/install.log")"
 fi
-for f in bin/nastab lib/libnastab.a lib/pkgconfig/nastab.pc include/nastab/strategies/plugin.h include/nastab/strategies/strat.h; do
+for f in bin/nastab lib/libnastab.a lib/pkgconfig/nastab.pc include/nastab/strategies/strat.h; do
     [ -f "$P/$f" ] && ok "installed $f" || bad "not installed: $f"
 done
 export PKG_CONFIG_PATH="$P/lib/pkgconfig"
@@ -90,12 +90,12 @@ check 0 "" --quiet run --table "$T" --dataset cifar10 --strategy-plugin "$tmp/ex
 check 0 "random->hill" check --baseline "$tmp/rand.h5" --candidate "$tmp/hill.h5"
 CF=$(pkg-config --cflags nastab)
 cat > "$tmp/nosym.c" <<'C'
-#include "strategies/plugin.h"
+#include "strategies/strat.h"
 int unrelated(void);
 int unrelated(void) { return 1; }
 C
 cat > "$tmp/oldabi.c" <<'C'
-#include "strategies/plugin.h"
+#include "strategies/strat.h"
 __attribute__((visibility("default"))) const int nastab_strategy_abi = 999;
 C
 sed 's/"hill", /"random", /' examples/strategy-plugin/my_strategy.c > "$tmp/renamed.c"

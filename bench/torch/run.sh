@@ -1,0 +1,106 @@
+#!/bin/sh
+# bench/torch/run.sh - the C engine against PyTorch on the same NB201 networks,
+# same data shape, same thread count (1), run side by side: for every
+# (scale, cell) the two are run alternately ROUNDS times as fresh processes
+# (engine, torch, engine, torch, ...) and the medians are compared, so load
+# from other processes on a shared machine hits both sides alike.
+# Prints a Markdown section on stdout; progress and notes go to stderr.
+#
+#   bench/torch/run.sh [BUILD]          (default build; uses BUILD/nastab bench engine)
+#   env: ROUNDS (default 3), SCALES ("small full"), PY (/usr/bin/python3),
+#        ENGINE (command that runs the engine benchmark, default "BUILD/nastab bench engine")
+#
+# PyTorch comes from Debian's python3-torch: installed with apt-get when
+# missing and running as root; otherwise the comparison is skipped with a
+# message (exit 0), since it is optional.
+set -e
+BUILD=${1:-build}
+ROUNDS=${ROUNDS:-3}
+SCALES=${SCALES:-"small full"}
+PY=${PY:-/usr/bin/python3}
+ENGINE=${ENGINE:-"$BUILD/nastab bench engine"}
+HERE=$(dirname "$0")
+
+if ! $PY -c 'import torch' 2>/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
+        echo "bench/torch: installing python3-torch (apt-get)" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3-torch > /dev/null 2>&1 || true
+    fi
+    if ! $PY -c 'import torch' 2>/dev/null; then
+        echo "bench/torch: PyTorch not available for $PY (needs root to apt-get install python3-torch); comparison skipped" >&2
+        exit 0
+    fi
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+val() { grep "^$1=" "$2" | tail -1 | cut -d= -f2-; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+
+ALL3='|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|'
+BEST='|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|'
+MIXED='|nor_conv_1x1~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|avg_pool_3x3~2|'
+
+scale_args() {
+    case $1 in
+    small) echo "--channels 8 --cells 1 --in-ch 1 --size 14 --classes 10 --batch 64 --steps 5 --repeats 3" ;;
+    full) echo "--channels 16 --cells 5 --in-ch 3 --size 32 --classes 10 --batch 64 --steps 1 --repeats 3" ;;
+    esac
+}
+scale_desc() {
+    case $1 in
+    small) echo "small (C=8, N=1, 1x14x14)" ;;
+    full) echo "full NB201 (C=16, N=5, 3x32x32)" ;;
+    esac
+}
+
+rows="$tmp/rows"
+: > "$rows"
+for scale in $SCALES; do
+    args=$(scale_args "$scale")
+    for cell in all-conv3x3 nb201-best mixed; do
+        case $cell in
+        all-conv3x3) arch=$ALL3 ;;
+        nb201-best) arch=$BEST ;;
+        mixed) arch=$MIXED ;;
+        esac
+        for side in c t; do for k in ips b1 b64; do : > "$tmp/$side.$k"; done; done
+        r=1
+        while [ "$r" -le "$ROUNDS" ]; do
+            echo "bench/torch: $scale $cell round $r/$ROUNDS" >&2
+            # shellcheck disable=SC2086
+            $ENGINE --arch "$arch" $args --threads 1 > "$tmp/c.out"
+            # shellcheck disable=SC2086
+            $PY "$HERE/compare.py" --arch "$arch" $args --threads 1 > "$tmp/t.out"
+            for side in c t; do
+                val train_images_per_s "$tmp/$side.out" >> "$tmp/$side.ips"
+                val infer_ms_b1 "$tmp/$side.out" >> "$tmp/$side.b1"
+                val infer_ms_b64 "$tmp/$side.out" >> "$tmp/$side.b64"
+            done
+            r=$((r + 1))
+        done
+        cp "$tmp/c.out" "$tmp/c.last"; cp "$tmp/t.out" "$tmp/t.last"
+        cp_=$(val params "$tmp/c.out"); tp_=$(val params "$tmp/t.out")
+        [ "$cp_" = "$tp_" ] || echo "bench/torch: WARNING: $scale $cell: parameter counts differ (engine $cp_, torch $tp_)" >&2
+        c_ips=$(median < "$tmp/c.ips"); t_ips=$(median < "$tmp/t.ips")
+        c_b1=$(median < "$tmp/c.b1"); t_b1=$(median < "$tmp/t.b1")
+        c_b64=$(median < "$tmp/c.b64"); t_b64=$(median < "$tmp/t.b64")
+        echo "| $(scale_desc "$scale") | $cell | $cp_ | $c_ips | $t_ips | **$(ratio "$c_ips" "$t_ips")** | $c_b1 | $t_b1 | **$(ratio "$t_b1" "$c_b1")** | $c_b64 | $t_b64 | **$(ratio "$t_b64" "$c_b64")** |" >> "$rows"
+    done
+done
+
+echo "## C engine vs PyTorch (one thread)"
+echo
+echo "NB201 TinyNetwork, batch 64 for training (forward, backward, SGD Nesterov step; images/s), eval-mode inference latency at batch 1 and 64 (ms); random data of the dataset's shape, 10 classes; medians of $ROUNDS alternating fresh-process rounds per side. Ratios are engine speed / PyTorch speed (> 1: the engine is faster)."
+echo
+echo "- engine: OpenBLAS kernel $(val openblas_corename "$tmp/c.last"), 1 engine thread, OpenBLAS at 1 thread"
+echo "- PyTorch $(val torch_version "$tmp/t.last") (Debian python3-torch), torch.set_num_threads(1), BLAS $(val torch_blas "$tmp/t.last"), mkldnn $(val torch_mkldnn "$tmp/t.last")"
+echo "- load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+echo "- cells: all-conv3x3 \`$ALL3\`; nb201-best \`$BEST\`; mixed \`$MIXED\`"
+echo
+echo "| scale | cell | params | engine train img/s | torch train img/s | train ratio | engine b1 ms | torch b1 ms | b1 ratio | engine b64 ms | torch b64 ms | b64 ratio |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+cat "$rows"
+echo
+echo "Targets: training and inference ratio >= 1.0 at the small scale, >= 0.8 at the full NB201 scale."
