@@ -122,14 +122,22 @@ nb_status tab_h5_set_str(hid_t obj, const char *path, const char *name, const ch
 {
     nb_status st = delete_attr(obj, path, name);
     if (st != NB_OK) return st;
+    /* Fixed-length, not variable-length: a variable-length string lives in
+     * the global heap, and HDF5 1.10 reads a corrupted global heap without
+     * bounds checks (segfault in H5HG_read, found by fuzzing); a fixed-length
+     * one sits inside the object header, which HDF5 checksums. */
+    size_t len = strlen(value);
     hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR), a = H5I_INVALID_HID;
     st = NB_OK;
-    if (t < 0 || sp < 0 || H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
+    if (t < 0 || sp < 0 || H5Tset_size(t, len ? len : 1) < 0 ||
+        H5Tset_strpad(t, len ? H5T_STR_NULLPAD : H5T_STR_NULLTERM) < 0 ||
+        H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
         st = tab_h5_fail(NB_EINTERNAL, path, "cannot make string type for attribute", name);
         goto done;
     }
     a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    if (a < 0 || H5Awrite(a, t, &value) < 0)
+    char empty[1] = {0};
+    if (a < 0 || H5Awrite(a, t, len ? value : empty) < 0)
         st = tab_h5_fail(NB_EIO, path, "cannot write attribute", name);
 done:
     if (a >= 0) H5Aclose(a);

@@ -156,9 +156,11 @@ nb_status tab_device(tab_table *t, int i, tab_device_info *info);
 const float *tab_device_values(tab_table *t, int i);
 
 /* Build nb201 table from the published CSV in src_dir (tables/data:
- * nb201.csv.gz + PROVENANCE.md) into out_path. Writes to a temporary file
- * beside out_path and renames it into place only when complete, so an
- * existing file is never left half-written. */
+ * nb201.csv.gz, curves200.csv.gz, PROVENANCE.md) into out_path (mapping in
+ * tables/SCHEMA.md). Validates every row; fails with NB_EIO (a file cannot
+ * be read or written) or NB_EFORMAT naming the file, line, column and value.
+ * Writes to a temporary file beside out_path and renames it into place only
+ * when complete, so an existing file is never left half-written. */
 nb_status tab_import_nb201(const char *src_dir, const char *out_path);
 
 /* Verify the stored content checksum against the data (reads everything).

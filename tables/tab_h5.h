@@ -31,7 +31,8 @@ int tab_h5_attr_str(hid_t obj, const char *name, char **out);
  * array of *n values): 1 present, 0 absent, -1 not a readable integer. */
 int tab_h5_attr_ints(hid_t obj, const char *name, long long **out, size_t *n);
 
-/* Write (replacing) a scalar variable-length UTF-8 string attribute. */
+/* Write (replacing) a scalar fixed-length UTF-8 string attribute (not
+ * variable-length: see h5util.c). */
 nb_status tab_h5_set_str(hid_t obj, const char *path, const char *name, const char *value);
 /* Write (replacing) an int64 attribute: scalar when scalar != 0 (n must be
  * 1), else 1-D of n values; stored as H5T_STD_I32LE when int32 != 0. */

@@ -597,6 +597,12 @@ static tab_col *col_get(const tab_table *t, int ds, int fidelity, int m)
 static nb_status col_info_load(tab_table *t, tab_col *c)
 {
     if (c->info_loaded) return NB_OK;
+    /* Drop what an earlier, failed attempt may have left. */
+    free(c->seeds);
+    free(c->curve_epochs);
+    free(c->epochs);
+    c->seeds = c->curve_epochs = c->epochs = NULL;
+    c->n_seeds = c->n_curve = c->n_epochs = 0;
     char p[600];
     nb_status st = NB_OK;
     long long *v = NULL;
