@@ -17,6 +17,11 @@ static const char *tables_help =
     "        build the NAS-Bench-201 table from the published data in DIR\n"
     "        (default: tables/data, see tables/data/PROVENANCE.md). The file is\n"
     "        written beside FILE and renamed into place when complete.\n"
+    "  import nats-tss DIR -o FILE [--strict]\n"
+    "        stream an official NATS-Bench topology archive (NATS-tss-v1_0-3ffb9-simple:\n"
+    "        one bz2 pickle per architecture + meta) into the same schema, with\n"
+    "        per-epoch curves for every seed; bad files are reported and skipped\n"
+    "        (recorded in /archs/import_status) unless --strict.\n"
     "  info FILE [--verify]\n"
     "        format, schema version, provenance, datasets, fidelities, seeds,\n"
     "        metrics and hardware columns; --verify recomputes the checksum.\n"
@@ -25,6 +30,8 @@ static const char *tables_help =
     "        datasets); --json for machine-readable output.\n"
     "  verify FILE\n"
     "        recompute the content checksum; exit 1 on mismatch.\n"
+    "  export FILE [--format csv|json] [--dataset D] [--columns LIST] [--hardware]\n"
+    "        one row per architecture to stdout (see `nastab tables export --help`).\n"
     "  devices FILE\n"
     "        list hardware columns with unit, batch size, source, missing count.\n"
     "\n"
@@ -35,6 +42,7 @@ static int tables_import(int argc, char **argv)
     const char *out = NULL, *src = NULL, *pos[2];
     int n_pos, help;
     cli_opt opts[] = {{"--output", "-o", &out, NULL}, {"--source", NULL, &src, NULL}};
+    if (argc >= 2 && !strcmp(argv[1], "nats-tss")) return cmd_tables_import_nats(argc - 1, argv + 1);
     if (cli_parse("tables import", argc, argv, opts, 2, pos, 2, &n_pos, &help)) return 2;
     if (help) {
         fputs("usage: nastab tables import nb201 [--source DIR] -o FILE\n"
@@ -45,7 +53,7 @@ static int tables_import(int argc, char **argv)
     }
     if (n_pos != 1) return cli_usage_error("tables import", "expected the source name 'nb201'");
     if (strcmp(pos[0], "nb201") != 0)
-        return cli_usage_error("tables import", "unknown source '%s'; known: nb201", pos[0]);
+        return cli_usage_error("tables import", "unknown source '%s'; known: nb201, nats-tss", pos[0]);
     if (!out) return cli_usage_error("tables import", "missing -o FILE");
     double t0 = nb_now();
     if (tab_import_nb201(src ? src : "tables/data", out) != NB_OK) return cli_fail("tables import", 0);
@@ -317,5 +325,6 @@ int cmd_tables(int argc, char **argv)
     if (!strcmp(sub, "query")) return tables_query(argc - 1, argv + 1);
     if (!strcmp(sub, "verify")) return tables_verify(argc - 1, argv + 1);
     if (!strcmp(sub, "devices")) return tables_devices(argc - 1, argv + 1);
-    return cli_usage_error("tables", "unknown subcommand '%s' (import, info, query, verify, devices)", sub);
+    if (!strcmp(sub, "export")) return cmd_tables_export(argc - 1, argv + 1);
+    return cli_usage_error("tables", "unknown subcommand '%s' (import, info, query, verify, devices, export)", sub);
 }

@@ -233,4 +233,61 @@ nb_status tab_writer_finish(tab_writer *w, char checksum_hex[17]);
 /* Discard everything written; frees w; accepts NULL. */
 void tab_writer_abort(tab_writer *w);
 
+
+/* ---- NATS-Bench topology archive import ----
+ * tab_import_nats builds a table from the official NATS-Bench topology-space
+ * archive (NATS-tss-v1_0-3ffb9-simple: one "<index>.pickle.pbz2" per
+ * architecture plus "meta.pickle.pbz2"; Dong et al., NATS-Bench, TPAMI 2021).
+ * What it does: streams every per-architecture record of the archive into
+ * the schema of tables/SCHEMA.md (the layout of the shipped NB201 table), one
+ * architecture in memory at a time, with every seed and every epoch of both
+ * schedules (12 and 200 epochs): final_mean, final_seeds, curve_mean and
+ * curve_seeds for each metric, per-epoch times, costs, and NATS's own
+ * latency as a hardware column. Row i is official index i (from the meta
+ * file). Records that are missing, unreadable or not a record of their index
+ * are logged by file name and left NaN; /archs/present and
+ * /archs/import_status record the gap.
+ * What it does not do: fill gaps, average partial data, or read the
+ * size-search-space (sss) archive.
+ *
+ * Layout written (in addition to SCHEMA.md's required objects):
+ *   /datasets/<ds>/<200|12>/<metric>/{final_mean, final_seeds, curve_mean,
+ *       curve_seeds}: seeds 777 888 999 (200 epochs); 111 777 (cifar10-valid,
+ *       12 epochs) or 111 (other datasets, 12 epochs); epochs 1..fidelity.
+ *       Metrics: cifar10-valid train_*, valid_* (x-valid), test_* (ori-test);
+ *       cifar10 train_*, test_* (ori-test); cifar100 and ImageNet16-120
+ *       train_*, valid_* (x-valid), test_* (x-test), valtest_acc (ori-test).
+ *       Extra groups the reader ignores (same four datasets): train_time,
+ *       valid_time, test_time, valtest_time (seconds per epoch / per pass)
+ *       and valtest_loss.
+ *       Seed mean = mean over the seeds the record trained (NaN when any of
+ *       them lacks the value); never over partial data.
+ *   /costs/<ds>/{train_time_per_epoch, eval_time, params, flops}
+ *   /hardware/nats_latency_<ds>: device "nb201-gpu", unit ms, source
+ *       "NATS-Bench" (the record's latency list, seconds, mean x 1000).
+ *   /archs/present (N) uint8: 1 imported, 0 not;
+ *   /archs/import_status (N) uint8: 0 imported, 1 file missing, 2 unreadable
+ *       or corrupt, 3 not a valid record of its index (attribute "codes").
+ *   root attributes n_imported, n_missing_files, n_bad_files (int64).
+ *
+ * Usage:
+ *     tab_nats_import_cfg cfg = {.archive_dir = "NATS-tss-v1_0-3ffb9-simple", .strict = 0};
+ *     if (tab_import_nats(&cfg, "nats.h5") != NB_OK) { puts(nb_errmsg()); return 1; }
+ */
+typedef struct {
+    const char *archive_dir; /* folder of the archive, e.g. "NATS-tss-v1_0-3ffb9-simple" */
+    int strict;              /* 1: any missing or bad record fails the import; 0: log and mask */
+} tab_nats_import_cfg;
+
+/* Import the archive into out_path (written as "<out_path>.tmp.<pid>" and
+ * renamed into place when complete; never half-written). Record files may be
+ * named "%06d.pickle.pbz2" (official) or "tss_%06d.pickle.pbz2", the meta
+ * file "meta.pickle.pbz2" or "tss_meta.pickle.pbz2". Fails with NB_EIO (meta
+ * file or output unreadable/unwritable), NB_EFORMAT (bad meta file; in strict
+ * mode: the first missing or bad record, named), NB_EINVAL (bad cfg), or an
+ * HDF5 error naming the object. Not strict: a bad record is logged and the
+ * import succeeds; when no record at all could be imported it fails with
+ * NB_EFORMAT. */
+nb_status tab_import_nats(const tab_nats_import_cfg *cfg, const char *out_path);
+
 #endif
