@@ -52,7 +52,7 @@ TESTBIN  := $(BUILD)/nastab-tests
 TABLE    := $(BUILD)/nb201.h5
 TABLE_SRC := tables/data/nb201.csv.gz
 
-.PHONY: all run test unit bench valgrind clean setup table install gate gate-baseline
+.PHONY: all run test unit bench valgrind clean setup table install gate gate-baseline probe-check cuda
 all: $(NASTAB)
 
 # Only the git sha object depends on HEAD, so a commit does not rebuild everything.
@@ -129,6 +129,18 @@ gate: $(NASTAB) $(TABLE)
 gate-baseline: $(NASTAB) $(TABLE)
 	$(NASTAB) --quiet run --table $(TABLE) $(GATE_RUN) --seed 0 -o $(BUILD)/gate-baseline.h5 > /dev/null
 	$(NASTAB) check --summarize $(BUILD)/gate-baseline.h5 -o $(GATE_BASELINE)
+
+# Cross-build the stand-alone latency probe for aarch64 and run it under
+# qemu-user (needs gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user;
+# skipped with a message when absent, PROBE_INSTALL=1 installs them).
+probe-check: $(NASTAB) $(TABLE)
+	sh bench/probe/check.sh $(BUILD)
+
+# Optional CUDA inference path (nn/cuda): builds where nvcc exists and
+# compares its logits with the CPU engine when a GPU is present.
+NVCC ?= nvcc
+cuda:
+	NVCC=$(NVCC) sh nn/cuda/check.sh $(BUILD)/cuda
 
 clean:
 	rm -rf build build-san

@@ -14,7 +14,9 @@ int cmd_check(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_tables_import_nats(int argc, char **argv); /* bench/cmd_import_nats.c; argv[0] = "nats-tss" */
-int cmd_tables_export(int argc, char **argv);      /* bench/cmd_export.c; argv[0] = "export" */
+int cmd_tables_export(int argc, char **argv);
+int cmd_latency(int argc, char **argv);            /* bench/cmd_latency.c */
+int cmd_tables_add_column(int argc, char **argv);  /* bench/cmd_addcol.c; argv[0] = "add-column" */      /* bench/cmd_export.c; argv[0] = "export" */
 int cmd_mo(int argc, char **argv);             /* bench/cmd_hw.c */
 int cmd_mo_report(int argc, char **argv);
 int cmd_devices_report(int argc, char **argv);

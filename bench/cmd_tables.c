@@ -32,6 +32,9 @@ static const char *tables_help =
     "        recompute the content checksum; exit 1 on mismatch.\n"
     "  export FILE [--format csv|json] [--dataset D] [--columns LIST] [--hardware]\n"
     "        one row per architecture to stdout (see `nastab tables export --help`).\n"
+    "  add-column FILE --csv CSV --name NAME --device DEV --unit U --batch B ...\n"
+    "        merge a measured hardware column (e.g. from the aarch64 probe) into a\n"
+    "        table, checking architectures and units (see its --help).\n"
     "  devices FILE\n"
     "        list hardware columns with unit, batch size, source, missing count.\n"
     "\n"
@@ -326,5 +329,6 @@ int cmd_tables(int argc, char **argv)
     if (!strcmp(sub, "verify")) return tables_verify(argc - 1, argv + 1);
     if (!strcmp(sub, "devices")) return tables_devices(argc - 1, argv + 1);
     if (!strcmp(sub, "export")) return cmd_tables_export(argc - 1, argv + 1);
-    return cli_usage_error("tables", "unknown subcommand '%s' (import, info, query, verify, devices, export)", sub);
+    if (!strcmp(sub, "add-column")) return cmd_tables_add_column(argc - 1, argv + 1);
+    return cli_usage_error("tables", "unknown subcommand '%s' (import, info, query, verify, devices, export, add-column)", sub);
 }

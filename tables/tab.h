@@ -290,4 +290,45 @@ typedef struct {
  * NB_EFORMAT. */
 nb_status tab_import_nats(const tab_nats_import_cfg *cfg, const char *out_path);
 
+/* ---- Adding a hardware column to an existing table file ----
+ *
+ * What it does: copies the table to "<path>.tmp.<pid>", checks the copy's
+ * stored content checksum (a corrupted table is refused, never re-blessed),
+ * adds /hardware/<info->name> exactly as tab_writer_hardware lays it out
+ * (float32 (N), whole-row chunks, shuffle + deflate 4, NaN fill; attributes
+ * device, metric, unit, dataset, batch, source, n_missing, note) plus a
+ * `host` attribute, recomputes the content checksum (tables/SCHEMA.md),
+ * fsyncs and renames over <path>. On any failure the temporary is removed
+ * and <path> is untouched.
+ * What it does not do: add metric or cost columns; reclaim the space of a
+ * replaced column (HDF5 keeps the old chunks as free space in the file).
+ *
+ * Usage:
+ *     tab_device_info di = {.name = "host_latency_b1", .device = "host",
+ *                           .metric = "latency", .unit = "ms", .dataset = "cifar10",
+ *                           .batch = 1, .source = "measured"};
+ *     float *v = ...;                    // (n_archs), NaN = not measured
+ *     if (tab_add_hardware("nb201.h5", &di, v, "nastab latency") != NB_OK)
+ *         puts(nb_errmsg());
+ */
+/* Optional extras of tab_add_hardware_ex. */
+typedef struct {
+    const char *note; /* free text, attribute "note"; NULL = none */
+    const char *host; /* machine description, attribute "host"; NULL = none */
+    int replace;      /* 1: an existing column of that name is replaced; 0: refused */
+} tab_add_opts;
+
+/* Add hardware column info->name to the table at path. values has
+ * tab_n_archs() floats, NaN = missing; info->n_missing is ignored (counted
+ * from values). Fails with NB_EINVAL (bad name or attribute; the column
+ * exists and replace is 0: "hint: --replace"), NB_EIO (cannot read, copy,
+ * write, fsync or rename: names the file), NB_EFORMAT/NB_EVERSION (not a
+ * table of this schema, or its stored checksum does not match its data).
+ * The original file is unchanged after any failure. */
+nb_status tab_add_hardware(const char *path, const tab_device_info *info, const float *values,
+                           const char *note);
+/* As tab_add_hardware with note, host and replace in opts (NULL = defaults). */
+nb_status tab_add_hardware_ex(const char *path, const tab_device_info *info, const float *values,
+                              const tab_add_opts *opts);
+
 #endif

@@ -708,7 +708,7 @@ TEST(strat_strategies_learn_planted_signal)
         CHECK(vt != NULL);
         if (!vt) continue;
         static const int fid[2] = {12, 200};
-        strat_env env = {2, fid, 12, 1};
+        strat_env env = {.n_fidelities = 2, .fidelities = fid, .search_fidelity = 12, .workers = 1};
         nb_rng rng;
         nb_rng_init(&rng, 3, 0, NB_PURPOSE_TEST);
         void *st = vt->create(&env, &rng);

@@ -1,0 +1,571 @@
+/* bench/cmd_latency.c - `nastab latency`: measure the inference latency of a
+ * deterministic sample of architectures with the C engine on this machine
+ * and store it as hardware columns "<device>_latency_b<batch>" (ms) of the
+ * table, with the host described in the column's attributes.
+ *
+ * Protocol: each sampled cell is built at the dataset's NB201 shape (C=16,
+ * N=5, 3x32x32, 10 classes for CIFAR-10 by default), initialised from the
+ * seed, and timed as one eval-mode forward pass (train = 0) of a batch of
+ * random inputs, by the stopping rule of bench/latency.h: rounds of 5..50
+ * timings (after 2 warm-up passes) stopped when MAD/median < 2%; a round per
+ * architecture in each of two passes over the sample (forward, then
+ * backward), whose medians must agree within 5%; a third pass for the
+ * rest, which must agree with one of them; else the value is NaN and
+ * counted as flagged. Timings shorter than 2 ms average consecutive passes.
+ * A canary network timed around every round detects a busy machine. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench/cmd.h"
+#include "bench/latency.h"
+#include "core/nb.h"
+#include "nn/nn.h"
+#include "reports/rep.h"
+#include "tables/tab.h"
+#include "tables/tab.h"
+
+int cmd_latency(int argc, char **argv);
+
+#define CMD "latency"
+#define MAX_BATCHES 8
+#define DEFAULT_SAMPLE 100
+
+static void latency_help(void)
+{
+    printf("usage: nastab latency --table FILE --device NAME [--batch B[,B...]] [--threads T]\n"
+           "                      [--sample K|all] [--seed S] [--dataset D] [--channels C]\n"
+           "                      [--cells N] [--input HxW] [--csv-out FILE] [--csv-only]\n"
+           "                      [--replace] [--plan-out FILE]\n"
+           "\n"
+           "Measure the inference latency (eval-mode forward pass, ms) of a sample of\n"
+           "architectures with the C engine on this machine and add one hardware column\n"
+           "per batch size, NAME_latency_b<B>, to the table (written atomically; the host\n"
+           "is described in the column's `host` attribute). Each value is the mean of the\n"
+           "medians of two rounds of 5..50 timings, taken in two passes over the sample,\n"
+           "each round stopped when MAD/median < 2%%, the two agreeing within 5%%;\n"
+           "otherwise a third pass, which must agree with one of them, and if still noisy\n"
+           "the value is NaN and counted as flagged. A fixed canary network timed around\n"
+           "every round detects a busy machine: rounds with a canary > 10%% above its best\n"
+           "are not trusted. Architectures outside the sample are NaN.\n"
+           "\n"
+           "  --table FILE      table built by `nastab tables import nb201` (required)\n"
+           "  --device NAME     column name prefix and `device` attribute, e.g. host (required)\n"
+           "  --batch LIST      batch sizes (default 1)\n"
+           "  --threads T       engine threads (default 1; values do not change the logits)\n"
+           "  --sample K|all    architectures to measure, drawn from the seed (default %d,\n"
+           "                    a few minutes at batch 1); all = every architecture\n"
+           "  --seed S          sample, weights and inputs (default 0)\n"
+           "  --dataset D       network shape and the column's `dataset` attribute:\n"
+           "                    cifar10 (default), cifar10-valid, cifar100, ImageNet16-120\n"
+           "  --channels C      stem width (default 16, NB201)\n"
+           "  --cells N         cells per stage (default 5, NB201)\n"
+           "  --input HxW       input size (default: the dataset's, 32x32 or 16x16)\n"
+           "  --csv-out FILE    also write index,arch,value,spread rows (for `tables\n"
+           "                    add-column`); with several batch sizes _b<B> is put before\n"
+           "                    the extension\n"
+           "  --csv-only        measure and write the CSV only, leave the table unchanged\n"
+           "  --plan-out FILE   write the sample as index,arch rows and stop (no timing):\n"
+           "                    the input of bench/probe on another device\n"
+           "  --replace         overwrite existing columns of the same name\n",
+           DEFAULT_SAMPLE);
+}
+
+/* ---- host description */
+
+static void cpu_model(char *buf, size_t n)
+{
+    snprintf(buf, n, "unknown");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f) return;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "model name", 10) && strncmp(line, "Hardware", 8) &&
+            strncmp(line, "Model", 5))
+            continue;
+        char *c = strchr(line, ':');
+        if (!c) continue;
+        c++;
+        while (*c == ' ' || *c == '\t') c++;
+        c[strcspn(c, "\r\n")] = 0;
+        if (*c) {
+            snprintf(buf, n, "%s", c);
+            break;
+        }
+    }
+    fclose(f);
+}
+
+static void host_description(char *buf, size_t n, int threads)
+{
+    char cpu[256], date[32];
+    cpu_model(cpu, sizeof cpu);
+    time_t now = time(NULL);
+    struct tm tmv;
+    gmtime_r(&now, &tmv);
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+#if defined(__clang__)
+    const char *compiler = "clang " __VERSION__;
+#elif defined(__GNUC__)
+    const char *compiler = "gcc " __VERSION__;
+#else
+    const char *compiler = "unknown";
+#endif
+    snprintf(buf, n,
+             "cpu=%s; cores=%d; threads=%d; blas=OpenBLAS %s (single-threaded); "
+             "compiler=%s; flags=-O2 -g; nastab=%s (git %s); date=%s",
+             cpu, nb_cpu_count(), threads, nn_blas_corename(), compiler, nb_version(),
+             nb_git_sha(), date);
+}
+
+/* ---- timing */
+
+/* A timing shorter than this is dominated by timer and scheduler jitter:
+ * such a timing averages `inner` consecutive passes instead. */
+#define MIN_TIMING_MS 2.0
+#define MAX_INNER 64
+
+typedef struct {
+    nn_net *net;
+    const float *x;
+    int batch;
+    int inner; /* consecutive passes per timing, >= 1 */
+} fwd_ctx;
+
+static double time_forward_ms(void *p)
+{
+    fwd_ctx *c = p;
+    struct timespec a, b;
+    volatile float sink = 0;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    for (int r = 0; r < c->inner; r++) sink += nn_net_forward(c->net, c->x, c->batch, 0)[0];
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    (void)sink;
+    double ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) * 1e-6;
+    return ms / c->inner;
+}
+
+/* Passes per timing so that one timing lasts about MIN_TIMING_MS, from the
+ * mean of 5 passes after 3 untimed ones (the first passes after creating a
+ * network are slower: cold caches and page faults). */
+static int calibrate_inner(fwd_ctx *c)
+{
+    c->inner = 3;
+    (void)time_forward_ms(c);
+    c->inner = 5;
+    double ms = time_forward_ms(c);
+    c->inner = 1;
+    if (ms >= MIN_TIMING_MS) return 1;
+    int r = ms > 0 ? (int)ceil(MIN_TIMING_MS / ms) : MAX_INNER;
+    return r > MAX_INNER ? MAX_INNER : r;
+}
+
+/* The canary: a fixed small network (C=8, N=1, every edge conv3x3, one
+ * 3x32x32 image) timed right before and after every round. Its time only
+ * changes when the machine does (another process on our core, a frequency
+ * change), so a round whose canary is more than CANARY_TOL above the
+ * fastest canary of the run is not trusted (treated as unstable). The
+ * tolerance is wider than the rounds' 5%: the canary's own jitter must not
+ * flag a quiet machine, and contention shows up as +50% or more. */
+#define CANARY_TOL 0.10
+typedef struct {
+    nn_net *net;
+    float x[3 * 32 * 32];
+    fwd_ctx c;
+} canary;
+
+static nb_status canary_create(canary *cn, uint64_t seed)
+{
+    nn_config cc = {8, 1, 10, 3, 32, 32, 1, 0};
+    space_arch a;
+    for (int e = 0; e < SPACE_NB201_EDGES; e++) a.op[e] = SPACE_OP_CONV3;
+    nb_status st = nn_net_create(&cc, &a, &cn->net);
+    if (st != NB_OK) return st;
+    nn_net_init(cn->net, seed);
+    nb_rng r;
+    nb_rng_init(&r, seed, 2, NB_PURPOSE_TEST);
+    for (size_t i = 0; i < sizeof cn->x / sizeof cn->x[0]; i++) cn->x[i] = (float)nb_rng_normal(&r);
+    cn->c = (fwd_ctx){cn->net, cn->x, 1, 1};
+    cn->c.inner = calibrate_inner(&cn->c);
+    return NB_OK;
+}
+
+static double canary_ms(canary *cn)
+{
+    double v[3];
+    for (int i = 0; i < 3; i++) v[i] = time_forward_ms(&cn->c);
+    return lat_median(v, 3);
+}
+
+/* ---- argument helpers */
+
+static int parse_batches(const char *s, int *b, int *nb)
+{
+    char buf[256];
+    if (strlen(s) >= sizeof buf) return cli_usage_error(CMD, "--batch: list too long");
+    strcpy(buf, s);
+    *nb = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        long v;
+        if (*nb >= MAX_BATCHES) return cli_usage_error(CMD, "--batch: more than %d sizes", MAX_BATCHES);
+        if (nb_parse_long("--batch", tok, 1, 4096, &v) != NB_OK) return cli_fail(CMD, 1);
+        for (int k = 0; k < *nb; k++)
+            if (b[k] == v) return cli_usage_error(CMD, "--batch: %ld given twice", v);
+        b[(*nb)++] = (int)v;
+    }
+    if (*nb == 0) return cli_usage_error(CMD, "--batch: empty list");
+    return 0;
+}
+
+static int parse_input(const char *s, int *h, int *w)
+{
+    char buf[64];
+    if (strlen(s) >= sizeof buf) return cli_usage_error(CMD, "--input: '%s' is not HxW", s);
+    strcpy(buf, s);
+    char *x = strchr(buf, 'x');
+    if (!x) return cli_usage_error(CMD, "--input: '%s' is not HxW (e.g. 32x32)", s);
+    *x = 0;
+    long hh, ww;
+    if (nb_parse_long("--input height", buf, 1, 1024, &hh) != NB_OK ||
+        nb_parse_long("--input width", x + 1, 1, 1024, &ww) != NB_OK)
+        return cli_fail(CMD, 1);
+    *h = (int)hh, *w = (int)ww;
+    return 0;
+}
+
+/* out_b = path with "_b<B>" before the extension (when several batches). */
+static void csv_name(const char *path, int batch, int several, char *out, size_t n)
+{
+    if (!several) {
+        snprintf(out, n, "%s", path);
+        return;
+    }
+    const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
+    if (!dot || (slash && dot < slash)) dot = path + strlen(path);
+    snprintf(out, n, "%.*s_b%d%s", (int)(dot - path), path, batch, dot);
+}
+
+static int write_csv(const char *path, tab_table *t, const size_t *idx, size_t k,
+                     const float *val, const float *spread)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "nastab " CMD ": cannot write %s\n", path);
+        return 1;
+    }
+    fprintf(f, "index,arch,value,spread\n");
+    char s[SPACE_STR_MAX];
+    for (size_t j = 0; j < k; j++) {
+        size_t i = idx[j];
+        space_format(tab_arch(t, i), s, sizeof s);
+        if (isnan(val[i])) fprintf(f, "%zu,%s,,\n", i, s);
+        else fprintf(f, "%zu,%s,%.6g,%.3g\n", i, s, val[i], spread[i]);
+    }
+    if (fclose(f) != 0) {
+        fprintf(stderr, "nastab " CMD ": cannot write %s\n", path);
+        return 1;
+    }
+    return 0;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Kendall tau-b of the new column against every other hardware column and
+ * the dataset's FLOPs, over the sampled architectures. */
+static void print_taus(tab_table *t, const char *ds, const size_t *idx, size_t k, const float *v,
+                       const char *name)
+{
+    double *x = nb_xcalloc_array(k, sizeof *x), *y = nb_xcalloc_array(k, sizeof *y);
+    for (size_t j = 0; j < k; j++) x[j] = v[idx[j]];
+    int dsid = tab_dataset_id(t, ds);
+    const float *fl = dsid >= 0 ? tab_cost_column(t, dsid, TAB_COST_FLOPS) : NULL;
+    printf("%s: Kendall tau-b over the %zu sampled architectures\n", name, k);
+    if (fl) {
+        for (size_t j = 0; j < k; j++) y[j] = fl[idx[j]];
+        printf("  %-44s %+.3f\n", "flops (NB201, this dataset)", rep_kendall_tau_b(x, y, k));
+    }
+    for (int i = 0; i < tab_n_devices(t); i++) {
+        tab_device_info di;
+        const float *c;
+        if (tab_device(t, i, &di) != NB_OK || !(c = tab_device_values(t, i))) continue;
+        if (strcmp(di.metric, "latency") != 0 || !strcmp(di.name, name)) continue;
+        size_t both = 0;
+        for (size_t j = 0; j < k; j++) {
+            y[j] = c[idx[j]];
+            both += !isnan(x[j]) && !isnan(y[j]);
+        }
+        if (both < 3) continue;
+        printf("  %-44s %+.3f  (n=%zu)\n", di.name, rep_kendall_tau_b(x, y, k), both);
+    }
+    free(x);
+    free(y);
+}
+
+int cmd_latency(int argc, char **argv)
+{
+    const char *table = NULL, *device = NULL, *batch_s = NULL, *threads_s = NULL, *sample_s = NULL,
+               *seed_s = NULL, *dataset = NULL, *ch_s = NULL, *cells_s = NULL, *input_s = NULL,
+               *csv_out = NULL, *plan_out = NULL;
+    int csv_only = 0, replace = 0, help = 0, n_pos = 0;
+    const cli_opt opts[] = {
+        {"--table", NULL, &table, NULL},       {"--device", NULL, &device, NULL},
+        {"--batch", NULL, &batch_s, NULL},     {"--threads", NULL, &threads_s, NULL},
+        {"--sample", NULL, &sample_s, NULL},   {"--seed", NULL, &seed_s, NULL},
+        {"--dataset", NULL, &dataset, NULL},   {"--channels", NULL, &ch_s, NULL},
+        {"--cells", NULL, &cells_s, NULL},     {"--input", NULL, &input_s, NULL},
+        {"--csv-out", NULL, &csv_out, NULL},   {"--csv-only", NULL, NULL, &csv_only},
+        {"--replace", NULL, NULL, &replace},   {"--plan-out", NULL, &plan_out, NULL},
+    };
+    const char *pos[1];
+    if (cli_parse(CMD, argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, &n_pos, &help))
+        return 2;
+    if (help) {
+        latency_help();
+        return 0;
+    }
+    if (!table) return cli_usage_error(CMD, "missing --table FILE");
+    if (!device) return cli_usage_error(CMD, "missing --device NAME");
+    if (!device[0] || strlen(device) > 60 || strchr(device, '/'))
+        return cli_usage_error(CMD, "--device: '%s' must be 1..60 characters without '/'", device);
+    if (csv_only && !csv_out) return cli_usage_error(CMD, "--csv-only needs --csv-out FILE");
+
+    int batches[MAX_BATCHES] = {1}, nbatch = 1;
+    if (batch_s && parse_batches(batch_s, batches, &nbatch)) return 2;
+    long threads = 1, C = 16, N = 5;
+    uint64_t seed = 0;
+    if (threads_s && nb_parse_long("--threads", threads_s, 1, 256, &threads) != NB_OK)
+        return cli_fail(CMD, 1);
+    if (ch_s && nb_parse_long("--channels", ch_s, 1, 256, &C) != NB_OK) return cli_fail(CMD, 1);
+    if (cells_s && nb_parse_long("--cells", cells_s, 1, 20, &N) != NB_OK) return cli_fail(CMD, 1);
+    if (seed_s && nb_parse_u64("--seed", seed_s, &seed) != NB_OK) return cli_fail(CMD, 1);
+    if (!dataset) dataset = "cifar10";
+    int classes, H = 32, W = 32;
+    if (!strcmp(dataset, "cifar10") || !strcmp(dataset, "cifar10-valid")) classes = 10;
+    else if (!strcmp(dataset, "cifar100")) classes = 100;
+    else if (!strcmp(dataset, "ImageNet16-120")) classes = 120, H = W = 16;
+    else
+        return cli_usage_error(CMD, "--dataset: unknown '%s' (cifar10, cifar10-valid, cifar100, "
+                                    "ImageNet16-120)", dataset);
+    if (input_s && parse_input(input_s, &H, &W)) return 2;
+
+    tab_table *t = NULL;
+    if (tab_open(table, &t) != NB_OK) return cli_fail(CMD, 0);
+    const size_t n = tab_n_archs(t);
+    size_t k = DEFAULT_SAMPLE < n ? DEFAULT_SAMPLE : n;
+    if (sample_s && !strcmp(sample_s, "all")) {
+        k = n;
+    } else if (sample_s) {
+        long kk;
+        if (nb_parse_long("--sample", sample_s, 1, (long)n, &kk) != NB_OK) {
+            tab_close(t);
+            return cli_fail(CMD, 1);
+        }
+        k = (size_t)kk;
+    }
+    /* Refuse an existing column before minutes of measuring, not after. */
+    char names[MAX_BATCHES][96];
+    for (int b = 0; b < nbatch; b++) {
+        snprintf(names[b], sizeof names[b], "%s_latency_b%d", device, batches[b]);
+        for (int i = 0; !csv_only && !plan_out && !replace && i < tab_n_devices(t); i++) {
+            tab_device_info di;
+            if (tab_device(t, i, &di) == NB_OK && !strcmp(di.name, names[b])) {
+                fprintf(stderr, "nastab " CMD ": %s already has hardware column '%s'; hint: "
+                                "--replace to overwrite it\n", table, names[b]);
+                tab_close(t);
+                return 1;
+            }
+        }
+    }
+
+    /* The sample: a partial Fisher-Yates shuffle from (seed, 0, TEST). */
+    size_t *perm = nb_xcalloc_array(n, sizeof *perm);
+    for (size_t i = 0; i < n; i++) perm[i] = i;
+    nb_rng rng;
+    nb_rng_init(&rng, seed, 0, NB_PURPOSE_TEST);
+    for (size_t i = 0; i < k; i++) {
+        size_t j = i + (size_t)nb_rng_below(&rng, n - i);
+        size_t tmp = perm[i];
+        perm[i] = perm[j], perm[j] = tmp;
+    }
+
+    if (plan_out) { /* the sample only, for bench/probe on another machine */
+        qsort(perm, k, sizeof *perm, cmp_size);
+        FILE *pf = fopen(plan_out, "w");
+        int prc = 0;
+        if (!pf) {
+            fprintf(stderr, "nastab " CMD ": cannot write %s\n", plan_out);
+            prc = 1;
+        } else {
+            char s[SPACE_STR_MAX];
+            fprintf(pf, "index,arch\n");
+            for (size_t j = 0; j < k; j++) {
+                space_format(tab_arch(t, perm[j]), s, sizeof s);
+                fprintf(pf, "%zu,%s\n", perm[j], s);
+            }
+            if (fclose(pf) != 0) {
+                fprintf(stderr, "nastab " CMD ": cannot write %s\n", plan_out);
+                prc = 1;
+            }
+        }
+        if (prc == 0) printf("wrote the plan of %zu architectures to %s\n", k, plan_out);
+        free(perm);
+        tab_close(t);
+        return prc;
+    }
+
+    nn_set_threads((int)threads);
+    int maxb = 1;
+    for (int b = 0; b < nbatch; b++) maxb = batches[b] > maxb ? batches[b] : maxb;
+    nn_config cfg = {(int)C, (int)N, classes, 3, H, W, maxb, 0};
+    int rc = 0;
+    size_t nin = (size_t)maxb * 3 * (size_t)H * (size_t)W;
+    float *x = nb_xcalloc_array(nin, sizeof *x);
+    nb_rng xr;
+    nb_rng_init(&xr, seed, 1, NB_PURPOSE_TEST);
+    for (size_t i = 0; i < nin; i++) x[i] = (float)nb_rng_normal(&xr);
+    float *val = nb_xcalloc_array((size_t)nbatch * n, sizeof *val);
+    float *spr = nb_xcalloc_array((size_t)nbatch * n, sizeof *spr);
+    for (size_t i = 0; i < (size_t)nbatch * n; i++) val[i] = spr[i] = NAN;
+    int flagged[MAX_BATCHES] = {0};
+    const lat_rule rule = lat_rule_default();
+    /* Rounds in separate passes over the sample (forward, backward, then a
+     * third for the undecided), so the rounds of one architecture are
+     * apart in time: a phase of contention on a shared machine (another
+     * process taking a core for seconds) then shows up as two rounds that
+     * disagree, not as a stable, silently slow value. */
+    const size_t nitems = (size_t)nbatch * k;
+    lat_round_result *rr = nb_xcalloc_array(nitems * 3, sizeof *rr);
+    unsigned char *done = nb_xcalloc_array(nitems, 1);
+    double *tv = nb_xcalloc_array(2 * (size_t)rule.max_reps, sizeof *tv);
+    double *cy = nb_xcalloc_array(nitems * 3, sizeof *cy); /* canary per round */
+    double cbest = HUGE_VAL;
+    long contended = 0;
+    canary cn = {0};
+    if (canary_create(&cn, seed) != NB_OK) rc = cli_fail(CMD, 0);
+    double t0 = nb_now();
+    nb_progress *prog = nb_progress_start("latency", 2 * k);
+    for (int pass = 0; pass < 3 && rc == 0; pass++) {
+        for (size_t jj = 0; jj < k && rc == 0; jj++) {
+            size_t j = pass == 1 ? k - 1 - jj : jj;
+            int need = 0;
+            for (int b = 0; b < nbatch; b++) need |= !done[(size_t)b * k + j];
+            if (!need) continue;
+            size_t i = perm[j];
+            nn_net *net = NULL;
+            if (nn_net_create(&cfg, tab_arch(t, i), &net) != NB_OK) {
+                rc = cli_fail(CMD, 0);
+                break;
+            }
+            nn_net_init(net, seed);
+            for (int b = 0; b < nbatch; b++) {
+                size_t it = (size_t)b * k + j;
+                if (done[it]) continue;
+                fwd_ctx c = {net, x, batches[b], 1};
+                c.inner = calibrate_inner(&c);
+                double c0 = canary_ms(&cn);
+                lat_round(&rule, time_forward_ms, &c, tv, tv + rule.max_reps, &rr[it * 3 + pass]);
+                double c1 = canary_ms(&cn);
+                cy[it * 3 + pass] = c0 > c1 ? c0 : c1;
+                if (c0 < cbest) cbest = c0;
+                if (c1 < cbest) cbest = c1;
+            }
+            nn_net_destroy(net);
+            if (pass < 2) nb_progress_add(prog, 1);
+        }
+        for (size_t it = 0; pass >= 1 && it < nitems; it++) {
+            if (done[it]) continue;
+            for (int q = 0; q <= pass; q++) /* contended rounds are not trusted */
+                if (rr[it * 3 + q].stable && cy[it * 3 + q] > cbest * (1 + CANARY_TOL)) {
+                    rr[it * 3 + q].stable = 0;
+                    contended++;
+                }
+            lat_result r;
+            if (!lat_decide(&rule, &rr[it * 3], pass + 1, &r)) continue;
+            done[it] = 1;
+            int b = (int)(it / k);
+            size_t i = perm[it % k];
+            val[(size_t)b * n + i] = (float)r.value;
+            spr[(size_t)b * n + i] = (float)r.spread;
+            flagged[b] += r.flagged;
+            if (r.flagged)
+                nb_debug("index %zu batch %d: no two of 3 rounds stable, uncontended and within %.0f%% "
+                         "(medians %.4g %.4g %.4g ms), stored as NaN", i, batches[b],
+                         rule.agree * 100, rr[it * 3].median, rr[it * 3 + 1].median,
+                         rr[it * 3 + 2].median);
+        }
+    }
+    nb_progress_finish(prog);
+    nn_net_destroy(cn.net);
+    free(rr);
+    free(done);
+    free(tv);
+    double cmed = NAN;
+    {
+        size_t m = 0;
+        for (size_t q = 0; q < nitems * 3; q++) if (cy[q] > 0) cy[m++] = cy[q];
+        if (m) cmed = lat_median(cy, m);
+        if (m) nb_debug("canary over %zu rounds: best %.4g, 10%% %.4g, median %.4g, 90%% %.4g ms",
+                        m, cy[0], cy[m / 10], cmed, cy[m * 9 / 10]);
+    }
+    free(cy);
+    double secs = nb_now() - t0;
+    qsort(perm, k, sizeof *perm, cmp_size); /* the sample in index order for the CSV */
+
+    char host[1024];
+    host_description(host, sizeof host, (int)threads);
+    for (int b = 0; b < nbatch && rc == 0 && csv_out; b++) {
+        char path[1024];
+        csv_name(csv_out, batches[b], nbatch > 1, path, sizeof path);
+        rc = write_csv(path, t, perm, k, val + (size_t)b * n, spr + (size_t)b * n);
+        if (rc == 0) printf("wrote %s\n", path);
+    }
+    for (int b = 0; b < nbatch && rc == 0; b++) {
+        double *tmpv = nb_xcalloc_array(k, sizeof *tmpv);
+        size_t m = 0;
+        for (size_t j = 0; j < k; j++) {
+            float v = val[(size_t)b * n + perm[j]];
+            if (!isnan(v)) tmpv[m++] = v;
+        }
+        double med = m ? lat_median(tmpv, m) : NAN;
+        printf("%s: %zu measured, %d flagged noisy (NaN), median %.4g ms, range %.4g..%.4g ms\n",
+               names[b], m, flagged[b], med, m ? tmpv[0] : NAN, m ? tmpv[m - 1] : NAN);
+        free(tmpv);
+        print_taus(t, dataset, perm, k, val + (size_t)b * n, names[b]);
+    }
+    printf("measured %zu architectures x %d batch sizes in %.1f s; %ld rounds discarded because "
+           "the canary ran > %.0f%% slower than its best (%.4g ms; median %.4g ms): the machine was "
+           "busy\n", k, nbatch, secs, contended, CANARY_TOL * 100, cbest, cmed);
+    printf("host: %s\n", host);
+    tab_close(t);
+    t = NULL;
+    for (int b = 0; b < nbatch && rc == 0 && !csv_only; b++) {
+        char note[640];
+        snprintf(note, sizeof note,
+                 "nastab latency: eval-mode forward pass of the C engine, mean of the medians of "
+                 "two agreeing rounds (of 3 at most, in separate passes over the sample) of 5..50 "
+                 "timings (MAD/median < %.0f%%, rounds within %.0f%%), each after %d warm-up "
+                 "passes, rounds with a slow canary network (busy machine) not trusted; a timing "
+                 "under %.0f ms averages consecutive passes; network C=%ld N=%ld input 3x%dx%d, %d classes; sample of %zu "
+                 "of %zu architectures (seed %llu), the rest NaN; %d flagged noisy (NaN)",
+                 rule.max_rmad * 100, rule.agree * 100, rule.warmup, MIN_TIMING_MS, C, N, H, W, classes, k, n,
+                 (unsigned long long)seed, flagged[b]);
+        tab_device_info di = {names[b], device, "latency", "ms", dataset, batches[b], "measured", 0};
+        tab_add_opts o = {note, host, replace};
+        if (tab_add_hardware_ex(table, &di, val + (size_t)b * n, &o) != NB_OK) rc = cli_fail(CMD, 0);
+        else printf("added hardware column %s to %s\n", names[b], table);
+    }
+    tab_close(t);
+    free(x);
+    free(val);
+    free(spr);
+    free(perm);
+    return rc;
+}
