@@ -28,7 +28,11 @@ static void run_help(void)
            "  --dataset LIST    cifar10-valid, cifar10, cifar100, ImageNet16-120 (required)\n"
            "  --strategy LIST   strategies (required):\n");
     for (const strat_vtable *const *v = strat_builtin(); *v; v++)
-        printf("                      %-10s %s\n", (*v)->name, (*v)->description);
+        printf("                      %-16s %s\n", (*v)->name, (*v)->description);
+    printf("                    needing per-epoch validation curves (NATS-Bench imports,\n"
+           "                    tables built by `nastab tables build`):\n");
+    for (const strat_vtable *const *v = strat_curve_builtin(); *v; v++)
+        printf("                      %-16s %s\n", (*v)->name, (*v)->description);
     printf("  --strategy-plugin FILE.so  also run the out-of-tree strategy in this shared object\n"
            "                    (built against strategies/strat.h; see examples/strategy-plugin)\n");
     printf("  --runs R          independent runs per (dataset, strategy) (default 500)\n"

@@ -32,11 +32,6 @@ enum { D = SPACE_NB201_EDGES, K = SPACE_NB201_OPS };
 #define BOHB_MAX_BW ((double)(K - 1) / K)
 
 typedef struct {
-    size_t cap;
-    size_t *order; /* scratch: observation indices sorted by score */
-} bohb_ctx;
-
-typedef struct {
     const uint32_t *codes;
     const size_t *idx; /* (n) rows of codes[] in the set */
     size_t n;
@@ -87,24 +82,27 @@ static void sort_desc(size_t *order, size_t n, const float *score)
     }
 }
 
-static void bohb_sample(void *ctxp, const hb_state *hb, int fidelity, nb_rng *rng, space_arch *out)
+static void draw_random(const strat_env *env, nb_rng *rng, space_arch *out)
 {
-    (void)fidelity;
-    bohb_ctx *ctx = ctxp;
+    if (env) strat_curve_random(env, rng, out);
+    else space_random(rng, out);
+}
+
+void bohb_propose(bohb_ctx *ctx, const hb_history *const *levels, int n_levels,
+                  const strat_env *env, nb_rng *rng, space_arch *out)
+{
     if (nb_rng_uniform(rng) < BOHB_RANDOM_FRACTION) {
-        space_random(rng, out);
+        draw_random(env, rng, out);
         return;
     }
     const hb_history *h = NULL;
-    for (int slot = 1; slot >= 0; slot--) {
-        const hb_history *c = hb_observations(hb, slot);
-        if (c->n >= BOHB_NMIN + 2) {
-            h = c;
+    for (int l = 0; l < n_levels; l++)
+        if (levels[l]->n >= BOHB_NMIN + 2) {
+            h = levels[l];
             break;
         }
-    }
     if (!h) {
-        space_random(rng, out);
+        draw_random(env, rng, out);
         return;
     }
     size_t N = h->n;
@@ -129,6 +127,7 @@ static void bohb_sample(void *ctxp, const hb_state *hb, int fidelity, nb_rng *rn
             if (nb_rng_uniform(rng) < 1 - bw) x.op[e] = base.op[e];
             else x.op[e] = (uint8_t)nb_rng_below(rng, K);
         }
+        if (env && !strat_curve_has(env, space_code(&x))) continue; /* no curve: cannot evaluate */
         double l = kde_pdf(&good, &x), g = kde_pdf(&bad, &x);
         double ratio = l / (g > 1e-32 ? g : 1e-32);
         if (ratio > best) {
@@ -136,6 +135,16 @@ static void bohb_sample(void *ctxp, const hb_state *hb, int fidelity, nb_rng *rn
             *out = x;
         }
     }
+    if (best < 0) draw_random(env, rng, out); /* only with env: no candidate had a curve */
+}
+
+/* Classic BOHB: the model on the 200-epoch results once there are enough,
+ * else on the 12-epoch ones. */
+static void bohb_sample(void *ctxp, const hb_state *hb, int fidelity, nb_rng *rng, space_arch *out)
+{
+    (void)fidelity;
+    const hb_history *levels[2] = {hb_observations(hb, 1), hb_observations(hb, 0)};
+    bohb_propose(ctxp, levels, 2, NULL, rng, out);
 }
 
 typedef struct {

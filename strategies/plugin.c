@@ -76,12 +76,10 @@ nb_status strat_plugin_load(const char *path, const strat_vtable **vt, strat_plu
                      "[A-Za-z0-9_.-]", path, v->name ? v->name : "(null)");
         goto fail;
     }
-    for (const strat_vtable *const *b = strat_builtin(); *b; b++) {
-        if (!strcmp((*b)->name, v->name)) {
-            st = nb_fail(NB_EINVAL, "strategy plugin %s: name '%s' is a built-in strategy's; hint: give the "
-                         "plugin's strat_vtable another name", path, v->name);
-            goto fail;
-        }
+    if (strat_find(v->name)) { /* built-in, including the curve strategies */
+        st = nb_fail(NB_EINVAL, "strategy plugin %s: name '%s' is a built-in strategy's; hint: give the "
+                     "plugin's strat_vtable another name", path, v->name);
+        goto fail;
     }
     strat_plugin *p = nb_xcalloc_array(1, sizeof *p);
     p->handle = h;

@@ -10,6 +10,10 @@
  *   pending job would finish after the budget: that job and every later one
  *   do not count. With one worker this is exactly the sequential loop
  *   ask -> evaluate -> tell.
+ *   A per-epoch ask (strat_ask.epoch > 0; PROTOCOL.md "Per-epoch budgets")
+ *   is charged train_time_per_epoch * (epoch - from_epoch) + eval_time, is
+ *   scored from the 200-epoch validation curve at that epoch, and ranks for
+ *   the incumbent by its epoch (a classic ask by its fidelity).
  *
  * Threads take runs from a shared counter; run r always uses RNG stream
  * (seed, r, NB_PURPOSE_SEARCH) and writes only row r of the outputs, so the
@@ -33,18 +37,34 @@ static const strat_vtable *const builtin[] = {
     NULL,
 };
 
+/* Strategies that ask per-epoch budgets (PROTOCOL.md "Per-epoch budgets"). */
+static const strat_vtable *const curve_builtin[] = {
+    &strat_hyperband_epochs_vtable, &strat_bohb_epochs_vtable, &strat_lcstop_vtable, NULL,
+};
+
 const strat_vtable *const *strat_builtin(void) { return builtin; }
+const strat_vtable *const *strat_curve_builtin(void) { return curve_builtin; }
+
+static int is_curve_builtin(const strat_vtable *vt)
+{
+    for (size_t i = 0; curve_builtin[i]; i++)
+        if (curve_builtin[i] == vt) return 1;
+    return 0;
+}
 
 const strat_vtable *strat_find(const char *name)
 {
-    char known[256];
+    char known[512];
     size_t len = 0;
     known[0] = '\0';
-    for (size_t i = 0; builtin[i]; i++) {
-        if (name && !strcmp(builtin[i]->name, name)) return builtin[i];
-        int w = snprintf(known + len, sizeof known - len, "%s%s", i ? ", " : "", builtin[i]->name);
-        if (w > 0 && (size_t)w < sizeof known - len) len += (size_t)w;
-    }
+    const strat_vtable *const *lists[2] = {builtin, curve_builtin};
+    for (int l = 0; l < 2; l++)
+        for (size_t i = 0; lists[l][i]; i++) {
+            if (name && !strcmp(lists[l][i]->name, name)) return lists[l][i];
+            int w = snprintf(known + len, sizeof known - len, "%s%s", len ? ", " : "",
+                             lists[l][i]->name);
+            if (w > 0 && (size_t)w < sizeof known - len) len += (size_t)w;
+        }
     nb_fail(NB_ENOTFOUND, "strategy '%s' is unknown; known strategies: %s", name ? name : "(null)",
             known);
     return NULL;
@@ -65,6 +85,7 @@ strat_run_config strat_run_config_default(void)
     c.threads = 0;
     c.grid = 101;
     c.progress = 0;
+    c.curves = 0;
     return c;
 }
 
@@ -114,6 +135,14 @@ typedef struct {
     const float *train_time;    /* (n_archs) seconds per epoch, search dataset */
     const float *eval_time;     /* (n_archs) seconds per validation pass, search dataset */
     int32_t code2idx[SPACE_NB201_SIZE]; /* space_code -> table row, -1 absent */
+    /* per-epoch curves (only when the strategy needs them; else curve_fid = 0) */
+    int curve_fid;              /* schedule of the curve, 200 */
+    int n_epochs;
+    const int *epochs;          /* (n_epochs) borrowed from the table */
+    int *epoch_pos;             /* (curve_fid + 1) epoch -> column of curve, -1 when not recorded */
+    float *curve;               /* (n_archs, n_epochs) seed-mean valid acc, NaN = missing */
+    size_t n_curve_archs;
+    uint32_t *curve_archs;      /* (n_curve_archs) codes with a complete curve, ascending */
     strat_output *out;
     /* work distribution and the first error (lowest run index) */
     atomic_size_t next;
@@ -131,6 +160,84 @@ typedef struct {
     int32_t idx;
     strat_ask ask;
 } job;
+
+/* The checkpoints of one run: (cell, epoch) pairs of finished per-epoch
+ * evaluations, an open-addressing set of keys code * (curve_fid + 1) + epoch
+ * + 1 (0 = empty slot). */
+typedef struct {
+    uint64_t *key;
+    size_t cap, n;
+} ckpt_set;
+
+static uint64_t ckpt_hash(uint64_t k)
+{
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    return k;
+}
+
+static int ckpt_has(const ckpt_set *c, uint64_t k)
+{
+    if (!c->cap) return 0;
+    for (size_t i = ckpt_hash(k) & (c->cap - 1);; i = (i + 1) & (c->cap - 1)) {
+        if (c->key[i] == k) return 1;
+        if (c->key[i] == 0) return 0;
+    }
+}
+
+static void ckpt_add(ckpt_set *c, uint64_t k)
+{
+    if (ckpt_has(c, k)) return;
+    if (2 * (c->n + 1) > c->cap) { /* keep the load factor <= 1/2 */
+        size_t cap = c->cap ? 2 * c->cap : 256;
+        uint64_t *old = c->key;
+        size_t old_cap = c->cap;
+        c->key = nb_xcalloc_array(cap, sizeof *c->key);
+        c->cap = cap;
+        c->n = 0;
+        for (size_t i = 0; i < old_cap; i++)
+            if (old[i]) ckpt_add(c, old[i]);
+        free(old);
+    }
+    size_t i = ckpt_hash(k) & (c->cap - 1);
+    while (c->key[i]) i = (i + 1) & (c->cap - 1);
+    c->key[i] = k;
+    c->n++;
+}
+
+static uint64_t ckpt_key(const shared *sh, uint32_t code, int epoch)
+{
+    return (uint64_t)code * (uint64_t)(sh->curve_fid + 1) + (uint64_t)epoch + 1;
+}
+
+/* Checks a per-epoch ask (a->epoch > 0) of cell idx; NB_EINVAL names what is wrong. */
+static nb_status check_epoch_ask(const shared *sh, size_t r, const strat_ask *a, int32_t idx,
+                                 const ckpt_set *ck)
+{
+    char s[SPACE_STR_MAX];
+    space_format(&a->arch, s, sizeof s);
+    if (!sh->curve_fid)
+        return nb_fail(NB_EINVAL, "strategy '%s' (run %zu) asked %s at epoch %d, but it was not "
+                       "given curves; hint: set strat_run_config.curves = 1", sh->vt->name, r, s,
+                       a->epoch);
+    if (a->fidelity != sh->curve_fid || a->epoch > sh->curve_fid || sh->epoch_pos[a->epoch] < 0)
+        return nb_fail(NB_EINVAL, "strategy '%s' (run %zu) asked %s at epoch %d of the %d-epoch "
+                       "schedule; the curve has epochs 1..%d of the %d-epoch schedule (%d recorded)",
+                       sh->vt->name, r, s, a->epoch, a->fidelity, sh->curve_fid, sh->curve_fid,
+                       sh->n_epochs);
+    if (isnan(sh->curve[(size_t)idx * (size_t)sh->n_epochs + (size_t)sh->epoch_pos[a->epoch]]))
+        return nb_fail(NB_EINVAL, "strategy '%s' (run %zu) asked %s at epoch %d: the table has no "
+                       "validation accuracy there (only cells of env->curve_archs can be asked)",
+                       sh->vt->name, r, s, a->epoch);
+    if (a->from_epoch < 0 || a->from_epoch >= a->epoch ||
+        (a->from_epoch > 0 && !ckpt_has(ck, ckpt_key(sh, space_code(&a->arch), a->from_epoch))))
+        return nb_fail(NB_EINVAL, "strategy '%s' (run %zu) asked %s from epoch %d to %d: no "
+                       "checkpoint of it at epoch %d in this run (from_epoch must be 0 or an "
+                       "earlier finished epoch of the same cell, below epoch)",
+                       sh->vt->name, r, s, a->from_epoch, a->epoch, a->from_epoch);
+    return NB_OK;
+}
 
 static int fid_slot(int fidelity)
 {
@@ -151,7 +258,20 @@ static nb_status one_run(const shared *sh, size_t r)
 
     nb_rng rng;
     nb_rng_init(&rng, cfg->seed, r, NB_PURPOSE_SEARCH);
-    strat_env env = {N_FID, fidelities, fidelities[0], W};
+    strat_env env;
+    memset(&env, 0, sizeof env);
+    env.n_fidelities = N_FID;
+    env.fidelities = fidelities;
+    env.search_fidelity = fidelities[0];
+    env.workers = W;
+    if (sh->curve_fid) {
+        env.curve_fidelity = sh->curve_fid;
+        env.n_epochs = sh->n_epochs;
+        env.epochs = sh->epochs;
+        env.n_curve_archs = sh->n_curve_archs;
+        env.curve_archs = sh->curve_archs;
+    }
+    ckpt_set ck = {NULL, 0, 0};
     void *state = sh->vt->create(&env, &rng);
     job *pend = nb_xcalloc_array((size_t)W, sizeof *pend);
     int n_pend = 0;
@@ -183,11 +303,11 @@ static nb_status one_run(const shared *sh, size_t r)
                 break;
             }
             int slot = fid_slot(a.fidelity);
-            if (rc != STRAT_ASK_OK || slot < 0) {
+            if (rc != STRAT_ASK_OK || slot < 0 || a.epoch < 0) {
                 st = nb_fail(NB_EINVAL,
-                             "strategy '%s' (run %zu): ask returned %d with fidelity %d; "
-                             "fidelities are 12 and 200",
-                             sh->vt->name, r, rc, a.fidelity);
+                             "strategy '%s' (run %zu): ask returned %d with fidelity %d "
+                             "(epoch %d); fidelities are 12 and 200, epoch >= 0",
+                             sh->vt->name, r, rc, a.fidelity, a.epoch);
                 goto done;
             }
             uint32_t code = space_code(&a.arch);
@@ -199,7 +319,10 @@ static nb_status one_run(const shared *sh, size_t r)
                              sh->vt->name, r, s);
                 goto done;
             }
-            double cost = (double)sh->train_time[idx] * a.fidelity + (double)sh->eval_time[idx];
+            if (a.epoch > 0 && (st = check_epoch_ask(sh, r, &a, idx, &ck)) != NB_OK) goto done;
+            /* classic: the whole schedule; per-epoch: only the epochs not yet trained */
+            int trained = a.epoch > 0 ? a.epoch - a.from_epoch : a.fidelity;
+            double cost = (double)sh->train_time[idx] * trained + (double)sh->eval_time[idx];
             pend[n_pend].finish = now + cost;
             pend[n_pend].seq = seq++;
             pend[n_pend].idx = idx;
@@ -222,10 +345,20 @@ static nb_status one_run(const shared *sh, size_t r)
             row_test[g] = inc_test;
             g++;
         }
-        float score = sh->search[fid_slot(j.ask.fidelity)][j.idx];
+        float score;
+        int level; /* incumbent rule: epochs trained (the fidelity for a classic ask) */
+        if (j.ask.epoch > 0) {
+            score = sh->curve[(size_t)j.idx * (size_t)sh->n_epochs +
+                              (size_t)sh->epoch_pos[j.ask.epoch]];
+            level = j.ask.epoch;
+            ckpt_add(&ck, ckpt_key(sh, space_code(&j.ask.arch), j.ask.epoch));
+        } else {
+            score = sh->search[fid_slot(j.ask.fidelity)][j.idx];
+            level = j.ask.fidelity;
+        }
         n_evals++;
-        if (j.ask.fidelity > inc_fid || (j.ask.fidelity == inc_fid && score > inc_score)) {
-            inc_fid = j.ask.fidelity;
+        if (level > inc_fid || (level == inc_fid && score > inc_score)) {
+            inc_fid = level;
             inc_score = score;
             inc_idx = j.idx;
             inc_valid = sh->rep_valid[j.idx];
@@ -244,6 +377,7 @@ static nb_status one_run(const shared *sh, size_t r)
 done:
     sh->vt->destroy(state);
     free(pend);
+    free(ck.key);
     return st;
 }
 
@@ -279,6 +413,61 @@ static nb_status check_column(const float *v, size_t n, int positive, const char
             return nb_fail(NB_EFORMAT, "%s of dataset '%s': arch %zu has %g; the search loop "
                            "needs a %s value for every architecture",
                            what, ds, i, (double)v[i], positive ? "positive" : "non-negative");
+    return NB_OK;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Loads the search dataset's per-epoch validation curve of the 200-epoch
+ * schedule (seed mean) into sh: NB_ENOTFOUND with the hint when the table
+ * has none, or no cell has a complete one. */
+static nb_status load_curves(shared *sh, tab_table *t, const strat_protocol *p, const char *who)
+{
+    const char *ds = tab_dataset_name(t, p->search_ds);
+    const int fid = p->max_fidelity;
+    tab_column_info info;
+    nb_status st = tab_column_info_get(t, p->search_ds, fid, TAB_VALID_ACC, &info);
+    if (st != NB_OK && st != NB_ENOTFOUND) return st;
+    if (st == NB_ENOTFOUND || info.n_epochs < 2)
+        return nb_fail(NB_ENOTFOUND, "%s needs per-epoch validation curves; the table %s has none "
+                       "for %s at %d epochs; hint: import NATS-Bench with `nastab tables import "
+                       "nats-tss` or build a table with `nastab tables build`",
+                       who, tab_path(t), ds, fid);
+    NB_ASSERT(info.epochs[info.n_epochs - 1] <= fid && info.epochs[0] >= 1);
+    sh->curve_fid = fid;
+    sh->n_epochs = info.n_epochs;
+    sh->epochs = info.epochs;
+    sh->epoch_pos = nb_xcalloc_array((size_t)fid + 1, sizeof *sh->epoch_pos);
+    for (int e = 0; e <= fid; e++) sh->epoch_pos[e] = -1;
+    for (int k = 0; k < info.n_epochs; k++) sh->epoch_pos[info.epochs[k]] = k;
+    size_t cells;
+    if (!nb_mul_ok(sh->n_archs, (size_t)info.n_epochs, &cells))
+        return nb_fail(NB_EINVAL, "curves: %zu archs x %d epochs overflows", sh->n_archs,
+                       info.n_epochs);
+    sh->curve = nb_xcalloc_array(cells ? cells : 1, sizeof *sh->curve);
+    sh->curve_archs = nb_xcalloc_array(sh->n_archs ? sh->n_archs : 1, sizeof *sh->curve_archs);
+    for (size_t i = 0; i < sh->n_archs; i++) {
+        float *row = sh->curve + i * (size_t)info.n_epochs;
+        int k = 0;
+        for (; k < info.n_epochs; k++) {
+            st = tab_metric(t, p->search_ds, fid, TAB_VALID_ACC, TAB_SEED_MEAN, info.epochs[k], i,
+                            &row[k]);
+            if (st == NB_EMISSING) break; /* the rest stays unusable: a curve has no gaps here */
+            if (st != NB_OK) return st;
+        }
+        for (int q = k; q < info.n_epochs; q++) row[q] = NAN;
+        if (k == info.n_epochs) sh->curve_archs[sh->n_curve_archs++] = space_code(tab_arch(t, i));
+    }
+    if (sh->n_curve_archs == 0)
+        return nb_fail(NB_ENOTFOUND, "%s needs per-epoch validation curves; the table %s has a "
+                       "curve column for %s at %d epochs but no architecture with a value at "
+                       "every epoch; hint: import NATS-Bench with `nastab tables import nats-tss` "
+                       "or build a table with `nastab tables build`", who, tab_path(t), ds, fid);
+    qsort(sh->curve_archs, sh->n_curve_archs, sizeof *sh->curve_archs, cmp_u32);
     return NB_OK;
 }
 
@@ -339,6 +528,9 @@ nb_status strat_run(const strat_run_config *cfg, strat_output *out)
     if ((st = check_column(sh->train_time, sh->n_archs, 1, "train_time_per_epoch", sname)) != NB_OK ||
         (st = check_column(sh->eval_time, sh->n_archs, 0, "eval_time", sname)) != NB_OK)
         goto fail;
+    if ((cfg->curves || is_curve_builtin(vt)) &&
+        (st = load_curves(sh, t, &proto, vt->name)) != NB_OK)
+        goto fail;
     for (uint32_t code = 0; code < SPACE_NB201_SIZE; code++) {
         space_arch a = space_from_code(code);
         long idx = tab_index_of(t, &a);
@@ -377,6 +569,9 @@ nb_status strat_run(const strat_run_config *cfg, strat_output *out)
     st = sh->err;
     if (st != NB_OK) nb_fail(st, "%s", sh->errmsg);
 fail:
+    free(sh->epoch_pos);
+    free(sh->curve);
+    free(sh->curve_archs);
     free(sh);
     return st;
 }

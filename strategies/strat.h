@@ -8,7 +8,12 @@
  * the search fidelity (12 epochs by default; Hyperband/BOHB also 200), each
  * evaluation charges the table's training time for that many epochs plus one
  * validation pass, and the result of a run is its incumbent's 200-epoch
- * validation and test accuracy. Runs are spread over threads; run r always
+ * validation and test accuracy. Where the table has per-epoch validation
+ * curves of the search dataset, the curve strategies (strat_curve_builtin:
+ * hyperband-epochs, bohb-epochs, lcstop) ask for any recorded epoch of the
+ * 200-epoch schedule and may continue a cell's checkpoint, charged only the
+ * epochs trained since (PROTOCOL.md "Per-epoch budgets"). Runs are spread
+ * over threads; run r always
  * uses RNG stream (seed, r), so results are bit-identical whatever the
  * thread count.
  * What it does not do: read or write result files (reports/), print.
@@ -61,12 +66,28 @@ typedef struct {
     const int *fidelities;/* (n_fidelities) ascending epochs, e.g. {12, 200} */
     int search_fidelity;  /* the protocol's default fidelity (12) */
     int workers;          /* simulated workers sharing the strategy */
+    /* Per-epoch budgets (interface version 2; PROTOCOL.md "Per-epoch
+     * budgets"): set when the strategy needs learning curves (a built-in
+     * curve strategy, or strat_run_config.curves = 1), else 0 / NULL. The
+     * arrays are borrowed and stay valid until the strategy's destroy. */
+    int curve_fidelity;   /* schedule whose validation curve is served (epochs), 200; 0 = none */
+    int n_epochs;         /* length of epochs[] */
+    const int *epochs;    /* (n_epochs) ascending 1-based epochs with a value, last = curve_fidelity */
+    size_t n_curve_archs; /* cells with a value at every one of epochs[] */
+    const uint32_t *curve_archs; /* (n_curve_archs) their space_code, ascending; only these may be asked with epoch > 0 */
 } strat_env;
 
 typedef struct {
     space_arch arch; /* the cell to evaluate */
     int fidelity;    /* epochs, one of env->fidelities */
     uint32_t tag;    /* strategy-private id echoed back in tell() */
+    /* Per-epoch budgets (interface version 2; 0 and 0 = the classic ask above). */
+    int epoch;       /* 0, or one of env->epochs: train to this epoch of the env->curve_fidelity
+                      * schedule (then fidelity must be env->curve_fidelity) and score the
+                      * validation accuracy at that epoch, e.g. 22 */
+    int from_epoch;  /* 0 = from scratch; 0 < from_epoch < epoch: continue this run's checkpoint
+                      * of the same cell at from_epoch (an earlier finished ask of it at that
+                      * epoch), charged (epoch - from_epoch) epochs + one validation pass */
 } strat_ask;
 
 enum { STRAT_ASK_OK = 0, STRAT_ASK_WAIT = 1 }; /* WAIT: nothing to propose until a tell */
@@ -80,14 +101,19 @@ typedef struct {
      * a pending result (STRAT_ASK_WAIT; never when nothing is pending). */
     int (*ask)(void *state, nb_rng *rng, strat_ask *out);
     /* The result of an earlier ask: validation accuracy (percent) at the
-     * asked fidelity. */
+     * asked fidelity (at the asked epoch of it when asked->epoch > 0). */
     void (*tell)(void *state, const strat_ask *asked, float score, nb_rng *rng);
     void (*destroy)(void *state);
 } strat_vtable;
 
 /* Built-in strategies, NULL-terminated list, and lookup by name (NULL with
- * the message listing the known names when absent). */
+ * the message listing the known names when absent). strat_builtin() lists
+ * the strategies that run on any NB201 table; strat_curve_builtin() those
+ * that need per-epoch validation curves of the search dataset
+ * ("hyperband-epochs", "bohb-epochs", "lcstop"; PROTOCOL.md "Per-epoch
+ * budgets"). strat_find() finds both. */
 const strat_vtable *const *strat_builtin(void);
+const strat_vtable *const *strat_curve_builtin(void);
 const strat_vtable *strat_find(const char *name);
 
 /* ---- the search loop ---- */
@@ -103,6 +129,8 @@ typedef struct {
     int threads;           /* OS threads, 0 = all cores; never changes results */
     size_t grid;           /* trajectory points over [0, budget], default 101, at least 2 */
     int progress;          /* 1: progress bar on stderr (when a terminal) */
+    int curves;            /* 1: serve per-epoch curves to cfg->vtable (strat_env.curve_*), failing
+                            * without them; implied for the built-in curve strategies; default 0 */
 } strat_run_config;
 strat_run_config strat_run_config_default(void);
 
@@ -125,7 +153,12 @@ void strat_output_free(strat_output *o); /* frees what strat_output_alloc made *
 
 /* Run cfg->runs independent searches. Failures: NB_EINVAL (bad config:
  * names the field; also a strategy asking for a fidelity other than 12 or
- * 200), NB_ENOTFOUND (dataset/strategy, a proposed cell not in the table),
+ * 200, or a per-epoch ask with an epoch not in env->epochs, a cell without
+ * a curve, or a from_epoch it has no checkpoint for), NB_ENOTFOUND
+ * (dataset/strategy, a proposed cell not in the table; a curve strategy on
+ * a table without a validation curve for the search dataset at 200 epochs:
+ * the message names the strategy, dataset and schedule and hints how to get
+ * curves),
  * NB_EFORMAT (a cost column with a non-finite or negative value),
  * NB_EINTERNAL (a strategy answered STRAT_ASK_WAIT with nothing pending),
  * table I/O errors. On failure the outputs are unspecified. */
@@ -169,7 +202,8 @@ nb_status strat_run(const strat_run_config *cfg, strat_output *out);
 /* Version of the strategy interface (strat_vtable, strat_env, strat_ask and
  * the space/RNG functions a plugin calls). Bumped whenever any of them
  * changes in a way a compiled plugin would notice. */
-#define STRAT_INTERFACE_VERSION 1
+/* Version 2 appended the per-epoch fields to strat_env and strat_ask. */
+#define STRAT_INTERFACE_VERSION 2
 
 #define STRAT_PLUGIN_ABI_SYMBOL "nastab_strategy_abi"
 #define STRAT_PLUGIN_SYMBOL "nastab_strategy"

@@ -13,6 +13,15 @@ extern const strat_vtable strat_reinforce_vtable; /* reinforce.c */
 extern const strat_vtable strat_hyperband_vtable; /* hyperband.c */
 extern const strat_vtable strat_bohb_vtable;      /* bohb.c */
 extern const strat_vtable strat_local_vtable;     /* local.c */
+/* curve strategies (per-epoch budgets; strat_curve_builtin) */
+extern const strat_vtable strat_hyperband_epochs_vtable; /* hb_epochs.c */
+extern const strat_vtable strat_bohb_epochs_vtable;      /* hb_epochs.c */
+extern const strat_vtable strat_lcstop_vtable;           /* lcstop.c */
+
+/* A uniform random cell among env->curve_archs (hb_epochs.c). */
+void strat_curve_random(const strat_env *env, nb_rng *rng, space_arch *out);
+/* 1 when code is one of env->curve_archs (binary search; hb_epochs.c). */
+int strat_curve_has(const strat_env *env, uint32_t code);
 
 /* ---- successive halving over the fidelities {12, 200} (hyperband.c) ----
  * Brackets (eta = 3, two rungs; PROTOCOL.md "Hyperband and BOHB"):
@@ -40,5 +49,18 @@ typedef struct {
 } hb_history;
 const hb_history *hb_observations(const hb_state *hb, int slot);
 int hb_fidelity(const hb_state *hb, int slot);
+
+/* ---- BOHB's TPE proposal (bohb.c), shared by bohb and bohb-epochs ----
+ * levels[0..n_levels-1]: observation sets, highest budget first; the model
+ * is fit on the first with at least N_min + 2 observations (PROTOCOL.md).
+ * env: NULL draws any cell (space_random); non-NULL restricts every draw to
+ * env->curve_archs (a candidate outside the set is skipped; when none of
+ * the candidates is in it, a random member is drawn). */
+typedef struct {
+    size_t cap;
+    size_t *order; /* scratch: observation indices sorted by score */
+} bohb_ctx;
+void bohb_propose(bohb_ctx *ctx, const hb_history *const *levels, int n_levels,
+                  const strat_env *env, nb_rng *rng, space_arch *out);
 
 #endif
