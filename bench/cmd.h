@@ -15,6 +15,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_tables_import_nats(int argc, char **argv); /* bench/cmd_import_nats.c; argv[0] = "nats-tss" */
 int cmd_tables_export(int argc, char **argv);
+int cmd_bench_engine(int argc, char **argv);       /* bench/cmd_bench_engine.c: nastab bench engine */
 int cmd_latency(int argc, char **argv);            /* bench/cmd_latency.c */
 int cmd_tables_add_column(int argc, char **argv);  /* bench/cmd_addcol.c; argv[0] = "add-column" */      /* bench/cmd_export.c; argv[0] = "export" */
 int cmd_mo(int argc, char **argv);             /* bench/cmd_hw.c */

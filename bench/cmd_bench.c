@@ -2,6 +2,7 @@
  *   nastab bench open FILE      open-to-first-query time and peak RSS (run in a fresh process)
  *   nastab bench query FILE     random metric queries per second on one core
  *   nastab bench blas           the OpenBLAS kernel and thread count in use
+ *   nastab bench engine         the C engine's training and inference speed
  * Output is key=value lines for bench/run-bench.sh to collect. */
 #include <cblas.h>
 #include <stdio.h>
@@ -96,13 +97,15 @@ int cmd_bench(int argc, char **argv)
     const char *queries = NULL, *pos[2];
     int n_pos, help;
     cli_opt opts[] = {{"--queries", NULL, &queries, NULL}};
+    if (argc > 1 && !strcmp(argv[1], "engine")) return cmd_bench_engine(argc - 1, argv + 1);
     if (cli_parse("bench", argc, argv, opts, 1, pos, 2, &n_pos, &help)) return 2;
     if (help || n_pos == 0) {
-        fputs("usage: nastab bench open FILE | query FILE [--queries N] | blas\n"
+        fputs("usage: nastab bench open FILE | query FILE [--queries N] | blas | engine [...]\n"
               "  open FILE     time from tab_open to the first answered query, peak RSS\n"
               "  query FILE    random metric queries per second, one core\n"
               "  --queries N   number of timed queries (default 20000000)\n"
-              "  blas          OpenBLAS kernel (core name) and configuration\n",
+              "  blas          OpenBLAS kernel (core name) and configuration\n"
+              "  engine        C engine training images/s and inference latency (see its --help)\n",
               help ? stdout : stderr);
         return help ? 0 : 2;
     }

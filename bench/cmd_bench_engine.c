@@ -5,12 +5,16 @@
  * Training: images per second of nn_net_train_step (forward, loss,
  * backward, SGD Nesterov step) on random N(0,1) data of the configured shape,
  * after warm-up steps; the median over timed repeats. Inference: eval-mode
- * forward latency for batch 1 and batch 64, median over repeats.
+ * forward latency for batch 1 and batch 64, median over repeats. Each is
+ * measured in wall time and in process CPU time (*_cpu_*), the latter
+ * steadier on a shared machine.
  * loss_fnv1a is a hash of the bits of every training step's loss (a fixed
- * seed): two builds with the same hash computed the same numbers. */
+ * seed), logits_fnv1a one of the eval-mode logits after training: two
+ * builds with the same hashes computed the same numbers. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bench/cmd.h"
 #include "core/nb.h"
@@ -40,6 +44,15 @@ static void engine_help(void)
            "  --repeats R    repeats; medians are reported (default 3)\n"
            "  --threads T    engine threads (default 1)\n"
            "  --seed S       weights and data (default 0)\n");
+}
+
+/* Seconds of CPU time used by this process: unlike wall time it hardly
+ * moves when other processes share the cores. */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -114,12 +127,13 @@ int cmd_bench_engine(int argc, char **argv)
     for (size_t i = 0; i < (size_t)cfg.batch * pix; i++) x[i] = (float)nb_rng_normal(&r);
     for (int i = 0; i < cfg.batch; i++) y[i] = (int32_t)nb_rng_below(&r, (uint64_t)classes);
 
-    double *t = nb_xcalloc_array((size_t)repeats, sizeof *t);
+    double *t = nb_xcalloc_array((size_t)repeats, sizeof *t),
+           *tc = nb_xcalloc_array((size_t)repeats, sizeof *tc);
     uint64_t h = 1469598103934665603ULL; /* FNV-1a over the loss bits */
     double first_loss = 0, last_loss = 0;
     const int warm = 1;
     for (long rep = -warm; rep < repeats; rep++) {
-        double t0 = nb_now();
+        double t0 = nb_now(), c0 = cpu_now();
         for (long s = 0; s < steps; s++) {
             double loss = nn_net_train_step(net, opt, x, y, (int)batch, 0.01, NULL);
             unsigned char b[sizeof loss];
@@ -128,23 +142,37 @@ int cmd_bench_engine(int argc, char **argv)
             if (rep == -warm && s == 0) first_loss = loss;
             last_loss = loss;
         }
-        if (rep >= 0) t[rep] = (double)batch * (double)steps / (nb_now() - t0);
+        if (rep >= 0) {
+            t[rep] = (double)batch * (double)steps / (nb_now() - t0);
+            tc[rep] = (double)batch * (double)steps / (cpu_now() - c0);
+        }
     }
-    double train_ips = median(t, (int)repeats);
+    double train_ips = median(t, (int)repeats), train_cpu_ips = median(tc, (int)repeats);
 
-    double lat[2];
+    double lat[2], lat_cpu[2];
+    uint64_t hi = 1469598103934665603ULL; /* FNV-1a over the eval logits of the first 64 images */
+    {
+        const float *lg = nn_net_forward(net, x, infer_b, 0);
+        const unsigned char *bytes = (const unsigned char *)lg;
+        for (size_t k = 0; k < (size_t)infer_b * (size_t)classes * sizeof *lg; k++)
+            hi = (hi ^ bytes[k]) * 1099511628211ULL;
+    }
     const int nb_[2] = {1, infer_b};
     for (int k = 0; k < 2; k++) {
         int reps = k == 0 ? 20 : (int)repeats;
-        double *v = nb_xcalloc_array((size_t)reps, sizeof *v);
+        double *v = nb_xcalloc_array((size_t)reps, sizeof *v),
+               *vc = nb_xcalloc_array((size_t)reps, sizeof *vc);
         nn_net_forward(net, x, nb_[k], 0); /* warm-up */
         for (int i = 0; i < reps; i++) {
-            double t0 = nb_now();
+            double t0 = nb_now(), c0 = cpu_now();
             nn_net_forward(net, x, nb_[k], 0);
             v[i] = 1e3 * (nb_now() - t0);
+            vc[i] = 1e3 * (cpu_now() - c0);
         }
         lat[k] = median(v, reps);
+        lat_cpu[k] = median(vc, reps);
         free(v);
+        free(vc);
     }
 
     char canon[256];
@@ -158,9 +186,14 @@ int cmd_bench_engine(int argc, char **argv)
     printf("train_images_per_s=%.2f\n", train_ips);
     printf("infer_ms_b1=%.3f\n", lat[0]);
     printf("infer_ms_b64=%.3f\n", lat[1]);
+    printf("train_cpu_images_per_s=%.2f\n", train_cpu_ips);
+    printf("infer_cpu_ms_b1=%.3f\n", lat_cpu[0]);
+    printf("infer_cpu_ms_b64=%.3f\n", lat_cpu[1]);
     printf("loss_first=%.9g\nloss_last=%.9g\n", first_loss, last_loss);
     printf("loss_fnv1a=%016llx\n", (unsigned long long)h);
+    printf("logits_fnv1a=%016llx\n", (unsigned long long)hi);
     free(t);
+    free(tc);
     free(x);
     free(y);
     nn_sgd_destroy(opt);

@@ -91,12 +91,18 @@ typedef struct {
     size_t archs_k;       /* 0 = all classes */
     int shard_k, shard_n; /* train classes with number % shard_n == shard_k; 0/1 = all */
     int threads;          /* engine threads (nn_set_threads); never changes results */
+    int reverse;          /* 1: train the shard's classes in descending order */
+    const char *partner;  /* journal of the same shard trained in the other direction, or
+                           * NULL: training stops at the first class found there (the two
+                           * processes met); pc_write_table takes the union */
 } pc_job;
 
 /* Train the job's shard into `journal`, resuming from what it holds
  * (a torn last record is dropped; a header that does not match the job is
  * NB_EFORMAT naming the field, found and expected values, with the hint to
- * remove the journal). Prints one line per class to stdout. */
+ * remove the journal). Prints one line per class to stdout. With
+ * job->partner, a second process can work through the same shard from the
+ * other end (--reverse) and both stop where they meet. */
 nb_status pc_train_shard(const pc_job *job, const pc_classes *cl, const char *journal);
 
 /* Number of complete records in a journal of this job (0 when absent), for
@@ -104,6 +110,10 @@ nb_status pc_train_shard(const pc_job *job, const pc_classes *cl, const char *jo
 nb_status pc_journal_count(const pc_job *job, const char *journal, size_t *count);
 /* Number of classes of shard k/N. */
 size_t pc_shard_size(const pc_classes *cl, int shard_k, int shard_n);
+
+/* Retrain cells codes[0..n) with the job's preset and data (for tables
+ * validate): vals (n, n_seeds, epochs, PC_NV). Data errors as nn_data_load. */
+nb_status pc_train_cells(const pc_job *job, const uint32_t *codes, size_t n, float *vals);
 
 /* Write the table `out` from journals covering every shard 0..N-1 of one
  * job exactly once, each complete. Architectures: the order of the table
@@ -113,5 +123,17 @@ size_t pc_shard_size(const pc_classes *cl, int shard_k, int shard_n);
  * NB_EFORMAT for journals that disagree, miss a shard or are incomplete. */
 nb_status pc_write_table(const char *out, const char *const *journals, int n_journals,
                          const char *like);
+/* The same, but shards may be incomplete (a build still running; torn last
+ * records are ignored): the classes not yet trained are NaN and the
+ * attribute "precompute_incomplete" says how many classes are present. */
+nb_status pc_write_table_partial(const char *out, const char *const *journals, int n_journals,
+                                 const char *like);
+
+/* CLI entry points (bench/cmd_build.c, bench/cmd_validate.c), dispatched by
+ * bench/cmd_tables.c; argv[0] is the subcommand name. */
+int cmd_build(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+int cmd_correlate(int argc, char **argv);
 
 #endif

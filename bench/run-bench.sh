@@ -57,6 +57,9 @@ t1=$(cut -d' ' -f1 "$tmp/time_1"); rss1=$(cut -d' ' -f2 "$tmp/time_1")
 t2=$(cut -d' ' -f1 "$tmp/time_2")
 if cmp -s "$tmp/csv_1" "$tmp/csv_2"; then same=yes; else same=NO; fi
 
+echo "nastab bench: C engine vs PyTorch (optional; ROUNDS=${ROUNDS:-1}, minutes)"
+ROUNDS=${ROUNDS:-1} sh bench/torch/run.sh "$BUILD" > "$tmp/torch.md" || echo "bench/torch failed" >&2
+
 pass() { awk -v a="$1" -v b="$2" -v op="$3" 'BEGIN { if ((op=="<" && a<b) || (op==">=" && a>=b)) print "met"; else print "NOT met" }'; }
 
 mkdir -p bench/results
@@ -98,6 +101,7 @@ mkdir -p bench/results
     echo "| 2 | $t2 s | |"
     echo
     echo "Results identical with 1 and 2 threads (CSV summaries compared byte for byte): **$same**."
+    if [ -s "$tmp/torch.md" ]; then echo; cat "$tmp/torch.md"; fi
 } > "$OUT"
 cat "$OUT"
 [ "$same" = yes ]

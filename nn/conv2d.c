@@ -7,7 +7,12 @@
  * Backward per group: dYm (cout, Pg) gathered from dy; dWg = dYm * cols^T
  * into the group's own slot; dcols = W^T * dYm; col2im adds dcols into dx
  * (masked by x > 0 when relu_in); the groups' dWg are then summed in group
- * order. Every number is thus computed the same way for any thread count. */
+ * order. Every number is thus computed the same way for any thread count.
+ * NB201's shapes (odd k with pad k/2, stride 1; 3x3 stride 2) gather and
+ * scatter through one zero-bordered padded plane per input plane
+ * (im2col_plane, col2im_plane): the same numbers, bit for bit, as the
+ * direct gather (im2col, col2im_add) that every other shape takes, at a
+ * fraction of its bounds tests and branches. */
 #include "nn/nn_kernels.h"
 
 #include <cblas.h>
@@ -40,11 +45,19 @@ static void conv_job_init(conv_job *j, const nn_conv_desc *d, int n, int h, int 
     j->groups = (n + j->g - 1) / j->g;
 }
 
-/* Per group: cols (K x Pg), ym/dym (cout x Pg), dcols (K x Pg), dW slot (cout x K). */
+/* Padded plane (h + 2 pad) x (w + 2 pad) that im2col_plane/col2im_plane
+ * stage one input plane in. */
+static size_t plane_floats(const conv_job *j)
+{
+    return (size_t)(j->h + 2 * j->d->pad) * (size_t)(j->w + 2 * j->d->pad);
+}
+
+/* Per group: padded plane, cols (K x Pg), ym/dym (cout x Pg), dcols (K x Pg),
+ * dW slot (cout x K) last. */
 static size_t group_floats(const conv_job *j)
 {
     size_t Pg = (size_t)j->g * j->HWo;
-    return (2 * j->K + (size_t)j->d->cout) * Pg + (size_t)j->d->cout * j->K;
+    return plane_floats(j) + (2 * j->K + (size_t)j->d->cout) * Pg + (size_t)j->d->cout * j->K;
 }
 
 size_t nn_conv_scratch(const nn_conv_desc *d, int n, int h, int w)
@@ -64,7 +77,7 @@ typedef int32_t v4i __attribute__((vector_size(16)));
 static inline float relu1(float v) { return v > 0.0f ? v : 0.0f; }
 
 /* dst[i] = max(src[i], 0) */
-static void relu_copy(float *restrict dst, const float *restrict src, int n)
+static inline void relu_copy(float *restrict dst, const float *restrict src, int n)
 {
     const v4f z = {0, 0, 0, 0};
     int i = 0;
@@ -74,7 +87,57 @@ static void relu_copy(float *restrict dst, const float *restrict src, int n)
         v = (v4f)((v4i)v & (v > z));
         memcpy(dst + i, &v, sizeof v);
     }
-    for (; i < n; i++) dst[i] = relu1(src[i]);
+    for (; i < n; i++) { /* a mask from a set-on-compare, not a branch on the data */
+        uint32_t u, m = -(uint32_t)(src[i] > 0.0f);
+        memcpy(&u, src + i, sizeof u);
+        u &= m;
+        memcpy(dst + i, &u, sizeof u);
+    }
+}
+
+/* dst[i] = src[i] */
+static inline void copy_n(float *restrict dst, const float *restrict src, int n)
+{
+    int i = 0;
+    for (; i + 8 <= n; i += 8) memcpy(dst + i, src + i, 8 * sizeof *dst);
+    for (; i + 4 <= n; i += 4) memcpy(dst + i, src + i, 4 * sizeof *dst);
+    for (; i < n; i++) dst[i] = src[i];
+}
+
+/* dst[oy * wo + ox] = src[oy * pw + ox] for oy < ho, ox < wo. The widths of
+ * NB201's maps get copies of constant size that the compiler inlines as a
+ * few vector moves (a call to memcpy per 4- or 7-float row costs more than
+ * the copy). */
+static void copy_rows(float *restrict dst, const float *restrict src, int ho, int wo, int pw)
+{
+#define NN_COPY_ROWS(W)                                                                        \
+    for (int oy = 0; oy < ho; oy++) memcpy(dst + (size_t)oy * (W), src + (size_t)oy * pw, (W) * sizeof *dst)
+    switch (wo) {
+    case 4: NN_COPY_ROWS(4); break;
+    case 7: NN_COPY_ROWS(7); break;
+    case 8: NN_COPY_ROWS(8); break;
+    case 14: NN_COPY_ROWS(14); break;
+    case 16: NN_COPY_ROWS(16); break;
+    case 28: NN_COPY_ROWS(28); break;
+    case 32: NN_COPY_ROWS(32); break;
+    default:
+        for (int oy = 0; oy < ho; oy++) copy_n(dst + (size_t)oy * wo, src + (size_t)oy * pw, wo);
+    }
+#undef NN_COPY_ROWS
+}
+
+/* dst[i] += src[i], lane-wise the scalar sum */
+static inline void add_n(float *restrict dst, const float *restrict src, int n)
+{
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        v4f d, v;
+        memcpy(&d, dst + i, sizeof d);
+        memcpy(&v, src + i, sizeof v);
+        d += v;
+        memcpy(dst + i, &d, sizeof d);
+    }
+    for (; i < n; i++) dst[i] += src[i];
 }
 
 /* dst[i] += x[i] > 0 ? g[i] : 0  (mask != 0), or dst[i] += g[i] (mask == 0) */
@@ -96,6 +159,25 @@ static void add_masked(float *restrict dst, const float *restrict g, const float
         memcpy(dst + i, &d, sizeof d);
     }
     for (; i < n; i++) dst[i] += (!mask || x[i] > 0.0f) ? g[i] : 0.0f;
+}
+
+/* dst[i] = x[i] > 0 ? sum[i] : dst[i] + 0.0f, through masks (no
+ * data-dependent branch) */
+static void select_masked(float *restrict dst, const float *restrict sum, const float *restrict x, int n)
+{
+    const v4f z = {0, 0, 0, 0};
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        v4f d, v, xv;
+        memcpy(&d, dst + i, sizeof d);
+        memcpy(&v, sum + i, sizeof v);
+        memcpy(&xv, x + i, sizeof xv);
+        v4i m = xv > z;
+        d += z;
+        d = (v4f)(((v4i)v & m) | ((v4i)d & ~m));
+        memcpy(dst + i, &d, sizeof d);
+    }
+    for (; i < n; i++) dst[i] = x[i] > 0.0f ? sum[i] : dst[i] + 0.0f;
 }
 
 /* Output columns ox in [*lo, *hi) read an in-image input column
@@ -183,13 +265,115 @@ static void col2im_add(const conv_job *j, int b0, int b1, const float *dcols)
             }
 }
 
+/* The cells' convs (3x3 pad 1, 1x1 pad 0, stride 1) and the reductions'
+ * 3x3 stride-2 convs take these paths:
+ * one input plane at a time is staged, ReLU'd, in a zero-bordered padded
+ * plane, so every cols row is a run of plain copies with no bounds or sign
+ * tests. 1x1 pad 0 needs no staging: its cols row is the (ReLU'd) plane. */
+static int use_plane(const nn_conv_desc *d)
+{
+    /* stride 2 only for k = 3: then every input pixel is read by some tap,
+     * which the masked write-back of col2im_plane relies on */
+    return d->k % 2 == 1 && d->pad == d->k / 2 && (d->stride == 1 || (d->stride == 2 && d->k == 3));
+}
+
+/* Same cols as im2col (element for element). plane: plane_floats floats. */
+static void im2col_plane(const conv_job *j, int b0, int b1, float *cols, float *plane)
+{
+    const nn_conv_desc *d = j->d;
+    const int k = d->k, pad = d->pad, st = d->stride, h = j->h, w = j->w, ho = j->ho, wo = j->wo,
+              pw = w + 2 * pad;
+    const size_t P = (size_t)(b1 - b0) * j->HWo, hw = (size_t)h * w;
+    if (pad) memset(plane, 0, plane_floats(j) * sizeof *plane); /* the border stays zero */
+    for (int b = b0; b < b1; b++)
+        for (int ci = 0; ci < d->cin; ci++) {
+            const float *xc = j->x + ((size_t)b * d->cin + ci) * hw;
+            float *dst0 = cols + (size_t)ci * k * k * P + (size_t)(b - b0) * j->HWo;
+            if (k == 1) {
+                if (d->relu_in)
+                    relu_copy(dst0, xc, (int)hw);
+                else
+                    memcpy(dst0, xc, hw * sizeof *xc);
+                continue;
+            }
+            for (int iy = 0; iy < h; iy++) {
+                float *pr = plane + (size_t)(iy + pad) * pw + pad;
+                if (d->relu_in)
+                    relu_copy(pr, xc + (size_t)iy * w, w);
+                else
+                    memcpy(pr, xc + (size_t)iy * w, (size_t)w * sizeof *pr);
+            }
+            for (int ky = 0; ky < k; ky++)
+                for (int kx = 0; kx < k; kx++) {
+                    float *r = dst0 + (size_t)(ky * k + kx) * P;
+                    const float *src = plane + (size_t)ky * pw + kx;
+                    if (st == 1)
+                        copy_rows(r, src, ho, wo, pw);
+                    else
+                        for (int oy = 0; oy < ho; oy++)
+                            for (int ox = 0; ox < wo; ox++) r[(size_t)oy * wo + ox] = src[(size_t)oy * st * pw + (size_t)ox * st];
+                }
+        }
+}
+
+/* Same result as col2im_add, bit for bit: each dx element still receives
+ * its contributions in (ky, kx) order starting from its old value; the
+ * padded plane holds those running sums (border sums are discarded). Where
+ * relu_in masks an element the old code added +0.0 for each contribution,
+ * i.e. dx + 0.0f, which the write-back reproduces. */
+static void col2im_plane(const conv_job *j, int b0, int b1, const float *dcols, float *plane)
+{
+    const nn_conv_desc *d = j->d;
+    const int k = d->k, pad = d->pad, st = d->stride, h = j->h, w = j->w, ho = j->ho, wo = j->wo,
+              pw = w + 2 * pad;
+    const int relu = d->relu_in;
+    const size_t P = (size_t)(b1 - b0) * j->HWo, hw = (size_t)h * w;
+    if (pad) memset(plane, 0, plane_floats(j) * sizeof *plane);
+    for (int b = b0; b < b1; b++)
+        for (int ci = 0; ci < d->cin; ci++) {
+            const size_t base = ((size_t)b * d->cin + ci) * hw;
+            float *dxc = j->dx + base;
+            const float *xc = j->x + base;
+            const float *src0 = dcols + (size_t)ci * k * k * P + (size_t)(b - b0) * j->HWo;
+            if (k == 1) {
+                add_masked(dxc, src0, xc, relu, (int)hw);
+                continue;
+            }
+            for (int iy = 0; iy < h; iy++)
+                memcpy(plane + (size_t)(iy + pad) * pw + pad, dxc + (size_t)iy * w, (size_t)w * sizeof *dxc);
+            for (int ky = 0; ky < k; ky++)
+                for (int kx = 0; kx < k; kx++) {
+                    const float *r = src0 + (size_t)(ky * k + kx) * P;
+                    float *dst = plane + (size_t)ky * pw + kx;
+                    if (st == 1)
+                        for (int oy = 0; oy < ho; oy++) add_n(dst + (size_t)oy * pw, r + (size_t)oy * wo, wo);
+                    else
+                        for (int oy = 0; oy < ho; oy++)
+                            for (int ox = 0; ox < wo; ox++) dst[(size_t)oy * st * pw + (size_t)ox * st] += r[(size_t)oy * wo + ox];
+                }
+            for (int iy = 0; iy < h; iy++) {
+                const float *pr = plane + (size_t)(iy + pad) * pw + pad;
+                float *dr = dxc + (size_t)iy * w;
+                const float *xr = xc + (size_t)iy * w;
+                if (!relu)
+                    memcpy(dr, pr, (size_t)w * sizeof *dr);
+                else
+                    select_masked(dr, pr, xr, w);
+            }
+        }
+}
+
 static void forward_group(void *p, int t)
 {
     const conv_job *j = p;
     const int cout = j->d->cout, b0 = t * j->g, b1 = b0 + j->g < j->n ? b0 + j->g : j->n;
     const size_t P = (size_t)(b1 - b0) * j->HWo;
-    float *cols = j->scratch + group_floats(j) * (size_t)t, *ym = cols + j->K * P;
-    im2col(j, b0, b1, cols);
+    float *plane = j->scratch + group_floats(j) * (size_t)t, *cols = plane + plane_floats(j),
+          *ym = cols + j->K * P;
+    if (use_plane(j->d))
+        im2col_plane(j, b0, b1, cols, plane);
+    else
+        im2col(j, b0, b1, cols);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, (int)P, (int)j->K, 1.0f, j->wgt,
                 (int)j->K, cols, (int)P, 0.0f, ym, (int)P);
     for (int b = b0; b < b1; b++)
@@ -199,7 +383,7 @@ static void forward_group(void *p, int t)
             if (j->accumulate)
                 for (size_t q = 0; q < j->HWo; q++) dst[q] += src[q];
             else
-                memcpy(dst, src, j->HWo * sizeof *dst);
+                copy_n(dst, src, (int)j->HWo);
         }
 }
 
@@ -217,19 +401,26 @@ static void backward_group(void *p, int t)
     const conv_job *j = p;
     const int cout = j->d->cout, b0 = t * j->g, b1 = b0 + j->g < j->n ? b0 + j->g : j->n;
     const size_t P = (size_t)(b1 - b0) * j->HWo, Pg = (size_t)j->g * j->HWo;
-    float *cols = j->scratch + group_floats(j) * (size_t)t, *dym = cols + j->K * Pg,
+    float *plane = j->scratch + group_floats(j) * (size_t)t, *cols = plane + plane_floats(j),
+          *dym = cols + j->K * Pg,
           *dcols = dym + (size_t)cout * Pg, *dwg = dcols + j->K * Pg;
     for (int b = b0; b < b1; b++)
         for (int co = 0; co < cout; co++)
-            memcpy(dym + (size_t)co * P + (size_t)(b - b0) * j->HWo,
-                   j->dy + ((size_t)b * cout + co) * j->HWo, j->HWo * sizeof *dym);
-    im2col(j, b0, b1, cols);
+            copy_n(dym + (size_t)co * P + (size_t)(b - b0) * j->HWo,
+                   j->dy + ((size_t)b * cout + co) * j->HWo, (int)j->HWo);
+    if (use_plane(j->d))
+        im2col_plane(j, b0, b1, cols, plane);
+    else
+        im2col(j, b0, b1, cols);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout, (int)j->K, (int)P, 1.0f, dym,
                 (int)P, cols, (int)P, 0.0f, dwg, (int)j->K);
     if (!j->dx) return;
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)j->K, (int)P, cout, 1.0f, j->wgt,
                 (int)j->K, dym, (int)P, 0.0f, dcols, (int)P);
-    col2im_add(j, b0, b1, dcols);
+    if (use_plane(j->d))
+        col2im_plane(j, b0, b1, dcols, plane);
+    else
+        col2im_add(j, b0, b1, dcols);
 }
 
 void nn_conv2d_backward(const nn_conv_desc *d, int n, int h, int w, const float *x,

@@ -704,3 +704,81 @@ TEST(nn_cifar_reader_split_and_batches)
     CHECK_STATUS(nn_data_load("mnist", "/tmp", 0, &d), NB_ENOTFOUND);
     free(b);
 }
+
+/* nn/conv2d.c stages NB201's convs (odd k, pad k/2, stride 1; 3x3 stride 2)
+ * through a padded plane and gathers every other shape directly; the
+ * padded-plane path must give the same numbers for every thread count, and
+ * the direct gather must still match the reference. */
+TEST(nn_conv_other_shapes_match_reference)
+{
+    static const nn_conv_desc cases[] = {
+        {3, 4, 2, 1, 0, 1}, {3, 4, 1, 2, 0, 1}, {2, 3, 3, 1, 0, 1}, {2, 3, 5, 2, 2, 1}, {3, 2, 5, 1, 2, 1},
+    };
+    nb_rng r;
+    nb_rng_init(&r, 11, 0, NB_PURPOSE_TEST);
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        const nn_conv_desc *d = &cases[ci];
+        int n = 3, h = 7, w = 6;
+        int ho = nn_conv_out(h, d->k, d->stride, d->pad), wo = nn_conv_out(w, d->k, d->stride, d->pad);
+        size_t nx = (size_t)n * d->cin * h * w, ny = (size_t)n * d->cout * ho * wo,
+               nw = (size_t)d->cout * d->cin * d->k * d->k;
+        float *x = rand_tensor(nx, &r, 0), *wg = rand_tensor(nw, &r, 0), *dy = rand_tensor(ny, &r, 0);
+        float *y1 = nb_xcalloc_array(ny, sizeof(float)), *y2 = nb_xcalloc_array(ny, sizeof(float));
+        float *dx1 = nb_xcalloc_array(nx, sizeof(float)), *dx2 = nb_xcalloc_array(nx, sizeof(float));
+        float *dw1 = nb_xcalloc_array(nw, sizeof(float)), *dw2 = nb_xcalloc_array(nw, sizeof(float));
+        float *scr = nb_xcalloc_array(nn_conv_scratch(d, n, h, w), sizeof(float));
+        nn_conv2d_forward(d, n, h, w, x, wg, y1, 0, scr);
+        nn_ref_conv2d_forward(d, n, h, w, x, wg, y2, 0);
+        nn_conv2d_backward(d, n, h, w, x, wg, dy, dx1, dw1, scr);
+        nn_ref_conv2d_backward(d, n, h, w, x, wg, dy, dx2, dw2);
+        double worst = 0;
+        for (size_t i = 0; i < ny; i++) worst = fmax(worst, fabs(y1[i] - y2[i]) / (1e-5 + 1e-5 * fabs(y2[i])));
+        for (size_t i = 0; i < nx; i++) worst = fmax(worst, fabs(dx1[i] - dx2[i]) / (1e-5 + 1e-5 * fabs(dx2[i])));
+        for (size_t i = 0; i < nw; i++) worst = fmax(worst, fabs(dw1[i] - dw2[i]) / (1e-5 + 1e-5 * fabs(dw2[i])));
+        CHECK_MSG(worst <= 1.0, "conv case %zu (k %d stride %d pad %d): fast vs reference error %.3g x tolerance",
+                  ci, d->k, d->stride, d->pad, worst);
+        free(x), free(wg), free(dy), free(y1), free(y2), free(dx1), free(dx2), free(dw1), free(dw2), free(scr);
+    }
+}
+
+TEST(nn_conv_staged_paths_thread_independent)
+{
+    /* 14x14 and 7x7 maps (widths with vector tails), 3x3 stride 1 and 2, 1x1,
+     * ReLU'd input with exact zeros and negative zeros: 1 vs 2 threads agree
+     * bit for bit, and dx where x <= 0 is left as it was (+0.0 added). */
+    static const nn_conv_desc cases[] = {{8, 8, 3, 1, 1, 1}, {8, 16, 3, 2, 1, 1}, {8, 8, 1, 1, 0, 1}};
+    nb_rng r;
+    nb_rng_init(&r, 12, 0, NB_PURPOSE_TEST);
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        const nn_conv_desc *d = &cases[ci];
+        int n = 24, h = 14, w = 14;
+        int ho = nn_conv_out(h, d->k, d->stride, d->pad), wo = nn_conv_out(w, d->k, d->stride, d->pad);
+        size_t nx = (size_t)n * d->cin * h * w, ny = (size_t)n * d->cout * ho * wo,
+               nw = (size_t)d->cout * d->cin * d->k * d->k;
+        float *x = rand_tensor(nx, &r, 0), *wg = rand_tensor(nw, &r, 0), *dy = rand_tensor(ny, &r, 0);
+        for (size_t i = 0; i < nx; i += 7) x[i] = (i / 7) % 2 ? 0.0f : -0.0f;
+        float *dx0 = rand_tensor(nx, &r, 0);
+        float *out[2][3];
+        float *scr = nb_xcalloc_array(nn_conv_scratch(d, n, h, w), sizeof(float));
+        for (int t = 0; t < 2; t++) {
+            nn_set_threads(t + 1);
+            out[t][0] = nb_xcalloc_array(ny, sizeof(float));
+            out[t][1] = nb_xcalloc_array(nx, sizeof(float));
+            out[t][2] = nb_xcalloc_array(nw, sizeof(float));
+            memcpy(out[t][1], dx0, nx * sizeof(float));
+            nn_conv2d_forward(d, n, h, w, x, wg, out[t][0], 0, scr);
+            nn_conv2d_backward(d, n, h, w, x, wg, dy, out[t][1], out[t][2], scr);
+        }
+        nn_set_threads(1);
+        CHECK(memcmp(out[0][0], out[1][0], ny * sizeof(float)) == 0);
+        CHECK(memcmp(out[0][1], out[1][1], nx * sizeof(float)) == 0);
+        CHECK(memcmp(out[0][2], out[1][2], nw * sizeof(float)) == 0);
+        int kept = 1;
+        for (size_t i = 0; i < nx; i++)
+            if (!(x[i] > 0.0f) && out[0][1][i] != dx0[i]) kept = 0;
+        CHECK_MSG(kept, "conv case %zu: dx changed where relu(x) is 0", ci);
+        for (int t = 0; t < 2; t++)
+            for (int k = 0; k < 3; k++) free(out[t][k]);
+        free(x), free(wg), free(dy), free(dx0), free(scr);
+    }
+}

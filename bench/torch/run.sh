@@ -8,7 +8,9 @@
 #
 #   bench/torch/run.sh [BUILD]          (default build; uses BUILD/nastab bench engine)
 #   env: ROUNDS (default 3), SCALES ("small full"), PY (/usr/bin/python3),
-#        ENGINE (command that runs the engine benchmark, default "BUILD/nastab bench engine")
+#        ENGINE (command that runs the engine benchmark, default "BUILD/nastab bench engine"),
+#        BASE_ENGINE (optional: an older engine build run in the same rounds; its
+#        ratios to PyTorch are added as a "before" column)
 #
 # PyTorch comes from Debian's python3-torch: installed with apt-get when
 # missing and running as root; otherwise the comparison is skipped with a
@@ -55,8 +57,11 @@ scale_desc() {
     esac
 }
 
-rows="$tmp/rows"
-: > "$rows"
+rows="$tmp/rows"; wrows="$tmp/wrows"
+: > "$rows"; : > "$wrows"
+keys="train_cpu_images_per_s infer_cpu_ms_b1 infer_cpu_ms_b64 train_images_per_s infer_ms_b1 infer_ms_b64"
+sides="c t"
+[ -n "$BASE_ENGINE" ] && sides="b c t"
 for scale in $SCALES; do
     args=$(scale_args "$scale")
     for cell in all-conv3x3 nb201-best mixed; do
@@ -65,42 +70,59 @@ for scale in $SCALES; do
         nb201-best) arch=$BEST ;;
         mixed) arch=$MIXED ;;
         esac
-        for side in c t; do for k in ips b1 b64; do : > "$tmp/$side.$k"; done; done
+        for side in $sides; do for k in $keys; do : > "$tmp/$side.$k"; done; done
         r=1
         while [ "$r" -le "$ROUNDS" ]; do
-            echo "bench/torch: $scale $cell round $r/$ROUNDS" >&2
+            echo "bench/torch: $scale $cell round $r/$ROUNDS ($(cut -d' ' -f1 /proc/loadavg) load)" >&2
+            # shellcheck disable=SC2086
+            [ -n "$BASE_ENGINE" ] && $BASE_ENGINE --arch "$arch" $args --threads 1 > "$tmp/b.out"
             # shellcheck disable=SC2086
             $ENGINE --arch "$arch" $args --threads 1 > "$tmp/c.out"
             # shellcheck disable=SC2086
             $PY "$HERE/compare.py" --arch "$arch" $args --threads 1 > "$tmp/t.out"
-            for side in c t; do
-                val train_images_per_s "$tmp/$side.out" >> "$tmp/$side.ips"
-                val infer_ms_b1 "$tmp/$side.out" >> "$tmp/$side.b1"
-                val infer_ms_b64 "$tmp/$side.out" >> "$tmp/$side.b64"
+            for side in $sides; do
+                for k in $keys; do val "$k" "$tmp/$side.out" >> "$tmp/$side.$k"; done
             done
             r=$((r + 1))
         done
         cp "$tmp/c.out" "$tmp/c.last"; cp "$tmp/t.out" "$tmp/t.last"
         cp_=$(val params "$tmp/c.out"); tp_=$(val params "$tmp/t.out")
         [ "$cp_" = "$tp_" ] || echo "bench/torch: WARNING: $scale $cell: parameter counts differ (engine $cp_, torch $tp_)" >&2
-        c_ips=$(median < "$tmp/c.ips"); t_ips=$(median < "$tmp/t.ips")
-        c_b1=$(median < "$tmp/c.b1"); t_b1=$(median < "$tmp/t.b1")
-        c_b64=$(median < "$tmp/c.b64"); t_b64=$(median < "$tmp/t.b64")
-        echo "| $(scale_desc "$scale") | $cell | $cp_ | $c_ips | $t_ips | **$(ratio "$c_ips" "$t_ips")** | $c_b1 | $t_b1 | **$(ratio "$t_b1" "$c_b1")** | $c_b64 | $t_b64 | **$(ratio "$t_b64" "$c_b64")** |" >> "$rows"
+        for side in $sides; do
+            for k in $keys; do eval "${side}_$k=\$(median < \"\$tmp/\$side.\$k\")"; done
+        done
+        # shellcheck disable=SC2154
+        line="| $(scale_desc "$scale") | $cell | $cp_ | $c_train_cpu_images_per_s | $t_train_cpu_images_per_s | **$(ratio "$c_train_cpu_images_per_s" "$t_train_cpu_images_per_s")** | $c_infer_cpu_ms_b1 | $t_infer_cpu_ms_b1 | **$(ratio "$t_infer_cpu_ms_b1" "$c_infer_cpu_ms_b1")** | $c_infer_cpu_ms_b64 | $t_infer_cpu_ms_b64 | **$(ratio "$t_infer_cpu_ms_b64" "$c_infer_cpu_ms_b64")** |"
+        # shellcheck disable=SC2154
+        [ -n "$BASE_ENGINE" ] && line="$line $(ratio "$b_train_cpu_images_per_s" "$t_train_cpu_images_per_s") / $(ratio "$t_infer_cpu_ms_b1" "$b_infer_cpu_ms_b1") / $(ratio "$t_infer_cpu_ms_b64" "$b_infer_cpu_ms_b64") |"
+        echo "$line" >> "$rows"
+        # shellcheck disable=SC2154
+        echo "| $(scale_desc "$scale") | $cell | $c_train_images_per_s | $t_train_images_per_s | $(ratio "$c_train_images_per_s" "$t_train_images_per_s") | $c_infer_ms_b1 | $t_infer_ms_b1 | $(ratio "$t_infer_ms_b1" "$c_infer_ms_b1") | $c_infer_ms_b64 | $t_infer_ms_b64 | $(ratio "$t_infer_ms_b64" "$c_infer_ms_b64") |" >> "$wrows"
     done
 done
 
 echo "## C engine vs PyTorch (one thread)"
 echo
-echo "NB201 TinyNetwork, batch 64 for training (forward, backward, SGD Nesterov step; images/s), eval-mode inference latency at batch 1 and 64 (ms); random data of the dataset's shape, 10 classes; medians of $ROUNDS alternating fresh-process rounds per side. Ratios are engine speed / PyTorch speed (> 1: the engine is faster)."
+echo "NB201 TinyNetwork built identically in both (same parameter count), batch 64 for training (forward, backward, SGD Nesterov step; images/s) and eval-mode inference latency at batch 1 and 64 (ms), random data of the dataset's shape, 10 classes. Each side runs as a fresh process, alternating, $ROUNDS rounds; medians. Ratios are engine speed / PyTorch speed (> 1: the engine is faster). The first table uses process CPU time, which the load from other processes on a shared machine distorts least; the second the wall time of the same runs."
 echo
-echo "- engine: OpenBLAS kernel $(val openblas_corename "$tmp/c.last"), 1 engine thread, OpenBLAS at 1 thread"
-echo "- PyTorch $(val torch_version "$tmp/t.last") (Debian python3-torch), torch.set_num_threads(1), BLAS $(val torch_blas "$tmp/t.last"), mkldnn $(val torch_mkldnn "$tmp/t.last")"
+echo "- engine: OpenBLAS kernel $(val openblas_corename "$tmp/c.last") (OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}), 1 engine thread, OpenBLAS at 1 thread"
+echo "- PyTorch $(val torch_version "$tmp/t.last") (Debian python3-torch), torch.set_num_threads(1), mkldnn (oneDNN) $(val torch_mkldnn "$tmp/t.last"), BLAS $(val torch_blas "$tmp/t.last")"
 echo "- load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 echo "- cells: all-conv3x3 \`$ALL3\`; nb201-best \`$BEST\`; mixed \`$MIXED\`"
 echo
-echo "| scale | cell | params | engine train img/s | torch train img/s | train ratio | engine b1 ms | torch b1 ms | b1 ratio | engine b64 ms | torch b64 ms | b64 ratio |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+if [ -n "$BASE_ENGINE" ]; then
+    echo "| scale | cell | params | engine train img/s | torch train img/s | train ratio | engine b1 ms | torch b1 ms | b1 ratio | engine b64 ms | torch b64 ms | b64 ratio | before: train / b1 / b64 ratios |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+else
+    echo "| scale | cell | params | engine train img/s | torch train img/s | train ratio | engine b1 ms | torch b1 ms | b1 ratio | engine b64 ms | torch b64 ms | b64 ratio |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+fi
 cat "$rows"
 echo
-echo "Targets: training and inference ratio >= 1.0 at the small scale, >= 0.8 at the full NB201 scale."
+echo "Wall time, same runs:"
+echo
+echo "| scale | cell | engine train img/s | torch train img/s | train ratio | engine b1 ms | torch b1 ms | b1 ratio | engine b64 ms | torch b64 ms | b64 ratio |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
+cat "$wrows"
+echo
+echo "Targets: ratios >= 1.0 at the small scale, >= 0.8 at the full NB201 scale."

@@ -1,0 +1,302 @@
+/* bench/cmd_validate.c - `nastab tables validate` (retrain a sample of a
+ * built table and compare) and `nastab tables correlate` (rank agreement of
+ * two tables' columns over the cells both hold). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/cmd.h"
+#include "bench/precompute.h"
+#include "core/nb.h"
+#include "reports/rep.h"
+#include "tables/tab.h"
+
+#define FMNIST_DIR "/usr/share/datasets/fashion-mnist"
+
+/* Spearman's rho: Pearson correlation of the mid-ranks. NaN when n < 2 or a
+ * side is constant. */
+static double spearman(const double *x, const double *y, size_t n)
+{
+    if (n < 2) return NAN;
+    double *rx = nb_xcalloc_array(n, sizeof *rx), *ry = nb_xcalloc_array(n, sizeof *ry);
+    rep_rank_avg(x, n, rx);
+    rep_rank_avg(y, n, ry);
+    double mx = 0, my = 0;
+    for (size_t i = 0; i < n; i++) {
+        mx += rx[i];
+        my += ry[i];
+    }
+    mx /= (double)n;
+    my /= (double)n;
+    double sxy = 0, sxx = 0, syy = 0;
+    for (size_t i = 0; i < n; i++) {
+        sxy += (rx[i] - mx) * (ry[i] - my);
+        sxx += (rx[i] - mx) * (rx[i] - mx);
+        syy += (ry[i] - my) * (ry[i] - my);
+    }
+    free(rx);
+    free(ry);
+    return sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : NAN;
+}
+
+static void compare_print(const char *what, const double *live, const double *tab, size_t n)
+{
+    double mad = 0, mx = 0;
+    size_t same = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs(live[i] - tab[i]);
+        mad += d;
+        if (d > mx) mx = d;
+        same += live[i] == tab[i];
+    }
+    printf("%-9s spearman %.4f  kendall %.4f  mean |live - table| %.4f  max %.4f  identical %zu/%zu\n",
+           what, spearman(live, tab, n), rep_kendall_tau_b(live, tab, n), n ? mad / (double)n : NAN, mx,
+           same, n);
+}
+
+int cmd_validate(int argc, char **argv)
+{
+    const char *sample_s = NULL, *seed_s = NULL, *dir = NULL, *threads_s = NULL;
+    int n_pos, help;
+    const char *pos[1];
+    cli_opt opts[] = {
+        {"--sample", NULL, &sample_s, NULL}, {"--seed", NULL, &seed_s, NULL},
+        {"--data-dir", NULL, &dir, NULL},    {"--threads", NULL, &threads_s, NULL},
+    };
+    const char *cmd = "tables validate";
+    if (cli_parse(cmd, argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, &n_pos, &help)) return 2;
+    if (help) {
+        printf("usage: nastab tables validate FILE --sample K [--seed S] [--data-dir DIR] [--threads T]\n"
+               "\n"
+               "Retrains K cells of a table built by `nastab tables build`, chosen at random\n"
+               "(seed S, default 0) among distinct trained classes, with the table's recorded\n"
+               "preset (the class's representative cell, which is the one the build trained),\n"
+               "and prints for the final-epoch valid and test accuracy of every seed the\n"
+               "Spearman and Kendall rank correlation and the mean absolute difference\n"
+               "between the live and the table values. The engine is deterministic, so on\n"
+               "the same machine and OpenBLAS kernel the values are identical.\n"
+               "  --data-dir DIR  dataset folder (default as tables build)\n"
+               "  --threads T     engine threads, 0 = all cores (default 1)\n");
+        return 0;
+    }
+    if (n_pos != 1) return cli_usage_error(cmd, "expected one table FILE");
+    if (!sample_s) return cli_usage_error(cmd, "missing --sample K");
+    long k, threads = 1;
+    uint64_t seed = 0;
+    if (nb_parse_long("--sample", sample_s, 1, 100000, &k) != NB_OK) return cli_fail(cmd, 1);
+    if (seed_s && nb_parse_u64("--seed", seed_s, &seed) != NB_OK) return cli_fail(cmd, 1);
+    if (threads_s && nb_parse_long("--threads", threads_s, 0, 256, &threads) != NB_OK) return cli_fail(cmd, 1);
+    if (threads == 0) threads = nb_cpu_count();
+
+    tab_table *t = NULL;
+    if (tab_open(pos[0], &t) != NB_OK) return cli_fail(cmd, 0);
+    int rc = 1;
+    uint32_t *codes = NULL;
+    size_t *rows = NULL;
+    float *vals = NULL;
+    double *a = NULL, *b = NULL;
+    pc_classes cl = {0};
+    const char *pname = tab_attr(t, "precompute_preset"), *pcrc = tab_attr(t, "precompute_preset_crc");
+    if (!pname) {
+        fprintf(stderr, "nastab %s: %s has no attribute precompute_preset: not built by `nastab tables build`\n",
+                cmd, pos[0]);
+        goto done;
+    }
+    const pc_preset *p = pc_preset_find(pname);
+    if (!p) {
+        fprintf(stderr, "nastab %s: %s: %s\n", cmd, pos[0], nb_errmsg());
+        goto done;
+    }
+    char want[16];
+    snprintf(want, sizeof want, "%08x", pc_preset_crc(p));
+    if (!pcrc || strcmp(pcrc, want)) {
+        fprintf(stderr, "nastab %s: %s: preset '%s' fingerprint %s, this build has %s: the preset changed\n",
+                cmd, pos[0], pname, pcrc ? pcrc : "(none)", want);
+        goto done;
+    }
+    const char *dataset = tab_dataset_name(t, 0);
+    if (!dir) dir = !strcmp(dataset, "fashion-mnist") ? FMNIST_DIR : !strcmp(dataset, "cifar10") ? "data/cifar10" : "data/cifar100";
+    const float *va = tab_metric_final(t, 0, p->epochs, TAB_VALID_ACC);
+    if (!va) {
+        fprintf(stderr, "nastab %s: %s\n", cmd, nb_errmsg());
+        goto done;
+    }
+    /* candidates: one row per trained class (its representative's row) */
+    pc_classes_init(&cl, 0);
+    size_t n = tab_n_archs(t), m = 0;
+    rows = nb_xcalloc_array(n, sizeof *rows);
+    uint8_t *seen = nb_xcalloc_array(cl.n, 1);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t code = space_code(tab_arch(t, i));
+        int32_t c = cl.class_of[code];
+        if (cl.rep[c] == code && !isnan(va[i]) && !seen[c]) {
+            seen[c] = 1;
+            rows[m++] = i;
+        }
+    }
+    free(seen);
+    if ((size_t)k > m) k = (long)m;
+    nb_rng rng;
+    nb_rng_init(&rng, seed, 0, NB_PURPOSE_DATA);
+    for (size_t i = 0; i < (size_t)k; i++) { /* partial Fisher-Yates */
+        size_t j = i + (size_t)nb_rng_below(&rng, m - i);
+        size_t tmp = rows[i];
+        rows[i] = rows[j];
+        rows[j] = tmp;
+    }
+    codes = nb_xcalloc_array((size_t)k, sizeof *codes);
+    for (size_t i = 0; i < (size_t)k; i++) codes[i] = space_code(tab_arch(t, rows[i]));
+    size_t nf = (size_t)p->n_seeds * (size_t)p->epochs * PC_NV;
+    vals = nb_xcalloc_array((size_t)k * nf, sizeof *vals);
+    printf("retraining %ld of %zu trained classes of %s (preset %s, %s, %d epochs, %d seeds)\n", k, m, pos[0],
+           p->name, dataset, p->epochs, p->n_seeds);
+    fflush(stdout);
+    pc_job job = {p, dataset, dir, 0, 0, 1, (int)threads, 0, NULL};
+    double t0 = nb_now();
+    if (pc_train_cells(&job, codes, (size_t)k, vals) != NB_OK) {
+        fprintf(stderr, "nastab %s: %s\n", cmd, nb_errmsg());
+        goto done;
+    }
+    printf("retrained in %.1fs\n", nb_now() - t0);
+    a = nb_xcalloc_array((size_t)k, sizeof *a);
+    b = nb_xcalloc_array((size_t)k, sizeof *b);
+    static const struct { int v; tab_metric_id m; const char *name; } mets[] = {
+        {PC_VALID_ACC, TAB_VALID_ACC, "valid_acc"}, {PC_TEST_ACC, TAB_TEST_ACC, "test_acc"}};
+    for (int s = 0; s < p->n_seeds; s++)
+        for (int q = 0; q < 2; q++) {
+            for (size_t i = 0; i < (size_t)k; i++) {
+                float x;
+                a[i] = vals[i * nf + ((size_t)s * (size_t)p->epochs + (size_t)p->epochs - 1) * PC_NV + (size_t)mets[q].v];
+                b[i] = tab_metric(t, 0, p->epochs, mets[q].m, p->seeds[s], TAB_EPOCH_LAST, rows[i], &x) == NB_OK ? x : NAN;
+            }
+            char what[48];
+            snprintf(what, sizeof what, "%s s%d", mets[q].name, p->seeds[s]);
+            compare_print(what, a, b, (size_t)k);
+        }
+    rc = 0;
+done:
+    free(a);
+    free(b);
+    free(vals);
+    free(codes);
+    free(rows);
+    pc_classes_free(&cl);
+    tab_close(t);
+    return rc;
+}
+
+int cmd_correlate(int argc, char **argv)
+{
+    const char *ma_s = NULL, *mb_s = NULL, *fa_s = NULL, *fb_s = NULL;
+    int n_pos, help, unique = 0;
+    const char *pos[4];
+    cli_opt opts[] = {
+        {"--metric-a", NULL, &ma_s, NULL},   {"--metric-b", NULL, &mb_s, NULL},
+        {"--fidelity-a", NULL, &fa_s, NULL}, {"--fidelity-b", NULL, &fb_s, NULL},
+        {"--unique", NULL, NULL, &unique},
+    };
+    const char *cmd = "tables correlate";
+    if (cli_parse(cmd, argc, argv, opts, sizeof opts / sizeof opts[0], pos, 4, &n_pos, &help)) return 2;
+    if (help) {
+        printf("usage: nastab tables correlate A.h5 DATASET_A B.h5 DATASET_B [--metric-a M] [--metric-b M]\n"
+               "                               [--fidelity-a E] [--fidelity-b E] [--unique]\n"
+               "\n"
+               "Spearman's rho and Kendall's tau-b between a column of table A and a column of\n"
+               "table B over the cells both hold with finite values (seed mean, final epoch),\n"
+               "and the top-10 cells of A with their rank in B.\n"
+               "  --metric-a/-b M    metric name (default test_acc)\n"
+               "  --fidelity-a/-b E  schedule length (default: the dataset's largest)\n"
+               "  --unique           one cell per isomorphism class (NB201's 6466 unique cells)\n");
+        return 0;
+    }
+    if (n_pos != 4) return cli_usage_error(cmd, "expected A.h5 DATASET_A B.h5 DATASET_B");
+    tab_metric_id m[2] = {TAB_TEST_ACC, TAB_TEST_ACC};
+    const char *ms[2] = {ma_s, mb_s}, *fs[2] = {fa_s, fb_s};
+    long fid[2] = {0, 0};
+    for (int i = 0; i < 2; i++) {
+        if (ms[i] && (int)(m[i] = (tab_metric_id)tab_metric_from_name(ms[i])) < 0)
+            return cli_usage_error(cmd, "--metric-%c: unknown '%s'", 'a' + i, ms[i]);
+        if (fs[i] && nb_parse_long("--fidelity", fs[i], 1, 100000, &fid[i]) != NB_OK) return cli_fail(cmd, 1);
+    }
+    tab_table *t[2] = {NULL, NULL};
+    int ds[2], rc = 1;
+    const float *col[2];
+    double *x = NULL, *y = NULL;
+    size_t *row = NULL;
+    pc_classes cl = {0};
+    for (int i = 0; i < 2; i++) {
+        const char *path = pos[2 * i], *dname = pos[2 * i + 1];
+        if (tab_open(path, &t[i]) != NB_OK) {
+            fprintf(stderr, "nastab %s: %s\n", cmd, nb_errmsg());
+            goto done;
+        }
+        if ((ds[i] = tab_dataset_id(t[i], dname)) < 0) {
+            fprintf(stderr, "nastab %s: %s has no dataset '%s'\n", cmd, path, dname);
+            goto done;
+        }
+        if (!fid[i]) {
+            int f[16];
+            int nfid = tab_fidelities(t[i], ds[i], f, 16);
+            for (int j = 0; j < nfid && j < 16; j++)
+                if (f[j] > fid[i]) fid[i] = f[j];
+        }
+        if (!(col[i] = tab_metric_final(t[i], ds[i], (int)fid[i], m[i]))) {
+            fprintf(stderr, "nastab %s: %s\n", cmd, nb_errmsg());
+            goto done;
+        }
+    }
+    size_t n = tab_n_archs(t[0]), k = 0;
+    x = nb_xcalloc_array(n, sizeof *x);
+    y = nb_xcalloc_array(n, sizeof *y);
+    row = nb_xcalloc_array(n, sizeof *row);
+    pc_classes_init(&cl, 0);
+    uint8_t *seen = nb_xcalloc_array(cl.n, 1);
+    for (size_t i = 0; i < n; i++) {
+        const space_arch *a = tab_arch(t[0], i);
+        long j = tab_index_of(t[1], a);
+        if (j < 0 || isnan(col[0][i]) || isnan(col[1][j])) continue;
+        if (unique) {
+            int32_t c = cl.class_of[space_code(a)];
+            if (seen[c]) continue;
+            seen[c] = 1;
+        }
+        x[k] = col[0][i];
+        y[k] = col[1][j];
+        row[k++] = i;
+    }
+    free(seen);
+    printf("%s %s %s (%ld epochs) vs %s %s %s (%ld epochs): %zu %scells\n", pos[0], pos[1],
+           tab_metric_name(m[0]), fid[0], pos[2], pos[3], tab_metric_name(m[1]), fid[1], k,
+           unique ? "unique " : "");
+    printf("spearman %.4f\nkendall %.4f\n", spearman(x, y, k), rep_kendall_tau_b(x, y, k));
+    /* top 10 of A by its metric (losses: lowest), with B's rank */
+    int low = m[0] == TAB_TRAIN_LOSS || m[0] == TAB_VALID_LOSS || m[0] == TAB_TEST_LOSS;
+    double *ry = nb_xcalloc_array(k ? k : 1, sizeof *ry);
+    if (k) rep_rank_avg(y, k, ry);
+    size_t *ord = nb_xcalloc_array(k ? k : 1, sizeof *ord);
+    for (size_t i = 0; i < k; i++) ord[i] = i;
+    for (size_t i = 0; i < k && i < 10; i++) { /* selection of the 10 best */
+        size_t b = i;
+        for (size_t j = i + 1; j < k; j++)
+            if (low ? x[ord[j]] < x[ord[b]] : x[ord[j]] > x[ord[b]]) b = j;
+        size_t tmp = ord[i];
+        ord[i] = ord[b];
+        ord[b] = tmp;
+        char s[SPACE_STR_MAX];
+        space_format(tab_arch(t[0], row[ord[i]]), s, sizeof s);
+        printf("top%-2zu %-8.2f B %-8.2f B rank %.0f of %zu  %s\n", i + 1, x[ord[i]], y[ord[i]],
+               (double)k + 1 - ry[ord[i]], k, s);
+    }
+    free(ry);
+    free(ord);
+    rc = 0;
+done:
+    free(x);
+    free(y);
+    free(row);
+    pc_classes_free(&cl);
+    tab_close(t[0]);
+    tab_close(t[1]);
+    return rc;
+}
