@@ -16,7 +16,11 @@ int cmd_train(int argc, char **argv);
 int cmd_tables_import_nats(int argc, char **argv); /* bench/cmd_import_nats.c; argv[0] = "nats-tss" */
 int cmd_tables_export(int argc, char **argv);
 int cmd_bench_engine(int argc, char **argv);       /* bench/cmd_bench_engine.c: nastab bench engine */
-int cmd_latency(int argc, char **argv);            /* bench/cmd_latency.c */
+int cmd_latency(int argc, char **argv);
+int cmd_build(int argc, char **argv);     /* bench/cmd_build.c: tables build */
+int cmd_merge(int argc, char **argv);     /* bench/cmd_build.c: tables merge */
+int cmd_validate(int argc, char **argv);  /* bench/cmd_validate.c: tables validate */
+int cmd_correlate(int argc, char **argv); /* bench/cmd_validate.c: tables correlate */            /* bench/cmd_latency.c */
 int cmd_tables_add_column(int argc, char **argv);  /* bench/cmd_addcol.c; argv[0] = "add-column" */      /* bench/cmd_export.c; argv[0] = "export" */
 int cmd_mo(int argc, char **argv);             /* bench/cmd_hw.c */
 int cmd_mo_report(int argc, char **argv);

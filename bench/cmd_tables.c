@@ -22,6 +22,16 @@ static const char *tables_help =
     "        one bz2 pickle per architecture + meta) into the same schema, with\n"
     "        per-epoch curves for every seed; bad files are reported and skipped\n"
     "        (recorded in /archs/import_status) unless --strict.\n"
+    "  build --dataset D --preset P -o FILE [--shard k/N] [--reverse] [--threads T]\n"
+    "        [--data-dir DIR] [--archs K] [--like nb201.h5]\n"
+    "        train every unique cell with the C engine into a table of this schema\n"
+    "        (resumable journal; same file for any threads, shards or mpirun -np K)\n"
+    "  merge OUT JOURNAL... [--like nb201.h5] [--allow-incomplete]\n"
+    "        write the table from the shard journals of a build\n"
+    "  validate FILE --sample K [--seed S]\n"
+    "        retrain K cells of a built table and compare (Spearman, Kendall, MAD)\n"
+    "  correlate A.h5 DATASET_A B.h5 DATASET_B [--metric-a M] [--metric-b M] [--unique]\n"
+    "        rank agreement of two tables' columns over the cells both hold\n"
     "  info FILE [--verify]\n"
     "        format, schema version, provenance, datasets, fidelities, seeds,\n"
     "        metrics and hardware columns; --verify recomputes the checksum.\n"
@@ -329,6 +339,10 @@ int cmd_tables(int argc, char **argv)
     if (!strcmp(sub, "verify")) return tables_verify(argc - 1, argv + 1);
     if (!strcmp(sub, "devices")) return tables_devices(argc - 1, argv + 1);
     if (!strcmp(sub, "export")) return cmd_tables_export(argc - 1, argv + 1);
+    if (!strcmp(sub, "build")) return cmd_build(argc - 1, argv + 1);
+    if (!strcmp(sub, "merge")) return cmd_merge(argc - 1, argv + 1);
+    if (!strcmp(sub, "validate")) return cmd_validate(argc - 1, argv + 1);
+    if (!strcmp(sub, "correlate")) return cmd_correlate(argc - 1, argv + 1);
     if (!strcmp(sub, "add-column")) return cmd_tables_add_column(argc - 1, argv + 1);
-    return cli_usage_error("tables", "unknown subcommand '%s' (import, info, query, verify, devices, export, add-column)", sub);
+    return cli_usage_error("tables", "unknown subcommand '%s' (import, info, query, verify, devices, export, add-column, build, merge, validate, correlate)", sub);
 }

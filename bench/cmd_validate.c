@@ -188,12 +188,13 @@ done:
 
 int cmd_correlate(int argc, char **argv)
 {
-    const char *ma_s = NULL, *mb_s = NULL, *fa_s = NULL, *fb_s = NULL;
+    const char *ma_s = NULL, *mb_s = NULL, *fa_s = NULL, *fb_s = NULL, *sa_s = NULL, *sb_s = NULL;
     int n_pos, help, unique = 0;
     const char *pos[4];
     cli_opt opts[] = {
         {"--metric-a", NULL, &ma_s, NULL},   {"--metric-b", NULL, &mb_s, NULL},
         {"--fidelity-a", NULL, &fa_s, NULL}, {"--fidelity-b", NULL, &fb_s, NULL},
+        {"--seed-a", NULL, &sa_s, NULL},     {"--seed-b", NULL, &sb_s, NULL},
         {"--unique", NULL, NULL, &unique},
     };
     const char *cmd = "tables correlate";
@@ -207,14 +208,18 @@ int cmd_correlate(int argc, char **argv)
                "and the top-10 cells of A with their rank in B.\n"
                "  --metric-a/-b M    metric name (default test_acc)\n"
                "  --fidelity-a/-b E  schedule length (default: the dataset's largest)\n"
+               "  --seed-a/-b S      one seed of the seed axis instead of the seed mean (e.g. the\n"
+               "                     same table twice with seeds 777 and 888: seed-to-seed agreement)\n"
                "  --unique           one cell per isomorphism class (NB201's 6466 unique cells)\n");
         return 0;
     }
     if (n_pos != 4) return cli_usage_error(cmd, "expected A.h5 DATASET_A B.h5 DATASET_B");
     tab_metric_id m[2] = {TAB_TEST_ACC, TAB_TEST_ACC};
     const char *ms[2] = {ma_s, mb_s}, *fs[2] = {fa_s, fb_s};
-    long fid[2] = {0, 0};
+    long fid[2] = {0, 0}, seed[2] = {TAB_SEED_MEAN, TAB_SEED_MEAN};
+    const char *ss[2] = {sa_s, sb_s};
     for (int i = 0; i < 2; i++) {
+        if (ss[i] && nb_parse_long("--seed", ss[i], 0, 1000000000L, &seed[i]) != NB_OK) return cli_fail(cmd, 1);
         if (ms[i] && (int)(m[i] = (tab_metric_id)tab_metric_from_name(ms[i])) < 0)
             return cli_usage_error(cmd, "--metric-%c: unknown '%s'", 'a' + i, ms[i]);
         if (fs[i] && nb_parse_long("--fidelity", fs[i], 1, 100000, &fid[i]) != NB_OK) return cli_fail(cmd, 1);
@@ -222,6 +227,7 @@ int cmd_correlate(int argc, char **argv)
     tab_table *t[2] = {NULL, NULL};
     int ds[2], rc = 1;
     const float *col[2];
+    float *own[2] = {NULL, NULL};
     double *x = NULL, *y = NULL;
     size_t *row = NULL;
     pc_classes cl = {0};
@@ -241,10 +247,25 @@ int cmd_correlate(int argc, char **argv)
             for (int j = 0; j < nfid && j < 16; j++)
                 if (f[j] > fid[i]) fid[i] = f[j];
         }
-        if (!(col[i] = tab_metric_final(t[i], ds[i], (int)fid[i], m[i]))) {
-            fprintf(stderr, "nastab %s: %s\n", cmd, nb_errmsg());
-            goto done;
+        if (seed[i] == TAB_SEED_MEAN) {
+            if (!(col[i] = tab_metric_final(t[i], ds[i], (int)fid[i], m[i]))) {
+                fprintf(stderr, "nastab %s: %s\n", cmd, nb_errmsg());
+                goto done;
+            }
+            continue;
         }
+        size_t na = tab_n_archs(t[i]);
+        own[i] = nb_xcalloc_array(na, sizeof *own[i]);
+        for (size_t r = 0; r < na; r++) {
+            nb_status st = tab_metric(t[i], ds[i], (int)fid[i], m[i], (int)seed[i], TAB_EPOCH_LAST, r, &own[i][r]);
+            if (st == NB_EMISSING) {
+                own[i][r] = NAN;
+            } else if (st != NB_OK) {
+                fprintf(stderr, "nastab %s: %s\n", cmd, nb_errmsg());
+                goto done;
+            }
+        }
+        col[i] = own[i];
     }
     size_t n = tab_n_archs(t[0]), k = 0;
     x = nb_xcalloc_array(n, sizeof *x);
@@ -295,6 +316,8 @@ done:
     free(x);
     free(y);
     free(row);
+    free(own[0]);
+    free(own[1]);
     pc_classes_free(&cl);
     tab_close(t[0]);
     tab_close(t[1]);

@@ -21,7 +21,7 @@
  * Usage:
  *     const pc_preset *p = pc_preset_find("tiny");
  *     pc_classes cl; pc_classes_init(&cl, 0);           // all 6462 classes
- *     pc_job job = {p, "fashion-mnist", dir, 0, 0, 1, 1}; // archs_k, shard k/N, threads
+ *     pc_job job = {p, "fashion-mnist", dir, 0, 0, 1, 1, 0, NULL}; // all classes, shard 0/1, 1 thread
  *     pc_train_shard(&job, &cl, "out.h5.journal");    // resumes if present
  *     const char *j[] = {"out.h5.journal"};
  *     pc_write_table("out.h5", j, 1, NULL);
@@ -128,12 +128,5 @@ nb_status pc_write_table(const char *out, const char *const *journals, int n_jou
  * attribute "precompute_incomplete" says how many classes are present. */
 nb_status pc_write_table_partial(const char *out, const char *const *journals, int n_journals,
                                  const char *like);
-
-/* CLI entry points (bench/cmd_build.c, bench/cmd_validate.c), dispatched by
- * bench/cmd_tables.c; argv[0] is the subcommand name. */
-int cmd_build(int argc, char **argv);
-int cmd_merge(int argc, char **argv);
-int cmd_validate(int argc, char **argv);
-int cmd_correlate(int argc, char **argv);
 
 #endif

@@ -92,6 +92,34 @@ nb_status strat_protocol_nb201(tab_table *t, const char *dataset, strat_protocol
 {
     NB_ASSERT(t && out);
     int c = column_of(dataset);
+    int gds = c < 0 && dataset ? tab_dataset_id(t, dataset) : -1;
+    if (gds >= 0) {
+        /* Not an NB201 column but a dataset of the table (e.g. a table built
+         * by `nastab tables build`): search on its validation accuracy at its
+         * shortest schedule, report its valid and test accuracy at the
+         * longest; with one schedule both are the same. */
+        int fid[16], nf = tab_fidelities(t, gds, fid, 16);
+        if (nf < 1) return nb_fail(NB_ENOTFOUND, "dataset '%s' in %s has no schedule", dataset, tab_path(t));
+        strat_protocol p;
+        memset(&p, 0, sizeof p);
+        snprintf(p.name, sizeof p.name, "%s", dataset);
+        p.search_ds = p.report_valid_ds = p.report_test_ds = gds;
+        p.search_fidelity = p.max_fidelity = fid[0];
+        for (int i = 0; i < nf && i < 16; i++) {
+            if (fid[i] < p.search_fidelity) p.search_fidelity = fid[i];
+            if (fid[i] > p.max_fidelity) p.max_fidelity = fid[i];
+        }
+        nb_status st;
+        size_t idx;
+        if ((st = tab_preload(t, gds, p.search_fidelity, TAB_VALID_ACC)) != NB_OK ||
+            (st = tab_preload(t, gds, p.max_fidelity, TAB_VALID_ACC)) != NB_OK ||
+            (st = tab_preload(t, gds, p.max_fidelity, TAB_TEST_ACC)) != NB_OK ||
+            (st = tab_best(t, gds, p.max_fidelity, TAB_VALID_ACC, &idx, &p.optimum_valid)) != NB_OK ||
+            (st = tab_best(t, gds, p.max_fidelity, TAB_TEST_ACC, &idx, &p.optimum_test)) != NB_OK)
+            return st;
+        *out = p;
+        return NB_OK;
+    }
     if (c < 0) {
         char have[256];
         list_columns(t, have, sizeof have);

@@ -121,14 +121,15 @@ void strat_output_free(strat_output *o)
 
 /* ---- shared read-only state of one strat_run ---- */
 
-#define N_FID 2
-static const int fidelities[N_FID] = {12, 200};
+#define N_FID 2 /* at most: the search fidelity and the full schedule */
 
 typedef struct {
     const strat_vtable *vt;
     const strat_run_config *cfg;
     double budget;
     size_t n_archs;
+    int n_fid;                  /* 2 for NB201 columns (12, 200); 1 for a one-schedule table */
+    int fidelities[N_FID];      /* ascending epochs: the protocol's search and max fidelity */
     const float *search[N_FID]; /* (n_archs) search valid acc at fidelities[i] */
     const float *rep_valid;     /* (n_archs) report valid acc, 200 epochs */
     const float *rep_test;      /* (n_archs) report test acc, 200 epochs */
@@ -239,10 +240,10 @@ static nb_status check_epoch_ask(const shared *sh, size_t r, const strat_ask *a,
     return NB_OK;
 }
 
-static int fid_slot(int fidelity)
+static int fid_slot(const shared *sh, int fidelity)
 {
-    for (int i = 0; i < N_FID; i++)
-        if (fidelities[i] == fidelity) return i;
+    for (int i = 0; i < sh->n_fid; i++)
+        if (sh->fidelities[i] == fidelity) return i;
     return -1;
 }
 
@@ -260,9 +261,9 @@ static nb_status one_run(const shared *sh, size_t r)
     nb_rng_init(&rng, cfg->seed, r, NB_PURPOSE_SEARCH);
     strat_env env;
     memset(&env, 0, sizeof env);
-    env.n_fidelities = N_FID;
-    env.fidelities = fidelities;
-    env.search_fidelity = fidelities[0];
+    env.n_fidelities = sh->n_fid;
+    env.fidelities = sh->fidelities;
+    env.search_fidelity = sh->fidelities[0];
     env.workers = W;
     if (sh->curve_fid) {
         env.curve_fidelity = sh->curve_fid;
@@ -302,12 +303,13 @@ static nb_status one_run(const shared *sh, size_t r)
                 }
                 break;
             }
-            int slot = fid_slot(a.fidelity);
+            int slot = fid_slot(sh, a.fidelity);
             if (rc != STRAT_ASK_OK || slot < 0 || a.epoch < 0) {
                 st = nb_fail(NB_EINVAL,
                              "strategy '%s' (run %zu): ask returned %d with fidelity %d "
-                             "(epoch %d); fidelities are 12 and 200, epoch >= 0",
-                             sh->vt->name, r, rc, a.fidelity, a.epoch);
+                             "(epoch %d); fidelities are %d and %d, epoch >= 0",
+                             sh->vt->name, r, rc, a.fidelity, a.epoch, sh->fidelities[0],
+                             sh->fidelities[sh->n_fid - 1]);
                 goto done;
             }
             uint32_t code = space_code(&a.arch);
@@ -353,11 +355,12 @@ static nb_status one_run(const shared *sh, size_t r)
             level = j.ask.epoch;
             ckpt_add(&ck, ckpt_key(sh, space_code(&j.ask.arch), j.ask.epoch));
         } else {
-            score = sh->search[fid_slot(j.ask.fidelity)][j.idx];
+            score = sh->search[fid_slot(sh, j.ask.fidelity)][j.idx];
             level = j.ask.fidelity;
         }
         n_evals++;
-        if (level > inc_fid || (level == inc_fid && score > inc_score)) {
+        /* a missing value (NaN: a cell the table has no data for) never becomes the incumbent */
+        if (!isnan(score) && (level > inc_fid || (level == inc_fid && score > inc_score))) {
             inc_fid = level;
             inc_score = score;
             inc_idx = j.idx;
@@ -512,14 +515,23 @@ nb_status strat_run(const strat_run_config *cfg, strat_output *out)
     sh->out = out;
     sh->budget = cfg->budget > 0 ? cfg->budget : strat_default_budget(cfg->dataset);
     sh->n_archs = tab_n_archs(t);
+    sh->fidelities[0] = proto.search_fidelity;
+    sh->fidelities[1] = proto.max_fidelity;
+    sh->n_fid = proto.search_fidelity == proto.max_fidelity ? 1 : 2;
+    if (sh->n_fid < 2 && (!strcmp(vt->name, "hyperband") || !strcmp(vt->name, "bohb"))) {
+        st = nb_fail(NB_EINVAL, "strategy '%s' needs two fidelities; dataset '%s' of %s has one "
+                     "schedule (%d epochs); hint: hyperband-epochs or bohb-epochs use its curve",
+                     vt->name, cfg->dataset, tab_path(t), proto.max_fidelity);
+        goto fail;
+    }
     const char *sname = tab_dataset_name(t, proto.search_ds);
-    for (int i = 0; i < N_FID; i++)
-        if (!(sh->search[i] = tab_metric_final(t, proto.search_ds, fidelities[i], TAB_VALID_ACC))) {
+    for (int i = 0; i < sh->n_fid; i++)
+        if (!(sh->search[i] = tab_metric_final(t, proto.search_ds, sh->fidelities[i], TAB_VALID_ACC))) {
             st = NB_ENOTFOUND;
             goto fail;
         }
-    if (!(sh->rep_valid = tab_metric_final(t, proto.report_valid_ds, 200, TAB_VALID_ACC)) ||
-        !(sh->rep_test = tab_metric_final(t, proto.report_test_ds, 200, TAB_TEST_ACC)) ||
+    if (!(sh->rep_valid = tab_metric_final(t, proto.report_valid_ds, proto.max_fidelity, TAB_VALID_ACC)) ||
+        !(sh->rep_test = tab_metric_final(t, proto.report_test_ds, proto.max_fidelity, TAB_TEST_ACC)) ||
         !(sh->train_time = tab_cost_column(t, proto.search_ds, TAB_COST_TRAIN_TIME)) ||
         !(sh->eval_time = tab_cost_column(t, proto.search_ds, TAB_COST_EVAL_TIME))) {
         st = NB_ENOTFOUND;
@@ -528,6 +540,12 @@ nb_status strat_run(const strat_run_config *cfg, strat_output *out)
     if ((st = check_column(sh->train_time, sh->n_archs, 1, "train_time_per_epoch", sname)) != NB_OK ||
         (st = check_column(sh->eval_time, sh->n_archs, 0, "eval_time", sname)) != NB_OK)
         goto fail;
+    if (sh->budget <= 0) { /* not an NB201 column: 100 mean search evaluations */
+        double sum = 0;
+        for (size_t i = 0; i < sh->n_archs; i++)
+            sum += (double)sh->train_time[i] * sh->fidelities[0] + (double)sh->eval_time[i];
+        sh->budget = 100.0 * sum / (double)sh->n_archs;
+    }
     if ((cfg->curves || is_curve_builtin(vt)) &&
         (st = load_curves(sh, t, &proto, vt->name)) != NB_OK)
         goto fail;

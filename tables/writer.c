@@ -38,7 +38,8 @@ static nb_status write_array(tab_writer *w, const char *dpath, hid_t file_type, 
     /* Fletcher-32 after deflate: a damaged chunk fails to read instead of
      * decoding to wrong numbers. */
     if (sp < 0 || dcpl < 0 || H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_shuffle(dcpl) < 0 ||
-        H5Pset_deflate(dcpl, 4) < 0 || H5Pset_fletcher32(dcpl) < 0) {
+        H5Pset_deflate(dcpl, 4) < 0 || H5Pset_fletcher32(dcpl) < 0 ||
+        H5Pset_obj_track_times(dcpl, 0) < 0) {
         st = tab_h5_fail(NB_EINTERNAL, w->tmp, "cannot set up dataset", dpath);
         goto done;
     }
@@ -171,7 +172,8 @@ nb_status tab_writer_create(const char *path, const char *space, size_t n_archs,
     w->gcpl = H5Pcreate(H5P_GROUP_CREATE);
     unsigned flags = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
     if (fcpl < 0 || w->gcpl < 0 || H5Pset_link_creation_order(fcpl, flags) < 0 ||
-        H5Pset_link_creation_order(w->gcpl, flags) < 0) {
+        H5Pset_link_creation_order(w->gcpl, flags) < 0 || H5Pset_obj_track_times(fcpl, 0) < 0 ||
+        H5Pset_obj_track_times(w->gcpl, 0) < 0) {
         if (fcpl >= 0) H5Pclose(fcpl);
         st = tab_h5_fail(NB_EINTERNAL, w->tmp, "cannot set up file creation", NULL);
         goto fail;
@@ -197,7 +199,12 @@ nb_status tab_writer_create(const char *path, const char *space, size_t n_archs,
 
     /* Root attributes. */
     char created[32];
+    /* Reproducible builds: SOURCE_DATE_EPOCH (reproducible-builds.org) fixes
+     * the creation time, so a rebuild from the same data is the same file. */
     time_t now = time(NULL);
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    long long sde_v;
+    if (sde && *sde && sscanf(sde, "%lld", &sde_v) == 1 && sde_v >= 0) now = (time_t)sde_v;
     struct tm tmv;
     gmtime_r(&now, &tmv);
     strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tmv);
