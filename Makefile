@@ -55,8 +55,15 @@ TABLE_SRC := tables/data/nb201.csv.gz
 .PHONY: all run test unit bench valgrind clean setup table install gate gate-baseline probe-check cuda
 all: $(NASTAB)
 
-# Only the git sha object depends on HEAD, so a commit does not rebuild everything.
+# Only the git sha object depends on HEAD, so a commit does not rebuild
+# everything: $(BUILD)/git-sha is rewritten only when the sha changes.
 $(BUILD)/core/status.o: CFLAGS += -DNB_GIT_SHA='"$(GIT_SHA)"'
+$(BUILD)/core/status.o: $(BUILD)/git-sha
+$(BUILD)/git-sha: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(GIT_SHA)' | cmp -s - $@ || echo '$(GIT_SHA)' > $@
+.PHONY: FORCE
+FORCE:
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
