@@ -49,7 +49,7 @@ static void latency_help(void)
            "each round stopped when MAD/median < 2%%, the two agreeing within 5%%;\n"
            "otherwise a third pass, which must agree with one of them, and if still noisy\n"
            "the value is NaN and counted as flagged. A fixed canary network timed around\n"
-           "every round detects a busy machine: rounds with a canary > 10%% above its best\n"
+           "every round detects a busy machine: rounds with a canary > 10%% above its median\n"
            "are not trusted. Architectures outside the sample are NaN.\n"
            "\n"
            "  --table FILE      table built by `nastab tables import nb201` (required)\n"
@@ -167,7 +167,7 @@ static int calibrate_inner(fwd_ctx *c)
  * 3x32x32 image) timed right before and after every round. Its time only
  * changes when the machine does (another process on our core, a frequency
  * change), so a round whose canary is more than CANARY_TOL above the
- * fastest canary of the run is not trusted (treated as unstable). The
+ * canary's median over the run so far is not trusted (treated as unstable). The
  * tolerance is wider than the rounds' 5%: the canary's own jitter must not
  * flag a quiet machine, and contention shows up as +50% or more. */
 #define CANARY_TOL 0.10
@@ -480,10 +480,21 @@ int cmd_latency(int argc, char **argv)
             nn_net_destroy(net);
             if (pass < 2) nb_progress_add(prog, 1);
         }
+        /* The canary's typical time so far: the median over all rounds
+         * timed up to now (robust to the rare fast outlier that "best"
+         * would pick up on a VM whose clock and neighbours jitter). */
+        double cref = INFINITY;
+        if (pass >= 1) {
+            double *cs = nb_xcalloc_array(nitems * 3, sizeof *cs);
+            size_t m = 0;
+            for (size_t q = 0; q < nitems * 3; q++) if (cy[q] > 0) cs[m++] = cy[q];
+            if (m) cref = lat_median(cs, m);
+            free(cs);
+        }
         for (size_t it = 0; pass >= 1 && it < nitems; it++) {
             if (done[it]) continue;
             for (int q = 0; q <= pass; q++) /* contended rounds are not trusted */
-                if (rr[it * 3 + q].stable && cy[it * 3 + q] > cbest * (1 + CANARY_TOL)) {
+                if (rr[it * 3 + q].stable && cy[it * 3 + q] > cref * (1 + CANARY_TOL)) {
                     rr[it * 3 + q].stable = 0;
                     contended++;
                 }
@@ -541,7 +552,7 @@ int cmd_latency(int argc, char **argv)
         print_taus(t, dataset, perm, k, val + (size_t)b * n, names[b]);
     }
     printf("measured %zu architectures x %d batch sizes in %.1f s; %ld rounds discarded because "
-           "the canary ran > %.0f%% slower than its best (%.4g ms; median %.4g ms): the machine was "
+           "the canary ran > %.0f%% slower than its median (best %.4g ms; median %.4g ms): the machine was "
            "busy\n", k, nbatch, secs, contended, CANARY_TOL * 100, cbest, cmed);
     printf("host: %s\n", host);
     tab_close(t);
