@@ -4,6 +4,9 @@
 #   make test       build and run every test that must pass (summary: N passed, N failed)
 #   make bench      benchmarks, written to bench/results/BENCH.md with the machine described
 #   make valgrind   the unit tests under valgrind memcheck
+#   make gate       the statistical regression gate of every built-in strategy (CI runs it)
+#   make fuzz       libFuzzer on the NATS-Bench pickle reader (FUZZ_SECONDS=60)
+#   make probe-check / make cuda   aarch64 latency probe under qemu / CUDA inference path
 #   SANITIZE=address,undefined make test   sanitizer build (in build-san/)
 #   WERROR=1        turn warnings into errors (CI)
 
@@ -52,7 +55,7 @@ TESTBIN  := $(BUILD)/nastab-tests
 TABLE    := $(BUILD)/nb201.h5
 TABLE_SRC := tables/data/nb201.csv.gz
 
-.PHONY: all run test unit bench valgrind clean setup table install gate gate-baseline probe-check cuda
+.PHONY: all run test unit bench valgrind clean setup table install gate gate-baseline probe-check cuda fuzz
 all: $(NASTAB)
 
 # Only the git sha object depends on HEAD, so a commit does not rebuild
@@ -98,8 +101,8 @@ run: setup
 	@$(MAKE) --no-print-directory $(NASTAB) $(TABLE)
 	$(NASTAB) run --table $(TABLE) --dataset cifar10-valid,cifar10,cifar100,ImageNet16-120 \
 	    --strategy random,rea,reinforce,bohb,hyperband,local --runs 500 --seed 0 -o $(BUILD)/results.h5
-	$(NASTAB) report $(BUILD)/results.h5 -o $(BUILD)/report
-	@echo "nastab: report written to $(BUILD)/report/ (report.md, report.tex, figures)"
+	$(NASTAB) --quiet report $(BUILD)/results.h5 -o $(BUILD)/report
+	@echo "nastab: report written to $(BUILD)/report/ (report.md, report.tex, summary.csv, ranks.md, figures as PNG/PDF/SVG)"
 
 test: setup
 	@$(MAKE) --no-print-directory $(NASTAB) $(TESTBIN) $(TABLE)
@@ -153,6 +156,11 @@ probe-check: $(NASTAB) $(TABLE)
 NVCC ?= nvcc
 cuda:
 	NVCC=$(NVCC) sh nn/cuda/check.sh $(BUILD)/cuda
+
+# The libFuzzer target over the NATS-Bench bz2 + pickle reader (clang), for
+# FUZZ_SECONDS (default 60); the regression corpus is tests/fixtures/pickle/corpus.
+fuzz:
+	tests/fuzz/run.sh $(or $(FUZZ_SECONDS),60) build-fuzz
 
 clean:
 	rm -rf build build-san
