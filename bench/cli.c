@@ -70,3 +70,33 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_
     }
     return 0;
 }
+
+int cli_split_list(const char *cmd, const char *opt, const char *s, char *buf, size_t n,
+                   const char **items, int max_items, int *count)
+{
+    if (strlen(s) >= n) return cli_usage_error(cmd, "%s: list too long", opt);
+    strcpy(buf, s);
+    *count = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (*count >= max_items) return cli_usage_error(cmd, "%s: more than %d items", opt, max_items);
+        for (int k = 0; k < *count; k++)
+            if (!strcmp(items[k], tok)) return cli_usage_error(cmd, "%s: '%s' given twice", opt, tok);
+        items[(*count)++] = tok;
+    }
+    if (*count == 0) return cli_usage_error(cmd, "%s: empty list", opt);
+    return 0;
+}
+
+char *cli_command_line(int argc, char **argv)
+{
+    size_t n = 8;
+    for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 1;
+    char *s = nb_xmalloc(n);
+    strcpy(s, "nastab");
+    for (int i = 0; i < argc; i++) {
+        strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}

@@ -42,6 +42,13 @@ typedef struct {
     const char **value; /* set for options that take a value, else NULL */
     int *flag;          /* set to 1 for flags (value == NULL) */
 } cli_opt;
+/* Split a comma list (copied into buf of size n) into at most max_items
+ * distinct items; usage errors (too long, too many, duplicate, empty) are
+ * printed and return 2, else 0. */
+int cli_split_list(const char *cmd, const char *opt, const char *s, char *buf, size_t n,
+                   const char **items, int max_items, int *count);
+/* "nastab ARGV..." joined with spaces, malloc'd (caller frees): recorded in result files. */
+char *cli_command_line(int argc, char **argv);
 int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_t n_opts,
               const char **pos, int max_pos, int *n_pos, int *help);
 

@@ -23,36 +23,6 @@ int cmd_mo(int argc, char **argv);
 int cmd_mo_report(int argc, char **argv);
 int cmd_devices_report(int argc, char **argv);
 
-static int split_list(const char *cmd, const char *opt, const char *s, char *buf, size_t n,
-                      const char **items, int *count)
-{
-    if (strlen(s) >= n) return cli_usage_error(cmd, "%s: list too long", opt);
-    strcpy(buf, s);
-    *count = 0;
-    char *save = NULL;
-    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (*count >= MAX_ITEMS) return cli_usage_error(cmd, "%s: more than %d items", opt, MAX_ITEMS);
-        for (int k = 0; k < *count; k++)
-            if (!strcmp(items[k], tok)) return cli_usage_error(cmd, "%s: '%s' given twice", opt, tok);
-        items[(*count)++] = tok;
-    }
-    if (*count == 0) return cli_usage_error(cmd, "%s: empty list", opt);
-    return 0;
-}
-
-static char *command_line(int argc, char **argv)
-{
-    size_t n = 8;
-    for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 1;
-    char *s = nb_xmalloc(n);
-    strcpy(s, "nastab");
-    for (int i = 0; i < argc; i++) {
-        strcat(s, " ");
-        strcat(s, argv[i]);
-    }
-    return s;
-}
-
 static void mo_help(void)
 {
     printf("usage: nastab mo --table FILE --dataset D[,D...] --device COLUMN[,COLUMN...]\n"
@@ -199,9 +169,9 @@ int cmd_mo(int argc, char **argv)
     char dbuf[512], vbuf[1024], sbuf[512];
     const char *datasets[MAX_ITEMS], *devices[MAX_ITEMS], *strategies[MAX_ITEMS];
     int nd, nv, ns;
-    if (split_list("mo", "--dataset", dataset, dbuf, sizeof dbuf, datasets, &nd) ||
-        split_list("mo", "--device", device, vbuf, sizeof vbuf, devices, &nv) ||
-        split_list("mo", "--strategy", strategy, sbuf, sizeof sbuf, strategies, &ns))
+    if (cli_split_list("mo", "--dataset", dataset, dbuf, sizeof dbuf, datasets, MAX_ITEMS, &nd) ||
+        cli_split_list("mo", "--device", device, vbuf, sizeof vbuf, devices, MAX_ITEMS, &nv) ||
+        cli_split_list("mo", "--strategy", strategy, sbuf, sizeof sbuf, strategies, MAX_ITEMS, &ns))
         return 2;
     for (int i = 0; i < ns; i++)
         if (!strat_mo_find(strategies[i])) return cli_usage_error("mo", "--strategy: %s", nb_errmsg());
@@ -219,7 +189,7 @@ int cmd_mo(int argc, char **argv)
                 return cli_usage_error("mo", "--device: %s", nb_errmsg());
             }
     }
-    char *cmdline = command_line(argc, argv);
+    char *cmdline = cli_command_line(argc, argv);
     rep_meta meta = {.table_path = table, .table_checksum = tab_checksum(t),
                      .protocol = REP_MO_PROTOCOL, .command = cmdline, .seed = cfg.seed};
     rep_mo_results *res = rep_mo_create(&meta);

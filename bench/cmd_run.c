@@ -48,23 +48,6 @@ static void run_help(void)
 }
 
 /* Split a comma list into at most MAX_ITEMS items (in a copy owned by buf). */
-static int split_list(const char *cmd, const char *opt, const char *s, char *buf, size_t n,
-                      const char **items, int *count)
-{
-    if (strlen(s) >= n) return cli_usage_error(cmd, "%s: list too long", opt);
-    strcpy(buf, s);
-    *count = 0;
-    char *save = NULL;
-    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (*count >= MAX_ITEMS) return cli_usage_error(cmd, "%s: more than %d items", opt, MAX_ITEMS);
-        for (int k = 0; k < *count; k++)
-            if (!strcmp(items[k], tok)) return cli_usage_error(cmd, "%s: '%s' given twice", opt, tok);
-        items[(*count)++] = tok;
-    }
-    if (*count == 0) return cli_usage_error(cmd, "%s: empty list", opt);
-    return 0;
-}
-
 int cmd_run(int argc, char **argv)
 {
     const char *table = NULL, *dataset = NULL, *strategy = NULL, *runs_s = NULL, *budget_s = NULL,
@@ -113,8 +96,8 @@ int cmd_run(int argc, char **argv)
     const char *datasets[MAX_ITEMS], *strategies[MAX_ITEMS + 1];
     const strat_vtable *vtables[MAX_ITEMS + 1];
     int nd, ns = 0;
-    if (split_list("run", "--dataset", dataset, dbuf, sizeof dbuf, datasets, &nd)) return 2;
-    if (strategy && split_list("run", "--strategy", strategy, sbuf, sizeof sbuf, strategies, &ns)) return 2;
+    if (cli_split_list("run", "--dataset", dataset, dbuf, sizeof dbuf, datasets, MAX_ITEMS, &nd)) return 2;
+    if (strategy && cli_split_list("run", "--strategy", strategy, sbuf, sizeof sbuf, strategies, MAX_ITEMS, &ns)) return 2;
     for (int i = 0; i < ns; i++)
         if (!(vtables[i] = strat_find(strategies[i]))) return cli_usage_error("run", "--strategy: %s", nb_errmsg());
     strat_plugin *plugin = NULL;
@@ -146,14 +129,7 @@ int cmd_run(int argc, char **argv)
     }
 
     /* The command line, recorded in the results file. */
-    size_t cmdlen = 1;
-    for (int i = 0; i < argc; i++) cmdlen += strlen(argv[i]) + 1;
-    char *cmdline = nb_xmalloc(cmdlen + 8);
-    strcpy(cmdline, "nastab");
-    for (int i = 0; i < argc; i++) {
-        strcat(cmdline, " ");
-        strcat(cmdline, argv[i]);
-    }
+    char *cmdline = cli_command_line(argc, argv);
     rep_meta meta = {.table_path = table,
                      .table_checksum = tab_checksum(t),
                      .protocol = REP_PROTOCOL,

@@ -12,7 +12,7 @@
  *     tau_b = (n0 - n1 - n2 + n3 - 2 S) / sqrt((n0 - n1) (n0 - n2)).
  * (n0 - n1 - n2 + n3 - 2S is concordant minus discordant: pairs tied in x
  * are never swapped because they are already sorted by y.) */
-#include "reports/pareto_private.h"
+#include "reports/rep_private.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  * shape in terms of runs / grid / cap / n_front, place in rep_mo_series);
  * the writer and the reader both walk that list, so they cannot disagree.
  * Writing goes to "<path>.tmp.<pid>", is fsynced and renamed into place. */
-#include "reports/pareto_private.h"
+#include "reports/rep_private.h"
 
 #include <errno.h>
 #include <fcntl.h>

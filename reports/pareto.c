@@ -9,7 +9,7 @@
  * result is the exact area of the union of the boxes [f, r] (the classical
  * O(n log n) algorithm; e.g. Fonseca, Paquete & Lopez-Ibanez, CEC 2006,
  * for the 2-D case of their dimension sweep). */
-#include "reports/pareto_private.h"
+#include "reports/rep_private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -162,68 +162,6 @@ rep_stats rep_mo_final_hv(const rep_mo_series *s)
 
 /* ---- files and gnuplot (shared) ---- */
 
-nb_status rp_mkdir_p(const char *dir)
-{
-    char *p = nb_xstrdup(dir);
-    nb_status st = NB_OK;
-    for (char *s = p + 1;; s++) {
-        if (*s != '/' && *s != '\0') continue;
-        char c = *s;
-        *s = '\0';
-        struct stat sb;
-        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-            st = nb_fail(NB_EIO, "cannot create directory %s: %s", p, strerror(errno));
-            break;
-        }
-        if (stat(p, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-            st = nb_fail(NB_EIO, "cannot create directory %s: %s exists and is not a directory",
-                         dir, p);
-            break;
-        }
-        *s = c;
-        if (!c) break;
-    }
-    free(p);
-    return st;
-}
-
-static char *join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = nb_xmalloc(n);
-    snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
-nb_status rp_open(const char *dir, const char *name, FILE **f)
-{
-    char *p = join(dir, name);
-    *f = fopen(p, "w");
-    nb_status st = *f ? NB_OK : nb_fail(NB_EIO, "cannot write %s: %s", p, strerror(errno));
-    free(p);
-    return st;
-}
-
-nb_status rp_close(const char *dir, const char *name, FILE *f, nb_status st)
-{
-    int bad = ferror(f);
-    if (fclose(f) != 0) bad = 1;
-    if (st == NB_OK && bad) st = nb_fail(NB_EIO, "writing %s/%s failed (disk full?)", dir, name);
-    return st;
-}
-
-void rp_safe_name(const char *s, char *out, size_t cap)
-{
-    size_t i = 0;
-    for (; s[i] && i + 1 < cap; i++) {
-        char c = s[i];
-        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                 c == '-' || c == '_' || c == '.';
-        out[i] = ok ? c : '_';
-    }
-    out[i] = '\0';
-}
-
 void rp_gp_begin(FILE *f, int formats, const char *stem, const char *size_in, const char *size_px)
 {
     fputs("formats = \"", f);
@@ -260,7 +198,7 @@ static char *find_gnuplot(void)
     if (!path || !*path) return NULL;
     char *copy = nb_xstrdup(path), *save = NULL, *found = NULL;
     for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-        char *p = join(*d ? d : ".", "gnuplot");
+        char *p = rp_join(*d ? d : ".", "gnuplot");
         struct stat sb;
         if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode) && access(p, X_OK) == 0) found = p;
         else free(p);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "reports/rep.h"
+#include "reports/rep_private.h"
 #include "reports/rep.h"
 
 /* ---- ranks ---- */
@@ -409,16 +410,9 @@ static nb_status cd_figure(const char *dir, size_t k, const char **names, const 
     return run_gnuplot(dir, "cd_diagram.gp");
 }
 
-static nb_status make_dir(const char *dir)
-{
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-        return nb_fail(NB_EIO, "%s: cannot create directory: %s", dir, strerror(errno));
-    return NB_OK;
-}
-
 nb_status rep_rank_report(const rep_results *r, const char *dir, int formats)
 {
-    nb_status st = make_dir(dir), tool = NB_OK;
+    nb_status st = rp_mkdir_p(dir), tool = NB_OK;
     if (st != NB_OK) return st;
     char tool_msg[512] = "";
     size_t total = rep_results_count(r);

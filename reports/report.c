@@ -16,6 +16,7 @@
  * 2008), with dash patterns so the lines survive grey-scale printing; a
  * strategy keeps its colour across datasets. */
 #include "reports/rep.h"
+#include "reports/rep_private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,74 +35,6 @@ static const char *const palette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7"
 
 /* ---- files and directories ---- */
 
-static nb_status mkdir_p(const char *dir)
-{
-    char *p = nb_xstrdup(dir);
-    nb_status st = NB_OK;
-    for (char *s = p + 1;; s++) {
-        if (*s != '/' && *s != '\0') continue;
-        char c = *s;
-        *s = '\0';
-        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-            st = nb_fail(NB_EIO, "cannot create report directory %s: %s", p, strerror(errno));
-            break;
-        }
-        struct stat sb;
-        if (stat(p, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-            st = nb_fail(NB_EIO, "cannot create report directory %s: %s exists and is not a "
-                         "directory", dir, p);
-            break;
-        }
-        *s = c;
-        if (!c) break;
-    }
-    free(p);
-    return st;
-}
-
-static char *join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = nb_xmalloc(n);
-    snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
-static nb_status open_out(const char *dir, const char *name, FILE **f)
-{
-    char *p = join(dir, name);
-    *f = fopen(p, "w");
-    nb_status st = NB_OK;
-    if (!*f) st = nb_fail(NB_EIO, "cannot write %s: %s (directory %s not writable?)", p,
-                          strerror(errno), dir);
-    free(p);
-    return st;
-}
-
-static nb_status close_out(const char *dir, const char *name, FILE *f, nb_status st)
-{
-    int bad = ferror(f);
-    if (fclose(f) != 0) bad = 1;
-    if (st == NB_OK && bad) {
-        char *p = join(dir, name);
-        st = nb_fail(NB_EIO, "writing %s failed (disk full?)", p);
-        free(p);
-    }
-    return st;
-}
-
-/* File-name-safe copy of a dataset name. */
-static void safe_name(const char *s, char *out, size_t cap)
-{
-    size_t i = 0;
-    for (; s[i] && i + 1 < cap; i++) {
-        char c = s[i];
-        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                 c == '-' || c == '_' || c == '.';
-        out[i] = ok ? c : '_';
-    }
-    out[i] = '\0';
-}
 
 /* A string inside gnuplot double quotes. */
 static void gp_str(FILE *f, const char *s)
@@ -139,7 +72,7 @@ static nb_status write_anytime_dat(const rep_results *r, const char *dir, const 
                                    const char *ds, const char **st, size_t n_st)
 {
     FILE *f;
-    nb_status status = open_out(dir, file, &f);
+    nb_status status = rp_open(dir, file, &f);
     if (status) return status;
     fprintf(f, "# nastab anytime curves, dataset %s (written by nastab report)\n", ds);
     fputs("# One block per strategy (gnuplot `index`), columns:\n"
@@ -175,7 +108,7 @@ static nb_status write_anytime_dat(const rep_results *r, const char *dir, const 
         }
         block++;
     }
-    return close_out(dir, file, f, NB_OK);
+    return rp_close(dir, file, f, NB_OK);
 }
 
 static double quantile_sorted(const float *v, size_t n, double q)
@@ -197,7 +130,7 @@ static nb_status write_final_dat(const rep_results *r, const char *dir, const ch
                                  const char *ds, const char **st, size_t n_st)
 {
     FILE *f;
-    nb_status status = open_out(dir, file, &f);
+    nb_status status = rp_open(dir, file, &f);
     if (status) return status;
     fprintf(f, "# nastab final test accuracy [%%], dataset %s (written by nastab report)\n"
             "# columns: 1 position  2 q1  3 min  4 max  5 q3  6 median  7 mean  8 runs with a "
@@ -226,7 +159,7 @@ static nb_status write_final_dat(const rep_results *r, const char *dir, const ch
         fputc('\n', f);
         free(v);
     }
-    return close_out(dir, file, f, NB_OK);
+    return rp_close(dir, file, f, NB_OK);
 }
 
 /* ---- gnuplot scripts ---- */
@@ -290,7 +223,7 @@ static nb_status write_anytime_gp(const rep_results *r, const char *dir, const c
     snprintf(file, sizeof file, "%s.gp", stem);
     snprintf(dat, sizeof dat, "%s.dat", stem);
     FILE *f;
-    nb_status status = open_out(dir, file, &f);
+    nb_status status = rp_open(dir, file, &f);
     if (status) return status;
     const rep_series *s0 = NULL;
     for (size_t k = 0; k < n_st && !s0; k++) s0 = rep_results_find(r, ds, st[k]);
@@ -374,7 +307,7 @@ static nb_status write_anytime_gp(const rep_results *r, const char *dir, const c
         fputc('\n', f);
     }
     fputs("unset logscale y\nunset multiplot\nset output\n}\n}\n", f);
-    return close_out(dir, file, f, NB_OK);
+    return rp_close(dir, file, f, NB_OK);
 }
 
 static nb_status write_final_gp(const rep_results *r, const char *dir, const char *stem,
@@ -384,7 +317,7 @@ static nb_status write_final_gp(const rep_results *r, const char *dir, const cha
     snprintf(file, sizeof file, "%s.gp", stem);
     snprintf(dat, sizeof dat, "%s.dat", stem);
     FILE *f;
-    nb_status status = open_out(dir, file, &f);
+    nb_status status = rp_open(dir, file, &f);
     if (status) return status;
     fprintf(f, "# %s - written by nastab report; edit freely and rerun in this folder:\n"
             "#     gnuplot %s\n"
@@ -428,7 +361,7 @@ static nb_status write_final_gp(const rep_results *r, const char *dir, const cha
         pos++;
     }
     fputs("\nset output\n}\n}\n", f);
-    return close_out(dir, file, f, NB_OK);
+    return rp_close(dir, file, f, NB_OK);
 }
 
 /* ---- running gnuplot ---- */
@@ -440,7 +373,7 @@ static char *find_gnuplot(void)
     if (!path || !*path) return NULL;
     char *copy = nb_xstrdup(path), *save = NULL, *found = NULL;
     for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-        char *p = join(*d ? d : ".", "gnuplot");
+        char *p = rp_join(*d ? d : ".", "gnuplot");
         struct stat sb;
         if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode) && access(p, X_OK) == 0) found = p;
         else free(p);
@@ -474,7 +407,7 @@ static nb_status run_gnuplot(const char *gnuplot, const char *dir, const char *s
         if (errno != EINTR) return nb_fail(NB_ETOOL, "waiting for gnuplot (%s) failed", script);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return NB_OK;
     char line[300] = "";
-    char *lp = join(dir, log);
+    char *lp = rp_join(dir, log);
     FILE *f = fopen(lp, "r");
     if (f) {
         char buf[300];
@@ -499,7 +432,7 @@ static nb_status run_gnuplot(const char *gnuplot, const char *dir, const char *s
 
 static long file_size(const char *dir, const char *name)
 {
-    char *p = join(dir, name);
+    char *p = rp_join(dir, name);
     struct stat sb;
     long n = stat(p, &sb) == 0 && S_ISREG(sb.st_mode) ? (long)sb.st_size : -1;
     free(p);
@@ -508,7 +441,7 @@ static long file_size(const char *dir, const char *name)
 
 static void remove_file(const char *dir, const char *name)
 {
-    char *p = join(dir, name);
+    char *p = rp_join(dir, name);
     unlink(p);
     free(p);
 }
@@ -524,7 +457,7 @@ static nb_status write_report_md(const rep_results *r, const char *dir, const ch
                                  size_t n_ds, const char **st, size_t n_st, int formats)
 {
     FILE *f;
-    nb_status status = open_out(dir, "report.md", &f);
+    nb_status status = rp_open(dir, "report.md", &f);
     if (status) return status;
     fprintf(f, "# nastab report\n\n"
             "- results: created %s by nastab %s (git %s), protocol %s, seed %s\n"
@@ -556,27 +489,27 @@ static nb_status write_report_md(const rep_results *r, const char *dir, const ch
         fputs(".\n\n", f);
         for (size_t d = 0; d < n_ds; d++) {
             char stem[80];
-            safe_name(ds[d], stem, sizeof stem);
+            rp_safe_name(ds[d], stem, sizeof stem);
             if (ext) fprintf(f, "![anytime %s](anytime_%s.%s)\n![final %s](final_%s.%s)\n\n",
                              ds[d], stem, ext, ds[d], stem, ext);
             else fprintf(f, "- %s: anytime_%s.pdf, final_%s.pdf\n", ds[d], stem, stem);
         }
     }
-    return close_out(dir, "report.md", f, status);
+    return rp_close(dir, "report.md", f, status);
 }
 
 static nb_status write_report_tex(const rep_results *r, const char *dir, const char **ds,
                                   size_t n_ds, int formats)
 {
     FILE *f;
-    nb_status status = open_out(dir, "report.tex", &f);
+    nb_status status = rp_open(dir, "report.tex", &f);
     if (status) return status;
     fputs("% nastab report: \\input{report.tex} (needs booktabs and graphicx).\n", f);
     status = rep_write_latex(r, f);
     if (status == NB_OK && (formats & REP_FMT_PDF)) {
         for (size_t d = 0; d < n_ds; d++) {
             char stem[80];
-            safe_name(ds[d], stem, sizeof stem);
+            rp_safe_name(ds[d], stem, sizeof stem);
             fprintf(f, "\n\\begin{figure*}[t]\n\\centering\n"
                     "\\includegraphics[width=\\textwidth]{anytime_%s.pdf}\n\\caption{", stem);
             for (const char *c = ds[d]; *c; c++) {
@@ -589,14 +522,14 @@ static nb_status write_report_tex(const rep_results *r, const char *dir, const c
                     "\\end{figure*}\n", stem);
         }
     }
-    return close_out(dir, "report.tex", f, status);
+    return rp_close(dir, "report.tex", f, status);
 }
 
 nb_status rep_report(const rep_results *r, const char *dir, int formats)
 {
     NB_ASSERT(r && dir);
     if (!dir[0]) return nb_fail(NB_EINVAL, "report directory: empty path");
-    nb_status st = mkdir_p(dir);
+    nb_status st = rp_mkdir_p(dir);
     if (st) return st;
     size_t n_ds = rep_results_datasets(r, NULL, 0), n_st = rep_results_strategies(r, NULL, 0);
     const char **ds = nb_xcalloc_array(n_ds + 1, sizeof *ds);
@@ -607,8 +540,8 @@ nb_status rep_report(const rep_results *r, const char *dir, int formats)
 
     if (formats & REP_FMT_CSV) {
         FILE *f;
-        if ((st = open_out(dir, "summary.csv", &f))) goto done;
-        if ((st = close_out(dir, "summary.csv", f, rep_write_csv(r, f)))) goto done;
+        if ((st = rp_open(dir, "summary.csv", &f))) goto done;
+        if ((st = rp_close(dir, "summary.csv", f, rep_write_csv(r, f)))) goto done;
     }
     if ((formats & REP_FMT_MD) && (st = write_report_md(r, dir, ds, n_ds, sn, n_st, formats)))
         goto done;
@@ -619,7 +552,7 @@ nb_status rep_report(const rep_results *r, const char *dir, int formats)
     /* Data and scripts first: they are useful even without gnuplot here. */
     for (size_t d = 0; d < n_ds; d++) {
         char safe[64], stem[80], dat[96];
-        safe_name(ds[d], safe, sizeof safe);
+        rp_safe_name(ds[d], safe, sizeof safe);
         snprintf(stem, sizeof stem, "anytime_%s", safe);
         snprintf(dat, sizeof dat, "%s.dat", stem);
         if ((st = write_anytime_dat(r, dir, dat, ds[d], sn, n_st)) ||
@@ -639,7 +572,7 @@ nb_status rep_report(const rep_results *r, const char *dir, int formats)
     }
     for (size_t d = 0; d < n_ds; d++) {
         char safe[64];
-        safe_name(ds[d], safe, sizeof safe);
+        rp_safe_name(ds[d], safe, sizeof safe);
         for (int kind = 0; kind < 2; kind++) {
             char stem[80], script[96], log[96], out[100];
             snprintf(stem, sizeof stem, "%s_%s", kind ? "final" : "anytime", safe);

@@ -1,12 +1,14 @@
-/* reports/pareto_private.h - helpers shared by reports/pareto.c,
- * reports/mo_results.c and reports/devices.c (files, gnuplot). Not public. */
-#ifndef REP_PARETO_PRIVATE_H
-#define REP_PARETO_PRIVATE_H
+/* reports/rep_private.h - helpers shared inside reports/ (report.c, pareto.c,
+ * rank.c, mo_results.c, devices.c): output files and gnuplot. Not public. */
+#ifndef REP_PRIVATE_H
+#define REP_PRIVATE_H
 
 #include <stdio.h>
 
 #include "reports/rep.h"
 
+/* "dir/name", malloc'd (caller frees). */
+char *rp_join(const char *dir, const char *name);
 /* mkdir -p; NB_EIO names the path. */
 nb_status rp_mkdir_p(const char *dir);
 /* fopen(dir/name, "w"); NB_EIO names the file. */
