@@ -6,7 +6,7 @@
 # (so the code keeps compiling), says the run is skipped, exits 0.
 # CUDA_BUILD_ONLY=1: build only. Prints "N passed, N failed" last.
 OUT=${1:-build/cuda}
-NVCC=${NVCC:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}
+NVCC=$(command -v "${NVCC:-nvcc}" || command -v /usr/local/cuda/bin/nvcc || echo "${NVCC:-nvcc}")
 if [ ! -x "$NVCC" ]; then
     echo "cuda-check: SKIPPED: nvcc not found (set NVCC=/path/to/nvcc)"; exit 0
 fi
