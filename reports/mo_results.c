@@ -180,59 +180,6 @@ void rep_mo_free(rep_mo_results *r)
 
 /* ---- HDF5 writing ---- */
 
-typedef struct {
-    H5E_auto2_t func;
-    void *data;
-} h5_quiet;
-static void quiet_on(h5_quiet *q)
-{
-    H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
-static void quiet_off(const h5_quiet *q) { H5Eset_auto2(H5E_DEFAULT, q->func, q->data); }
-static void close_id(hid_t id, herr_t (*fn)(hid_t))
-{
-    if (id >= 0) fn(id);
-}
-
-static nb_status w_attr_str(hid_t loc, const char *obj, const char *name, const char *v,
-                            const char *path)
-{
-    nb_status st = NB_OK;
-    hid_t type = H5Tcopy(H5T_C_S1), space = -1, attr = -1;
-    const char *data[1] = {v ? v : ""};
-    if (type < 0 || H5Tset_size(type, H5T_VARIABLE) < 0 || H5Tset_cset(type, H5T_CSET_UTF8) < 0)
-        goto bad;
-    if ((space = H5Screate(H5S_SCALAR)) < 0) goto bad;
-    if ((attr = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT)) < 0) goto bad;
-    if (H5Awrite(attr, type, data) < 0) goto bad;
-    goto done;
-bad:
-    st = nb_fail(NB_EIO, "%s: cannot write attribute %s of %s", path, name, obj);
-done:
-    close_id(attr, H5Aclose);
-    close_id(space, H5Sclose);
-    close_id(type, H5Tclose);
-    return st;
-}
-
-static nb_status w_attr_num(hid_t loc, const char *obj, const char *name, hid_t ftype,
-                            hid_t mtype, const void *v, const char *path)
-{
-    nb_status st = NB_OK;
-    hid_t space = H5Screate(H5S_SCALAR), attr = -1;
-    if (space < 0) goto bad;
-    if ((attr = H5Acreate2(loc, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT)) < 0) goto bad;
-    if (H5Awrite(attr, mtype, v) < 0) goto bad;
-    goto done;
-bad:
-    st = nb_fail(NB_EIO, "%s: cannot write attribute %s of %s", path, name, obj);
-done:
-    close_id(attr, H5Aclose);
-    close_id(space, H5Sclose);
-    return st;
-}
-
 static nb_status w_dset(hid_t loc, const char *obj, const field *fd, size_t rows, size_t cols,
                         const void *data, const char *path)
 {
@@ -261,9 +208,9 @@ static nb_status w_dset(hid_t loc, const char *obj, const field *fd, size_t rows
 bad:
     st = nb_fail(NB_EIO, "%s: cannot write dataset %s/%s", path, obj, fd->name);
 done:
-    close_id(dset, H5Dclose);
-    close_id(dcpl, H5Pclose);
-    close_id(space, H5Sclose);
+    rp_h5_close(dset, H5Dclose);
+    rp_h5_close(dcpl, H5Pclose);
+    rp_h5_close(space, H5Sclose);
     return st;
 }
 
@@ -276,19 +223,19 @@ static nb_status write_series(hid_t sg, rep_mo_series *s, size_t i, const char *
     if (g < 0) return nb_fail(NB_EIO, "%s: cannot create group %s", path, obj);
     uint64_t runs = s->runs, grid = s->grid, cap = s->cap, nf = s->n_front;
     nb_status st;
-    if ((st = w_attr_str(g, obj, "dataset", s->dataset, path)) ||
-        (st = w_attr_str(g, obj, "device", s->device, path)) ||
-        (st = w_attr_str(g, obj, "strategy", s->strategy, path)) ||
-        (st = w_attr_num(g, obj, "runs", H5T_STD_U64LE, H5T_NATIVE_UINT64, &runs, path)) ||
-        (st = w_attr_num(g, obj, "grid", H5T_STD_U64LE, H5T_NATIVE_UINT64, &grid, path)) ||
-        (st = w_attr_num(g, obj, "cap", H5T_STD_U64LE, H5T_NATIVE_UINT64, &cap, path)) ||
-        (st = w_attr_num(g, obj, "n_front", H5T_STD_U64LE, H5T_NATIVE_UINT64, &nf, path)) ||
-        (st = w_attr_num(g, obj, "budget", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &s->budget, path)) ||
-        (st = w_attr_num(g, obj, "hv_true", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &s->hv_true, path)) ||
-        (st = w_attr_num(g, obj, "latency_max", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, &s->latency_max,
+    if ((st = rp_h5_attr_str(g, obj, "dataset", s->dataset, path)) ||
+        (st = rp_h5_attr_str(g, obj, "device", s->device, path)) ||
+        (st = rp_h5_attr_str(g, obj, "strategy", s->strategy, path)) ||
+        (st = rp_h5_attr_num(g, obj, "runs", H5T_STD_U64LE, H5T_NATIVE_UINT64, &runs, path)) ||
+        (st = rp_h5_attr_num(g, obj, "grid", H5T_STD_U64LE, H5T_NATIVE_UINT64, &grid, path)) ||
+        (st = rp_h5_attr_num(g, obj, "cap", H5T_STD_U64LE, H5T_NATIVE_UINT64, &cap, path)) ||
+        (st = rp_h5_attr_num(g, obj, "n_front", H5T_STD_U64LE, H5T_NATIVE_UINT64, &nf, path)) ||
+        (st = rp_h5_attr_num(g, obj, "budget", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &s->budget, path)) ||
+        (st = rp_h5_attr_num(g, obj, "hv_true", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &s->hv_true, path)) ||
+        (st = rp_h5_attr_num(g, obj, "latency_max", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, &s->latency_max,
                          path)) ||
-        (st = w_attr_num(g, obj, "lat_ref", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, &s->lat_ref, path)) ||
-        (st = w_attr_num(g, obj, "optimum_feasible", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
+        (st = rp_h5_attr_num(g, obj, "lat_ref", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, &s->lat_ref, path)) ||
+        (st = rp_h5_attr_num(g, obj, "optimum_feasible", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
                          &s->optimum_feasible, path)))
         goto done;
     for (size_t k = 0; k < N_FIELDS; k++) {
@@ -316,14 +263,14 @@ static nb_status write_h5(const rep_mo_results *r, const char *tmp, const char *
     }
     int32_t version = REP_MO_FORMAT_VERSION;
     uint64_t n = r->n;
-    if ((st = w_attr_str(f, "/", "format", REP_MO_FORMAT_NAME, path)) ||
-        (st = w_attr_num(f, "/", "format_version", H5T_STD_I32LE, H5T_NATIVE_INT32, &version,
+    if ((st = rp_h5_attr_str(f, "/", "format", REP_MO_FORMAT_NAME, path)) ||
+        (st = rp_h5_attr_num(f, "/", "format_version", H5T_STD_I32LE, H5T_NATIVE_INT32, &version,
                          path)) ||
-        (st = w_attr_num(f, "/", "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &r->seed, path)) ||
-        (st = w_attr_num(f, "/", "n_series", H5T_STD_U64LE, H5T_NATIVE_UINT64, &n, path)))
+        (st = rp_h5_attr_num(f, "/", "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &r->seed, path)) ||
+        (st = rp_h5_attr_num(f, "/", "n_series", H5T_STD_U64LE, H5T_NATIVE_UINT64, &n, path)))
         goto done;
     for (int a = 0; a < A_COUNT; a++)
-        if ((st = w_attr_str(f, "/", attr_names[a], r->attr[a], path))) goto done;
+        if ((st = rp_h5_attr_str(f, "/", attr_names[a], r->attr[a], path))) goto done;
     if ((sg = H5Gcreate2(f, "series", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0) {
         st = nb_fail(NB_EIO, "%s: cannot create group /series", path);
         goto done;
@@ -335,9 +282,9 @@ static nb_status write_h5(const rep_mo_results *r, const char *tmp, const char *
     if (H5Fclose(f) < 0) st = nb_fail(NB_EIO, "%s: closing %s failed (disk full?)", path, tmp);
     f = -1;
 done:
-    close_id(sg, H5Gclose);
-    close_id(f, H5Fclose);
-    close_id(fapl, H5Pclose);
+    rp_h5_close(sg, H5Gclose);
+    rp_h5_close(f, H5Fclose);
+    rp_h5_close(fapl, H5Pclose);
     return st;
 }
 
@@ -349,8 +296,8 @@ nb_status rep_mo_write(const rep_mo_results *r, const char *path)
     size_t n = strlen(path) + 40;
     char *tmp = nb_xmalloc(n);
     snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-    h5_quiet q;
-    quiet_on(&q);
+    rp_h5_quiet q;
+    rp_h5_quiet_on(&q);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) {
         st = nb_fail(NB_EIO, "%s: cannot create temporary file %s: %s", path, tmp,
@@ -374,7 +321,7 @@ nb_status rep_mo_write(const rep_mo_results *r, const char *path)
 fail:
     unlink(tmp);
 done:
-    quiet_off(&q);
+    rp_h5_quiet_off(&q);
     free(tmp);
     return st;
 }
@@ -417,9 +364,9 @@ static nb_status r_attr_str(hid_t loc, const char *obj, const char *name, const 
         *out = v;
     }
 done:
-    close_id(mt, H5Tclose);
-    close_id(t, H5Tclose);
-    close_id(a, H5Aclose);
+    rp_h5_close(mt, H5Tclose);
+    rp_h5_close(t, H5Tclose);
+    rp_h5_close(a, H5Aclose);
     return st;
 }
 
@@ -430,7 +377,7 @@ static nb_status r_attr_num(hid_t loc, const char *obj, const char *name, hid_t 
         return nb_fail(NB_EFORMAT, "%s: attribute %s of %s is missing", path, name, obj);
     hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
     herr_t e = a >= 0 ? H5Aread(a, mtype, out) : -1;
-    close_id(a, H5Aclose);
+    rp_h5_close(a, H5Aclose);
     if (e < 0) return nb_fail(NB_EFORMAT, "%s: cannot read attribute %s of %s", path, name, obj);
     return NB_OK;
 }
@@ -476,8 +423,8 @@ static nb_status r_dset(hid_t g, const char *obj, const field *fd, size_t rows, 
         st = nb_fail(NB_EFORMAT, "%s: cannot read dataset %s/%s", path, obj, fd->name);
     }
 done:
-    close_id(sp, H5Sclose);
-    close_id(d, H5Dclose);
+    rp_h5_close(sp, H5Sclose);
+    rp_h5_close(d, H5Dclose);
     return st;
 }
 
@@ -542,8 +489,8 @@ nb_status rep_mo_read(const char *path, rep_mo_results **out)
 {
     NB_ASSERT(path && out);
     *out = NULL;
-    h5_quiet q;
-    quiet_on(&q);
+    rp_h5_quiet q;
+    rp_h5_quiet_on(&q);
     nb_status st = NB_OK;
     hid_t f = -1, sg = -1;
     rep_mo_results *r = NULL;
@@ -598,9 +545,9 @@ nb_status rep_mo_read(const char *path, rep_mo_results **out)
         rep_mo_add(r, &s);
     }
 done:
-    close_id(sg, H5Gclose);
-    close_id(f, H5Fclose);
-    quiet_off(&q);
+    rp_h5_close(sg, H5Gclose);
+    rp_h5_close(f, H5Fclose);
+    rp_h5_quiet_off(&q);
     if (st) rep_mo_free(r);
     else *out = r;
     return st;

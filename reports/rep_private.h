@@ -5,6 +5,8 @@
 
 #include <stdio.h>
 
+#include <hdf5.h>
+
 #include "reports/rep.h"
 
 /* "dir/name", malloc'd (caller frees). */
@@ -26,5 +28,23 @@ void rp_gp_end(FILE *f);
  * is missing ("gnuplot not found; hint: apt-get install gnuplot-nox") or
  * fails (quotes its log). */
 nb_status rp_gnuplot(const char *dir, const char *script);
+
+/* ---- HDF5 (reports/h5io.c) ---- */
+/* HDF5's automatic error printing, switched off around a public call and
+ * restored afterwards (other modules' settings survive). */
+typedef struct {
+    H5E_auto2_t func;
+    void *data;
+} rp_h5_quiet;
+void rp_h5_quiet_on(rp_h5_quiet *q);
+void rp_h5_quiet_off(const rp_h5_quiet *q);
+/* fn(id) when id is valid (>= 0). */
+void rp_h5_close(hid_t id, herr_t (*fn)(hid_t));
+/* Scalar attributes: a UTF-8 variable-length string (NULL writes ""), or one
+ * number stored as file_type from memory type mem_type. NB_EIO names path,
+ * object and attribute. */
+nb_status rp_h5_attr_str(hid_t loc, const char *obj, const char *name, const char *v, const char *path);
+nb_status rp_h5_attr_num(hid_t loc, const char *obj, const char *name, hid_t file_type, hid_t mem_type,
+                         const void *v, const char *path);
 
 #endif

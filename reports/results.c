@@ -8,6 +8,7 @@
  * format requires, with shapes against the group's runs/grid attributes, and
  * names what is missing or wrong. */
 #include "reports/rep.h"
+#include "reports/rep_private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -193,62 +194,6 @@ size_t rep_results_strategies(const rep_results *r, const char **names, size_t c
  * the object. HDF5's own error stack printing is turned off around every
  * public call (saved and restored, so other modules' settings survive). */
 
-typedef struct {
-    H5E_auto2_t func;
-    void *data;
-} h5_quiet;
-
-static void quiet_on(h5_quiet *q)
-{
-    H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
-
-static void quiet_off(const h5_quiet *q) { H5Eset_auto2(H5E_DEFAULT, q->func, q->data); }
-
-static void close_id(hid_t id, herr_t (*fn)(hid_t))
-{
-    if (id >= 0) fn(id);
-}
-
-static nb_status w_attr_str(hid_t loc, const char *obj, const char *name, const char *v,
-                            const char *path)
-{
-    nb_status st = NB_OK;
-    hid_t type = H5Tcopy(H5T_C_S1), space = -1, attr = -1;
-    const char *data[1] = {v ? v : ""};
-    if (type < 0 || H5Tset_size(type, H5T_VARIABLE) < 0 || H5Tset_cset(type, H5T_CSET_UTF8) < 0)
-        goto bad;
-    if ((space = H5Screate(H5S_SCALAR)) < 0) goto bad;
-    if ((attr = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT)) < 0) goto bad;
-    if (H5Awrite(attr, type, data) < 0) goto bad;
-    goto done;
-bad:
-    st = nb_fail(NB_EIO, "%s: cannot write attribute %s of %s", path, name, obj);
-done:
-    close_id(attr, H5Aclose);
-    close_id(space, H5Sclose);
-    close_id(type, H5Tclose);
-    return st;
-}
-
-static nb_status w_attr_num(hid_t loc, const char *obj, const char *name, hid_t file_type,
-                            hid_t mem_type, const void *v, const char *path)
-{
-    nb_status st = NB_OK;
-    hid_t space = H5Screate(H5S_SCALAR), attr = -1;
-    if (space < 0) goto bad;
-    if ((attr = H5Acreate2(loc, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT)) < 0) goto bad;
-    if (H5Awrite(attr, mem_type, v) < 0) goto bad;
-    goto done;
-bad:
-    st = nb_fail(NB_EIO, "%s: cannot write attribute %s of %s", path, name, obj);
-done:
-    close_id(attr, H5Aclose);
-    close_id(space, H5Sclose);
-    return st;
-}
-
 /* Write a rank-1 or rank-2 dataset; arrays of 4096+ elements are chunked
  * (about 64 Ki elements a chunk, whole rows) and compressed with shuffle +
  * deflate level 4 when the filter is available. */
@@ -283,9 +228,9 @@ static nb_status w_dset(hid_t loc, const char *obj, const char *name, hid_t file
 bad:
     st = nb_fail(NB_EIO, "%s: cannot write dataset %s/%s", path, obj, name);
 done:
-    close_id(dset, H5Dclose);
-    close_id(dcpl, H5Pclose);
-    close_id(space, H5Sclose);
+    rp_h5_close(dset, H5Dclose);
+    rp_h5_close(dcpl, H5Pclose);
+    rp_h5_close(space, H5Sclose);
     return st;
 }
 
@@ -313,16 +258,16 @@ static nb_status write_series(hid_t series_grp, const rep_series *s, uint32_t in
     }
     uint64_t runs = s->runs, grid = s->grid;
     int32_t workers = s->workers;
-    if ((st = w_attr_str(g, obj, "dataset", s->dataset, path)) ||
-        (st = w_attr_str(g, obj, "strategy", s->strategy, path)) ||
-        (st = w_attr_num(g, obj, "index", H5T_STD_U32LE, H5T_NATIVE_UINT32, &index, path)) ||
-        (st = w_attr_num(g, obj, "runs", H5T_STD_U64LE, H5T_NATIVE_UINT64, &runs, path)) ||
-        (st = w_attr_num(g, obj, "grid", H5T_STD_U64LE, H5T_NATIVE_UINT64, &grid, path)) ||
-        (st = w_attr_num(g, obj, "budget", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &s->budget, path)) ||
-        (st = w_attr_num(g, obj, "workers", H5T_STD_I32LE, H5T_NATIVE_INT32, &workers, path)) ||
-        (st = w_attr_num(g, obj, "optimum_valid", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
+    if ((st = rp_h5_attr_str(g, obj, "dataset", s->dataset, path)) ||
+        (st = rp_h5_attr_str(g, obj, "strategy", s->strategy, path)) ||
+        (st = rp_h5_attr_num(g, obj, "index", H5T_STD_U32LE, H5T_NATIVE_UINT32, &index, path)) ||
+        (st = rp_h5_attr_num(g, obj, "runs", H5T_STD_U64LE, H5T_NATIVE_UINT64, &runs, path)) ||
+        (st = rp_h5_attr_num(g, obj, "grid", H5T_STD_U64LE, H5T_NATIVE_UINT64, &grid, path)) ||
+        (st = rp_h5_attr_num(g, obj, "budget", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &s->budget, path)) ||
+        (st = rp_h5_attr_num(g, obj, "workers", H5T_STD_I32LE, H5T_NATIVE_INT32, &workers, path)) ||
+        (st = rp_h5_attr_num(g, obj, "optimum_valid", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
                          &s->optimum_valid, path)) ||
-        (st = w_attr_num(g, obj, "optimum_test", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
+        (st = rp_h5_attr_num(g, obj, "optimum_test", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
                          &s->optimum_test, path)))
         goto done;
     if ((st = w_dset(g, obj, "time", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, s->grid, 0, s->time,
@@ -341,8 +286,8 @@ static nb_status write_series(hid_t series_grp, const rep_series *s, uint32_t in
                      s->n_evals, path)))
         goto done;
 done:
-    close_id(g, H5Gclose);
-    close_id(dg, H5Gclose);
+    rp_h5_close(g, H5Gclose);
+    rp_h5_close(dg, H5Gclose);
     return st;
 }
 
@@ -360,15 +305,15 @@ static nb_status write_h5(const rep_results *r, const char *tmp, const char *pat
         goto done;
     }
     int32_t version = REP_FORMAT_VERSION;
-    if ((st = w_attr_str(f, "/", "format", REP_FORMAT_NAME, path)) ||
-        (st = w_attr_num(f, "/", "format_version", H5T_STD_I32LE, H5T_NATIVE_INT32, &version,
+    if ((st = rp_h5_attr_str(f, "/", "format", REP_FORMAT_NAME, path)) ||
+        (st = rp_h5_attr_num(f, "/", "format_version", H5T_STD_I32LE, H5T_NATIVE_INT32, &version,
                          path)))
         goto done;
     for (int a = 0; a < A_COUNT; a++) {
         if (a == A_SEED)
-            st = w_attr_num(f, "/", "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &r->seed, path);
+            st = rp_h5_attr_num(f, "/", "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &r->seed, path);
         else
-            st = w_attr_str(f, "/", attr_names[a], r->attr[a], path);
+            st = rp_h5_attr_str(f, "/", attr_names[a], r->attr[a], path);
         if (st) goto done;
     }
     if ((sg = H5Gcreate2(f, "series", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0) {
@@ -377,14 +322,14 @@ static nb_status write_h5(const rep_results *r, const char *tmp, const char *pat
     }
     for (size_t i = 0; i < r->n; i++)
         if ((st = write_series(sg, &r->series[i], (uint32_t)i, path))) goto done;
-    close_id(sg, H5Gclose);
+    rp_h5_close(sg, H5Gclose);
     sg = -1;
     if (H5Fclose(f) < 0) st = nb_fail(NB_EIO, "%s: closing %s failed (disk full?)", path, tmp);
     f = -1;
 done:
-    close_id(sg, H5Gclose);
-    close_id(f, H5Fclose);
-    close_id(fapl, H5Pclose);
+    rp_h5_close(sg, H5Gclose);
+    rp_h5_close(f, H5Fclose);
+    rp_h5_close(fapl, H5Pclose);
     return st;
 }
 
@@ -396,8 +341,8 @@ nb_status rep_results_write(const rep_results *r, const char *path)
     size_t n = strlen(path) + 40;
     char *tmp = nb_xmalloc(n);
     snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-    h5_quiet q;
-    quiet_on(&q);
+    rp_h5_quiet q;
+    rp_h5_quiet_on(&q);
     /* Create the temporary file ourselves first: errno then says why a
      * directory is not writable, which HDF5's message would not. */
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -424,7 +369,7 @@ nb_status rep_results_write(const rep_results *r, const char *path)
 fail:
     unlink(tmp);
 done:
-    quiet_off(&q);
+    rp_h5_quiet_off(&q);
     free(tmp);
     return st;
 }
@@ -473,10 +418,10 @@ bad:
     st = nb_fail(NB_EFORMAT, "%s: cannot read attribute %s of %s (corrupt file?)", c->path, name,
                  obj);
 done:
-    close_id(mtype, H5Tclose);
-    close_id(space, H5Sclose);
-    close_id(ftype, H5Tclose);
-    close_id(attr, H5Aclose);
+    rp_h5_close(mtype, H5Tclose);
+    rp_h5_close(space, H5Sclose);
+    rp_h5_close(ftype, H5Tclose);
+    rp_h5_close(attr, H5Aclose);
     return st;
 }
 
@@ -503,9 +448,9 @@ bad:
     st = nb_fail(NB_EFORMAT, "%s: cannot read attribute %s of %s (corrupt file?)", c->path, name,
                  obj);
 done:
-    close_id(space, H5Sclose);
-    close_id(ftype, H5Tclose);
-    close_id(attr, H5Aclose);
+    rp_h5_close(space, H5Sclose);
+    rp_h5_close(ftype, H5Tclose);
+    rp_h5_close(attr, H5Aclose);
     return st;
 }
 
@@ -556,9 +501,9 @@ static nb_status r_dset(const rctx *c, hid_t loc, const char *obj, const char *n
     }
     *out = buf;
 done:
-    close_id(space, H5Sclose);
-    close_id(ftype, H5Tclose);
-    close_id(dset, H5Dclose);
+    rp_h5_close(space, H5Sclose);
+    rp_h5_close(ftype, H5Tclose);
+    rp_h5_close(dset, H5Dclose);
     return st;
 }
 
@@ -764,7 +709,7 @@ done:
     free(all);
     free_names(stn, n_st);
     free_names(dsn, n_ds);
-    close_id(dg, H5Gclose);
+    rp_h5_close(dg, H5Gclose);
     H5Gclose(sg);
     return st;
 }
@@ -780,8 +725,8 @@ nb_status rep_results_read(const char *path, rep_results **out)
         return nb_fail(NB_EIO, "%s: is a directory, not a results file", path);
     if (access(path, R_OK) != 0)
         return nb_fail(NB_EIO, "%s: cannot read results file: %s", path, strerror(errno));
-    h5_quiet q;
-    quiet_on(&q);
+    rp_h5_quiet q;
+    rp_h5_quiet_on(&q);
     nb_status st = NB_OK;
     rep_results *r = NULL;
     hid_t f = -1;
@@ -808,7 +753,7 @@ nb_status rep_results_read(const char *path, rep_results **out)
     r = NULL;
 done:
     rep_results_free(r);
-    close_id(f, H5Fclose);
-    quiet_off(&q);
+    rp_h5_close(f, H5Fclose);
+    rp_h5_quiet_off(&q);
     return st;
 }
