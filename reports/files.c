@@ -1,8 +1,12 @@
 /* reports/files.c - output files of the reports module: directories,
  * checked open/close, file-name-safe names. Shared by report.c (anytime
  * figures and tables), pareto.c (multi-objective report), devices.c and
- * rank.c (reports/rep_private.h). */
+ * rank.c (reports/rep_private.h), and the one way reports run gnuplot. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -76,4 +80,82 @@ void rp_safe_name(const char *s, char *out, size_t cap)
         out[i] = ok ? c : '_';
     }
     out[i] = '\0';
+}
+
+/* ---- running gnuplot ---- */
+
+/* Absolute path of gnuplot from $PATH, or NULL. */
+char *rp_find_gnuplot(void)
+{
+    const char *path = getenv("PATH");
+    if (!path || !*path) return NULL;
+    char *copy = nb_xstrdup(path), *save = NULL, *found = NULL;
+    for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+        char *p = rp_join(*d ? d : ".", "gnuplot");
+        struct stat sb;
+        if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode) && access(p, X_OK) == 0) found = p;
+        else free(p);
+    }
+    free(copy);
+    return found;
+}
+
+/* Run `gnuplot script` in dir with output to log; NB_ETOOL names the script
+ * and quotes the first error line. */
+nb_status rp_run_gnuplot(const char *gnuplot, const char *dir, const char *script,
+                         const char *log)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) return nb_fail(NB_ETOOL, "cannot start gnuplot for %s/%s: %s", dir, script,
+                                strerror(errno));
+    if (pid == 0) {
+        if (chdir(dir) != 0) _exit(126);
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+        execl(gnuplot, "gnuplot", script, (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) return nb_fail(NB_ETOOL, "waiting for gnuplot (%s) failed", script);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return NB_OK;
+    char line[300] = "";
+    char *lp = rp_join(dir, log);
+    FILE *f = fopen(lp, "r");
+    if (f) {
+        char buf[300];
+        while (fgets(buf, sizeof buf, f)) {
+            buf[strcspn(buf, "\n")] = '\0';
+            if (buf[strspn(buf, " ^")] == '\0') continue;
+            snprintf(line, sizeof line, "%s", buf);
+            if (strstr(buf, "rror") || strstr(buf, "line ")) break;
+        }
+        fclose(f);
+    }
+    nb_status st;
+    if (WIFEXITED(status))
+        st = nb_fail(NB_ETOOL, "gnuplot failed on %s/%s (exit %d)%s%s; log: %s", dir, script,
+                     WEXITSTATUS(status), line[0] ? ": " : "", line, lp);
+    else
+        st = nb_fail(NB_ETOOL, "gnuplot was killed by a signal on %s/%s; log: %s", dir, script,
+                     lp);
+    free(lp);
+    return st;
+}
+
+nb_status rp_gnuplot(const char *dir, const char *script)
+{
+    char *gp = rp_find_gnuplot();
+    if (!gp) return nb_fail(NB_ETOOL, "gnuplot not found; %s/%s written but not drawn; hint: "
+                                      "apt-get install gnuplot-nox", dir, script);
+    char log[160];
+    snprintf(log, sizeof log, "%.150s.log", script);
+    nb_status st = rp_run_gnuplot(gp, dir, script, log);
+    free(gp);
+    return st;
 }

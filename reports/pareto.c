@@ -192,54 +192,6 @@ void rp_gp_begin(FILE *f, int formats, const char *stem, const char *size_in, co
 
 void rp_gp_end(FILE *f) { fputs("set output\n}\n}\n", f); }
 
-static char *find_gnuplot(void)
-{
-    const char *path = getenv("PATH");
-    if (!path || !*path) return NULL;
-    char *copy = nb_xstrdup(path), *save = NULL, *found = NULL;
-    for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-        char *p = rp_join(*d ? d : ".", "gnuplot");
-        struct stat sb;
-        if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode) && access(p, X_OK) == 0) found = p;
-        else free(p);
-    }
-    free(copy);
-    return found;
-}
-
-nb_status rp_gnuplot(const char *dir, const char *script)
-{
-    char *gp = find_gnuplot();
-    if (!gp) return nb_fail(NB_ETOOL, "gnuplot not found; %s/%s written but not drawn; hint: "
-                                      "apt-get install gnuplot-nox", dir, script);
-    char log[160];
-    snprintf(log, sizeof log, "%.150s.log", script);
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        free(gp);
-        return nb_fail(NB_ETOOL, "cannot start gnuplot for %s/%s: %s", dir, script,
-                       strerror(errno));
-    }
-    if (pid == 0) {
-        if (chdir(dir) != 0) _exit(126);
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-            close(fd);
-        }
-        execl(gp, "gnuplot", script, (char *)NULL);
-        _exit(127);
-    }
-    free(gp);
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) return nb_fail(NB_ETOOL, "waiting for gnuplot (%s) failed", script);
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return NB_OK;
-    return nb_fail(NB_ETOOL, "gnuplot failed on %s/%s; see %s/%s", dir, script, dir, log);
-}
-
 static void gp_str(FILE *f, const char *s)
 {
     fputc('"', f);

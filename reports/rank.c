@@ -244,27 +244,6 @@ nb_status rep_rank_over_time(const rep_results *r, const char *dataset, size_t *
 
 /* ---- figures ---- */
 
-/* Run `gnuplot script` inside dir. NB_ETOOL when gnuplot is missing or fails. */
-static nb_status run_gnuplot(const char *dir, const char *script)
-{
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) return nb_fail(NB_ETOOL, "cannot start gnuplot: %s", strerror(errno));
-    if (pid == 0) {
-        if (chdir(dir) != 0) _exit(126);
-        execlp("gnuplot", "gnuplot", script, (char *)NULL);
-        _exit(127);
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) return nb_fail(NB_ETOOL, "waiting for gnuplot: %s", strerror(errno));
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-        return nb_fail(NB_ETOOL, "gnuplot not found; hint: apt-get install gnuplot-nox");
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        return nb_fail(NB_ETOOL, "gnuplot failed on %s/%s", dir, script);
-    return NB_OK;
-}
-
 /* gnuplot-safe copy of a name (no quotes, backslashes, underscores-as-subscripts). */
 static void gp_name(const char *s, char *out, size_t n)
 {
@@ -343,7 +322,7 @@ static nb_status rank_time_figure(const char *dir, const char *dataset, size_t k
     }
     if ((st = close_file(f, path)) != NB_OK) return st;
     *wrote_script = 1;
-    return run_gnuplot(dir, gp);
+    return rp_gnuplot(dir, gp);
 }
 
 /* Critical-difference diagram (Demsar 2006, fig. 1-2): the rank axis, each
@@ -407,7 +386,7 @@ static nb_status cd_figure(const char *dir, size_t k, const char **names, const 
     free(ord);
     nb_status st = close_file(f, path);
     if (st != NB_OK) return st;
-    return run_gnuplot(dir, "cd_diagram.gp");
+    return rp_gnuplot(dir, "cd_diagram.gp");
 }
 
 nb_status rep_rank_report(const rep_results *r, const char *dir, int formats)

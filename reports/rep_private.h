@@ -28,6 +28,11 @@ void rp_gp_end(FILE *f);
  * is missing ("gnuplot not found; hint: apt-get install gnuplot-nox") or
  * fails (quotes its log). */
 nb_status rp_gnuplot(const char *dir, const char *script);
+/* Absolute path of gnuplot from $PATH (malloc'd), or NULL. */
+char *rp_find_gnuplot(void);
+/* Run `gnuplot script` in dir with stdout/stderr to dir/log; NB_ETOOL names
+ * the script and quotes the log's first error line. */
+nb_status rp_run_gnuplot(const char *gnuplot, const char *dir, const char *script, const char *log);
 
 /* ---- HDF5 (reports/h5io.c) ---- */
 /* HDF5's automatic error printing, switched off around a public call and

@@ -366,70 +366,6 @@ static nb_status write_final_gp(const rep_results *r, const char *dir, const cha
 
 /* ---- running gnuplot ---- */
 
-/* Absolute path of gnuplot from $PATH, or NULL. */
-static char *find_gnuplot(void)
-{
-    const char *path = getenv("PATH");
-    if (!path || !*path) return NULL;
-    char *copy = nb_xstrdup(path), *save = NULL, *found = NULL;
-    for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-        char *p = rp_join(*d ? d : ".", "gnuplot");
-        struct stat sb;
-        if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode) && access(p, X_OK) == 0) found = p;
-        else free(p);
-    }
-    free(copy);
-    return found;
-}
-
-/* Run `gnuplot script` in dir with output to log; NB_ETOOL names the script
- * and quotes the first error line. */
-static nb_status run_gnuplot(const char *gnuplot, const char *dir, const char *script,
-                             const char *log)
-{
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) return nb_fail(NB_ETOOL, "cannot start gnuplot for %s/%s: %s", dir, script,
-                                strerror(errno));
-    if (pid == 0) {
-        if (chdir(dir) != 0) _exit(126);
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-            close(fd);
-        }
-        execl(gnuplot, "gnuplot", script, (char *)NULL);
-        _exit(127);
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) return nb_fail(NB_ETOOL, "waiting for gnuplot (%s) failed", script);
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return NB_OK;
-    char line[300] = "";
-    char *lp = rp_join(dir, log);
-    FILE *f = fopen(lp, "r");
-    if (f) {
-        char buf[300];
-        while (fgets(buf, sizeof buf, f)) {
-            buf[strcspn(buf, "\n")] = '\0';
-            if (buf[strspn(buf, " ^")] == '\0') continue;
-            snprintf(line, sizeof line, "%s", buf);
-            if (strstr(buf, "rror") || strstr(buf, "line ")) break;
-        }
-        fclose(f);
-    }
-    nb_status st;
-    if (WIFEXITED(status))
-        st = nb_fail(NB_ETOOL, "gnuplot failed on %s/%s (exit %d)%s%s; log: %s", dir, script,
-                     WEXITSTATUS(status), line[0] ? ": " : "", line, lp);
-    else
-        st = nb_fail(NB_ETOOL, "gnuplot was killed by a signal on %s/%s; log: %s", dir, script,
-                     lp);
-    free(lp);
-    return st;
-}
-
 static long file_size(const char *dir, const char *name)
 {
     char *p = rp_join(dir, name);
@@ -564,7 +500,7 @@ nb_status rep_report(const rep_results *r, const char *dir, int formats)
             (st = write_final_gp(r, dir, stem, ds[d], sn, n_st, figs)))
             goto done;
     }
-    if (!(gnuplot = find_gnuplot())) {
+    if (!(gnuplot = rp_find_gnuplot())) {
         st = nb_fail(NB_ETOOL, "gnuplot not found on PATH; figures skipped (tables, data and "
                      "scripts written to %s/); hint: apt-get install gnuplot-nox",
                      dir);
@@ -585,7 +521,7 @@ nb_status rep_report(const rep_results *r, const char *dir, int formats)
             }
             /* A failing figure does not stop the others; the first failure
              * is reported at the end. */
-            nb_status fst = run_gnuplot(gnuplot, dir, script, log);
+            nb_status fst = rp_run_gnuplot(gnuplot, dir, script, log);
             for (size_t e = 0; e < 3 && fst == NB_OK; e++) {
                 if (!(figs & fig_exts[e].bit)) continue;
                 snprintf(out, sizeof out, "%s.%s", stem, fig_exts[e].ext);
