@@ -16,6 +16,7 @@ trap 'rm -rf "$tmp"' EXIT
 cat "$tmp/unit.out"; add "$tmp/unit.out" unit
 for t in tests/cli/*.sh; do
     [ -f "$t" ] || continue
+    [ "$(basename "$t")" = lib.sh ] && continue # sourced by the scripts, not a suite
     sh "$t" "$BUILD" > "$tmp/cli.out" 2>&1
     cat "$tmp/cli.out"; add "$tmp/cli.out" "$t"
 done

@@ -4,30 +4,8 @@
 # code (0 ok, 1 failure, 2 bad usage); good input writes the promised files;
 # the results do not depend on --threads.
 #   expected-exit | expected substring of stderr | command (after `nastab`)
-BUILD=${1:-build}
-N="$BUILD/nastab"
-T="$BUILD/nb201.h5"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-printf 'this is not an HDF5 file\n' > "$tmp/garbage.h5"
+. "$(dirname "$0")/lib.sh"
 
-pass=0; fail=0
-check() { # exit substring cmd...
-    want=$1; needle=$2; shift 2
-    "$N" "$@" > "$tmp/out" 2> "$tmp/err"
-    got=$?
-    if [ "$got" -ne "$want" ]; then
-        echo "FAIL cli: nastab $* -> exit $got, want $want; stderr: $(head -c 300 "$tmp/err")"; fail=$((fail + 1)); return
-    fi
-    if [ -n "$needle" ] && ! grep -qF -- "$needle" "$tmp/err"; then
-        echo "FAIL cli: nastab $* -> stderr lacks '$needle': $(head -c 300 "$tmp/err")"; fail=$((fail + 1)); return
-    fi
-    echo "ok   cli: nastab $*" | cut -c1-150; pass=$((pass + 1))
-}
-ok_if() { # description, then a shell condition
-    d=$1; shift
-    if "$@"; then echo "ok   cli: $d"; pass=$((pass + 1)); else echo "FAIL cli: $d"; fail=$((fail + 1)); fi
-}
 M="--table $T --dataset cifar10 --device edgegpu"
 
 # mo: usage errors
@@ -73,5 +51,4 @@ check 1 "garbage.h5" devices-report --table "$tmp/garbage.h5" -o "$tmp/dev"
 check 0 "" --quiet devices-report --table "$T" --metric energy -o "$tmp/dev"
 ok_if "devices-report: tau table has the diagonal 1.00" grep -q "| c0 | 1.00 |" "$tmp/dev/devices.md"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

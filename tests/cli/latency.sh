@@ -4,30 +4,8 @@
 # error naming the line and the column, refusals leave the table byte for
 # byte unchanged, and good input gives a table that still verifies.
 #   expected-exit | expected substring of stderr | command (after `nastab`)
-BUILD=${1:-build}
-N="$BUILD/nastab"
-T="$BUILD/nb201.h5"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-printf 'this is not an HDF5 file\n' > "$tmp/garbage.h5"
+. "$(dirname "$0")/lib.sh"
 
-pass=0; fail=0
-check() { # exit substring cmd...
-    want=$1; needle=$2; shift 2
-    "$N" "$@" > "$tmp/out" 2> "$tmp/err"
-    got=$?
-    if [ "$got" -ne "$want" ]; then
-        echo "FAIL cli: nastab $* -> exit $got, want $want; stderr: $(head -c 300 "$tmp/err")"; fail=$((fail + 1)); return
-    fi
-    if [ -n "$needle" ] && ! grep -qF -- "$needle" "$tmp/err"; then
-        echo "FAIL cli: nastab $* -> stderr lacks '$needle': $(head -c 300 "$tmp/err")"; fail=$((fail + 1)); return
-    fi
-    echo "ok   cli: nastab $*" | cut -c1-150; pass=$((pass + 1))
-}
-ok_if() { # description, then a shell condition
-    d=$1; shift
-    if "$@"; then echo "ok   cli: $d"; pass=$((pass + 1)); else echo "FAIL cli: $d"; fail=$((fail + 1)); fi
-}
 cp "$T" "$tmp/t.h5"
 W="$tmp/t.h5"
 TINY="--channels 4 --cells 1"
@@ -115,5 +93,4 @@ if command -v h5dump > /dev/null 2>&1; then
     ok_if "add-column: 1500 us are stored as 1.5 ms" grep -q "1.5" "$tmp/d"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish
