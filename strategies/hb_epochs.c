@@ -191,19 +191,6 @@ static int hbe_ask(void *state, nb_rng *rng, strat_ask *out)
     return STRAT_ASK_WAIT;
 }
 
-static void history_add(hb_history *hh, uint32_t code, float score)
-{
-    if (hh->n == hh->cap) {
-        size_t cap = hh->cap ? 2 * hh->cap : 64;
-        hh->codes = nb_xrealloc_array(hh->codes, cap, sizeof *hh->codes);
-        hh->scores = nb_xrealloc_array(hh->scores, cap, sizeof *hh->scores);
-        hh->cap = cap;
-    }
-    hh->codes[hh->n] = code;
-    hh->scores[hh->n] = score;
-    hh->n++;
-}
-
 /* Rung r of b is complete: its best n[r+1] cells (ties: earlier slot) go on. */
 static void promote(hbe_bracket *b, int r)
 {
@@ -235,7 +222,7 @@ static void hbe_tell(void *state, const strat_ask *asked, float score, nb_rng *r
     NB_ASSERT(r <= b->s && i < b->n[r]);
     b->score[r][i] = score;
     b->told[r]++;
-    history_add(&h->hist[b->level0 + r], space_code(&asked->arch), score);
+    hb_history_add(&h->hist[b->level0 + r], space_code(&asked->arch), score);
     if (b->told[r] == b->n[r]) {
         if (r < b->s) {
             promote(b, r);

@@ -120,7 +120,7 @@ int hb_ask(hb_state *hb, nb_rng *rng, strat_ask *out)
     return STRAT_ASK_WAIT;
 }
 
-static void history_add(hb_history *h, uint32_t code, float score)
+void hb_history_add(hb_history *h, uint32_t code, float score)
 {
     if (h->n == h->cap) {
         size_t cap = h->cap ? 2 * h->cap : 64;
@@ -161,7 +161,7 @@ void hb_tell(hb_state *hb, const strat_ask *asked, float score)
     NB_ASSERT(r < b->n_rungs && i < b->n[r]);
     b->score[r][i] = score;
     b->told[r]++;
-    history_add(&hb->hist[b->slot[r]], space_code(&asked->arch), score);
+    hb_history_add(&hb->hist[b->slot[r]], space_code(&asked->arch), score);
     if (b->told[r] == b->n[r]) {
         if (r + 1 < b->n_rungs) {
             promote(b, r);

@@ -47,6 +47,8 @@ typedef struct {
     uint32_t *codes;
     float *scores;
 } hb_history;
+/* Append one observation (cell code, score), growing the arrays. */
+void hb_history_add(hb_history *h, uint32_t code, float score);
 const hb_history *hb_observations(const hb_state *hb, int slot);
 int hb_fidelity(const hb_state *hb, int slot);
 
