@@ -19,6 +19,10 @@
 #include <string.h>
 
 #include "core/nb.h"
+#include "nn/conv_direct.h"
+
+int nn_kernels_set_simd(int level) { return cd_set_simd(level); }
+int nn_kernels_simd(void) { return cd_simd(); }
 
 int nn_conv_out(int size, int k, int stride, int pad) { return (size + 2 * pad - k) / stride + 1; }
 
@@ -29,7 +33,21 @@ typedef struct {
     const float *x, *wgt, *dy;
     float *y, *dx, *dwgt, *scratch;
     int accumulate;
+    /* direct path (use_direct): output lanes of the forward / backward-data
+     * sums, tap offsets, padded plane width */
+    int direct, ldo, ldi, pw, toff[NN_CONV_DIRECT_KMAX * NN_CONV_DIRECT_KMAX];
 } conv_job;
+
+/* Stride 1, odd k <= NN_CONV_DIRECT_KMAX with "same" padding: all of NB201's
+ * cell convs, the stem, and the reduction block's second conv and
+ * shortcut. These take the direct path (nn/conv_direct.c); the rest
+ * (the reduction's 3x3 stride-2 conv, and any other shape) im2col + sgemm. */
+static int use_direct(const nn_conv_desc *d)
+{
+    return d->stride == 1 && d->k % 2 == 1 && d->k <= NN_CONV_DIRECT_KMAX && d->pad == d->k / 2;
+}
+
+static int round8(int v) { return (v + 7) / 8 * 8; }
 
 static void conv_job_init(conv_job *j, const nn_conv_desc *d, int n, int h, int w)
 {
@@ -40,7 +58,13 @@ static void conv_job_init(conv_job *j, const nn_conv_desc *d, int n, int h, int 
     NB_ASSERT(j->ho > 0 && j->wo > 0);
     j->HWo = (size_t)j->ho * j->wo;
     j->K = (size_t)d->cin * d->k * d->k;
-    j->g = (int)((NN_CONV_GROUP_COLS + j->HWo - 1) / j->HWo);
+    j->direct = use_direct(d);
+    size_t cols = j->direct ? NN_CONV_DIRECT_COLS : NN_CONV_GROUP_COLS;
+    j->g = (int)((cols + j->HWo - 1) / j->HWo);
+    if (j->direct) {
+        j->ldo = round8(d->cout), j->ldi = round8(d->cin), j->pw = w + 2 * d->pad;
+        for (int t = 0; t < d->k * d->k; t++) j->toff[t] = (t / d->k) * j->pw + t % d->k;
+    }
     if (j->g > n) j->g = n;
     j->groups = (n + j->g - 1) / j->g;
 }
@@ -58,13 +82,6 @@ static size_t group_floats(const conv_job *j)
 {
     size_t Pg = (size_t)j->g * j->HWo;
     return plane_floats(j) + (2 * j->K + (size_t)j->d->cout) * Pg + (size_t)j->d->cout * j->K;
-}
-
-size_t nn_conv_scratch(const nn_conv_desc *d, int n, int h, int w)
-{
-    conv_job j;
-    conv_job_init(&j, d, n, h, w);
-    return group_floats(&j) * (size_t)j.groups;
 }
 
 /* 4-wide helpers through GCC/Clang vector extensions: -O2 does not vectorise
@@ -363,6 +380,143 @@ static void col2im_plane(const conv_job *j, int b0, int b1, const float *dcols, 
         }
 }
 
+/* ---- direct path. Scratch: the two transposed weight sets, shared (head),
+ * then per group: xs (g images' staged, ReLU'd, zero-bordered input
+ * planes), dyT (dy of g images, position-major, ldo lanes), dyp (one
+ * image's dy in zero-bordered planes), tile (one image's sums,
+ * position-major) and the group's dW slot (K x ldo, [ci, tap][co]). */
+static size_t direct_head(const conv_job *j)
+{
+    const size_t T = (size_t)j->d->k * j->d->k;
+    return j->K * j->ldo + (size_t)j->d->cout * T * j->ldi;
+}
+
+static size_t direct_group(const conv_job *j)
+{
+    const size_t g = (size_t)j->g, pl = plane_floats(j), lmax = j->ldo > j->ldi ? j->ldo : j->ldi;
+    return g * j->d->cin * pl + g * j->HWo * j->ldo + (size_t)j->d->cout * pl + j->HWo * lmax +
+           j->K * j->ldo;
+}
+
+size_t nn_conv_scratch(const nn_conv_desc *d, int n, int h, int w)
+{
+    conv_job j;
+    conv_job_init(&j, d, n, h, w);
+    if (j.direct) return direct_head(&j) + direct_group(&j) * (size_t)j.groups;
+    return group_floats(&j) * (size_t)j.groups;
+}
+
+typedef struct {
+    float *xs, *dyT, *dyp, *tile, *slot;
+} direct_bufs;
+
+static direct_bufs direct_split(const conv_job *j, int t)
+{
+    direct_bufs b;
+    const size_t pl = plane_floats(j), lmax = j->ldo > j->ldi ? j->ldo : j->ldi;
+    b.xs = j->scratch + direct_head(j) + direct_group(j) * (size_t)t;
+    b.dyT = b.xs + (size_t)j->g * j->d->cin * pl;
+    b.dyp = b.dyT + (size_t)j->g * j->HWo * j->ldo;
+    b.tile = b.dyp + (size_t)j->d->cout * pl;
+    b.slot = b.tile + j->HWo * lmax;
+    return b;
+}
+
+/* planes (c of h x w, ReLU'd when relu) into zero-bordered planes; the
+ * border must already be zero */
+static void stage_planes(const conv_job *j, const float *src, int c, int relu, float *dst)
+{
+    const int pad = j->d->pad, h = j->h, w = j->w;
+    const size_t pl = plane_floats(j), hw = (size_t)h * w;
+    for (int ci = 0; ci < c; ci++)
+        for (int iy = 0; iy < h; iy++) {
+            float *r = dst + ci * pl + (size_t)(iy + pad) * j->pw + pad;
+            const float *s = src + ci * hw + (size_t)iy * w;
+            if (relu)
+                relu_copy(r, s, w);
+            else
+                memcpy(r, s, (size_t)w * sizeof *r);
+        }
+}
+
+static cd_shape direct_shape(const conv_job *j, int nc, int ldw)
+{
+    cd_shape s = {nc, j->d->k * j->d->k, j->toff, plane_floats(j), ldw};
+    return s;
+}
+
+static cd_walk direct_walk(const conv_job *j)
+{
+    cd_walk w = {j->ho, j->wo, (size_t)j->pw, 1, (size_t)j->d->cin * plane_floats(j)};
+    return w;
+}
+
+static void direct_forward_group(void *p, int t)
+{
+    const conv_job *j = p;
+    const int cout = j->d->cout, cin = j->d->cin, b0 = t * j->g, b1 = b0 + j->g < j->n ? b0 + j->g : j->n;
+    const size_t HW = j->HWo;
+    direct_bufs bf = direct_split(j, t);
+    const cd_shape s = direct_shape(j, cin, j->ldo);
+    const cd_walk w = direct_walk(j);
+    memset(bf.xs, 0, (size_t)cin * plane_floats(j) * sizeof *bf.xs);
+    for (int b = b0; b < b1; b++) {
+        stage_planes(j, j->x + (size_t)b * cin * j->h * j->w, cin, j->d->relu_in, bf.xs);
+        cd_gather(&s, &w, bf.xs, j->scratch, bf.tile);
+        cd_from_tile(bf.tile, j->ldo, cout, HW, j->y + (size_t)b * cout * HW,
+                     j->accumulate ? CD_ADD : CD_SET, NULL);
+    }
+}
+
+static void direct_backward_group(void *p, int t)
+{
+    const conv_job *j = p;
+    const int cout = j->d->cout, cin = j->d->cin, b0 = t * j->g, b1 = b0 + j->g < j->n ? b0 + j->g : j->n;
+    const size_t HW = j->HWo, pl = plane_floats(j), chw = (size_t)cin * HW;
+    direct_bufs bf = direct_split(j, t);
+    cd_walk w = direct_walk(j);
+    /* dW of the group's images */
+    memset(bf.xs, 0, (size_t)(b1 - b0) * cin * pl * sizeof *bf.xs);
+    for (int b = b0; b < b1; b++)
+        stage_planes(j, j->x + (size_t)b * chw, cin, j->d->relu_in, bf.xs + (size_t)(b - b0) * cin * pl);
+    for (int b = b0; b < b1; b++)
+        cd_to_tile(j->dy + (size_t)b * cout * HW, cout, HW, bf.dyT + (size_t)(b - b0) * HW * j->ldo, j->ldo);
+    const cd_shape sw = direct_shape(j, cin, j->ldo);
+    cd_wgrad(&sw, &w, b1 - b0, bf.xs, bf.dyT, bf.slot);
+    if (!j->dx) return;
+    /* dx: the same sums as the forward pass over dy with the flipped,
+     * transposed weights (second half of the head) */
+    const cd_shape sd = direct_shape(j, cout, j->ldi);
+    const float *wb = j->scratch + j->K * j->ldo;
+    memset(bf.dyp, 0, (size_t)cout * pl * sizeof *bf.dyp);
+    for (int b = b0; b < b1; b++) {
+        stage_planes(j, j->dy + (size_t)b * cout * HW, cout, 0, bf.dyp);
+        cd_gather(&sd, &w, bf.dyp, wb, bf.tile);
+        cd_from_tile(bf.tile, j->ldi, cin, HW, j->dx + (size_t)b * chw,
+                     j->d->relu_in ? CD_ADD_POS : CD_ADD, j->x + (size_t)b * chw);
+    }
+}
+
+/* Head of the scratch: for the forward sums wf[(ci, tap) * ldo + co] =
+ * W[co, ci, tap]; for dx wb[(co, tap) * ldi + ci] = W[co, ci, k*k-1-tap]
+ * (flipped). */
+static void direct_weights(const conv_job *j, int backward)
+{
+    const int cout = j->d->cout, cin = j->d->cin, T = j->d->k * j->d->k;
+    float *wf = j->scratch, *wb = wf + j->K * j->ldo;
+    if (!backward) {
+        memset(wf, 0, j->K * j->ldo * sizeof *wf);
+        for (int co = 0; co < cout; co++)
+            for (size_t ct = 0; ct < j->K; ct++) wf[ct * j->ldo + co] = j->wgt[co * j->K + ct];
+        return;
+    }
+    memset(wb, 0, (size_t)cout * T * j->ldi * sizeof *wb);
+    for (int co = 0; co < cout; co++)
+        for (int ci = 0; ci < cin; ci++)
+            for (int t = 0; t < T; t++)
+                wb[((size_t)co * T + t) * j->ldi + ci] = j->wgt[co * j->K + (size_t)ci * T + (T - 1 - t)];
+}
+
 static void forward_group(void *p, int t)
 {
     const conv_job *j = p;
@@ -393,6 +547,11 @@ void nn_conv2d_forward(const nn_conv_desc *d, int n, int h, int w, const float *
     conv_job j;
     conv_job_init(&j, d, n, h, w);
     j.x = x, j.wgt = wgt, j.y = y, j.accumulate = accumulate, j.scratch = scratch;
+    if (j.direct) {
+        direct_weights(&j, 0);
+        nn_parallel_for(j.groups, direct_forward_group, &j);
+        return;
+    }
     nn_parallel_for(j.groups, forward_group, &j);
 }
 
@@ -430,6 +589,17 @@ void nn_conv2d_backward(const nn_conv_desc *d, int n, int h, int w, const float 
     conv_job j;
     conv_job_init(&j, d, n, h, w);
     j.x = x, j.wgt = wgt, j.dy = dy, j.dx = dx, j.dwgt = dwgt, j.scratch = scratch;
+    if (j.direct) {
+        if (dx) direct_weights(&j, 1);
+        nn_parallel_for(j.groups, direct_backward_group, &j);
+        /* dW += the groups' slots, in group order */
+        for (int t = 0; t < j.groups; t++) {
+            const float *slot = direct_split(&j, t).slot;
+            for (int co = 0; co < d->cout; co++)
+                for (size_t ct = 0; ct < j.K; ct++) dwgt[co * j.K + ct] += slot[ct * j.ldo + co];
+        }
+        return;
+    }
     nn_parallel_for(j.groups, backward_group, &j);
     /* dW += sum over groups, in group order */
     const size_t nw = (size_t)d->cout * j.K, stride = group_floats(&j),

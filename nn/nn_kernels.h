@@ -40,12 +40,25 @@ typedef struct {
 } nn_conv_desc;
 
 int nn_conv_out(int size, int k, int stride, int pad);
+/* The widest vector path the direct convolution may take: 0 portable C
+ * (fmaf), 1 AVX2+FMA, 2 AVX-512 (default); the CPU's own limit applies.
+ * Every level gives the same bits (tests check). Returns the level now in
+ * effect; nn_kernels_simd() reports it. Not thread-safe: set it before
+ * training. */
+int nn_kernels_set_simd(int level);
+int nn_kernels_simd(void);
 /* Floats of scratch nn_conv2d_forward/backward need for n images h x w. */
 size_t nn_conv_scratch(const nn_conv_desc *d, int n, int h, int w);
 /* y (n, cout, ho, wo) = conv(x (n, cin, h, w), wgt (cout, cin, k, k)).
- * im2col + sgemm per group of images (NN_CONV_GROUP_COLS output pixels or
- * more per group; the groups are the parallel tasks). */
+ * Stride 1 with odd k <= NN_CONV_DIRECT_KMAX and pad k/2 (NB201's cell
+ * convs): direct convolution, vectorised over output channels, each output
+ * one fused multiply-add chain in a fixed order (same bits on any x86-64 or
+ * other CPU, any thread count), groups of NN_CONV_DIRECT_COLS output pixels
+ * or more. Other shapes: im2col + sgemm per group of images
+ * (NN_CONV_GROUP_COLS pixels or more). The groups are the parallel tasks. */
 #define NN_CONV_GROUP_COLS 2048
+#define NN_CONV_DIRECT_COLS 512
+#define NN_CONV_DIRECT_KMAX 7
 void nn_conv2d_forward(const nn_conv_desc *d, int n, int h, int w, const float *x,
                        const float *wgt, float *y, int accumulate, float *scratch);
 /* dwgt += dL/dwgt; dx += dL/dx when dx != NULL (accumulates). */

@@ -483,6 +483,60 @@ TEST(nn_sgemm_shapes_thread_independent)
     free(x), free(wg), free(dy), free(scr);
 }
 
+TEST(nn_direct_conv_same_bits_on_every_simd_level)
+{
+    /* The direct path's vector tiles (32 / 16 / 8 channels, 12 / 16 / 6
+     * positions or (channel, tap) pairs) against the portable fmaf path:
+     * channel counts that leave every kind of remainder, map widths that
+     * split tiles across rows and images, 1x1 and 3x3, ReLU on and off.
+     * Every level must give the same bits, and all must match the
+     * double-precision reference loops. */
+    static const struct { int cin, cout, k, relu, n, h, w; } cs[] = {
+        {3, 16, 3, 0, 2, 9, 9},  {8, 8, 3, 1, 3, 14, 14}, {16, 16, 3, 1, 2, 7, 7},
+        {32, 32, 3, 1, 5, 4, 4}, {16, 40, 1, 1, 2, 5, 6},  {40, 24, 3, 1, 2, 6, 5},
+        {64, 64, 1, 1, 3, 8, 8}, {5, 7, 3, 1, 2, 3, 11},
+    };
+    const int top = nn_kernels_simd();
+    nb_rng r;
+    nb_rng_init(&r, 21, 0, NB_PURPOSE_TEST);
+    for (size_t c = 0; c < sizeof cs / sizeof cs[0]; c++) {
+        nn_conv_desc d = {cs[c].cin, cs[c].cout, cs[c].k, 1, cs[c].k / 2, cs[c].relu};
+        const int n = cs[c].n, h = cs[c].h, w = cs[c].w;
+        size_t nx = (size_t)n * d.cin * h * w, ny = (size_t)n * d.cout * h * w,
+               nw = (size_t)d.cout * d.cin * d.k * d.k;
+        float *x = rand_tensor(nx, &r, 0), *wg = rand_tensor(nw, &r, 0), *dy = rand_tensor(ny, &r, 0);
+        float *scr = nb_xcalloc_array(nn_conv_scratch(&d, n, h, w), sizeof(float));
+        float *out[3][3];
+        for (int lv = 0; lv <= 2; lv++) {
+            nn_kernels_set_simd(lv);
+            out[lv][0] = nb_xcalloc_array(ny, sizeof(float));
+            out[lv][1] = nb_xcalloc_array(nx, sizeof(float));
+            out[lv][2] = nb_xcalloc_array(nw, sizeof(float));
+            nn_conv2d_forward(&d, n, h, w, x, wg, out[lv][0], 0, scr);
+            nn_conv2d_backward(&d, n, h, w, x, wg, dy, out[lv][1], out[lv][2], scr);
+        }
+        nn_kernels_set_simd(2);
+        for (int lv = 1; lv <= 2; lv++) {
+            CHECK_MSG(memcmp(out[0][0], out[lv][0], ny * sizeof(float)) == 0, "case %zu level %d: y differs", c, lv);
+            CHECK_MSG(memcmp(out[0][1], out[lv][1], nx * sizeof(float)) == 0, "case %zu level %d: dx differs", c, lv);
+            CHECK_MSG(memcmp(out[0][2], out[lv][2], nw * sizeof(float)) == 0, "case %zu level %d: dw differs", c, lv);
+        }
+        float *yr = nb_xcalloc_array(ny, sizeof(float)), *dxr = nb_xcalloc_array(nx, sizeof(float)),
+              *dwr = nb_xcalloc_array(nw, sizeof(float));
+        nn_ref_conv2d_forward(&d, n, h, w, x, wg, yr, 0);
+        nn_ref_conv2d_backward(&d, n, h, w, x, wg, dy, dxr, dwr);
+        double worst = 0;
+        for (size_t i = 0; i < ny; i++) worst = fmax(worst, fabs(out[0][0][i] - yr[i]) / (1e-4 + 1e-4 * fabs(yr[i])));
+        for (size_t i = 0; i < nx; i++) worst = fmax(worst, fabs(out[0][1][i] - dxr[i]) / (1e-4 + 1e-4 * fabs(dxr[i])));
+        for (size_t i = 0; i < nw; i++) worst = fmax(worst, fabs(out[0][2][i] - dwr[i]) / (1e-4 + 1e-4 * fabs(dwr[i])));
+        CHECK_MSG(worst <= 1, "case %zu: direct conv vs reference %.3g x tolerance", c, worst);
+        for (int lv = 0; lv <= 2; lv++)
+            for (int k = 0; k < 3; k++) free(out[lv][k]);
+        free(yr), free(dxr), free(dwr), free(x), free(wg), free(dy), free(scr);
+    }
+    CHECK_EQ_INT(nn_kernels_simd(), top);
+}
+
 TEST(nn_odd_input_sizes_run)
 {
     /* Fashion-MNIST shapes: 28 -> 14 -> 7 and 14 -> 7 -> 4 (ceil-mode reduction) */
