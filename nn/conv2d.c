@@ -459,12 +459,18 @@ static void direct_forward_group(void *p, int t)
     direct_bufs bf = direct_split(j, t);
     const cd_shape s = direct_shape(j, cin, j->ldo);
     const cd_walk w = direct_walk(j);
+    const int rows = cd_rows_ok(&s, j->wo);
     memset(bf.xs, 0, (size_t)cin * plane_floats(j) * sizeof *bf.xs);
     for (int b = b0; b < b1; b++) {
         stage_planes(j, j->x + (size_t)b * cin * j->h * j->w, cin, j->d->relu_in, bf.xs);
+        float *y = j->y + (size_t)b * cout * HW;
+        const int mode = j->accumulate ? CD_ADD : CD_SET;
+        if (rows) {
+            cd_rows(&s, cout, j->ho, j->wo, (size_t)j->pw, bf.xs, j->scratch, y, mode, NULL);
+            continue;
+        }
         cd_gather(&s, &w, bf.xs, j->scratch, bf.tile);
-        cd_from_tile(bf.tile, j->ldo, cout, HW, j->y + (size_t)b * cout * HW,
-                     j->accumulate ? CD_ADD : CD_SET, NULL);
+        cd_from_tile(bf.tile, j->ldo, cout, HW, y, mode, NULL);
     }
 }
 
@@ -488,12 +494,18 @@ static void direct_backward_group(void *p, int t)
      * transposed weights (second half of the head) */
     const cd_shape sd = direct_shape(j, cout, j->ldi);
     const float *wb = j->scratch + j->K * j->ldo;
+    const int rows = cd_rows_ok(&sd, j->wo);
     memset(bf.dyp, 0, (size_t)cout * pl * sizeof *bf.dyp);
     for (int b = b0; b < b1; b++) {
         stage_planes(j, j->dy + (size_t)b * cout * HW, cout, 0, bf.dyp);
+        const int mode = j->d->relu_in ? CD_ADD_POS : CD_ADD;
+        if (rows) {
+            cd_rows(&sd, cin, j->ho, j->wo, (size_t)j->pw, bf.dyp, wb, j->dx + (size_t)b * chw, mode,
+                    j->x + (size_t)b * chw);
+            continue;
+        }
         cd_gather(&sd, &w, bf.dyp, wb, bf.tile);
-        cd_from_tile(bf.tile, j->ldi, cin, HW, j->dx + (size_t)b * chw,
-                     j->d->relu_in ? CD_ADD_POS : CD_ADD, j->x + (size_t)b * chw);
+        cd_from_tile(bf.tile, j->ldi, cin, HW, j->dx + (size_t)b * chw, mode, j->x + (size_t)b * chw);
     }
 }
 

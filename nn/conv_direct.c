@@ -401,6 +401,75 @@ CD_Z void wgrad_z_1_16(const cd_shape *s, const cd_walk *w, int n_img, const flo
 #undef ZB
 #undef ZF
 
+/* Few output channels (<= 8) on maps 8..16 wide: vectorised over a row of
+ * output positions instead (16 lanes, wo of them used), NCO channels x R
+ * rows per tile, written straight into NCHW planes with the epilogue. The
+ * same chain per output as cd_gather (over (c, t) from 0), so the same
+ * bits. */
+#define CD_ROWS(NCO, R)                                                                        \
+    CD_Z void rows_z_##NCO##_##R(const cd_shape *s, int nout, int oy0, int nrows, int wo,      \
+                                 size_t pw, const float *in, const float *wt, float *dst,      \
+                                 size_t hw, int mode, const float *mask)                       \
+    {                                                                                          \
+        const __mmask16 lm = (__mmask16)((1u << wo) - 1u);                                     \
+        __m512 acc[NCO][R];                                                                    \
+        for (int o = 0; o < NCO; o++)                                                          \
+            for (int r = 0; r < R; r++) acc[o][r] = _mm512_setzero_ps();                       \
+        const float *xr[R];                                                                    \
+        for (int r = 0; r < R; r++) xr[r] = in + (size_t)(oy0 + (r < nrows ? r : nrows - 1)) * pw; \
+        const float *wc = wt;                                                                  \
+        for (int c = 0; c < s->nc; c++) {                                                      \
+            for (int t = 0; t < s->ntap; t++, wc += s->ldw) {                                  \
+                const int to = s->toff[t];                                                     \
+                __m512 xv[R];                                                                  \
+                for (int r = 0; r < R; r++) xv[r] = _mm512_maskz_loadu_ps(lm, xr[r] + to);    \
+                for (int o = 0; o < NCO; o++) {                                                \
+                    const __m512 wb = _mm512_set1_ps(wc[o]);                                   \
+                    for (int r = 0; r < R; r++) acc[o][r] = _mm512_fmadd_ps(wb, xv[r], acc[o][r]); \
+                }                                                                              \
+            }                                                                                  \
+            for (int r = 0; r < R; r++) xr[r] += s->plane;                                     \
+        }                                                                                      \
+        const __m512 z = _mm512_setzero_ps();                                                  \
+        for (int o = 0; o < NCO && o < nout; o++)                                              \
+            for (int r = 0; r < R && r < nrows; r++) {                                         \
+                const size_t at = (size_t)o * hw + (size_t)(oy0 + r) * wo;                     \
+                __m512 v = acc[o][r];                                                          \
+                if (mode == CD_ADD_POS) {                                                      \
+                    __mmask16 pos = _mm512_mask_cmp_ps_mask(lm, _mm512_maskz_loadu_ps(lm, mask + at), z, _CMP_GT_OQ); \
+                    v = _mm512_maskz_mov_ps(pos, v);                                           \
+                }                                                                              \
+                if (mode != CD_SET) v = _mm512_add_ps(_mm512_maskz_loadu_ps(lm, dst + at), v); \
+                _mm512_mask_storeu_ps(dst + at, lm, v);                                        \
+            }                                                                                  \
+    }
+CD_ROWS(8, 3)
+CD_ROWS(4, 6)
+
+int cd_rows_ok(const cd_shape *s, int wo)
+{
+#if CD_X86
+    return s->ldw == 8 && wo >= 8 && wo <= 16 && have_avx512();
+#else
+    (void)s, (void)wo;
+    return 0;
+#endif
+}
+
+void cd_rows(const cd_shape *s, int nout, int ho, int wo, size_t pw, const float *in,
+             const float *wt, float *dst, int mode, const float *mask)
+{
+    const size_t hw = (size_t)ho * wo;
+    const int R = nout <= 4 ? 6 : 3;
+    for (int oy = 0; oy < ho; oy += R) {
+        int nrows = ho - oy < R ? ho - oy : R;
+        if (R == 6)
+            rows_z_4_6(s, nout, oy, nrows, wo, pw, in, wt, dst, hw, mode, mask);
+        else
+            rows_z_8_3(s, nout, oy, nrows, wo, pw, in, wt, dst, hw, mode, mask);
+    }
+}
+
 /* The drivers: output lanes in chunks of 32 or 16 (AVX-512) or 16 or 8
  * (AVX2); each chunk in tiles of np positions (gather) or (channel, tap)
  * pairs (wgrad). */
