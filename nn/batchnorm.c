@@ -29,29 +29,32 @@ static void bn_apply(int n, int c, int hw, const float *x, float *xhat, const fl
     const float g = gamma[ch], be = beta[ch];
     const v8f vm = {mean, mean, mean, mean, mean, mean, mean, mean},
               vi = {invstd, invstd, invstd, invstd, invstd, invstd, invstd, invstd},
-              vg = {g, g, g, g, g, g, g, g}, vb = {be, be, be, be, be, be, be, be};
+              vg = {g, g, g, g, g, g, g, g}, vb = {be, be, be, be, be, be, be, be},
+              vz = {0, 0, 0, 0, 0, 0, 0, 0};
     for (int b = 0; b < n; b++) {
         size_t off = ((size_t)b * c + ch) * (size_t)hw;
         const float *xp = x + off; /* xhat may alias x: element-wise, read before write */
-        float *hp = xhat + off, *yp = y + off;
+        float *hp = xhat ? xhat + off : NULL, *yp = y + off;
         int i = 0;
         for (; i + 8 <= hw; i += 8) {
             v8f v, o, yo;
             memcpy(&v, xp + i, sizeof v);
             v = (v - vm) * vi;
-            memcpy(hp + i, &v, sizeof v);
+            if (xhat) memcpy(hp + i, &v, sizeof v);
             o = vg * v + vb;
-            if (accumulate) {
+            if (accumulate == NN_ADD) {
                 memcpy(&yo, yp + i, sizeof yo);
                 o = yo + o;
+            } else if (accumulate == NN_ADD0) {
+                o = vz + o;
             }
             memcpy(yp + i, &o, sizeof o);
         }
         for (; i < hw; i++) {
             float v = (xp[i] - mean) * invstd;
-            hp[i] = v;
+            if (xhat) hp[i] = v;
             float o = g * v + be;
-            yp[i] = accumulate ? yp[i] + o : o;
+            yp[i] = accumulate == NN_ADD ? yp[i] + o : accumulate == NN_ADD0 ? 0.0f + o : o;
         }
     }
 }

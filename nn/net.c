@@ -401,27 +401,51 @@ static void bn_bwd(nn_net *net, const bn_l *b, int hw, const float *xhat, const 
                    dy, dx, net->grads + b->pofs, net->grads + b->pofs + b->c);
 }
 
+/* Where a conv writes the output its BN reads: the edge's own buffer in
+ * training (the backward pass needs xhat), one shared scratch in eval, so
+ * inference touches a fraction of the memory (same numbers). */
+static float *conv_out(nn_net *net, size_t ofs) { return net->train ? A(ofs) : net->gs1; }
+
+/* xhat destination: none in eval */
+static float *xhat_out(nn_net *net, float *buf) { return net->train ? buf : NULL; }
+
 static void add_into(float *dst, const float *src, size_t n)
 {
     for (size_t i = 0; i < n; i++) dst[i] += src[i];
 }
 
+/* The first edge into a node writes +0 + v (NN_ADD0), the others add: the
+ * same bits as zeroing the nodes first; only nodes no edge reaches are zeroed. */
 static void cell_forward(nn_net *net, const block_l *b)
 {
     const int hw = b->h * b->w;
     const size_t sz = (size_t)net->n * b->c * hw;
-    for (int k = 1; k < SPACE_NB201_NODES; k++) memset(A(b->node[k]), 0, sz * sizeof(float));
+    int seen[SPACE_NB201_NODES] = {0};
+    for (int e = 0; e < SPACE_NB201_EDGES; e++)
+        if (b->e[e].op != SPACE_OP_NONE) seen[b->e[e].to] = 1;
+    for (int k = 1; k < SPACE_NB201_NODES; k++)
+        if (!seen[k]) memset(A(b->node[k]), 0, sz * sizeof(float));
+    memset(seen, 0, sizeof seen);
     for (int e = 0; e < SPACE_NB201_EDGES; e++) {
         const edge_l *ed = &b->e[e];
         const float *src = A(b->node[ed->from]);
         float *dst = A(b->node[ed->to]);
+        if (ed->op == SPACE_OP_NONE) continue;
+        const int mode = seen[ed->to] ? NN_ADD : NN_ADD0;
+        seen[ed->to] = 1;
         switch (ed->op) {
-        case SPACE_OP_NONE: break;
-        case SPACE_OP_SKIP: add_into(dst, src, sz); break;
-        case SPACE_OP_POOL: nn_avgpool3_forward(net->n, b->c, b->h, b->w, src, dst, 1); break;
-        default:
-            conv_fwd(net, &ed->conv, src, A(ed->xh), 0);
-            bn_fwd(net, &ed->bn, hw, A(ed->xh), A(ed->xh), dst, 1);
+        case SPACE_OP_SKIP:
+            if (mode == NN_ADD)
+                add_into(dst, src, sz);
+            else
+                for (size_t i = 0; i < sz; i++) dst[i] = 0.0f + src[i];
+            break;
+        case SPACE_OP_POOL: nn_avgpool3_forward(net->n, b->c, b->h, b->w, src, dst, mode); break;
+        default: {
+            float *o = conv_out(net, ed->xh);
+            conv_fwd(net, &ed->conv, src, o, 0);
+            bn_fwd(net, &ed->bn, hw, o, xhat_out(net, o), dst, mode);
+        }
         }
     }
 }
@@ -429,10 +453,11 @@ static void cell_forward(nn_net *net, const block_l *b)
 static void red_forward(nn_net *net, const block_l *r)
 {
     const int hw = r->h * r->w;
-    conv_fwd(net, &r->ca, A(r->in), A(r->xa), 0);
-    bn_fwd(net, &r->ba, hw, A(r->xa), A(r->xa), A(r->a), 0);
-    conv_fwd(net, &r->cb, A(r->a), A(r->xb), 0);
-    bn_fwd(net, &r->bb, hw, A(r->xb), A(r->xb), A(r->out), 0);
+    float *oa = conv_out(net, r->xa), *ob = conv_out(net, r->xb);
+    conv_fwd(net, &r->ca, A(r->in), oa, 0);
+    bn_fwd(net, &r->ba, hw, oa, xhat_out(net, oa), A(r->a), 0);
+    conv_fwd(net, &r->cb, A(r->a), ob, 0);
+    bn_fwd(net, &r->bb, hw, ob, xhat_out(net, ob), A(r->out), 0);
     nn_avgpool2_forward(net->n, r->cin, r->hi, r->wi, A(r->in), A(r->pool));
     conv_fwd(net, &r->cs, A(r->pool), A(r->out), 1);
 }
@@ -443,8 +468,9 @@ const float *nn_net_forward(nn_net *net, const float *x, int n, int train)
     net->x = x, net->n = n, net->train = train;
     const int hw0 = net->cfg.H * net->cfg.W;
     const size_t first = net->blocks[0].node[0];
-    conv_fwd(net, &net->stem, x, A(net->stem_xh), 0);
-    bn_fwd(net, &net->stem_bn, hw0, A(net->stem_xh), A(net->stem_xh), A(first), 0);
+    float *os = conv_out(net, net->stem_xh);
+    conv_fwd(net, &net->stem, x, os, 0);
+    bn_fwd(net, &net->stem_bn, hw0, os, xhat_out(net, os), A(first), 0);
     for (int i = 0; i < net->n_blocks; i++) {
         if (net->blocks[i].kind == BLK_CELL)
             cell_forward(net, &net->blocks[i]);
@@ -452,7 +478,7 @@ const float *nn_net_forward(nn_net *net, const float *x, int n, int train)
             red_forward(net, &net->blocks[i]);
     }
     const int hw = net->hl * net->wl;
-    bn_fwd(net, &net->head_bn, hw, A(net->last), A(net->head_xh), A(net->head_y), 0);
+    bn_fwd(net, &net->head_bn, hw, A(net->last), xhat_out(net, A(net->head_xh)), A(net->head_y), 0);
     nn_gap_relu_forward(n, net->cl, hw, A(net->head_y), A(net->feat));
     nn_linear_forward(n, net->cl, net->cfg.classes, A(net->feat), net->params + net->lin_w,
                       net->params + net->lin_b, A(net->logits));

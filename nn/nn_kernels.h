@@ -5,7 +5,9 @@
  * Conventions: shapes are explicit ints (n, c, h, w); no kernel allocates;
  * where a kernel needs scratch it says how many floats (nn_conv_scratch).
  * "accumulate" outputs add into the destination (dst += ...), others
- * overwrite it. Gradient inputs/outputs have the shape of the tensor they
+ * overwrite it. Where the forward kernels take an accumulate flag, the
+ * value NN_ADD0 writes dst = +0.0f + v: bit for bit what adding into a
+ * zeroed buffer gives (-0 becomes +0), without zeroing it first.
  * belong to.
  *
  *     nn_conv_desc d = {.cin = 16, .cout = 16, .k = 3, .stride = 1, .pad = 1, .relu_in = 1};
@@ -14,6 +16,8 @@
  */
 #ifndef NN_KERNELS_H
 #define NN_KERNELS_H
+
+enum { NN_SET = 0, NN_ADD = 1, NN_ADD0 = 2 };
 
 #include <stddef.h>
 #include <stdint.h>
@@ -74,7 +78,8 @@ void nn_ref_conv2d_backward(const nn_conv_desc *d, int n, int h, int w, const fl
 /* ---- batch norm over (n, h, w) per channel, affine, eps 1e-5.
  * Train: mean and biased variance of the batch normalise; the running
  * statistics move by momentum m: r = (1-m) r + m * stat, with the unbiased
- * variance (PyTorch). xhat (may alias x) receives the normalised input,
+ * variance (PyTorch). xhat (may alias x; NULL in eval: not kept) receives
+ * the normalised input,
  * y = gamma * xhat + beta (accumulate adds), mean/invstd (c) are kept for
  * the backward pass. Eval: running statistics instead, nothing updated. */
 #define NN_BN_EPS 1e-5

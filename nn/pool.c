@@ -22,7 +22,9 @@ void nn_avgpool3_forward(int n, int c, int h, int w, const float *x, float *y, i
                 for (int iy = y0; iy <= y1; iy++)
                     for (int ix = x0; ix <= x1; ix++) s += xp[iy * w + ix];
                 float v = s / (float)((y1 - y0 + 1) * (x1 - x0 + 1));
-                yp[oy * w + ox] = accumulate ? yp[oy * w + ox] + v : v;
+                yp[oy * w + ox] = accumulate == NN_ADD    ? yp[oy * w + ox] + v
+                                  : accumulate == NN_ADD0 ? 0.0f + v
+                                                          : v;
             }
         }
     }
