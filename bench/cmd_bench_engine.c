@@ -181,6 +181,7 @@ int cmd_bench_engine(int argc, char **argv)
     printf("arch=%s\n", canon);
     printf("threads=%ld\n", threads);
     printf("openblas_corename=%s\n", nn_blas_corename());
+    printf("conv_simd=%s\n", nn_simd_name());
     printf("params=%zu\n", nn_net_num_params(net));
     printf("activation_mib=%.1f\n", (double)nn_net_activation_bytes(net) / 1048576.0);
     printf("train_images_per_s=%.2f\n", train_ips);

@@ -147,8 +147,9 @@ int cmd_train(int argc, char **argv)
     printf("network C=%ld N=%ld: %zu parameters, %.2f MFLOPs/image, %.0f MiB activations at batch %ld\n",
            C, N, nn_net_num_params(net), nn_net_flops(&cfg, &arch),
            nn_net_activation_bytes(net) / 1048576.0, batch);
-    printf("sgd lr %g nesterov momentum 0.9 wd 5e-4 cosine, %ld epochs, seed %llu, %ld threads, OpenBLAS %s\n",
-           lr, epochs, (unsigned long long)seed, threads, nn_blas_corename());
+    printf("sgd lr %g nesterov momentum 0.9 wd 5e-4 cosine, %ld epochs, seed %llu, %ld threads, "
+           "conv %s, OpenBLAS %s\n",
+           lr, epochs, (unsigned long long)seed, threads, nn_simd_name(), nn_blas_corename());
     fflush(stdout);
     nn_train_config tc = {(int)batch, (int)epochs, lr, seed, 1};
     double t_all = nb_now();

@@ -1,18 +1,31 @@
-/* nn/conv2d.c - convolution as im2col + sgemm with several images folded
- * into one GEMM, so late stages (8x8 maps) still make wide matrices. The
- * batch is cut into groups of g images, g = ceil(NN_CONV_GROUP_COLS / (ho*wo)),
- * fixed by the shapes alone; a group is one parallel task:
+/* nn/conv2d.c - 2-D convolution, two ways.
+ *
+ * Direct (use_direct: stride 1, odd k with pad k/2: NB201's cell convs, the
+ * stem, the reduction block's second conv and shortcut). No im2col: the
+ * input of an image is staged once, ReLU'd, in zero-bordered planes and
+ * nn/conv_direct.c sums straight from them, vectorised over output
+ * channels (or rows of positions for <= 8 channels), each output one FMA
+ * chain over (ci, ky, kx). dx is the same sum over dy with the flipped,
+ * transposed weights; dW sums over the positions of a group of images
+ * (g = ceil(NN_CONV_DIRECT_COLS / (h*w)), fixed by the shapes) into the
+ * group's slot, and the slots are added in group order. The numbers thus
+ * depend on neither the thread count, nor the vector width, nor OpenBLAS.
+ *
+ * im2col + sgemm for the rest (the reduction's 3x3 stride-2 conv, other
+ * shapes), several images folded into one GEMM so that late stages (8x8
+ * maps) still make wide matrices. The batch is cut into groups of g images,
+ * g = ceil(NN_CONV_GROUP_COLS / (ho*wo)), fixed by the shapes alone; a group
+ * is one parallel task:
  *   cols (K = cin*k*k, Pg = g*ho*wo)        gathered input (ReLU when relu_in)
  *   Y    (cout, Pg) = W (cout, K) * cols    then scattered to NCHW
  * Backward per group: dYm (cout, Pg) gathered from dy; dWg = dYm * cols^T
  * into the group's own slot; dcols = W^T * dYm; col2im adds dcols into dx
  * (masked by x > 0 when relu_in); the groups' dWg are then summed in group
  * order. Every number is thus computed the same way for any thread count.
- * NB201's shapes (odd k with pad k/2, stride 1; 3x3 stride 2) gather and
- * scatter through one zero-bordered padded plane per input plane
- * (im2col_plane, col2im_plane): the same numbers, bit for bit, as the
- * direct gather (im2col, col2im_add) that every other shape takes, at a
- * fraction of its bounds tests and branches. */
+ * The 3x3 stride-2 shape gathers and scatters through one zero-bordered
+ * padded plane per input plane (im2col_plane, col2im_plane): the same
+ * numbers, bit for bit, as the direct gather (im2col, col2im_add) that
+ * every other shape takes, at a fraction of its bounds tests and branches. */
 #include "nn/nn_kernels.h"
 
 #include <cblas.h>

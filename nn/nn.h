@@ -217,5 +217,8 @@ void nn_evaluate(nn_net *net, const nn_data *d, nn_epoch_stats *st);
 void nn_set_threads(int n);
 /* The OpenBLAS kernel in use, e.g. "Haswell"; borrowed. */
 const char *nn_blas_corename(void);
+/* The vector path of the direct convolution: "avx512", "avx2" or
+ * "portable" (the same numbers on each); static string. */
+const char *nn_simd_name(void);
 
 #endif

@@ -16,6 +16,12 @@ const char *nn_blas_corename(void)
     return s ? s : "unknown";
 }
 
+const char *nn_simd_name(void)
+{
+    static const char *const names[] = {"portable", "avx2", "avx512"};
+    return names[nn_kernels_simd()];
+}
+
 void nn_train_epoch(nn_net *net, nn_sgd *opt, const nn_data *train, const nn_train_config *tc,
                     int epoch, nn_epoch_stats *st, nb_progress *progress)
 {

@@ -105,7 +105,7 @@ echo "## C engine vs PyTorch (one thread)"
 echo
 echo "NB201 TinyNetwork built identically in both (same parameter count), batch 64 for training (forward, backward, SGD Nesterov step; images/s) and eval-mode inference latency at batch 1 and 64 (ms), random data of the dataset's shape, 10 classes. Each side runs as a fresh process, alternating, $ROUNDS rounds; medians. Ratios are engine speed / PyTorch speed (> 1: the engine is faster). The first table uses process CPU time, which the load from other processes on a shared machine distorts least; the second the wall time of the same runs."
 echo
-echo "- engine: OpenBLAS kernel $(val openblas_corename "$tmp/c.last") (OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}), 1 engine thread, OpenBLAS at 1 thread"
+echo "- engine: direct convolution path $(val conv_simd "$tmp/c.last") (stride-1 convs), OpenBLAS kernel $(val openblas_corename "$tmp/c.last") (OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}; stride-2 convs and the classifier), 1 engine thread, OpenBLAS at 1 thread"
 echo "- PyTorch $(val torch_version "$tmp/t.last") (Debian python3-torch), torch.set_num_threads(1), mkldnn (oneDNN) $(val torch_mkldnn "$tmp/t.last"), BLAS $(val torch_blas "$tmp/t.last")"
 echo "- load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 echo "- cells: all-conv3x3 \`$ALL3\`; nb201-best \`$BEST\`; mixed \`$MIXED\`"
