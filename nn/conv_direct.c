@@ -401,55 +401,135 @@ CD_Z void wgrad_z_1_16(const cd_shape *s, const cd_walk *w, int n_img, const flo
 #undef ZB
 #undef ZF
 
-/* Few output channels (<= 8) on maps 8..16 wide: vectorised over a row of
- * output positions instead (16 lanes, wo of them used), NCO channels x R
- * rows per tile, written straight into NCHW planes with the epilogue. The
- * same chain per output as cd_gather (over (c, t) from 0), so the same
- * bits. */
-#define CD_ROWS(NCO, R)                                                                        \
-    CD_Z void rows_z_##NCO##_##R(const cd_shape *s, int nout, int oy0, int nrows, int wo,      \
-                                 size_t pw, const float *in, const float *wt, float *dst,      \
-                                 size_t hw, int mode, const float *mask)                       \
-    {                                                                                          \
-        const __mmask16 lm = (__mmask16)((1u << wo) - 1u);                                     \
-        __m512 acc[NCO][R];                                                                    \
-        for (int o = 0; o < NCO; o++)                                                          \
-            for (int r = 0; r < R; r++) acc[o][r] = _mm512_setzero_ps();                       \
-        const float *xr[R];                                                                    \
-        for (int r = 0; r < R; r++) xr[r] = in + (size_t)(oy0 + (r < nrows ? r : nrows - 1)) * pw; \
-        const float *wc = wt;                                                                  \
-        for (int c = 0; c < s->nc; c++) {                                                      \
-            for (int t = 0; t < s->ntap; t++, wc += s->ldw) {                                  \
-                const int to = s->toff[t];                                                     \
-                __m512 xv[R];                                                                  \
-                for (int r = 0; r < R; r++) xv[r] = _mm512_maskz_loadu_ps(lm, xr[r] + to);    \
-                for (int o = 0; o < NCO; o++) {                                                \
-                    const __m512 wb = _mm512_set1_ps(wc[o]);                                   \
-                    for (int r = 0; r < R; r++) acc[o][r] = _mm512_fmadd_ps(wb, xv[r], acc[o][r]); \
-                }                                                                              \
-            }                                                                                  \
-            for (int r = 0; r < R; r++) xr[r] += s->plane;                                     \
-        }                                                                                      \
-        const __m512 z = _mm512_setzero_ps();                                                  \
-        for (int o = 0; o < NCO && o < nout; o++)                                              \
-            for (int r = 0; r < R && r < nrows; r++) {                                         \
-                const size_t at = (size_t)o * hw + (size_t)(oy0 + r) * wo;                     \
-                __m512 v = acc[o][r];                                                          \
-                if (mode == CD_ADD_POS) {                                                      \
-                    __mmask16 pos = _mm512_mask_cmp_ps_mask(lm, _mm512_maskz_loadu_ps(lm, mask + at), z, _CMP_GT_OQ); \
-                    v = _mm512_maskz_mov_ps(pos, v);                                           \
-                }                                                                              \
-                if (mode != CD_SET) v = _mm512_add_ps(_mm512_maskz_loadu_ps(lm, dst + at), v); \
-                _mm512_mask_storeu_ps(dst + at, lm, v);                                        \
-            }                                                                                  \
+/* Few output channels (<= 16) on maps >= 8 wide: vectorised over row
+ * segments of up to 16 output positions instead (segment sg: row sg /
+ * nseg, columns 16 (sg % nseg) ..), NCO channels x R segments per tile,
+ * written straight into NCHW planes with the epilogue. The same chain per
+ * output as cd_gather (over (c, t) from 0), so the same bits. */
+typedef struct {
+    int ho, wo, nseg, nsegs;
+    size_t pw, hw;
+} rows_geo;
+
+CD_Z void rows_setup(const rows_geo *g, int sg0, int nv, int R, const float *in, const float **xr,
+                     size_t *at, __mmask16 *lm)
+{
+    for (int r = 0; r < R; r++) {
+        int sg = sg0 + (r < nv ? r : nv - 1), oy = sg / g->nseg, ox = 16 * (sg % g->nseg);
+        int lanes = g->wo - ox < 16 ? g->wo - ox : 16;
+        lm[r] = (__mmask16)((1u << lanes) - 1u);
+        xr[r] = in + (size_t)oy * g->pw + ox;
+        at[r] = (size_t)oy * g->wo + ox;
     }
-CD_ROWS(8, 3)
-CD_ROWS(4, 6)
+}
+
+/* acc[o * R + r] -> channel o0 + o, segment r, through the epilogue */
+CD_Z void rows_store(const rows_geo *g, int o0, int nout, int NCO, int R, int nv,
+                     const __m512 *acc, const size_t *at, const __mmask16 *lm, float *dst,
+                     int mode, const float *mask)
+{
+    const __m512 z = _mm512_setzero_ps();
+    for (int o = 0; o < NCO && o0 + o < nout; o++)
+        for (int r = 0; r < nv; r++) {
+            const size_t q = (size_t)(o0 + o) * g->hw + at[r];
+            __m512 v = acc[o * R + r];
+            if (mode == CD_ADD_POS) {
+                __mmask16 pos = _mm512_mask_cmp_ps_mask(lm[r], _mm512_maskz_loadu_ps(lm[r], mask + q), z, _CMP_GT_OQ);
+                v = _mm512_maskz_mov_ps(pos, v);
+            }
+            if (mode != CD_SET) v = _mm512_add_ps(_mm512_maskz_loadu_ps(lm[r], dst + q), v);
+            _mm512_mask_storeu_ps(dst + q, lm[r], v);
+        }
+}
+
+/* generated: NCO channels x R segments, accumulators spelled out */
+CD_Z void rows_z_8_3(const cd_shape *s, const rows_geo *g, int o0, int nout, int sg0,
+                        const float *in, const float *wt, float *dst, int mode, const float *mask)
+{
+    const float *xr[3];
+    size_t at[3];
+    __mmask16 lm[3];
+    const int nv = g->nsegs - sg0 < 3 ? g->nsegs - sg0 : 3;
+    rows_setup(g, sg0, nv, 3, in, xr, at, lm);
+    const __m512 z = _mm512_setzero_ps();
+    __m512 a0_0 = z, a0_1 = z, a0_2 = z, a1_0 = z, a1_1 = z, a1_2 = z, a2_0 = z, a2_1 = z, a2_2 = z, a3_0 = z, a3_1 = z, a3_2 = z, a4_0 = z, a4_1 = z, a4_2 = z, a5_0 = z, a5_1 = z, a5_2 = z, a6_0 = z, a6_1 = z, a6_2 = z, a7_0 = z, a7_1 = z, a7_2 = z;
+    const float *x0 = xr[0]; const float *x1 = xr[1]; const float *x2 = xr[2];
+    const __mmask16 m0 = lm[0]; const __mmask16 m1 = lm[1]; const __mmask16 m2 = lm[2];
+    const int nc = s->nc, ntap = s->ntap, ldw = s->ldw;
+    const int *toff = s->toff;
+    const size_t plane = s->plane;
+    const float *wc = wt + o0;
+    for (int c = 0; c < nc; c++) {
+        for (int t = 0; t < ntap; t++, wc += ldw) {
+            const int to = toff[t];
+            const __m512 v0 = _mm512_maskz_loadu_ps(m0, x0 + to); const __m512 v1 = _mm512_maskz_loadu_ps(m1, x1 + to); const __m512 v2 = _mm512_maskz_loadu_ps(m2, x2 + to);
+            __m512 w;
+            w = _mm512_set1_ps(wc[0]);
+            a0_0 = _mm512_fmadd_ps(w, v0, a0_0); a0_1 = _mm512_fmadd_ps(w, v1, a0_1); a0_2 = _mm512_fmadd_ps(w, v2, a0_2);
+            w = _mm512_set1_ps(wc[1]);
+            a1_0 = _mm512_fmadd_ps(w, v0, a1_0); a1_1 = _mm512_fmadd_ps(w, v1, a1_1); a1_2 = _mm512_fmadd_ps(w, v2, a1_2);
+            w = _mm512_set1_ps(wc[2]);
+            a2_0 = _mm512_fmadd_ps(w, v0, a2_0); a2_1 = _mm512_fmadd_ps(w, v1, a2_1); a2_2 = _mm512_fmadd_ps(w, v2, a2_2);
+            w = _mm512_set1_ps(wc[3]);
+            a3_0 = _mm512_fmadd_ps(w, v0, a3_0); a3_1 = _mm512_fmadd_ps(w, v1, a3_1); a3_2 = _mm512_fmadd_ps(w, v2, a3_2);
+            w = _mm512_set1_ps(wc[4]);
+            a4_0 = _mm512_fmadd_ps(w, v0, a4_0); a4_1 = _mm512_fmadd_ps(w, v1, a4_1); a4_2 = _mm512_fmadd_ps(w, v2, a4_2);
+            w = _mm512_set1_ps(wc[5]);
+            a5_0 = _mm512_fmadd_ps(w, v0, a5_0); a5_1 = _mm512_fmadd_ps(w, v1, a5_1); a5_2 = _mm512_fmadd_ps(w, v2, a5_2);
+            w = _mm512_set1_ps(wc[6]);
+            a6_0 = _mm512_fmadd_ps(w, v0, a6_0); a6_1 = _mm512_fmadd_ps(w, v1, a6_1); a6_2 = _mm512_fmadd_ps(w, v2, a6_2);
+            w = _mm512_set1_ps(wc[7]);
+            a7_0 = _mm512_fmadd_ps(w, v0, a7_0); a7_1 = _mm512_fmadd_ps(w, v1, a7_1); a7_2 = _mm512_fmadd_ps(w, v2, a7_2);
+        }
+        x0 += plane; x1 += plane; x2 += plane;
+    }
+    const __m512 acc[24] = {a0_0, a0_1, a0_2, a1_0, a1_1, a1_2, a2_0, a2_1, a2_2, a3_0, a3_1, a3_2, a4_0, a4_1, a4_2, a5_0, a5_1, a5_2, a6_0, a6_1, a6_2, a7_0, a7_1, a7_2};
+    rows_store(g, o0, nout, 8, 3, nv, acc, at, lm, dst, mode, mask);
+}
+
+CD_Z void rows_z_4_6(const cd_shape *s, const rows_geo *g, int o0, int nout, int sg0,
+                        const float *in, const float *wt, float *dst, int mode, const float *mask)
+{
+    const float *xr[6];
+    size_t at[6];
+    __mmask16 lm[6];
+    const int nv = g->nsegs - sg0 < 6 ? g->nsegs - sg0 : 6;
+    rows_setup(g, sg0, nv, 6, in, xr, at, lm);
+    const __m512 z = _mm512_setzero_ps();
+    __m512 a0_0 = z, a0_1 = z, a0_2 = z, a0_3 = z, a0_4 = z, a0_5 = z, a1_0 = z, a1_1 = z, a1_2 = z, a1_3 = z, a1_4 = z, a1_5 = z, a2_0 = z, a2_1 = z, a2_2 = z, a2_3 = z, a2_4 = z, a2_5 = z, a3_0 = z, a3_1 = z, a3_2 = z, a3_3 = z, a3_4 = z, a3_5 = z;
+    const float *x0 = xr[0]; const float *x1 = xr[1]; const float *x2 = xr[2]; const float *x3 = xr[3]; const float *x4 = xr[4]; const float *x5 = xr[5];
+    const __mmask16 m0 = lm[0]; const __mmask16 m1 = lm[1]; const __mmask16 m2 = lm[2]; const __mmask16 m3 = lm[3]; const __mmask16 m4 = lm[4]; const __mmask16 m5 = lm[5];
+    const int nc = s->nc, ntap = s->ntap, ldw = s->ldw;
+    const int *toff = s->toff;
+    const size_t plane = s->plane;
+    const float *wc = wt + o0;
+    for (int c = 0; c < nc; c++) {
+        for (int t = 0; t < ntap; t++, wc += ldw) {
+            const int to = toff[t];
+            const __m512 v0 = _mm512_maskz_loadu_ps(m0, x0 + to); const __m512 v1 = _mm512_maskz_loadu_ps(m1, x1 + to); const __m512 v2 = _mm512_maskz_loadu_ps(m2, x2 + to); const __m512 v3 = _mm512_maskz_loadu_ps(m3, x3 + to); const __m512 v4 = _mm512_maskz_loadu_ps(m4, x4 + to); const __m512 v5 = _mm512_maskz_loadu_ps(m5, x5 + to);
+            __m512 w;
+            w = _mm512_set1_ps(wc[0]);
+            a0_0 = _mm512_fmadd_ps(w, v0, a0_0); a0_1 = _mm512_fmadd_ps(w, v1, a0_1); a0_2 = _mm512_fmadd_ps(w, v2, a0_2); a0_3 = _mm512_fmadd_ps(w, v3, a0_3); a0_4 = _mm512_fmadd_ps(w, v4, a0_4); a0_5 = _mm512_fmadd_ps(w, v5, a0_5);
+            w = _mm512_set1_ps(wc[1]);
+            a1_0 = _mm512_fmadd_ps(w, v0, a1_0); a1_1 = _mm512_fmadd_ps(w, v1, a1_1); a1_2 = _mm512_fmadd_ps(w, v2, a1_2); a1_3 = _mm512_fmadd_ps(w, v3, a1_3); a1_4 = _mm512_fmadd_ps(w, v4, a1_4); a1_5 = _mm512_fmadd_ps(w, v5, a1_5);
+            w = _mm512_set1_ps(wc[2]);
+            a2_0 = _mm512_fmadd_ps(w, v0, a2_0); a2_1 = _mm512_fmadd_ps(w, v1, a2_1); a2_2 = _mm512_fmadd_ps(w, v2, a2_2); a2_3 = _mm512_fmadd_ps(w, v3, a2_3); a2_4 = _mm512_fmadd_ps(w, v4, a2_4); a2_5 = _mm512_fmadd_ps(w, v5, a2_5);
+            w = _mm512_set1_ps(wc[3]);
+            a3_0 = _mm512_fmadd_ps(w, v0, a3_0); a3_1 = _mm512_fmadd_ps(w, v1, a3_1); a3_2 = _mm512_fmadd_ps(w, v2, a3_2); a3_3 = _mm512_fmadd_ps(w, v3, a3_3); a3_4 = _mm512_fmadd_ps(w, v4, a3_4); a3_5 = _mm512_fmadd_ps(w, v5, a3_5);
+        }
+        x0 += plane; x1 += plane; x2 += plane; x3 += plane; x4 += plane; x5 += plane;
+    }
+    const __m512 acc[24] = {a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a1_0, a1_1, a1_2, a1_3, a1_4, a1_5, a2_0, a2_1, a2_2, a2_3, a2_4, a2_5, a3_0, a3_1, a3_2, a3_3, a3_4, a3_5};
+    rows_store(g, o0, nout, 4, 6, nv, acc, at, lm, dst, mode, mask);
+}
 
 int cd_rows_ok(const cd_shape *s, int wo)
 {
 #if CD_X86
-    return s->ldw == 8 && wo >= 8 && wo <= 16 && have_avx512();
+    /* where rows beat the channel tiles: <= 8 lanes of channels (half an
+     * AVX-512 register idle otherwise), or 16 channels on maps whose rows
+     * fill most of 16 lanes */
+    return have_avx512() && wo >= 8 && (s->ldw == 8 || (s->ldw == 16 && (wo % 16 == 0 || wo % 16 >= 14)));
 #else
     (void)s, (void)wo;
     return 0;
@@ -459,15 +539,14 @@ int cd_rows_ok(const cd_shape *s, int wo)
 void cd_rows(const cd_shape *s, int nout, int ho, int wo, size_t pw, const float *in,
              const float *wt, float *dst, int mode, const float *mask)
 {
-    const size_t hw = (size_t)ho * wo;
-    const int R = nout <= 4 ? 6 : 3;
-    for (int oy = 0; oy < ho; oy += R) {
-        int nrows = ho - oy < R ? ho - oy : R;
-        if (R == 6)
-            rows_z_4_6(s, nout, oy, nrows, wo, pw, in, wt, dst, hw, mode, mask);
-        else
-            rows_z_8_3(s, nout, oy, nrows, wo, pw, in, wt, dst, hw, mode, mask);
+    rows_geo g = {ho, wo, (wo + 15) / 16, 0, pw, (size_t)ho * wo};
+    g.nsegs = ho * g.nseg;
+    if (nout <= 4) {
+        for (int sg = 0; sg < g.nsegs; sg += 6) rows_z_4_6(s, &g, 0, nout, sg, in, wt, dst, mode, mask);
+        return;
     }
+    for (int o0 = 0; o0 < nout; o0 += 8)
+        for (int sg = 0; sg < g.nsegs; sg += 3) rows_z_8_3(s, &g, o0, nout, sg, in, wt, dst, mode, mask);
 }
 
 /* The drivers: output lanes in chunks of 32 or 16 (AVX-512) or 16 or 8

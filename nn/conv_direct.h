@@ -50,7 +50,7 @@ void cd_to_tile(const float *src, int nch, size_t hw, float *tile, int ld);
 void cd_from_tile(const float *tile, int ld, int nch, size_t hw, float *dst, int mode,
                   const float *mask);
 
-/* Few output lanes (ldw == 8) on maps 8..16 wide, with AVX-512: cd_rows
+/* Few output lanes (ldw 8 or 16) on maps >= 8 wide, with AVX-512: cd_rows
  * computes cd_gather's sums (same bits) a row at a time for one image
  * (walk of stride 1, rows pw apart) and applies cd_from_tile's epilogue
  * itself: dst holds nout planes of ho x wo. cd_rows_ok says whether it
