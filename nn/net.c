@@ -496,6 +496,10 @@ static void cell_backward(nn_net *net, const block_l *b)
 {
     const int hw = b->h * b->w;
     const size_t sz = (size_t)net->n * b->c * hw;
+    /* The gradients edges add into start at zero, zeroed here rather than
+     * all at once per step, so they are still in cache when the adds come.
+     * Node 3's gradient is complete: the blocks after this one made it. */
+    for (int k = 0; k < SPACE_NB201_NODES - 1; k++) memset(G(b->gnode[k]), 0, sz * sizeof(float));
     /* Edges are sorted by destination, so in reverse order a node's gradient
      * is complete before the edges leaving it are visited. */
     for (int e = SPACE_NB201_EDGES - 1; e >= 0; e--) {
@@ -516,7 +520,9 @@ static void cell_backward(nn_net *net, const block_l *b)
 static void red_backward(nn_net *net, const block_l *r)
 {
     const int hw = r->h * r->w;
-    /* shortcut: out += conv_s(pool2(in)) */
+    /* shortcut: out += conv_s(pool2(in)); gin and ga receive sums */
+    memset(G(r->gin), 0, (size_t)net->n * r->cin * r->hi * r->wi * sizeof(float));
+    memset(G(r->ga), 0, (size_t)net->n * r->c * hw * sizeof(float));
     memset(net->gs2, 0, (size_t)net->n * r->cin * hw * sizeof(float));
     conv_bwd(net, &r->cs, A(r->pool), G(r->gout), net->gs2);
     nn_avgpool2_backward(net->n, r->cin, r->hi, r->wi, net->gs2, G(r->gin));
@@ -532,7 +538,7 @@ void nn_net_backward(nn_net *net, const int32_t *y)
     NB_ASSERT(net->train && net->x);
     const int n = net->n, hw = net->hl * net->wl;
     memset(net->grads, 0, net->n_params * sizeof(float));
-    memset(net->gact, 0, net->n_gact * sizeof(float));
+    /* the activation gradients are zeroed block by block, where they are used */
     nn_softmax_xent(n, net->cfg.classes, A(net->logits), y, A(net->dlogits), NULL);
     nn_linear_backward(n, net->cl, net->cfg.classes, A(net->feat), net->params + net->lin_w,
                        A(net->dlogits), A(net->gfeat), net->grads + net->lin_w,
