@@ -9,6 +9,7 @@
 #include "bench/cmd.h"
 #include "bench/precompute.h"
 #include "core/nb.h"
+#include "nn/nn.h"
 #include "reports/rep.h"
 #include "tables/tab.h"
 
@@ -151,6 +152,10 @@ int cmd_validate(int argc, char **argv)
     vals = nb_xcalloc_array((size_t)k * nf, sizeof *vals);
     printf("retraining %ld of %zu trained classes of %s (preset %s, %s, %d epochs, %d seeds)\n", k, m, pos[0],
            p->name, dataset, p->epochs, p->n_seeds);
+    const char *built = tab_attr(t, "precompute_machine");
+    printf("built on: %s\nhere: OpenBLAS %s, direct conv %s (identical values expected when the "
+           "OpenBLAS kernels match)\n",
+           built ? built : "(not recorded)", nn_blas_corename(), nn_simd_name());
     fflush(stdout);
     pc_job job = {p, dataset, dir, 0, 0, 1, (int)threads, 0, NULL};
     double t0 = nb_now();

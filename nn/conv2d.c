@@ -395,9 +395,10 @@ static void col2im_plane(const conv_job *j, int b0, int b1, const float *dcols, 
 
 /* ---- direct path. Scratch: the two transposed weight sets, shared (head),
  * then per group: xs (g images' staged, ReLU'd, zero-bordered input
- * planes), dyT (dy of g images, position-major, ldo lanes), dyp (one
- * image's dy in zero-bordered planes), tile (one image's sums,
- * position-major) and the group's dW slot (K x ldo, [ci, tap][co]). */
+ * planes), dyT (dy of g images, position-major, ldo lanes), dyp (g
+ * images' dy in zero-bordered planes), tile (g images' sums,
+ * position-major; the tiles of cd_gather run across images) and the
+ * group's dW slot (K x ldo, [ci, tap][co]). */
 static size_t direct_head(const conv_job *j)
 {
     const size_t T = (size_t)j->d->k * j->d->k;
@@ -407,7 +408,7 @@ static size_t direct_head(const conv_job *j)
 static size_t direct_group(const conv_job *j)
 {
     const size_t g = (size_t)j->g, pl = plane_floats(j), lmax = j->ldo > j->ldi ? j->ldo : j->ldi;
-    return g * j->d->cin * pl + g * j->HWo * j->ldo + (size_t)j->d->cout * pl + j->HWo * lmax +
+    return g * j->d->cin * pl + g * j->HWo * j->ldo + g * j->d->cout * pl + g * j->HWo * lmax +
            j->K * j->ldo;
 }
 
@@ -430,8 +431,8 @@ static direct_bufs direct_split(const conv_job *j, int t)
     b.xs = j->scratch + direct_head(j) + direct_group(j) * (size_t)t;
     b.dyT = b.xs + (size_t)j->g * j->d->cin * pl;
     b.dyp = b.dyT + (size_t)j->g * j->HWo * j->ldo;
-    b.tile = b.dyp + (size_t)j->d->cout * pl;
-    b.slot = b.tile + j->HWo * lmax;
+    b.tile = b.dyp + (size_t)j->g * j->d->cout * pl;
+    b.slot = b.tile + (size_t)j->g * j->HWo * lmax;
     return b;
 }
 
@@ -472,19 +473,24 @@ static void direct_forward_group(void *p, int t)
     direct_bufs bf = direct_split(j, t);
     const cd_shape s = direct_shape(j, cin, j->ldo);
     const cd_walk w = direct_walk(j);
-    const int rows = cd_rows_ok(&s, j->wo);
-    memset(bf.xs, 0, (size_t)cin * plane_floats(j) * sizeof *bf.xs);
-    for (int b = b0; b < b1; b++) {
-        stage_planes(j, j->x + (size_t)b * cin * j->h * j->w, cin, j->d->relu_in, bf.xs);
-        float *y = j->y + (size_t)b * cout * HW;
-        const int mode = j->accumulate ? CD_ADD : CD_SET;
-        if (rows) {
-            cd_rows(&s, cout, j->ho, j->wo, (size_t)j->pw, bf.xs, j->scratch, y, mode, NULL);
-            continue;
+    const int rows = cd_rows_ok(&s, j->wo), mode = j->accumulate ? CD_ADD : CD_SET;
+    const size_t pl = plane_floats(j), chw = (size_t)cin * j->h * j->w;
+    if (rows) { /* one image at a time, straight into y */
+        memset(bf.xs, 0, (size_t)cin * pl * sizeof *bf.xs);
+        for (int b = b0; b < b1; b++) {
+            stage_planes(j, j->x + (size_t)b * chw, cin, j->d->relu_in, bf.xs);
+            cd_rows(&s, cout, j->ho, j->wo, (size_t)j->pw, bf.xs, j->scratch,
+                    j->y + (size_t)b * cout * HW, mode, NULL);
         }
-        cd_gather(&s, &w, bf.xs, j->scratch, bf.tile);
-        cd_from_tile(bf.tile, j->ldo, cout, HW, y, mode, NULL);
+        return;
     }
+    memset(bf.xs, 0, (size_t)(b1 - b0) * cin * pl * sizeof *bf.xs);
+    for (int b = b0; b < b1; b++)
+        stage_planes(j, j->x + (size_t)b * chw, cin, j->d->relu_in, bf.xs + (size_t)(b - b0) * cin * pl);
+    cd_gather(&s, &w, b1 - b0, bf.xs, j->scratch, bf.tile);
+    for (int b = b0; b < b1; b++)
+        cd_from_tile(bf.tile + (size_t)(b - b0) * HW * j->ldo, j->ldo, cout, HW,
+                     j->y + (size_t)b * cout * HW, mode, NULL);
 }
 
 static void direct_backward_group(void *p, int t)
@@ -507,19 +513,25 @@ static void direct_backward_group(void *p, int t)
      * transposed weights (second half of the head) */
     const cd_shape sd = direct_shape(j, cout, j->ldi);
     const float *wb = j->scratch + j->K * j->ldo;
-    const int rows = cd_rows_ok(&sd, j->wo);
-    memset(bf.dyp, 0, (size_t)cout * pl * sizeof *bf.dyp);
-    for (int b = b0; b < b1; b++) {
-        stage_planes(j, j->dy + (size_t)b * cout * HW, cout, 0, bf.dyp);
-        const int mode = j->d->relu_in ? CD_ADD_POS : CD_ADD;
-        if (rows) {
+    const int rows = cd_rows_ok(&sd, j->wo), mode = j->d->relu_in ? CD_ADD_POS : CD_ADD;
+    const size_t cpl = (size_t)cout * pl;
+    if (rows) { /* one image at a time, straight into dx */
+        memset(bf.dyp, 0, cpl * sizeof *bf.dyp);
+        for (int b = b0; b < b1; b++) {
+            stage_planes(j, j->dy + (size_t)b * cout * HW, cout, 0, bf.dyp);
             cd_rows(&sd, cin, j->ho, j->wo, (size_t)j->pw, bf.dyp, wb, j->dx + (size_t)b * chw, mode,
                     j->x + (size_t)b * chw);
-            continue;
         }
-        cd_gather(&sd, &w, bf.dyp, wb, bf.tile);
-        cd_from_tile(bf.tile, j->ldi, cin, HW, j->dx + (size_t)b * chw, mode, j->x + (size_t)b * chw);
+        return;
     }
+    memset(bf.dyp, 0, (size_t)(b1 - b0) * cpl * sizeof *bf.dyp);
+    for (int b = b0; b < b1; b++)
+        stage_planes(j, j->dy + (size_t)b * cout * HW, cout, 0, bf.dyp + (size_t)(b - b0) * cpl);
+    w.img_stride = cpl;
+    cd_gather(&sd, &w, b1 - b0, bf.dyp, wb, bf.tile);
+    for (int b = b0; b < b1; b++)
+        cd_from_tile(bf.tile + (size_t)(b - b0) * HW * j->ldi, j->ldi, cin, HW, j->dx + (size_t)b * chw,
+                     mode, j->x + (size_t)b * chw);
 }
 
 /* Head of the scratch: for the forward sums wf[(ci, tap) * ldo + co] =

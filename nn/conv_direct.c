@@ -69,10 +69,10 @@ static void walker_next(walker *k, int n, size_t *off)
 
 /* ---- portable path: the same chains, one lane at a time */
 
-static void gather_portable(const cd_shape *s, const cd_walk *w, const float *in,
+static void gather_portable(const cd_shape *s, const cd_walk *w, int n_img, const float *in,
                             const float *wt, float *out)
 {
-    const int np = w->ho * w->wo;
+    const int np = n_img * w->ho * w->wo;
     walker k;
     walker_init(&k, w, np);
     for (int p = 0; p < np; p++) {
@@ -562,10 +562,10 @@ static int pick(int z, int left, int *lanes, int *n)
     return *lanes = 8, *n = 12, K_Y1_12;
 }
 
-static void gather_simd(int z, const cd_shape *s, const cd_walk *w, const float *in,
+static void gather_simd(int z, const cd_shape *s, const cd_walk *w, int n_img, const float *in,
                         const float *wt, float *out)
 {
-    const int np = w->ho * w->wo;
+    const int np = n_img * w->ho * w->wo;
     size_t off[16];
     for (int o0 = 0, lanes, NP; o0 < s->ldw; o0 += lanes) {
         int k = pick(z, s->ldw - o0, &lanes, &NP);
@@ -719,15 +719,16 @@ void cd_from_tile(const float *tile, int ld, int nch, size_t hw, float *dst, int
     from_tile_portable(tile, ld, nch, hw, 0, dst, mode, mask);
 }
 
-void cd_gather(const cd_shape *s, const cd_walk *w, const float *in, const float *wt, float *out)
+void cd_gather(const cd_shape *s, const cd_walk *w, int n_img, const float *in, const float *wt,
+               float *out)
 {
 #if CD_X86
     if (have_avx2()) {
-        gather_simd(have_avx512(), s, w, in, wt, out);
+        gather_simd(have_avx512(), s, w, n_img, in, wt, out);
         return;
     }
 #endif
-    gather_portable(s, w, in, wt, out);
+    gather_portable(s, w, n_img, in, wt, out);
 }
 
 void cd_wgrad(const cd_shape *s, const cd_walk *w, int n_img, const float *in, const float *dy,

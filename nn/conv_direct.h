@@ -32,8 +32,9 @@ typedef struct {
 } cd_walk;
 
 /* out[p * ldw + o] = sum_{c, t} wt[(c * ntap + t) * ldw + o] * in[c * plane + off(p) + toff[t]]
- * for the positions of one image (img = 0), all o < ldw. */
-void cd_gather(const cd_shape *s, const cd_walk *w, const float *in, const float *wt, float *out);
+ * for p < n_img * ho * wo (tiles run across images), all o < ldw. */
+void cd_gather(const cd_shape *s, const cd_walk *w, int n_img, const float *in, const float *wt,
+               float *out);
 
 /* acc[(c * ntap + t) * ldw + o] = sum over p < n_img * ho * wo of
  * dy[p * ldw + o] * in[c * plane + off(p) + toff[t]]  (overwrites acc). */
