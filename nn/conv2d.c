@@ -440,17 +440,7 @@ static direct_bufs direct_split(const conv_job *j, int t)
  * border must already be zero */
 static void stage_planes(const conv_job *j, const float *src, int c, int relu, float *dst)
 {
-    const int pad = j->d->pad, h = j->h, w = j->w;
-    const size_t pl = plane_floats(j), hw = (size_t)h * w;
-    for (int ci = 0; ci < c; ci++)
-        for (int iy = 0; iy < h; iy++) {
-            float *r = dst + ci * pl + (size_t)(iy + pad) * j->pw + pad;
-            const float *s = src + ci * hw + (size_t)iy * w;
-            if (relu)
-                relu_copy(r, s, w);
-            else
-                memcpy(r, s, (size_t)w * sizeof *r);
-        }
+    cd_stage(src, c, j->h, j->w, relu, dst, plane_floats(j), (size_t)j->pw, j->d->pad);
 }
 
 static cd_shape direct_shape(const conv_job *j, int nc, int ldw)

@@ -611,6 +611,53 @@ static void wgrad_simd(int z, const cd_shape *s, const cd_walk *w, int n_img, co
 
 #endif
 
+/* ---- staging: c planes of h x w into zero-bordered planes (border left
+ * as it is), ReLU'd when relu. ReLU is max(v, +0) lane-wise, which is
+ * v > 0 ? v : +0 (NaN and -0 give +0) like the portable path. */
+
+static void stage_portable(const float *src, int c, int h, int w, int relu, float *dst,
+                           size_t plane, size_t pw, int pad)
+{
+    for (int ci = 0; ci < c; ci++)
+        for (int iy = 0; iy < h; iy++) {
+            float *r = dst + ci * plane + (size_t)(iy + pad) * pw + pad;
+            const float *q = src + ((size_t)ci * h + iy) * w;
+            for (int x = 0; x < w; x++) r[x] = relu ? (q[x] > 0.0f ? q[x] : 0.0f) : q[x];
+        }
+}
+
+#if CD_X86
+/* one masked 16-lane move per row segment */
+CD_Z void stage_z(const float *src, int c, int h, int w, int relu, float *dst, size_t plane,
+                  size_t pw, int pad)
+{
+    const __m512 z = _mm512_setzero_ps();
+    for (int ci = 0; ci < c; ci++)
+        for (int iy = 0; iy < h; iy++) {
+            float *r = dst + ci * plane + (size_t)(iy + pad) * pw + pad;
+            const float *q = src + ((size_t)ci * h + iy) * w;
+            for (int x = 0; x < w; x += 16) {
+                const __mmask16 m = (__mmask16)(w - x >= 16 ? 0xFFFFu : (1u << (w - x)) - 1u);
+                __m512 v = _mm512_maskz_loadu_ps(m, q + x);
+                if (relu) v = _mm512_max_ps(v, z);
+                _mm512_mask_storeu_ps(r + x, m, v);
+            }
+        }
+}
+#endif
+
+void cd_stage(const float *src, int c, int h, int w, int relu, float *dst, size_t plane, size_t pw,
+              int pad)
+{
+#if CD_X86
+    if (have_avx512()) {
+        stage_z(src, c, h, w, relu, dst, plane, pw, pad);
+        return;
+    }
+#endif
+    stage_portable(src, c, h, w, relu, dst, plane, pw, pad);
+}
+
 /* ---- transposes between planes and tiles */
 
 static void to_tile_portable(const float *src, int nch, size_t hw, size_t q0, float *tile, int ld)

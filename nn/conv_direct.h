@@ -60,6 +60,11 @@ int cd_rows_ok(const cd_shape *s, int wo);
 void cd_rows(const cd_shape *s, int nout, int ho, int wo, size_t pw, const float *in,
              const float *wt, float *dst, int mode, const float *mask);
 
+/* c planes of h x w (src) into the interiors of zero-bordered planes
+ * (plane floats apart, rows pw apart, border pad), max(v, +0) when relu. */
+void cd_stage(const float *src, int c, int h, int w, int relu, float *dst, size_t plane, size_t pw,
+              int pad);
+
 /* See nn_kernels_set_simd. */
 int cd_set_simd(int level);
 int cd_simd(void);
