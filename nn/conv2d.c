@@ -46,6 +46,7 @@ typedef struct {
     const float *x, *wgt, *dy;
     float *y, *dx, *dwgt, *scratch;
     int accumulate;
+    const float *const *bn; /* eval BN folded into the direct forward's epilogue, or NULL */
     /* direct path (use_direct): output lanes of the forward / backward-data
      * sums, tap offsets, padded plane width */
     int direct, ldo, ldi, pw, toff[NN_CONV_DIRECT_KMAX * NN_CONV_DIRECT_KMAX];
@@ -463,14 +464,15 @@ static void direct_forward_group(void *p, int t)
     direct_bufs bf = direct_split(j, t);
     const cd_shape s = direct_shape(j, cin, j->ldo);
     const cd_walk w = direct_walk(j);
-    const int rows = cd_rows_ok(&s, j->wo), mode = j->accumulate ? CD_ADD : CD_SET;
+    const int rows = cd_rows_ok(&s, j->wo);
+    const cd_epi e = {j->accumulate == NN_ADD ? CD_ADD : j->accumulate == NN_ADD0 ? CD_ADD0 : CD_SET, NULL, j->bn};
     const size_t pl = plane_floats(j), chw = (size_t)cin * j->h * j->w;
     if (rows) { /* one image at a time, straight into y */
         memset(bf.xs, 0, (size_t)cin * pl * sizeof *bf.xs);
         for (int b = b0; b < b1; b++) {
             stage_planes(j, j->x + (size_t)b * chw, cin, j->d->relu_in, bf.xs);
             cd_rows(&s, cout, j->ho, j->wo, (size_t)j->pw, bf.xs, j->scratch,
-                    j->y + (size_t)b * cout * HW, mode, NULL);
+                    j->y + (size_t)b * cout * HW, &e);
         }
         return;
     }
@@ -480,7 +482,7 @@ static void direct_forward_group(void *p, int t)
     cd_gather(&s, &w, b1 - b0, bf.xs, j->scratch, bf.tile);
     for (int b = b0; b < b1; b++)
         cd_from_tile(bf.tile + (size_t)(b - b0) * HW * j->ldo, j->ldo, cout, HW,
-                     j->y + (size_t)b * cout * HW, mode, NULL);
+                     j->y + (size_t)b * cout * HW, &e);
 }
 
 static void direct_backward_group(void *p, int t)
@@ -503,14 +505,16 @@ static void direct_backward_group(void *p, int t)
      * transposed weights (second half of the head) */
     const cd_shape sd = direct_shape(j, cout, j->ldi);
     const float *wb = j->scratch + j->K * j->ldo;
-    const int rows = cd_rows_ok(&sd, j->wo), mode = j->d->relu_in ? CD_ADD_POS : CD_ADD;
+    const int rows = cd_rows_ok(&sd, j->wo);
+    const cd_epi e = {j->d->relu_in ? CD_ADD_POS : CD_ADD, NULL, NULL};
     const size_t cpl = (size_t)cout * pl;
     if (rows) { /* one image at a time, straight into dx */
         memset(bf.dyp, 0, cpl * sizeof *bf.dyp);
         for (int b = b0; b < b1; b++) {
             stage_planes(j, j->dy + (size_t)b * cout * HW, cout, 0, bf.dyp);
-            cd_rows(&sd, cin, j->ho, j->wo, (size_t)j->pw, bf.dyp, wb, j->dx + (size_t)b * chw, mode,
-                    j->x + (size_t)b * chw);
+            cd_epi eb = e;
+            eb.mask = j->x + (size_t)b * chw;
+            cd_rows(&sd, cin, j->ho, j->wo, (size_t)j->pw, bf.dyp, wb, j->dx + (size_t)b * chw, &eb);
         }
         return;
     }
@@ -519,9 +523,11 @@ static void direct_backward_group(void *p, int t)
         stage_planes(j, j->dy + (size_t)b * cout * HW, cout, 0, bf.dyp + (size_t)(b - b0) * cpl);
     w.img_stride = cpl;
     cd_gather(&sd, &w, b1 - b0, bf.dyp, wb, bf.tile);
-    for (int b = b0; b < b1; b++)
-        cd_from_tile(bf.tile + (size_t)(b - b0) * HW * j->ldi, j->ldi, cin, HW, j->dx + (size_t)b * chw,
-                     mode, j->x + (size_t)b * chw);
+    for (int b = b0; b < b1; b++) {
+        cd_epi eb = e;
+        eb.mask = j->x + (size_t)b * chw;
+        cd_from_tile(bf.tile + (size_t)(b - b0) * HW * j->ldi, j->ldi, cin, HW, j->dx + (size_t)b * chw, &eb);
+    }
 }
 
 /* Head of the scratch: for the forward sums wf[(ci, tap) * ldo + co] =
@@ -573,13 +579,28 @@ void nn_conv2d_forward(const nn_conv_desc *d, int n, int h, int w, const float *
 {
     conv_job j;
     conv_job_init(&j, d, n, h, w);
-    j.x = x, j.wgt = wgt, j.y = y, j.accumulate = accumulate, j.scratch = scratch;
+    j.x = x, j.wgt = wgt, j.y = y, j.accumulate = accumulate == NN_ADD, j.scratch = scratch;
     if (j.direct) {
+        j.accumulate = accumulate;
         direct_weights(&j, 0);
         nn_parallel_for(j.groups, direct_forward_group, &j);
         return;
     }
+    NB_ASSERT(accumulate != NN_ADD0);
     nn_parallel_for(j.groups, forward_group, &j);
+}
+
+int nn_conv2d_forward_bn(const nn_conv_desc *d, int n, int h, int w, const float *x,
+                         const float *wgt, const float *const bn[4], float *y, int accumulate,
+                         float *scratch)
+{
+    conv_job j;
+    conv_job_init(&j, d, n, h, w);
+    if (!j.direct) return 0;
+    j.x = x, j.wgt = wgt, j.y = y, j.accumulate = accumulate, j.scratch = scratch, j.bn = bn;
+    direct_weights(&j, 0);
+    nn_parallel_for(j.groups, direct_forward_group, &j);
+    return 1;
 }
 
 static void backward_group(void *p, int t)

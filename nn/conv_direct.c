@@ -426,25 +426,34 @@ CD_Z void rows_setup(const rows_geo *g, int sg0, int nv, int R, const float *in,
 /* acc[o * R + r] -> channel o0 + o, segment r, through the epilogue */
 CD_Z void rows_store(const rows_geo *g, int o0, int nout, int NCO, int R, int nv,
                      const __m512 *acc, const size_t *at, const __mmask16 *lm, float *dst,
-                     int mode, const float *mask)
+                     const cd_epi *e)
 {
     const __m512 z = _mm512_setzero_ps();
-    for (int o = 0; o < NCO && o0 + o < nout; o++)
+    for (int o = 0; o < NCO && o0 + o < nout; o++) {
+        const int c = o0 + o;
         for (int r = 0; r < nv; r++) {
-            const size_t q = (size_t)(o0 + o) * g->hw + at[r];
+            const size_t q = (size_t)c * g->hw + at[r];
             __m512 v = acc[o * R + r];
-            if (mode == CD_ADD_POS) {
-                __mmask16 pos = _mm512_mask_cmp_ps_mask(lm[r], _mm512_maskz_loadu_ps(lm[r], mask + q), z, _CMP_GT_OQ);
+            if (e->bn) { /* (v - mean) * invstd, then gamma * . + beta: no FMA, as bn_apply */
+                v = _mm512_mul_ps(_mm512_sub_ps(v, _mm512_set1_ps(e->bn[0][c])), _mm512_set1_ps(e->bn[1][c]));
+                v = _mm512_add_ps(_mm512_mul_ps(_mm512_set1_ps(e->bn[2][c]), v), _mm512_set1_ps(e->bn[3][c]));
+            }
+            if (e->mode == CD_ADD_POS) {
+                __mmask16 pos = _mm512_mask_cmp_ps_mask(lm[r], _mm512_maskz_loadu_ps(lm[r], e->mask + q), z, _CMP_GT_OQ);
                 v = _mm512_maskz_mov_ps(pos, v);
             }
-            if (mode != CD_SET) v = _mm512_add_ps(_mm512_maskz_loadu_ps(lm[r], dst + q), v);
+            if (e->mode == CD_ADD0)
+                v = _mm512_add_ps(z, v);
+            else if (e->mode != CD_SET)
+                v = _mm512_add_ps(_mm512_maskz_loadu_ps(lm[r], dst + q), v);
             _mm512_mask_storeu_ps(dst + q, lm[r], v);
         }
+    }
 }
 
 /* generated: NCO channels x R segments, accumulators spelled out */
 CD_Z void rows_z_8_3(const cd_shape *s, const rows_geo *g, int o0, int nout, int sg0,
-                        const float *in, const float *wt, float *dst, int mode, const float *mask)
+                        const float *in, const float *wt, float *dst, const cd_epi *e)
 {
     const float *xr[3];
     size_t at[3];
@@ -484,11 +493,11 @@ CD_Z void rows_z_8_3(const cd_shape *s, const rows_geo *g, int o0, int nout, int
         x0 += plane; x1 += plane; x2 += plane;
     }
     const __m512 acc[24] = {a0_0, a0_1, a0_2, a1_0, a1_1, a1_2, a2_0, a2_1, a2_2, a3_0, a3_1, a3_2, a4_0, a4_1, a4_2, a5_0, a5_1, a5_2, a6_0, a6_1, a6_2, a7_0, a7_1, a7_2};
-    rows_store(g, o0, nout, 8, 3, nv, acc, at, lm, dst, mode, mask);
+    rows_store(g, o0, nout, 8, 3, nv, acc, at, lm, dst, e);
 }
 
 CD_Z void rows_z_4_6(const cd_shape *s, const rows_geo *g, int o0, int nout, int sg0,
-                        const float *in, const float *wt, float *dst, int mode, const float *mask)
+                        const float *in, const float *wt, float *dst, const cd_epi *e)
 {
     const float *xr[6];
     size_t at[6];
@@ -520,7 +529,7 @@ CD_Z void rows_z_4_6(const cd_shape *s, const rows_geo *g, int o0, int nout, int
         x0 += plane; x1 += plane; x2 += plane; x3 += plane; x4 += plane; x5 += plane;
     }
     const __m512 acc[24] = {a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a1_0, a1_1, a1_2, a1_3, a1_4, a1_5, a2_0, a2_1, a2_2, a2_3, a2_4, a2_5, a3_0, a3_1, a3_2, a3_3, a3_4, a3_5};
-    rows_store(g, o0, nout, 4, 6, nv, acc, at, lm, dst, mode, mask);
+    rows_store(g, o0, nout, 4, 6, nv, acc, at, lm, dst, e);
 }
 
 int cd_rows_ok(const cd_shape *s, int wo)
@@ -537,16 +546,16 @@ int cd_rows_ok(const cd_shape *s, int wo)
 }
 
 void cd_rows(const cd_shape *s, int nout, int ho, int wo, size_t pw, const float *in,
-             const float *wt, float *dst, int mode, const float *mask)
+             const float *wt, float *dst, const cd_epi *e)
 {
     rows_geo g = {ho, wo, (wo + 15) / 16, 0, pw, (size_t)ho * wo};
     g.nsegs = ho * g.nseg;
     if (nout <= 4) {
-        for (int sg = 0; sg < g.nsegs; sg += 6) rows_z_4_6(s, &g, 0, nout, sg, in, wt, dst, mode, mask);
+        for (int sg = 0; sg < g.nsegs; sg += 6) rows_z_4_6(s, &g, 0, nout, sg, in, wt, dst, e);
         return;
     }
     for (int o0 = 0; o0 < nout; o0 += 8)
-        for (int sg = 0; sg < g.nsegs; sg += 3) rows_z_8_3(s, &g, o0, nout, sg, in, wt, dst, mode, mask);
+        for (int sg = 0; sg < g.nsegs; sg += 3) rows_z_8_3(s, &g, o0, nout, sg, in, wt, dst, e);
 }
 
 /* The drivers: output lanes in chunks of 32 or 16 (AVX-512) or 16 or 8
@@ -670,17 +679,23 @@ static void to_tile_portable(const float *src, int nch, size_t hw, size_t q0, fl
 }
 
 static void from_tile_portable(const float *tile, int ld, int nch, size_t hw, size_t q0,
-                               float *dst, int mode, const float *mask)
+                               float *dst, const cd_epi *e)
 {
     for (int c = 0; c < nch; c++) {
         float *d = dst + c * hw;
-        const float *m = mask ? mask + c * hw : NULL;
+        const float *m = e->mask ? e->mask + c * hw : NULL;
         for (size_t q = q0; q < hw; q++) {
             float v = tile[q * ld + c];
-            if (mode == CD_SET)
+            if (e->bn) {
+                v = (v - e->bn[0][c]) * e->bn[1][c];
+                v = e->bn[2][c] * v + e->bn[3][c];
+            }
+            if (e->mode == CD_SET)
                 d[q] = v;
-            else if (mode == CD_ADD)
+            else if (e->mode == CD_ADD)
                 d[q] += v;
+            else if (e->mode == CD_ADD0)
+                d[q] = 0.0f + v;
             else
                 d[q] += m[q] > 0.0f ? v : 0.0f;
         }
@@ -720,26 +735,35 @@ CD_T void to_tile_avx2(const float *src, int nch, size_t hw, float *tile, int ld
     to_tile_portable(src, nch, hw, q8, tile, ld);
 }
 
-CD_T void from_tile_avx2(const float *tile, int ld, int nch, size_t hw, float *dst, int mode,
-                         const float *mask)
+CD_T void from_tile_avx2(const float *tile, int ld, int nch, size_t hw, float *dst,
+                         const cd_epi *e)
 {
     const size_t q8 = hw / 8 * 8;
     const __m256 z = _mm256_setzero_ps();
+    const int mode = e->mode;
     for (int c0 = 0; c0 < nch; c0 += 8)
         for (size_t q = 0; q < q8; q += 8) {
             __m256 r[8];
             for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(tile + (q + i) * ld + c0);
             tr8(r);
             for (int i = 0; i < 8 && c0 + i < nch; i++) {
-                float *d = dst + (size_t)(c0 + i) * hw + q;
+                const int c = c0 + i;
+                float *d = dst + (size_t)c * hw + q;
                 __m256 v = r[i];
+                if (e->bn) { /* (v - mean) * invstd, then gamma * . + beta: no FMA, as bn_apply */
+                    v = _mm256_mul_ps(_mm256_sub_ps(v, _mm256_set1_ps(e->bn[0][c])), _mm256_set1_ps(e->bn[1][c]));
+                    v = _mm256_add_ps(_mm256_mul_ps(_mm256_set1_ps(e->bn[2][c]), v), _mm256_set1_ps(e->bn[3][c]));
+                }
                 if (mode == CD_ADD_POS) /* a mask, not a select on the data: v or +0 */
-                    v = _mm256_and_ps(v, _mm256_cmp_ps(_mm256_loadu_ps(mask + (size_t)(c0 + i) * hw + q), z, _CMP_GT_OQ));
-                if (mode != CD_SET) v = _mm256_add_ps(_mm256_loadu_ps(d), v);
+                    v = _mm256_and_ps(v, _mm256_cmp_ps(_mm256_loadu_ps(e->mask + (size_t)c * hw + q), z, _CMP_GT_OQ));
+                if (mode == CD_ADD0)
+                    v = _mm256_add_ps(z, v);
+                else if (mode != CD_SET)
+                    v = _mm256_add_ps(_mm256_loadu_ps(d), v);
                 _mm256_storeu_ps(d, v);
             }
         }
-    from_tile_portable(tile, ld, nch, hw, q8, dst, mode, mask);
+    from_tile_portable(tile, ld, nch, hw, q8, dst, e);
 }
 #endif
 
@@ -754,16 +778,15 @@ void cd_to_tile(const float *src, int nch, size_t hw, float *tile, int ld)
     to_tile_portable(src, nch, hw, 0, tile, ld);
 }
 
-void cd_from_tile(const float *tile, int ld, int nch, size_t hw, float *dst, int mode,
-                  const float *mask)
+void cd_from_tile(const float *tile, int ld, int nch, size_t hw, float *dst, const cd_epi *e)
 {
 #if CD_X86
     if (have_avx2()) {
-        from_tile_avx2(tile, ld, nch, hw, dst, mode, mask);
+        from_tile_avx2(tile, ld, nch, hw, dst, e);
         return;
     }
 #endif
-    from_tile_portable(tile, ld, nch, hw, 0, dst, mode, mask);
+    from_tile_portable(tile, ld, nch, hw, 0, dst, e);
 }
 
 void cd_gather(const cd_shape *s, const cd_walk *w, int n_img, const float *in, const float *wt,

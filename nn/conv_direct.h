@@ -41,24 +41,34 @@ void cd_gather(const cd_shape *s, const cd_walk *w, int n_img, const float *in, 
 void cd_wgrad(const cd_shape *s, const cd_walk *w, int n_img, const float *in, const float *dy,
               float *acc);
 
+/* What happens to a sum v of channel c at position q on its way out
+ * (dst[c * hw + q]): with bn, v = bn[2][c] * ((v - bn[0][c]) * bn[1][c]) +
+ * bn[3][c] (eval batch norm: mean, invstd, gamma, beta; the ops and order
+ * of nn_bn_forward_eval); then by mode dst = v (CD_SET), dst += v (CD_ADD),
+ * dst = +0 + v (CD_ADD0), dst += mask > 0 ? v : 0 (CD_ADD_POS, mask
+ * [c * hw + q]). */
+enum { CD_SET, CD_ADD, CD_ADD_POS, CD_ADD0 };
+typedef struct {
+    int mode;
+    const float *mask;
+    const float *const *bn; /* NULL or {mean, invstd, gamma, beta} */
+} cd_epi;
+
 /* Between planes (nch planes of hw floats, NCHW) and position-major tiles
  * (hw rows of ld floats, ld >= nch, a multiple of 8):
  * cd_to_tile: tile[q * ld + c] = src[c * hw + q], lanes nch..ld-1 zeroed;
- * cd_from_tile: dst[c * hw + q] = v, dst += v (mode CD_ADD) or
- * dst += mask[c * hw + q] > 0 ? v : 0 (CD_ADD_POS), v = tile[q * ld + c]. */
-enum { CD_SET, CD_ADD, CD_ADD_POS };
+ * cd_from_tile: dst[c * hw + q] <- tile[q * ld + c] through e. */
 void cd_to_tile(const float *src, int nch, size_t hw, float *tile, int ld);
-void cd_from_tile(const float *tile, int ld, int nch, size_t hw, float *dst, int mode,
-                  const float *mask);
+void cd_from_tile(const float *tile, int ld, int nch, size_t hw, float *dst, const cd_epi *e);
 
 /* Few output lanes (ldw 8 or 16) on maps >= 8 wide, with AVX-512: cd_rows
  * computes cd_gather's sums (same bits) a row at a time for one image
- * (walk of stride 1, rows pw apart) and applies cd_from_tile's epilogue
+ * (walk of stride 1, rows pw apart) and applies the epilogue e
  * itself: dst holds nout planes of ho x wo. cd_rows_ok says whether it
  * applies; otherwise use cd_gather + cd_from_tile. */
 int cd_rows_ok(const cd_shape *s, int wo);
 void cd_rows(const cd_shape *s, int nout, int ho, int wo, size_t pw, const float *in,
-             const float *wt, float *dst, int mode, const float *mask);
+             const float *wt, float *dst, const cd_epi *e);
 
 /* c planes of h x w (src) into the interiors of zero-bordered planes
  * (plane floats apart, rows pw apart, border pad), max(v, +0) when relu. */

@@ -409,6 +409,28 @@ static float *conv_out(nn_net *net, size_t ofs) { return net->train ? A(ofs) : n
 /* xhat destination: none in eval */
 static float *xhat_out(nn_net *net, float *buf) { return net->train ? buf : NULL; }
 
+/* conv then BN into y (mode NN_SET / NN_ADD / NN_ADD0); convbuf is the
+ * conv output's own buffer in training. In eval the direct-path convs apply
+ * BN in their epilogue (same bits, one pass less). */
+static void conv_bn_fwd(nn_net *net, const conv_l *c, const bn_l *b, const float *x, size_t convbuf,
+                        float *y, int mode)
+{
+    const int hw = nn_conv_out(c->h, c->d.k, c->d.stride, c->d.pad) *
+                   nn_conv_out(c->w, c->d.k, c->d.stride, c->d.pad);
+    if (!net->train && !net->cfg.reference) {
+        const float *s = net->state + b->sofs, *gamma = net->params + b->pofs;
+        float *invstd = net->gs2; /* unused in eval */
+        for (int ch = 0; ch < b->c; ch++) invstd[ch] = (float)(1.0 / sqrt((double)s[b->c + ch] + NN_BN_EPS));
+        const float *const bn[4] = {s, invstd, gamma, gamma + b->c};
+        if (nn_conv2d_forward_bn(&c->d, net->n, c->h, c->w, x, net->params + c->wofs, bn, y, mode,
+                                 net->conv_scratch))
+            return;
+    }
+    float *o = conv_out(net, convbuf);
+    conv_fwd(net, c, x, o, 0);
+    bn_fwd(net, b, hw, o, xhat_out(net, o), y, mode);
+}
+
 static void add_into(float *dst, const float *src, size_t n)
 {
     for (size_t i = 0; i < n; i++) dst[i] += src[i];
@@ -441,23 +463,15 @@ static void cell_forward(nn_net *net, const block_l *b)
                 for (size_t i = 0; i < sz; i++) dst[i] = 0.0f + src[i];
             break;
         case SPACE_OP_POOL: nn_avgpool3_forward(net->n, b->c, b->h, b->w, src, dst, mode); break;
-        default: {
-            float *o = conv_out(net, ed->xh);
-            conv_fwd(net, &ed->conv, src, o, 0);
-            bn_fwd(net, &ed->bn, hw, o, xhat_out(net, o), dst, mode);
-        }
+        default: conv_bn_fwd(net, &ed->conv, &ed->bn, src, ed->xh, dst, mode);
         }
     }
 }
 
 static void red_forward(nn_net *net, const block_l *r)
 {
-    const int hw = r->h * r->w;
-    float *oa = conv_out(net, r->xa), *ob = conv_out(net, r->xb);
-    conv_fwd(net, &r->ca, A(r->in), oa, 0);
-    bn_fwd(net, &r->ba, hw, oa, xhat_out(net, oa), A(r->a), 0);
-    conv_fwd(net, &r->cb, A(r->a), ob, 0);
-    bn_fwd(net, &r->bb, hw, ob, xhat_out(net, ob), A(r->out), 0);
+    conv_bn_fwd(net, &r->ca, &r->ba, A(r->in), r->xa, A(r->a), NN_SET);
+    conv_bn_fwd(net, &r->cb, &r->bb, A(r->a), r->xb, A(r->out), NN_SET);
     nn_avgpool2_forward(net->n, r->cin, r->hi, r->wi, A(r->in), A(r->pool));
     conv_fwd(net, &r->cs, A(r->pool), A(r->out), 1);
 }
@@ -466,11 +480,8 @@ const float *nn_net_forward(nn_net *net, const float *x, int n, int train)
 {
     NB_ASSERT(n >= 1 && n <= net->cfg.batch);
     net->x = x, net->n = n, net->train = train;
-    const int hw0 = net->cfg.H * net->cfg.W;
     const size_t first = net->blocks[0].node[0];
-    float *os = conv_out(net, net->stem_xh);
-    conv_fwd(net, &net->stem, x, os, 0);
-    bn_fwd(net, &net->stem_bn, hw0, os, xhat_out(net, os), A(first), 0);
+    conv_bn_fwd(net, &net->stem, &net->stem_bn, x, net->stem_xh, A(first), NN_SET);
     for (int i = 0; i < net->n_blocks; i++) {
         if (net->blocks[i].kind == BLK_CELL)
             cell_forward(net, &net->blocks[i]);

@@ -65,6 +65,14 @@ size_t nn_conv_scratch(const nn_conv_desc *d, int n, int h, int w);
 #define NN_CONV_DIRECT_KMAX 7
 void nn_conv2d_forward(const nn_conv_desc *d, int n, int h, int w, const float *x,
                        const float *wgt, float *y, int accumulate, float *scratch);
+/* Eval-mode conv + batch norm in one pass, where the conv takes the direct
+ * path: y (accumulate: NN_SET, NN_ADD or NN_ADD0) receives bn applied to
+ * the conv output, bn = {mean, invstd, gamma, beta} per output channel,
+ * with the ops of nn_bn_forward_eval (same bits as the two calls).
+ * Returns 0, doing nothing, for shapes the direct path does not take. */
+int nn_conv2d_forward_bn(const nn_conv_desc *d, int n, int h, int w, const float *x,
+                         const float *wgt, const float *const bn[4], float *y, int accumulate,
+                         float *scratch);
 /* dwgt += dL/dwgt; dx += dL/dx when dx != NULL (accumulates). */
 void nn_conv2d_backward(const nn_conv_desc *d, int n, int h, int w, const float *x,
                         const float *wgt, const float *dy, float *dx, float *dwgt,

@@ -517,6 +517,28 @@ TEST(nn_direct_conv_same_bits_on_every_simd_level)
             nn_conv2d_forward(&d, n, h, w, x, wg, out[lv][0], 0, scr);
             nn_conv2d_backward(&d, n, h, w, x, wg, dy, out[lv][1], out[lv][2], scr);
         }
+        /* eval conv + BN folded into the epilogue: the bits of the two calls, every level */
+        float *mean = rand_tensor((size_t)d.cout, &r, 0), *var = rand_tensor((size_t)d.cout, &r, 0.1),
+              *gb = rand_tensor(2 * (size_t)d.cout, &r, 0), *invstd = nb_xcalloc_array((size_t)d.cout, sizeof(float));
+        for (int o = 0; o < d.cout; o++) {
+            var[o] = fabsf(var[o]);
+            invstd[o] = (float)(1.0 / sqrt((double)var[o] + NN_BN_EPS));
+        }
+        const float *const bn[4] = {mean, invstd, gb, gb + d.cout};
+        float *yc = nb_xcalloc_array(ny, sizeof(float)), *yb = nb_xcalloc_array(ny, sizeof(float)),
+              *yf = nb_xcalloc_array(ny, sizeof(float));
+        nn_conv2d_forward(&d, n, h, w, x, wg, yc, 0, scr);
+        for (int mode = NN_SET; mode <= NN_ADD0; mode++) {
+            for (size_t i = 0; i < ny; i++) yb[i] = mode == NN_ADD0 ? 0.0f : dy[i];
+            nn_bn_forward_eval(n, d.cout, h * w, yc, NULL, gb, gb + d.cout, yb, mode, mean, var);
+            for (int lv = 0; lv <= 2; lv++) {
+                nn_kernels_set_simd(lv);
+                for (size_t i = 0; i < ny; i++) yf[i] = mode == NN_ADD ? dy[i] : -1.0f;
+                CHECK(nn_conv2d_forward_bn(&d, n, h, w, x, wg, bn, yf, mode, scr) == 1);
+                CHECK_MSG(memcmp(yf, yb, ny * sizeof(float)) == 0, "case %zu mode %d level %d: fused conv+BN differs", c, mode, lv);
+            }
+        }
+        free(mean), free(var), free(gb), free(invstd), free(yc), free(yb), free(yf);
         nn_kernels_set_simd(2);
         for (int lv = 1; lv <= 2; lv++) {
             CHECK_MSG(memcmp(out[0][0], out[lv][0], ny * sizeof(float)) == 0, "case %zu level %d: y differs", c, lv);
