@@ -63,6 +63,7 @@ size_t nn_conv_scratch(const nn_conv_desc *d, int n, int h, int w);
 #define NN_CONV_GROUP_COLS 2048
 #define NN_CONV_DIRECT_COLS 512
 #define NN_CONV_DIRECT_KMAX 7
+/* accumulate: NN_SET, NN_ADD, or NN_ADD0 (direct-path shapes only) */
 void nn_conv2d_forward(const nn_conv_desc *d, int n, int h, int w, const float *x,
                        const float *wgt, float *y, int accumulate, float *scratch);
 /* Eval-mode conv + batch norm in one pass, where the conv takes the direct
