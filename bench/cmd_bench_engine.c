@@ -75,6 +75,7 @@ static int opt_long(const char *name, const char *s, long lo, long hi, long *out
 
 int cmd_bench_engine(int argc, char **argv)
 {
+    const double t_start = nb_now();
     const char *arch_s = NULL, *c_s = NULL, *n_s = NULL, *in_s = NULL, *size_s = NULL,
                *cls_s = NULL, *batch_s = NULL, *steps_s = NULL, *rep_s = NULL, *thr_s = NULL,
                *seed_s = NULL, *pos[1];
@@ -131,6 +132,9 @@ int cmd_bench_engine(int argc, char **argv)
            *tc = nb_xcalloc_array((size_t)repeats, sizeof *tc);
     uint64_t h = 1469598103934665603ULL; /* FNV-1a over the loss bits */
     double first_loss = 0, last_loss = 0;
+    /* OpenBLAS's idle worker thread spins for ~0.13 s after the library
+     * starts; wait it out so it does not count in the process CPU time */
+    for (double t_end = t_start + 0.3; nb_now() < t_end;) nanosleep(&(struct timespec){0, 10000000}, NULL);
     const int warm = 1;
     for (long rep = -warm; rep < repeats; rep++) {
         double t0 = nb_now(), c0 = cpu_now();
