@@ -110,296 +110,127 @@ static void wgrad_portable(const cd_shape *s, const cd_walk *w, int n_img, const
 }
 
 #if CD_X86
-/* The register tiles, spelled out so that the 12 accumulators stay in
- * registers (GCC keeps an array of vectors in memory). */
+/* The register tiles. Each is written once below as a template over the
+ * list of its positions (gather) or (channel, tap) pairs (wgrad), with one
+ * named accumulator per lane vector (GCC keeps arrays of vectors in
+ * memory), and instantiated for AVX2 (8 lanes) and AVX-512 (16 lanes)
+ * through the ISA macros VEC, ZERO, LOADU, STOREU, BCAST, FMA, LANES. */
+#define L6(X) X(0) X(1) X(2) X(3) X(4) X(5)
+#define L12(X) L6(X) X(6) X(7) X(8) X(9) X(10) X(11)
+#define L16(X) L12(X) X(12) X(13) X(14) X(15)
+
+/* per list element p: accumulators a<p>_0 (and a<p>_1 for 2 vectors) */
+#define ACC1(p) VEC a##p##_0 = ZERO;
+#define ACC2(p) VEC a##p##_0 = ZERO, a##p##_1 = ZERO;
+#define FMA1(p, v0, v1, ptr) { const VEC b = BCAST(ptr); a##p##_0 = FMA(v0, b, a##p##_0); }
+#define FMA2(p, v0, v1, ptr)                                                                   \
+    { const VEC b = BCAST(ptr); a##p##_0 = FMA(v0, b, a##p##_0); a##p##_1 = FMA(v1, b, a##p##_1); }
+#define OUT1(p, dst) if (p < nvalid) STOREU((dst) + (size_t)p * ldw, a##p##_0);
+#define OUT2(p, dst)                                                                           \
+    if (p < nvalid) {                                                                          \
+        STOREU((dst) + (size_t)p * ldw, a##p##_0);                                             \
+        STOREU((dst) + (size_t)p * ldw + LANES, a##p##_1);                                     \
+    }
+
+/* cd_gather's tile: NV vectors of channels x the positions of list L */
+#define G_XPTR(p) const float *x##p = in + off[p];
+#define G_STEP1(p) FMA1(p, w0, w1, x##p + to)
+#define G_STEP2(p) FMA2(p, w0, w1, x##p + to)
+#define G_NEXT(p) x##p += plane;
+#define G_OUT1(p) OUT1(p, out)
+#define G_OUT2(p) OUT2(p, out)
+#define GATHER_TILE(NAME, ATTR, L, NV)                                                         \
+    ATTR void NAME(const cd_shape *s, const float *in, const size_t *off, const float *wt,     \
+                   float *out, int nvalid)                                                     \
+    {                                                                                          \
+        L(ACC##NV) L(G_XPTR)                                                                   \
+        const int nc = s->nc, ntap = s->ntap, ldw = s->ldw;                                    \
+        const int *toff = s->toff;                                                             \
+        const size_t plane = s->plane;                                                         \
+        const float *wc = wt;                                                                  \
+        for (int c = 0; c < nc; c++) {                                                         \
+            for (int t = 0; t < ntap; t++, wc += ldw) {                                        \
+                const size_t to = (size_t)toff[t];                                             \
+                const VEC w0 = LOADU(wc), w1 = NV == 2 ? LOADU(wc + LANES) : w0;               \
+                (void)w1;                                                                      \
+                L(G_STEP##NV)                                                                  \
+            }                                                                                  \
+            L(G_NEXT)                                                                          \
+        }                                                                                      \
+        L(G_OUT##NV)                                                                           \
+    }
+
+/* cd_wgrad's tile: NV vectors of channels x the (channel, tap) pairs of
+ * list L, summed over every position of the group */
+#define W_XPTR(j) const float *x##j = xr + base[j];
+#define W_STEP1(j) FMA1(j, d0, d1, x##j + xo)
+#define W_STEP2(j) FMA2(j, d0, d1, x##j + xo)
+#define W_OUT1(j) OUT1(j, acc_out)
+#define W_OUT2(j) OUT2(j, acc_out)
+#define WGRAD_TILE(NAME, ATTR, L, NV)                                                          \
+    ATTR void NAME(const cd_shape *s, const cd_walk *w, int n_img, const float *in,            \
+                   const size_t *base, const float *dy, float *acc_out, int nvalid)            \
+    {                                                                                          \
+        L(ACC##NV)                                                                             \
+        const int ldw = s->ldw, ho = w->ho, wo = w->wo;                                        \
+        const size_t col = w->col;                                                             \
+        const float *dp = dy;                                                                  \
+        for (int img = 0; img < n_img; img++)                                                  \
+            for (int oy = 0; oy < ho; oy++) {                                                  \
+                const float *xr = in + (size_t)img * w->img_stride + (size_t)oy * w->row;      \
+                L(W_XPTR)                                                                      \
+                for (int ox = 0; ox < wo; ox++, dp += ldw) {                                   \
+                    const size_t xo = (size_t)ox * col;                                        \
+                    const VEC d0 = LOADU(dp), d1 = NV == 2 ? LOADU(dp + LANES) : d0;           \
+                    (void)d1;                                                                  \
+                    L(W_STEP##NV)                                                              \
+                }                                                                              \
+            }                                                                                  \
+        L(W_OUT##NV)                                                                           \
+    }
+
+/* AVX2: 16 registers; tiles of 16 channels x 6 and 8 x 12 (12 accumulators) */
 #define CD_T __attribute__((target("avx2,fma"))) static
-#define BC(p) _mm256_broadcast_ss(x##p + to)
-#define F(a, w, b) a = _mm256_fmadd_ps(w, b, a)
+#define VEC __m256
+#define ZERO _mm256_setzero_ps()
+#define LOADU _mm256_loadu_ps
+#define STOREU _mm256_storeu_ps
+#define BCAST(ptr) _mm256_broadcast_ss(ptr)
+#define FMA _mm256_fmadd_ps
+#define LANES 8
+GATHER_TILE(gather_tile_2_6, CD_T, L6, 2)
+GATHER_TILE(gather_tile_1_12, CD_T, L12, 1)
+WGRAD_TILE(wgrad_tile_2_6, CD_T, L6, 2)
+WGRAD_TILE(wgrad_tile_1_12, CD_T, L12, 1)
+#undef VEC
+#undef ZERO
+#undef LOADU
+#undef STOREU
+#undef BCAST
+#undef FMA
+#undef LANES
 
-/* 16 channels x 6 positions */
-CD_T void gather_tile_2_6(const cd_shape *s, const float *in, const size_t *off,
-                          const float *wt, float *out, int nvalid)
-{
-    __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00,
-           a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
-    const float *x0 = in + off[0], *x1 = in + off[1], *x2 = in + off[2], *x3 = in + off[3],
-                *x4 = in + off[4], *x5 = in + off[5];
-    const int nc = s->nc, ntap = s->ntap, ldw = s->ldw;
-    const int *toff = s->toff;
-    const size_t plane = s->plane;
-    const float *wc = wt;
-    for (int c = 0; c < nc; c++) {
-        for (int t = 0; t < ntap; t++, wc += ldw) {
-            const size_t to = (size_t)toff[t];
-            const __m256 w0 = _mm256_loadu_ps(wc), w1 = _mm256_loadu_ps(wc + 8);
-            __m256 b;
-            b = BC(0), F(a00, w0, b), F(a01, w1, b);
-            b = BC(1), F(a10, w0, b), F(a11, w1, b);
-            b = BC(2), F(a20, w0, b), F(a21, w1, b);
-            b = BC(3), F(a30, w0, b), F(a31, w1, b);
-            b = BC(4), F(a40, w0, b), F(a41, w1, b);
-            b = BC(5), F(a50, w0, b), F(a51, w1, b);
-        }
-        x0 += plane, x1 += plane, x2 += plane, x3 += plane, x4 += plane, x5 += plane;
-    }
-    __m256 r[12] = {a00, a01, a10, a11, a20, a21, a30, a31, a40, a41, a50, a51};
-    for (int p = 0; p < nvalid; p++) {
-        _mm256_storeu_ps(out + (size_t)p * ldw, r[2 * p]);
-        _mm256_storeu_ps(out + (size_t)p * ldw + 8, r[2 * p + 1]);
-    }
-}
-
-/* 8 channels x 12 positions */
-CD_T void gather_tile_1_12(const cd_shape *s, const float *in, const size_t *off,
-                           const float *wt, float *out, int nvalid)
-{
-    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0,
-           a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
-    const float *x0 = in + off[0], *x1 = in + off[1], *x2 = in + off[2], *x3 = in + off[3],
-                *x4 = in + off[4], *x5 = in + off[5], *x6 = in + off[6], *x7 = in + off[7],
-                *x8 = in + off[8], *x9 = in + off[9], *x10 = in + off[10], *x11 = in + off[11];
-    const int nc = s->nc, ntap = s->ntap, ldw = s->ldw;
-    const int *toff = s->toff;
-    const size_t plane = s->plane;
-    const float *wc = wt;
-    for (int c = 0; c < nc; c++) {
-        for (int t = 0; t < ntap; t++, wc += ldw) {
-            const size_t to = (size_t)toff[t];
-            const __m256 w0 = _mm256_loadu_ps(wc);
-            F(a0, w0, BC(0)), F(a1, w0, BC(1)), F(a2, w0, BC(2)), F(a3, w0, BC(3));
-            F(a4, w0, BC(4)), F(a5, w0, BC(5)), F(a6, w0, BC(6)), F(a7, w0, BC(7));
-            F(a8, w0, BC(8)), F(a9, w0, BC(9)), F(a10, w0, BC(10)), F(a11, w0, BC(11));
-        }
-        x0 += plane, x1 += plane, x2 += plane, x3 += plane, x4 += plane, x5 += plane;
-        x6 += plane, x7 += plane, x8 += plane, x9 += plane, x10 += plane, x11 += plane;
-    }
-    __m256 r[12] = {a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11};
-    for (int p = 0; p < nvalid; p++) _mm256_storeu_ps(out + (size_t)p * ldw, r[p]);
-}
-#undef BC
-
-/* dW tiles: 16 channels x 6 (channel, tap) pairs, or 8 x 12, summed over
- * every position of the group */
-#define BC(j) _mm256_broadcast_ss(x##j + xo)
-CD_T void wgrad_tile_2_6(const cd_shape *s, const cd_walk *w, int n_img, const float *in,
-                         const size_t *base, const float *dy, float *acc_out, int nvalid)
-{
-    __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00,
-           a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
-    const int ldw = s->ldw, ho = w->ho, wo = w->wo;
-    const size_t col = w->col;
-    const float *dp = dy;
-    for (int img = 0; img < n_img; img++)
-        for (int oy = 0; oy < ho; oy++) {
-            const float *xr = in + (size_t)img * w->img_stride + (size_t)oy * w->row;
-            const float *x0 = xr + base[0], *x1 = xr + base[1], *x2 = xr + base[2],
-                        *x3 = xr + base[3], *x4 = xr + base[4], *x5 = xr + base[5];
-            for (int ox = 0; ox < wo; ox++, dp += ldw) {
-                const size_t xo = (size_t)ox * col;
-                const __m256 d0 = _mm256_loadu_ps(dp), d1 = _mm256_loadu_ps(dp + 8);
-                __m256 b;
-                b = BC(0), F(a00, d0, b), F(a01, d1, b);
-                b = BC(1), F(a10, d0, b), F(a11, d1, b);
-                b = BC(2), F(a20, d0, b), F(a21, d1, b);
-                b = BC(3), F(a30, d0, b), F(a31, d1, b);
-                b = BC(4), F(a40, d0, b), F(a41, d1, b);
-                b = BC(5), F(a50, d0, b), F(a51, d1, b);
-            }
-        }
-    __m256 r[12] = {a00, a01, a10, a11, a20, a21, a30, a31, a40, a41, a50, a51};
-    for (int j = 0; j < nvalid; j++) {
-        _mm256_storeu_ps(acc_out + (size_t)j * ldw, r[2 * j]);
-        _mm256_storeu_ps(acc_out + (size_t)j * ldw + 8, r[2 * j + 1]);
-    }
-}
-
-CD_T void wgrad_tile_1_12(const cd_shape *s, const cd_walk *w, int n_img, const float *in,
-                          const size_t *base, const float *dy, float *acc_out, int nvalid)
-{
-    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0,
-           a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
-    const int ldw = s->ldw, ho = w->ho, wo = w->wo;
-    const size_t col = w->col;
-    const float *dp = dy;
-    for (int img = 0; img < n_img; img++)
-        for (int oy = 0; oy < ho; oy++) {
-            const float *xr = in + (size_t)img * w->img_stride + (size_t)oy * w->row;
-            const float *x0 = xr + base[0], *x1 = xr + base[1], *x2 = xr + base[2],
-                        *x3 = xr + base[3], *x4 = xr + base[4], *x5 = xr + base[5],
-                        *x6 = xr + base[6], *x7 = xr + base[7], *x8 = xr + base[8],
-                        *x9 = xr + base[9], *x10 = xr + base[10], *x11 = xr + base[11];
-            for (int ox = 0; ox < wo; ox++, dp += ldw) {
-                const size_t xo = (size_t)ox * col;
-                const __m256 d0 = _mm256_loadu_ps(dp);
-                F(a0, d0, BC(0)), F(a1, d0, BC(1)), F(a2, d0, BC(2)), F(a3, d0, BC(3));
-                F(a4, d0, BC(4)), F(a5, d0, BC(5)), F(a6, d0, BC(6)), F(a7, d0, BC(7));
-                F(a8, d0, BC(8)), F(a9, d0, BC(9)), F(a10, d0, BC(10)), F(a11, d0, BC(11));
-            }
-        }
-    __m256 r[12] = {a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11};
-    for (int j = 0; j < nvalid; j++) _mm256_storeu_ps(acc_out + (size_t)j * ldw, r[j]);
-}
-#undef BC
-#undef F
-
-/* AVX-512: 16 lanes, 32 registers. Tiles of 32 channels x 12 positions
- * and 16 channels x 16 positions (24 and 16 accumulators). */
+/* AVX-512: 32 registers; tiles of 32 channels x 12 and 16 x 16 (24 and 16
+ * accumulators; the broadcasts fold into the FMAs) */
 #define CD_Z __attribute__((target("avx512f,avx2,fma"))) static
-#define ZB(p) _mm512_set1_ps(x##p[to])
-#define ZF(a, w, b) a = _mm512_fmadd_ps(w, b, a)
-#define ZSTORE(ptr, v) _mm512_storeu_ps(ptr, v)
-
-CD_Z void gather_z_2_12(const cd_shape *s, const float *in, const size_t *off, const float *wt,
-                        float *out, int nvalid)
-{
-    __m512 z = _mm512_setzero_ps();
-    __m512 a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z, a40 = z,
-           a41 = z, a50 = z, a51 = z, a60 = z, a61 = z, a70 = z, a71 = z, a80 = z, a81 = z,
-           a90 = z, a91 = z, aA0 = z, aA1 = z, aB0 = z, aB1 = z;
-    const float *x0 = in + off[0], *x1 = in + off[1], *x2 = in + off[2], *x3 = in + off[3],
-                *x4 = in + off[4], *x5 = in + off[5], *x6 = in + off[6], *x7 = in + off[7],
-                *x8 = in + off[8], *x9 = in + off[9], *xA = in + off[10], *xB = in + off[11];
-    const int nc = s->nc, ntap = s->ntap, ldw = s->ldw;
-    const int *toff = s->toff;
-    const size_t plane = s->plane;
-    const float *wc = wt;
-    for (int c = 0; c < nc; c++) {
-        for (int t = 0; t < ntap; t++, wc += ldw) {
-            const size_t to = (size_t)toff[t];
-            const __m512 w0 = _mm512_loadu_ps(wc), w1 = _mm512_loadu_ps(wc + 16);
-            __m512 b;
-            b = ZB(0), ZF(a00, w0, b), ZF(a01, w1, b);
-            b = ZB(1), ZF(a10, w0, b), ZF(a11, w1, b);
-            b = ZB(2), ZF(a20, w0, b), ZF(a21, w1, b);
-            b = ZB(3), ZF(a30, w0, b), ZF(a31, w1, b);
-            b = ZB(4), ZF(a40, w0, b), ZF(a41, w1, b);
-            b = ZB(5), ZF(a50, w0, b), ZF(a51, w1, b);
-            b = ZB(6), ZF(a60, w0, b), ZF(a61, w1, b);
-            b = ZB(7), ZF(a70, w0, b), ZF(a71, w1, b);
-            b = ZB(8), ZF(a80, w0, b), ZF(a81, w1, b);
-            b = ZB(9), ZF(a90, w0, b), ZF(a91, w1, b);
-            b = ZB(A), ZF(aA0, w0, b), ZF(aA1, w1, b);
-            b = ZB(B), ZF(aB0, w0, b), ZF(aB1, w1, b);
-        }
-        x0 += plane, x1 += plane, x2 += plane, x3 += plane, x4 += plane, x5 += plane;
-        x6 += plane, x7 += plane, x8 += plane, x9 += plane, xA += plane, xB += plane;
-    }
-    __m512 r[24] = {a00, a01, a10, a11, a20, a21, a30, a31, a40, a41, a50, a51,
-                    a60, a61, a70, a71, a80, a81, a90, a91, aA0, aA1, aB0, aB1};
-    for (int p = 0; p < nvalid; p++) {
-        ZSTORE(out + (size_t)p * ldw, r[2 * p]);
-        ZSTORE(out + (size_t)p * ldw + 16, r[2 * p + 1]);
-    }
-}
-
-CD_Z void gather_z_1_16(const cd_shape *s, const float *in, const size_t *off, const float *wt,
-                        float *out, int nvalid)
-{
-    __m512 z = _mm512_setzero_ps();
-    __m512 a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z, a8 = z, a9 = z,
-           aA = z, aB = z, aC = z, aD = z, aE = z, aF = z;
-    const float *x0 = in + off[0], *x1 = in + off[1], *x2 = in + off[2], *x3 = in + off[3],
-                *x4 = in + off[4], *x5 = in + off[5], *x6 = in + off[6], *x7 = in + off[7],
-                *x8 = in + off[8], *x9 = in + off[9], *xA = in + off[10], *xB = in + off[11],
-                *xC = in + off[12], *xD = in + off[13], *xE = in + off[14], *xF = in + off[15];
-    const int nc = s->nc, ntap = s->ntap, ldw = s->ldw;
-    const int *toff = s->toff;
-    const size_t plane = s->plane;
-    const float *wc = wt;
-    for (int c = 0; c < nc; c++) {
-        for (int t = 0; t < ntap; t++, wc += ldw) {
-            const size_t to = (size_t)toff[t];
-            const __m512 w0 = _mm512_loadu_ps(wc);
-            ZF(a0, w0, ZB(0)), ZF(a1, w0, ZB(1)), ZF(a2, w0, ZB(2)), ZF(a3, w0, ZB(3));
-            ZF(a4, w0, ZB(4)), ZF(a5, w0, ZB(5)), ZF(a6, w0, ZB(6)), ZF(a7, w0, ZB(7));
-            ZF(a8, w0, ZB(8)), ZF(a9, w0, ZB(9)), ZF(aA, w0, ZB(A)), ZF(aB, w0, ZB(B));
-            ZF(aC, w0, ZB(C)), ZF(aD, w0, ZB(D)), ZF(aE, w0, ZB(E)), ZF(aF, w0, ZB(F));
-        }
-        x0 += plane, x1 += plane, x2 += plane, x3 += plane, x4 += plane, x5 += plane;
-        x6 += plane, x7 += plane, x8 += plane, x9 += plane, xA += plane, xB += plane;
-        xC += plane, xD += plane, xE += plane, xF += plane;
-    }
-    __m512 r[16] = {a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, aA, aB, aC, aD, aE, aF};
-    for (int p = 0; p < nvalid; p++) ZSTORE(out + (size_t)p * ldw, r[p]);
-}
-#undef ZB
-
-#define ZB(j) _mm512_set1_ps(x##j[xo])
-CD_Z void wgrad_z_2_12(const cd_shape *s, const cd_walk *w, int n_img, const float *in,
-                       const size_t *base, const float *dy, float *acc_out, int nvalid)
-{
-    __m512 z = _mm512_setzero_ps();
-    __m512 a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z, a40 = z,
-           a41 = z, a50 = z, a51 = z, a60 = z, a61 = z, a70 = z, a71 = z, a80 = z, a81 = z,
-           a90 = z, a91 = z, aA0 = z, aA1 = z, aB0 = z, aB1 = z;
-    const int ldw = s->ldw, ho = w->ho, wo = w->wo;
-    const size_t col = w->col;
-    const float *dp = dy;
-    for (int img = 0; img < n_img; img++)
-        for (int oy = 0; oy < ho; oy++) {
-            const float *xr = in + (size_t)img * w->img_stride + (size_t)oy * w->row;
-            const float *x0 = xr + base[0], *x1 = xr + base[1], *x2 = xr + base[2],
-                        *x3 = xr + base[3], *x4 = xr + base[4], *x5 = xr + base[5],
-                        *x6 = xr + base[6], *x7 = xr + base[7], *x8 = xr + base[8],
-                        *x9 = xr + base[9], *xA = xr + base[10], *xB = xr + base[11];
-            for (int ox = 0; ox < wo; ox++, dp += ldw) {
-                const size_t xo = (size_t)ox * col;
-                const __m512 d0 = _mm512_loadu_ps(dp), d1 = _mm512_loadu_ps(dp + 16);
-                __m512 b;
-                b = ZB(0), ZF(a00, d0, b), ZF(a01, d1, b);
-                b = ZB(1), ZF(a10, d0, b), ZF(a11, d1, b);
-                b = ZB(2), ZF(a20, d0, b), ZF(a21, d1, b);
-                b = ZB(3), ZF(a30, d0, b), ZF(a31, d1, b);
-                b = ZB(4), ZF(a40, d0, b), ZF(a41, d1, b);
-                b = ZB(5), ZF(a50, d0, b), ZF(a51, d1, b);
-                b = ZB(6), ZF(a60, d0, b), ZF(a61, d1, b);
-                b = ZB(7), ZF(a70, d0, b), ZF(a71, d1, b);
-                b = ZB(8), ZF(a80, d0, b), ZF(a81, d1, b);
-                b = ZB(9), ZF(a90, d0, b), ZF(a91, d1, b);
-                b = ZB(A), ZF(aA0, d0, b), ZF(aA1, d1, b);
-                b = ZB(B), ZF(aB0, d0, b), ZF(aB1, d1, b);
-            }
-        }
-    __m512 r[24] = {a00, a01, a10, a11, a20, a21, a30, a31, a40, a41, a50, a51,
-                    a60, a61, a70, a71, a80, a81, a90, a91, aA0, aA1, aB0, aB1};
-    for (int j = 0; j < nvalid; j++) {
-        ZSTORE(acc_out + (size_t)j * ldw, r[2 * j]);
-        ZSTORE(acc_out + (size_t)j * ldw + 16, r[2 * j + 1]);
-    }
-}
-
-CD_Z void wgrad_z_1_16(const cd_shape *s, const cd_walk *w, int n_img, const float *in,
-                       const size_t *base, const float *dy, float *acc_out, int nvalid)
-{
-    __m512 z = _mm512_setzero_ps();
-    __m512 a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z, a8 = z, a9 = z,
-           aA = z, aB = z, aC = z, aD = z, aE = z, aF = z;
-    const int ldw = s->ldw, ho = w->ho, wo = w->wo;
-    const size_t col = w->col;
-    const float *dp = dy;
-    for (int img = 0; img < n_img; img++)
-        for (int oy = 0; oy < ho; oy++) {
-            const float *xr = in + (size_t)img * w->img_stride + (size_t)oy * w->row;
-            const float *x0 = xr + base[0], *x1 = xr + base[1], *x2 = xr + base[2],
-                        *x3 = xr + base[3], *x4 = xr + base[4], *x5 = xr + base[5],
-                        *x6 = xr + base[6], *x7 = xr + base[7], *x8 = xr + base[8],
-                        *x9 = xr + base[9], *xA = xr + base[10], *xB = xr + base[11],
-                        *xC = xr + base[12], *xD = xr + base[13], *xE = xr + base[14],
-                        *xF = xr + base[15];
-            for (int ox = 0; ox < wo; ox++, dp += ldw) {
-                const size_t xo = (size_t)ox * col;
-                const __m512 d0 = _mm512_loadu_ps(dp);
-                ZF(a0, d0, ZB(0)), ZF(a1, d0, ZB(1)), ZF(a2, d0, ZB(2)), ZF(a3, d0, ZB(3));
-                ZF(a4, d0, ZB(4)), ZF(a5, d0, ZB(5)), ZF(a6, d0, ZB(6)), ZF(a7, d0, ZB(7));
-                ZF(a8, d0, ZB(8)), ZF(a9, d0, ZB(9)), ZF(aA, d0, ZB(A)), ZF(aB, d0, ZB(B));
-                ZF(aC, d0, ZB(C)), ZF(aD, d0, ZB(D)), ZF(aE, d0, ZB(E)), ZF(aF, d0, ZB(F));
-            }
-        }
-    __m512 r[16] = {a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, aA, aB, aC, aD, aE, aF};
-    for (int j = 0; j < nvalid; j++) ZSTORE(acc_out + (size_t)j * ldw, r[j]);
-}
-#undef ZB
-#undef ZF
+#define VEC __m512
+#define ZERO _mm512_setzero_ps()
+#define LOADU _mm512_loadu_ps
+#define STOREU _mm512_storeu_ps
+#define BCAST(ptr) _mm512_set1_ps(*(ptr))
+#define FMA _mm512_fmadd_ps
+#define LANES 16
+GATHER_TILE(gather_z_2_12, CD_Z, L12, 2)
+GATHER_TILE(gather_z_1_16, CD_Z, L16, 1)
+WGRAD_TILE(wgrad_z_2_12, CD_Z, L12, 2)
+WGRAD_TILE(wgrad_z_1_16, CD_Z, L16, 1)
+#undef VEC
+#undef ZERO
+#undef LOADU
+#undef STOREU
+#undef BCAST
+#undef FMA
+#undef LANES
 
 /* Few output channels (<= 16) on maps >= 8 wide: vectorised over row
  * segments of up to 16 output positions instead (segment sg: row sg /
