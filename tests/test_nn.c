@@ -445,6 +445,28 @@ TEST(nn_tiny_network_trains_deterministically)
     free(p1), free(p2), free(p3), free(pr);
 }
 
+/* Worst error of a fast conv's y, dx, dw against the reference loops, in
+ * units of the tolerance (1e-4 absolute + 1e-4 relative; dw_abs absolute
+ * for dw). dx and dw of the fast side started from zero. */
+static double conv_vs_reference(const nn_conv_desc *d, int n, int h, int w, const float *x,
+                                const float *wg, const float *dy, const float *y, const float *dx,
+                                const float *dw, double dw_abs)
+{
+    int ho = nn_conv_out(h, d->k, d->stride, d->pad), wo = nn_conv_out(w, d->k, d->stride, d->pad);
+    size_t nx = (size_t)n * d->cin * h * w, ny = (size_t)n * d->cout * ho * wo,
+           nw = (size_t)d->cout * d->cin * d->k * d->k;
+    float *yr = nb_xcalloc_array(ny, sizeof(float)), *dxr = nb_xcalloc_array(nx, sizeof(float)),
+          *dwr = nb_xcalloc_array(nw, sizeof(float));
+    nn_ref_conv2d_forward(d, n, h, w, x, wg, yr, 0);
+    nn_ref_conv2d_backward(d, n, h, w, x, wg, dy, dxr, dwr);
+    double worst = 0;
+    for (size_t i = 0; i < ny; i++) worst = fmax(worst, fabs(y[i] - yr[i]) / (1e-4 + 1e-4 * fabs(yr[i])));
+    for (size_t i = 0; i < nx; i++) worst = fmax(worst, fabs(dx[i] - dxr[i]) / (1e-4 + 1e-4 * fabs(dxr[i])));
+    for (size_t i = 0; i < nw; i++) worst = fmax(worst, fabs(dw[i] - dwr[i]) / (dw_abs + 1e-4 * fabs(dwr[i])));
+    free(yr), free(dxr), free(dwr);
+    return worst;
+}
+
 TEST(nn_sgemm_shapes_thread_independent)
 {
     /* A stage-1 conv of the real network (C=16, 32x32) on 8 images: large
@@ -465,16 +487,8 @@ TEST(nn_sgemm_shapes_thread_independent)
     }
     nn_set_threads(1);
     /* several image groups (2 per group here): still the reference result */
-    float *yr = nb_xcalloc_array(nx, sizeof(float)), *dxr = nb_xcalloc_array(nx, sizeof(float)),
-          *dwr = nb_xcalloc_array(nw, sizeof(float));
-    nn_ref_conv2d_forward(&d, n, h, w, x, wg, yr, 0);
-    nn_ref_conv2d_backward(&d, n, h, w, x, wg, dy, dxr, dwr);
-    double worst = 0;
-    for (size_t i = 0; i < nx; i++) worst = fmax(worst, fabs(out[0][0][i] - yr[i]) / (1e-4 + 1e-4 * fabs(yr[i])));
-    for (size_t i = 0; i < nx; i++) worst = fmax(worst, fabs(out[0][1][i] - dxr[i]) / (1e-4 + 1e-4 * fabs(dxr[i])));
-    for (size_t i = 0; i < nw; i++) worst = fmax(worst, fabs(out[0][2][i] - dwr[i]) / (1e-3 + 1e-4 * fabs(dwr[i])));
+    double worst = conv_vs_reference(&d, n, h, w, x, wg, dy, out[0][0], out[0][1], out[0][2], 1e-3);
     CHECK_MSG(worst <= 1, "grouped conv vs reference: %.3g x tolerance", worst);
-    free(yr), free(dxr), free(dwr);
     CHECK(memcmp(out[0][0], out[1][0], nx * sizeof(float)) == 0);
     CHECK(memcmp(out[0][1], out[1][1], nx * sizeof(float)) == 0);
     CHECK(memcmp(out[0][2], out[1][2], nw * sizeof(float)) == 0);
@@ -545,18 +559,11 @@ TEST(nn_direct_conv_same_bits_on_every_simd_level)
             CHECK_MSG(memcmp(out[0][1], out[lv][1], nx * sizeof(float)) == 0, "case %zu level %d: dx differs", c, lv);
             CHECK_MSG(memcmp(out[0][2], out[lv][2], nw * sizeof(float)) == 0, "case %zu level %d: dw differs", c, lv);
         }
-        float *yr = nb_xcalloc_array(ny, sizeof(float)), *dxr = nb_xcalloc_array(nx, sizeof(float)),
-              *dwr = nb_xcalloc_array(nw, sizeof(float));
-        nn_ref_conv2d_forward(&d, n, h, w, x, wg, yr, 0);
-        nn_ref_conv2d_backward(&d, n, h, w, x, wg, dy, dxr, dwr);
-        double worst = 0;
-        for (size_t i = 0; i < ny; i++) worst = fmax(worst, fabs(out[0][0][i] - yr[i]) / (1e-4 + 1e-4 * fabs(yr[i])));
-        for (size_t i = 0; i < nx; i++) worst = fmax(worst, fabs(out[0][1][i] - dxr[i]) / (1e-4 + 1e-4 * fabs(dxr[i])));
-        for (size_t i = 0; i < nw; i++) worst = fmax(worst, fabs(out[0][2][i] - dwr[i]) / (1e-4 + 1e-4 * fabs(dwr[i])));
+        double worst = conv_vs_reference(&d, n, h, w, x, wg, dy, out[0][0], out[0][1], out[0][2], 1e-4);
         CHECK_MSG(worst <= 1, "case %zu: direct conv vs reference %.3g x tolerance", c, worst);
         for (int lv = 0; lv <= 2; lv++)
             for (int k = 0; k < 3; k++) free(out[lv][k]);
-        free(yr), free(dxr), free(dwr), free(x), free(wg), free(dy), free(scr);
+        free(x), free(wg), free(dy), free(scr);
     }
     CHECK_EQ_INT(nn_kernels_simd(), top);
 }
