@@ -9,18 +9,7 @@
 #include <string.h>
 
 #include "core/nb.h"
-
-/* Vector code through GCC/Clang vector extensions, lane-wise the scalar
- * arithmetic (no FMA contraction under -std=c11), so every width and the
- * scalar tails give the same bits; NN_CLONES compiles a function for
- * AVX-512, AVX2 and the baseline and picks one at load time. */
-typedef float v8f __attribute__((vector_size(32)));
-typedef double v8d __attribute__((vector_size(64)));
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
-#define NN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define NN_CLONES
-#endif
+#include "nn/nn_vec.h"
 
 NN_CLONES
 static void bn_apply(int n, int c, int hw, const float *x, float *xhat, const float *gamma,
