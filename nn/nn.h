@@ -1,5 +1,6 @@
-/* nn/nn.h - the training engine: NAS-Bench-201 networks in C (float32, NCHW,
- * OpenBLAS sgemm), trained with SGD on Fashion-MNIST and CIFAR-10/100.
+/* nn/nn.h - the training engine: NAS-Bench-201 networks in C (float32, NCHW;
+ * direct AVX-512/AVX2/portable convolutions for stride 1, OpenBLAS sgemm for
+ * the rest), trained with SGD on Fashion-MNIST and CIFAR-10/100.
  *
  * What it does: builds NB201's TinyNetwork for one cell (space_arch) at any
  * width C, depth N, input size and class count; forward and backward passes
