@@ -1,7 +1,14 @@
 /* reports/h5io.c - HDF5 plumbing shared by the results files of reports/
  * (results.c: nastab-results, mo_results.c: nastab-mo-results): silencing
- * HDF5's error stack around a public call, closing ids, scalar attributes. */
+ * HDF5's error stack around a public call, closing ids, scalar attributes,
+ * atomic replacement of a file. */
+#include <errno.h>
+#include <fcntl.h>
 #include <hdf5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "reports/rep_private.h"
 
@@ -54,5 +61,48 @@ bad:
 done:
     rp_h5_close(attr, H5Aclose);
     rp_h5_close(space, H5Sclose);
+    return st;
+}
+
+nb_status rp_h5_write_atomic(const char *path,
+                             nb_status (*write)(const void *ctx, const char *tmp, const char *path),
+                             const void *ctx)
+{
+    NB_ASSERT(path && write);
+    if (!path[0]) return nb_fail(NB_EINVAL, "results file: empty path");
+    nb_status st = NB_OK;
+    size_t n = strlen(path) + 40;
+    char *tmp = nb_xmalloc(n);
+    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+    rp_h5_quiet q;
+    rp_h5_quiet_on(&q);
+    /* Create the temporary file ourselves first: errno then says why a
+     * directory is not writable, which HDF5's message would not. */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) {
+        st = nb_fail(NB_EIO, "%s: cannot create temporary file %s: %s", path, tmp,
+                     strerror(errno));
+        goto done;
+    }
+    close(fd);
+    if ((st = write(ctx, tmp, path))) goto fail;
+    /* Data on disk before the rename makes it visible. */
+    fd = open(tmp, O_RDONLY);
+    if (fd < 0 || fsync(fd) != 0) {
+        st = nb_fail(NB_EIO, "%s: cannot sync %s: %s", path, tmp, strerror(errno));
+        if (fd >= 0) close(fd);
+        goto fail;
+    }
+    close(fd);
+    if (rename(tmp, path) != 0) {
+        st = nb_fail(NB_EIO, "%s: cannot rename %s into place: %s", path, tmp, strerror(errno));
+        goto fail;
+    }
+    goto done;
+fail:
+    unlink(tmp);
+done:
+    rp_h5_quiet_off(&q);
+    free(tmp);
     return st;
 }

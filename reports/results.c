@@ -11,7 +11,6 @@
 #include "reports/rep_private.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,45 +332,15 @@ done:
     return st;
 }
 
+static nb_status write_h5_cb(const void *ctx, const char *tmp, const char *path)
+{
+    return write_h5(ctx, tmp, path);
+}
+
 nb_status rep_results_write(const rep_results *r, const char *path)
 {
     NB_ASSERT(r && path);
-    if (!path[0]) return nb_fail(NB_EINVAL, "results file: empty path");
-    nb_status st = NB_OK;
-    size_t n = strlen(path) + 40;
-    char *tmp = nb_xmalloc(n);
-    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-    rp_h5_quiet q;
-    rp_h5_quiet_on(&q);
-    /* Create the temporary file ourselves first: errno then says why a
-     * directory is not writable, which HDF5's message would not. */
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) {
-        st = nb_fail(NB_EIO, "%s: cannot create temporary file %s: %s", path, tmp,
-                     strerror(errno));
-        goto done;
-    }
-    close(fd);
-    if ((st = write_h5(r, tmp, path))) goto fail;
-    /* Data on disk before the rename makes it visible. */
-    fd = open(tmp, O_RDONLY);
-    if (fd < 0 || fsync(fd) != 0) {
-        st = nb_fail(NB_EIO, "%s: cannot sync %s: %s", path, tmp, strerror(errno));
-        if (fd >= 0) close(fd);
-        goto fail;
-    }
-    close(fd);
-    if (rename(tmp, path) != 0) {
-        st = nb_fail(NB_EIO, "%s: cannot rename %s into place: %s", path, tmp, strerror(errno));
-        goto fail;
-    }
-    goto done;
-fail:
-    unlink(tmp);
-done:
-    rp_h5_quiet_off(&q);
-    free(tmp);
-    return st;
+    return rp_h5_write_atomic(path, write_h5_cb, r);
 }
 
 /* ---- reading ---- */
