@@ -47,8 +47,9 @@ static inline void acc3(const float *plane, int w, int r0, int r1, int ox, int n
 }
 
 /* o[0..7] from v by mode (pool3_point's), lanes j with ox + j < keep_below untouched */
-static inline void put8(float *o, v8f v, int accumulate, int ox, int keep_below)
+static inline void put8(float *o, const v8f *vin, int accumulate, int ox, int keep_below)
 {
+    v8f v = *vin;
     const v8f zero = {0, 0, 0, 0, 0, 0, 0, 0};
     v8f cur;
     V8F_LOAD(cur, o);
@@ -86,14 +87,18 @@ void nn_avgpool3_forward(int n, int c, int h, int w, const float *x, float *y, i
                 int nk = nb - b0 < 4 ? nb - b0 : 4, ox = 1 + 8 * b0;
                 sk[0] = sk[1] = sk[2] = sk[3] = zero;
                 acc3(xp, w, y0, y1, ox, nk, sk);
-                for (int k = 0; k < nk; k++) put8(yp + oy * w + ox + 8 * k, sk[k] / vc, accumulate, 0, 0);
+                for (int k = 0; k < nk; k++) {
+                    v8f v = sk[k] / vc;
+                    put8(yp + oy * w + ox + 8 * k, &v, accumulate, 0, 0);
+                }
             }
             const int done = 1 + 8 * nb;
             if (done < w - 1) {
                 const int ox = w - 9;
                 sk[0] = zero;
                 acc3(xp, w, y0, y1, ox, 1, sk);
-                put8(yp + oy * w + ox, sk[0] / vc, accumulate, ox, done);
+                v8f v = sk[0] / vc;
+                put8(yp + oy * w + ox, &v, accumulate, ox, done);
             }
         }
     }
