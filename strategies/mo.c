@@ -12,10 +12,9 @@
  * Threads take runs from a shared counter; run r uses RNG stream
  * (seed, r, NB_PURPOSE_SEARCH) and writes only row r of the outputs. */
 #include "strategies/strat.h"
+#include "strategies/strat_private.h"
 
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -324,13 +323,6 @@ typedef struct {
     const float *search, *rep_valid, *rep_test, *train_time, *eval_time, *latency;
     int32_t code2idx[SPACE_NB201_SIZE];
     strat_mo_output *out;
-    atomic_size_t next;
-    atomic_int stop;
-    pthread_mutex_t mu;
-    size_t err_run;
-    nb_status err;
-    char errmsg[512];
-    nb_progress *progress;
 } mo_shared;
 
 static nb_status one_run(const mo_shared *sh, size_t r)
@@ -393,28 +385,7 @@ done:
     return st;
 }
 
-static void *worker_main(void *arg)
-{
-    mo_shared *sh = arg;
-    for (;;) {
-        if (atomic_load(&sh->stop)) break;
-        size_t r = atomic_fetch_add(&sh->next, 1);
-        if (r >= sh->cfg->runs) break;
-        nb_status st = one_run(sh, r);
-        if (st != NB_OK) {
-            pthread_mutex_lock(&sh->mu);
-            if (sh->err == NB_OK || r < sh->err_run) {
-                sh->err = st;
-                sh->err_run = r;
-                snprintf(sh->errmsg, sizeof sh->errmsg, "%s", nb_errmsg());
-            }
-            pthread_mutex_unlock(&sh->mu);
-            atomic_store(&sh->stop, 1);
-        }
-        nb_progress_add(sh->progress, 1);
-    }
-    return NULL;
-}
+static nb_status one_run_cb(void *ctx, size_t r) { return one_run(ctx, r); }
 
 static int cmp_float(const void *a, const void *b)
 {
@@ -565,35 +536,10 @@ nb_status strat_mo_run(const strat_mo_config *cfg, strat_mo_output *out)
         out->time[g] = sh->budget * (double)g / (double)(out->grid - 1);
     sh->out = out;
 
-    int threads = cfg->threads > 0 ? cfg->threads : nb_cpu_count();
-    if ((size_t)threads > cfg->runs) threads = (int)cfg->runs;
-    atomic_init(&sh->next, 0);
-    atomic_init(&sh->stop, 0);
-    pthread_mutex_init(&sh->mu, NULL);
-    sh->err = NB_OK;
-    if (cfg->progress) {
-        char label[96];
-        snprintf(label, sizeof label, "%s %s %s", vt->name, proto.name, info.device);
-        sh->progress = nb_progress_start(label, cfg->runs);
-    }
-    if (threads <= 1) {
-        worker_main(sh);
-    } else {
-        pthread_t *tid = nb_xcalloc_array((size_t)threads, sizeof *tid);
-        int started = 0;
-        for (; started < threads; started++)
-            if (pthread_create(&tid[started], NULL, worker_main, sh) != 0) break;
-        if (started == 0) worker_main(sh);
-        for (int i = 0; i < started; i++) pthread_join(tid[i], NULL);
-        free(tid);
-    }
-    nb_progress_finish(sh->progress);
-    pthread_mutex_destroy(&sh->mu);
-    st = sh->err;
-    if (st != NB_OK) {
-        nb_fail(st, "%s", sh->errmsg);
-        strat_mo_output_free(out);
-    }
+    char label[96];
+    snprintf(label, sizeof label, "%s %s %s", vt->name, proto.name, info.device);
+    st = strat_run_pool(cfg->runs, cfg->threads, cfg->progress ? label : NULL, one_run_cb, sh);
+    if (st != NB_OK) strat_mo_output_free(out);
 fail:
     free(sorted);
     free(sh);

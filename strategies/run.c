@@ -23,8 +23,6 @@
 #include "strategies/strat_private.h"
 
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,14 +143,6 @@ typedef struct {
     size_t n_curve_archs;
     uint32_t *curve_archs;      /* (n_curve_archs) codes with a complete curve, ascending */
     strat_output *out;
-    /* work distribution and the first error (lowest run index) */
-    atomic_size_t next;
-    atomic_int stop;
-    pthread_mutex_t mu;
-    size_t err_run;
-    nb_status err;
-    char errmsg[512];
-    nb_progress *progress;
 } shared;
 
 typedef struct {
@@ -384,28 +374,7 @@ done:
     return st;
 }
 
-static void *worker_main(void *arg)
-{
-    shared *sh = arg;
-    for (;;) {
-        if (atomic_load(&sh->stop)) break;
-        size_t r = atomic_fetch_add(&sh->next, 1);
-        if (r >= sh->cfg->runs) break;
-        nb_status st = one_run(sh, r);
-        if (st != NB_OK) {
-            pthread_mutex_lock(&sh->mu);
-            if (sh->err == NB_OK || r < sh->err_run) {
-                sh->err = st;
-                sh->err_run = r;
-                snprintf(sh->errmsg, sizeof sh->errmsg, "%s", nb_errmsg());
-            }
-            pthread_mutex_unlock(&sh->mu);
-            atomic_store(&sh->stop, 1);
-        }
-        nb_progress_add(sh->progress, 1);
-    }
-    return NULL;
-}
+static nb_status one_run_cb(void *ctx, size_t r) { return one_run(ctx, r); }
 
 /* A per-arch column that must be finite (and > 0 when positive != 0). */
 static nb_status check_column(const float *v, size_t n, int positive, const char *what,
@@ -560,32 +529,9 @@ nb_status strat_run(const strat_run_config *cfg, strat_output *out)
     for (size_t g = 0; g < out->grid; g++)
         out->time[g] = sh->budget * (double)g / (double)(out->grid - 1);
 
-    int threads = cfg->threads > 0 ? cfg->threads : nb_cpu_count();
-    if ((size_t)threads > cfg->runs) threads = (int)cfg->runs;
-    atomic_init(&sh->next, 0);
-    atomic_init(&sh->stop, 0);
-    pthread_mutex_init(&sh->mu, NULL);
-    sh->err = NB_OK;
-    if (cfg->progress) {
-        char label[64];
-        snprintf(label, sizeof label, "%s %s", vt->name, proto.name);
-        sh->progress = nb_progress_start(label, cfg->runs);
-    }
-    if (threads <= 1) {
-        worker_main(sh);
-    } else {
-        pthread_t *tid = nb_xcalloc_array((size_t)threads, sizeof *tid);
-        int started = 0;
-        for (; started < threads; started++)
-            if (pthread_create(&tid[started], NULL, worker_main, sh) != 0) break;
-        if (started == 0) worker_main(sh); /* no thread could start: do it here */
-        for (int i = 0; i < started; i++) pthread_join(tid[i], NULL);
-        free(tid);
-    }
-    nb_progress_finish(sh->progress);
-    pthread_mutex_destroy(&sh->mu);
-    st = sh->err;
-    if (st != NB_OK) nb_fail(st, "%s", sh->errmsg);
+    char label[64];
+    snprintf(label, sizeof label, "%s %s", vt->name, proto.name);
+    st = strat_run_pool(cfg->runs, cfg->threads, cfg->progress ? label : NULL, one_run_cb, sh);
 fail:
     free(sh->epoch_pos);
     free(sh->curve);

@@ -18,6 +18,13 @@ extern const strat_vtable strat_hyperband_epochs_vtable; /* hb_epochs.c */
 extern const strat_vtable strat_bohb_epochs_vtable;      /* hb_epochs.c */
 extern const strat_vtable strat_lcstop_vtable;           /* lcstop.c */
 
+/* ---- the run pool (pool.c): one(ctx, r) for r in 0..runs-1 on up to
+ * `threads` threads (0: one per core); stops taking runs after a failure
+ * and returns the failure of the lowest run index, its message set.
+ * label: progress bar text, or NULL for none. */
+typedef nb_status (*strat_one_run_fn)(void *ctx, size_t r);
+nb_status strat_run_pool(size_t runs, int threads, const char *label, strat_one_run_fn one, void *ctx);
+
 /* A uniform random cell among env->curve_archs (hb_epochs.c). */
 void strat_curve_random(const strat_env *env, nb_rng *rng, space_arch *out);
 /* 1 when code is one of env->curve_archs (binary search; hb_epochs.c). */
