@@ -64,11 +64,41 @@ done:
     return st;
 }
 
-nb_status rp_h5_write_atomic(const char *path,
-                             nb_status (*write)(const void *ctx, const char *tmp, const char *path),
+/* the HDF5 side of rp_h5_write_atomic, into tmp */
+static nb_status write_h5(const char *tmp, const char *path, const char *format_name,
+                          int32_t format_version,
+                          nb_status (*fill)(const void *ctx, hid_t file, const char *path),
+                          const void *ctx)
+{
+    nb_status st = NB_OK;
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS), f = -1;
+    /* Strong close: H5Fclose really closes the file before it is renamed. */
+    if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0) {
+        st = nb_fail(NB_EINTERNAL, "%s: HDF5 file access property list failed", path);
+        goto done;
+    }
+    if ((f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)) < 0) {
+        st = nb_fail(NB_EIO, "%s: cannot create HDF5 file %s", path, tmp);
+        goto done;
+    }
+    if ((st = rp_h5_attr_str(f, "/", "format", format_name, path)) ||
+        (st = rp_h5_attr_num(f, "/", "format_version", H5T_STD_I32LE, H5T_NATIVE_INT32,
+                             &format_version, path)) ||
+        (st = fill(ctx, f, path)))
+        goto done;
+    if (H5Fclose(f) < 0) st = nb_fail(NB_EIO, "%s: closing %s failed (disk full?)", path, tmp);
+    f = -1;
+done:
+    rp_h5_close(f, H5Fclose);
+    rp_h5_close(fapl, H5Pclose);
+    return st;
+}
+
+nb_status rp_h5_write_atomic(const char *path, const char *format_name, int32_t format_version,
+                             nb_status (*fill)(const void *ctx, hid_t file, const char *path),
                              const void *ctx)
 {
-    NB_ASSERT(path && write);
+    NB_ASSERT(path && format_name && fill);
     if (!path[0]) return nb_fail(NB_EINVAL, "results file: empty path");
     nb_status st = NB_OK;
     size_t n = strlen(path) + 40;
@@ -85,7 +115,7 @@ nb_status rp_h5_write_atomic(const char *path,
         goto done;
     }
     close(fd);
-    if ((st = write(ctx, tmp, path))) goto fail;
+    if ((st = write_h5(tmp, path, format_name, format_version, fill, ctx))) goto fail;
     /* Data on disk before the rename makes it visible. */
     fd = open(tmp, O_RDONLY);
     if (fd < 0 || fsync(fd) != 0) {

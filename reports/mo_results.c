@@ -248,54 +248,28 @@ done:
     return st;
 }
 
-static nb_status write_h5(const rep_mo_results *r, const char *tmp, const char *path)
+/* the root attributes and /series of an open file */
+static nb_status fill_h5(const void *ctx, hid_t f, const char *path)
 {
-    nb_status st = NB_OK;
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS), f = -1, sg = -1;
-    if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0) {
-        st = nb_fail(NB_EINTERNAL, "%s: HDF5 file access property list failed", path);
-        goto done;
-    }
-    if ((f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)) < 0) {
-        st = nb_fail(NB_EIO, "%s: cannot create HDF5 file %s", path, tmp);
-        goto done;
-    }
-    int32_t version = REP_MO_FORMAT_VERSION;
+    const rep_mo_results *r = ctx;
+    nb_status st;
     uint64_t n = r->n;
-    if ((st = rp_h5_attr_str(f, "/", "format", REP_MO_FORMAT_NAME, path)) ||
-        (st = rp_h5_attr_num(f, "/", "format_version", H5T_STD_I32LE, H5T_NATIVE_INT32, &version,
-                         path)) ||
-        (st = rp_h5_attr_num(f, "/", "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &r->seed, path)) ||
+    if ((st = rp_h5_attr_num(f, "/", "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &r->seed, path)) ||
         (st = rp_h5_attr_num(f, "/", "n_series", H5T_STD_U64LE, H5T_NATIVE_UINT64, &n, path)))
-        goto done;
+        return st;
     for (int a = 0; a < A_COUNT; a++)
-        if ((st = rp_h5_attr_str(f, "/", attr_names[a], r->attr[a], path))) goto done;
-    if ((sg = H5Gcreate2(f, "series", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0) {
-        st = nb_fail(NB_EIO, "%s: cannot create group /series", path);
-        goto done;
-    }
-    for (size_t i = 0; i < r->n; i++)
-        if ((st = write_series(sg, &r->s[i], i, path))) goto done;
+        if ((st = rp_h5_attr_str(f, "/", attr_names[a], r->attr[a], path))) return st;
+    hid_t sg = H5Gcreate2(f, "series", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (sg < 0) return nb_fail(NB_EIO, "%s: cannot create group /series", path);
+    for (size_t i = 0; i < r->n && st == NB_OK; i++) st = write_series(sg, &r->s[i], i, path);
     H5Gclose(sg);
-    sg = -1;
-    if (H5Fclose(f) < 0) st = nb_fail(NB_EIO, "%s: closing %s failed (disk full?)", path, tmp);
-    f = -1;
-done:
-    rp_h5_close(sg, H5Gclose);
-    rp_h5_close(f, H5Fclose);
-    rp_h5_close(fapl, H5Pclose);
     return st;
-}
-
-static nb_status write_h5_cb(const void *ctx, const char *tmp, const char *path)
-{
-    return write_h5(ctx, tmp, path);
 }
 
 nb_status rep_mo_write(const rep_mo_results *r, const char *path)
 {
     NB_ASSERT(r && path);
-    return rp_h5_write_atomic(path, write_h5_cb, r);
+    return rp_h5_write_atomic(path, REP_MO_FORMAT_NAME, REP_MO_FORMAT_VERSION, fill_h5, r);
 }
 
 /* ---- reading ---- */

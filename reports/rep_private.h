@@ -51,13 +51,14 @@ void rp_h5_close(hid_t id, herr_t (*fn)(hid_t));
 nb_status rp_h5_attr_str(hid_t loc, const char *obj, const char *name, const char *v, const char *path);
 nb_status rp_h5_attr_num(hid_t loc, const char *obj, const char *name, hid_t file_type, hid_t mem_type,
                          const void *v, const char *path);
-/* Writes a file atomically: write(ctx, tmp, path) fills a temporary file
- * beside path (created here first, so errno says why a directory is not
- * writable), which is fsynced and renamed over path; on any failure the
- * temporary file is removed and path is untouched. HDF5's error printing is
- * off meanwhile. */
-nb_status rp_h5_write_atomic(const char *path,
-                             nb_status (*write)(const void *ctx, const char *tmp, const char *path),
+/* Writes an HDF5 file atomically: a temporary file beside path (created
+ * here first, so errno says why a directory is not writable) gets the root
+ * attributes format = format_name and format_version, then fill(ctx, file,
+ * path) writes the rest; the file is closed (strong close), fsynced and
+ * renamed over path. On any failure the temporary file is removed and path
+ * is untouched. HDF5's error printing is off meanwhile. */
+nb_status rp_h5_write_atomic(const char *path, const char *format_name, int32_t format_version,
+                             nb_status (*fill)(const void *ctx, hid_t file, const char *path),
                              const void *ctx);
 
 #endif

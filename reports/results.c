@@ -290,57 +290,31 @@ done:
     return st;
 }
 
-static nb_status write_h5(const rep_results *r, const char *tmp, const char *path)
+/* the root attributes and /series of an open file */
+static nb_status fill_h5(const void *ctx, hid_t f, const char *path)
 {
+    const rep_results *r = ctx;
     nb_status st = NB_OK;
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS), f = -1, sg = -1;
-    /* Strong close: H5Fclose really closes the file before we rename it. */
-    if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0) {
-        st = nb_fail(NB_EINTERNAL, "%s: HDF5 file access property list failed", path);
-        goto done;
-    }
-    if ((f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)) < 0) {
-        st = nb_fail(NB_EIO, "%s: cannot create HDF5 file %s", path, tmp);
-        goto done;
-    }
-    int32_t version = REP_FORMAT_VERSION;
-    if ((st = rp_h5_attr_str(f, "/", "format", REP_FORMAT_NAME, path)) ||
-        (st = rp_h5_attr_num(f, "/", "format_version", H5T_STD_I32LE, H5T_NATIVE_INT32, &version,
-                         path)))
-        goto done;
+    hid_t sg = -1;
     for (int a = 0; a < A_COUNT; a++) {
         if (a == A_SEED)
             st = rp_h5_attr_num(f, "/", "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &r->seed, path);
         else
             st = rp_h5_attr_str(f, "/", attr_names[a], r->attr[a], path);
-        if (st) goto done;
+        if (st) return st;
     }
-    if ((sg = H5Gcreate2(f, "series", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0) {
-        st = nb_fail(NB_EIO, "%s: cannot create group /series", path);
-        goto done;
-    }
-    for (size_t i = 0; i < r->n; i++)
-        if ((st = write_series(sg, &r->series[i], (uint32_t)i, path))) goto done;
-    rp_h5_close(sg, H5Gclose);
-    sg = -1;
-    if (H5Fclose(f) < 0) st = nb_fail(NB_EIO, "%s: closing %s failed (disk full?)", path, tmp);
-    f = -1;
-done:
-    rp_h5_close(sg, H5Gclose);
-    rp_h5_close(f, H5Fclose);
-    rp_h5_close(fapl, H5Pclose);
+    if ((sg = H5Gcreate2(f, "series", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0)
+        return nb_fail(NB_EIO, "%s: cannot create group /series", path);
+    for (size_t i = 0; i < r->n && st == NB_OK; i++)
+        st = write_series(sg, &r->series[i], (uint32_t)i, path);
+    H5Gclose(sg);
     return st;
-}
-
-static nb_status write_h5_cb(const void *ctx, const char *tmp, const char *path)
-{
-    return write_h5(ctx, tmp, path);
 }
 
 nb_status rep_results_write(const rep_results *r, const char *path)
 {
     NB_ASSERT(r && path);
-    return rp_h5_write_atomic(path, write_h5_cb, r);
+    return rp_h5_write_atomic(path, REP_FORMAT_NAME, REP_FORMAT_VERSION, fill_h5, r);
 }
 
 /* ---- reading ---- */
