@@ -49,8 +49,9 @@ static void bn_apply(int n, int c, int hw, const float *x, float *xhat, const fl
 }
 
 /* The 8 lane sums added in a fixed tree */
-static double lanes_sum(v8d a)
+static double lanes_sum(const v8d *v)
 {
+    const v8d a = *v;
     return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
 }
 
@@ -86,7 +87,7 @@ static double chan_sum(int n, int c, int hw, const float *x, int ch, int sq, dou
             a[i & 7] += t;
         }
     }
-    return lanes_sum(a);
+    return lanes_sum(&a);
 }
 
 void nn_bn_forward_train(int n, int c, int hw, const float *x, float *xhat, const float *gamma,
@@ -139,7 +140,7 @@ static void chan_sums2(int n, int c, int hw, const float *dy, const float *xhat,
             q[i & 7] += (double)d0[i] * (double)x0[i];
         }
     }
-    *sdy = lanes_sum(a), *sdyx = lanes_sum(q);
+    *sdy = lanes_sum(&a), *sdyx = lanes_sum(&q);
 }
 
 /* dx = g (dy - a - xhat bq) for one channel */
