@@ -64,17 +64,6 @@ done:
     return st;
 }
 
-static nb_status fsync_path(const char *path, int dir)
-{
-    int fd = open(path, dir ? O_RDONLY | O_DIRECTORY : O_RDONLY);
-    if (fd < 0) return nb_fail(NB_EIO, "%s: cannot open for fsync: %s", path, strerror(errno));
-    int rc = fsync(fd);
-    int e = errno;
-    close(fd);
-    if (rc != 0 && !dir) return nb_fail(NB_EIO, "%s: fsync failed: %s", path, strerror(e));
-    return NB_OK;
-}
-
 /* The float32 (n) dataset at dpath as tables/writer.c's write_array makes
  * it: chunks of whole rows (here the whole column: 4 bytes a row, at most
  * 2^18 rows a chunk), shuffle, deflate 4, fill value NaN. */
@@ -173,7 +162,7 @@ nb_status tab_add_hardware_ex(const char *path, const tab_device_info *info, con
     size_t tl = strlen(path) + 32;
     char *tmp = nb_xmalloc(tl);
     snprintf(tmp, tl, "%s.tmp.%ld", path, (long)getpid());
-    char *stored = NULL, *dir = NULL;
+    char *stored = NULL;
     hid_t file = H5I_INVALID_HID;
     char dpath[160], hex[17];
     snprintf(dpath, sizeof dpath, "/hardware/%s", info->name);
@@ -233,18 +222,7 @@ nb_status tab_add_hardware_ex(const char *path, const tab_device_info *info, con
         st = tab_h5_fail(NB_EIO, tmp, "cannot close", NULL);
         goto fail;
     }
-    if ((st = fsync_path(tmp, 0)) != NB_OK) goto fail;
-    if (rename(tmp, path) != 0) {
-        st = nb_fail(NB_EIO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-        goto fail;
-    }
-    /* Make the rename durable: fsync the directory holding path. */
-    dir = nb_xstrdup(path);
-    char *slash = strrchr(dir, '/');
-    if (slash == dir) slash[1] = 0;
-    else if (slash) *slash = 0;
-    fsync_path(slash ? dir : ".", 1);
-    free(dir);
+    if ((st = tab_commit_file(tmp, path)) != NB_OK) goto fail;
     free(stored);
     free(tmp);
     return NB_OK;

@@ -1,7 +1,11 @@
 /* tables/h5util.c - HDF5 error handling, attributes and the content
  * checksum (see tab_h5.h; the checksum is defined in tables/SCHEMA.md). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tables/tab_h5.h"
 
@@ -377,4 +381,31 @@ done:
     for (size_t i = 0; i < l.n; i++) free(l.paths[i]);
     free(l.paths);
     return st;
+}
+
+static nb_status fsync_path(const char *path, int dir)
+{
+    int fd = open(path, dir ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+    if (fd < 0) return nb_fail(NB_EIO, "%s: cannot open for fsync: %s", path, strerror(errno));
+    int rc = fsync(fd);
+    int e = errno;
+    close(fd);
+    if (rc != 0 && !dir) return nb_fail(NB_EIO, "%s: fsync failed: %s", path, strerror(e));
+    return NB_OK;
+}
+
+nb_status tab_commit_file(const char *tmp, const char *path)
+{
+    nb_status st = fsync_path(tmp, 0);
+    if (st != NB_OK) return st;
+    if (rename(tmp, path) != 0)
+        return nb_fail(NB_EIO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+    char *dir = nb_xstrdup(path), *slash = strrchr(dir, '/');
+    if (slash == dir)
+        slash[1] = 0;
+    else if (slash)
+        *slash = 0;
+    fsync_path(slash ? dir : ".", 1);
+    free(dir);
+    return NB_OK;
 }

@@ -484,16 +484,6 @@ static nb_status record_path(char *buf, size_t cap, const char *dir, size_t idx,
     return NB_OK;
 }
 
-static nb_status fsync_path(const char *path, int dir)
-{
-    int fd = open(path, dir ? O_RDONLY | O_DIRECTORY : O_RDONLY);
-    if (fd < 0) return nb_fail(NB_EIO, "%s: cannot open for fsync: %s", path, strerror(errno));
-    int rc = fsync(fd), e = errno;
-    close(fd);
-    if (rc != 0 && !dir) return nb_fail(NB_EIO, "%s: fsync failed: %s", path, strerror(e));
-    return NB_OK;
-}
-
 /* Log the missing record files as index ranges ("000001-000010, 000012"). */
 static void log_missing(const imp *m, size_t n_missing)
 {
@@ -790,16 +780,7 @@ nb_status tab_import_nats(const tab_nats_import_cfg *cfg, const char *out_path)
         st = tab_h5_fail(NB_EIO, m.tmp, "cannot close", NULL);
         goto fail;
     }
-    if ((st = fsync_path(m.tmp, 0)) != NB_OK) goto fail;
-    if (rename(m.tmp, out_path) != 0) {
-        st = nb_fail(NB_EIO, "cannot rename %s to %s: %s", m.tmp, out_path, strerror(errno));
-        goto fail;
-    }
-    char *dir = nb_xstrdup(out_path), *slash = strrchr(dir, '/');
-    if (slash == dir) slash[1] = 0;
-    else if (slash) *slash = 0;
-    fsync_path(slash ? dir : ".", 1);
-    free(dir);
+    if ((st = tab_commit_file(m.tmp, out_path)) != NB_OK) goto fail;
     nb_log("%s: imported %zu of %zu architectures (%zu files missing, %zu bad); checksum %s",
            out_path, counts[ST_OK], m.n, counts[ST_MISSING], counts[ST_BAD] + counts[ST_MISMATCH],
            hex);

@@ -43,4 +43,10 @@ nb_status tab_h5_set_ints(hid_t obj, const char *path, const char *name, const l
  * "content_checksum") as 16 lowercase hex digits. Reads every dataset. */
 nb_status tab_h5_checksum(hid_t file, const char *path, char hex[17]);
 
+/* Make a finished temporary file the real one: fsync tmp, rename it over
+ * path, then fsync path's directory so the rename is durable (that last
+ * fsync's failure is ignored: some file systems refuse it). NB_EIO names
+ * the step that failed; tmp is left for the caller to remove. */
+nb_status tab_commit_file(const char *tmp, const char *path);
+
 #endif

@@ -416,17 +416,6 @@ nb_status tab_writer_hardware(tab_writer *w, const tab_device_info *info, const 
     return st;
 }
 
-static nb_status fsync_path(const char *path, int dir)
-{
-    int fd = open(path, dir ? O_RDONLY | O_DIRECTORY : O_RDONLY);
-    if (fd < 0) return nb_fail(NB_EIO, "%s: cannot open for fsync: %s", path, strerror(errno));
-    int rc = fsync(fd);
-    int e = errno;
-    close(fd);
-    if (rc != 0 && !dir) return nb_fail(NB_EIO, "%s: fsync failed: %s", path, strerror(e));
-    return NB_OK;
-}
-
 nb_status tab_writer_finish(tab_writer *w, char checksum_hex[17])
 {
     NB_ASSERT(w);
@@ -444,18 +433,7 @@ nb_status tab_writer_finish(tab_writer *w, char checksum_hex[17])
         st = tab_h5_fail(NB_EIO, w->tmp, "cannot close", NULL);
         goto fail;
     }
-    if ((st = fsync_path(w->tmp, 0)) != NB_OK) goto fail;
-    if (rename(w->tmp, w->path) != 0) {
-        st = nb_fail(NB_EIO, "cannot rename %s to %s: %s", w->tmp, w->path, strerror(errno));
-        goto fail;
-    }
-    /* Make the rename durable: fsync the directory holding path. */
-    char *dir = nb_xstrdup(w->path);
-    char *slash = strrchr(dir, '/');
-    if (slash == dir) slash[1] = 0;
-    else if (slash) *slash = 0;
-    fsync_path(slash ? dir : ".", 1);
-    free(dir);
+    if ((st = tab_commit_file(w->tmp, w->path)) != NB_OK) goto fail;
     if (checksum_hex) memcpy(checksum_hex, hex, 17);
     H5Pclose(w->gcpl);
     free(w->path);
