@@ -7,6 +7,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/nb.h"
+
 static int simd_level = 2;
 
 int cd_set_simd(int level)
@@ -363,6 +365,8 @@ CD_Z void rows_z_4_6(const cd_shape *s, const rows_geo *g, int o0, int nout, int
     rows_store(g, o0, nout, 4, 6, nv, acc, at, lm, dst, e);
 }
 
+#endif
+
 int cd_rows_ok(const cd_shape *s, int wo)
 {
 #if CD_X86
@@ -379,6 +383,7 @@ int cd_rows_ok(const cd_shape *s, int wo)
 void cd_rows(const cd_shape *s, int nout, int ho, int wo, size_t pw, const float *in,
              const float *wt, float *dst, const cd_epi *e)
 {
+#if CD_X86
     rows_geo g = {ho, wo, (wo + 15) / 16, 0, pw, (size_t)ho * wo};
     g.nsegs = ho * g.nseg;
     if (nout <= 4) {
@@ -387,8 +392,13 @@ void cd_rows(const cd_shape *s, int nout, int ho, int wo, size_t pw, const float
     }
     for (int o0 = 0; o0 < nout; o0 += 8)
         for (int sg = 0; sg < g.nsegs; sg += 3) rows_z_8_3(s, &g, o0, nout, sg, in, wt, dst, e);
+#else
+    (void)s, (void)nout, (void)ho, (void)wo, (void)pw, (void)in, (void)wt, (void)dst, (void)e;
+    NB_ASSERT(!"cd_rows without AVX-512: cd_rows_ok said no");
+#endif
 }
 
+#if CD_X86
 /* The drivers: output lanes in chunks of 32 or 16 (AVX-512) or 16 or 8
  * (AVX2); each chunk in tiles of np positions (gather) or (channel, tap)
  * pairs (wgrad). */
