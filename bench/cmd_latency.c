@@ -121,47 +121,7 @@ static void host_description(char *buf, size_t n, int threads)
              nb_git_sha(), date);
 }
 
-/* ---- timing */
-
-/* A timing shorter than this is dominated by timer and scheduler jitter:
- * such a timing averages `inner` consecutive passes instead. */
-#define MIN_TIMING_MS 2.0
-#define MAX_INNER 64
-
-typedef struct {
-    nn_net *net;
-    const float *x;
-    int batch;
-    int inner; /* consecutive passes per timing, >= 1 */
-} fwd_ctx;
-
-static double time_forward_ms(void *p)
-{
-    fwd_ctx *c = p;
-    struct timespec a, b;
-    volatile float sink = 0;
-    clock_gettime(CLOCK_MONOTONIC, &a);
-    for (int r = 0; r < c->inner; r++) sink += nn_net_forward(c->net, c->x, c->batch, 0)[0];
-    clock_gettime(CLOCK_MONOTONIC, &b);
-    (void)sink;
-    double ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) * 1e-6;
-    return ms / c->inner;
-}
-
-/* Passes per timing so that one timing lasts about MIN_TIMING_MS, from the
- * mean of 5 passes after 3 untimed ones (the first passes after creating a
- * network are slower: cold caches and page faults). */
-static int calibrate_inner(fwd_ctx *c)
-{
-    c->inner = 3;
-    (void)time_forward_ms(c);
-    c->inner = 5;
-    double ms = time_forward_ms(c);
-    c->inner = 1;
-    if (ms >= MIN_TIMING_MS) return 1;
-    int r = ms > 0 ? (int)ceil(MIN_TIMING_MS / ms) : MAX_INNER;
-    return r > MAX_INNER ? MAX_INNER : r;
-}
+/* ---- timing (the forward-pass callback is lat_forward_ms, bench/latency.h) */
 
 /* The canary: a fixed small network (C=8, N=1, every edge conv3x3, one
  * 3x32x32 image) timed right before and after every round. Its time only
@@ -174,7 +134,7 @@ static int calibrate_inner(fwd_ctx *c)
 typedef struct {
     nn_net *net;
     float x[3 * 32 * 32];
-    fwd_ctx c;
+    lat_forward c;
 } canary;
 
 static nb_status canary_create(canary *cn, uint64_t seed)
@@ -188,15 +148,15 @@ static nb_status canary_create(canary *cn, uint64_t seed)
     nb_rng r;
     nb_rng_init(&r, seed, 2, NB_PURPOSE_TEST);
     for (size_t i = 0; i < sizeof cn->x / sizeof cn->x[0]; i++) cn->x[i] = (float)nb_rng_normal(&r);
-    cn->c = (fwd_ctx){cn->net, cn->x, 1, 1};
-    cn->c.inner = calibrate_inner(&cn->c);
+    cn->c = (lat_forward){cn->net, cn->x, 1, 1};
+    cn->c.inner = lat_calibrate_inner(&cn->c);
     return NB_OK;
 }
 
 static double canary_ms(canary *cn)
 {
     double v[3];
-    for (int i = 0; i < 3; i++) v[i] = time_forward_ms(&cn->c);
+    for (int i = 0; i < 3; i++) v[i] = lat_forward_ms(&cn->c);
     return lat_median(v, 3);
 }
 
@@ -468,10 +428,10 @@ int cmd_latency(int argc, char **argv)
             for (int b = 0; b < nbatch; b++) {
                 size_t it = (size_t)b * k + j;
                 if (done[it]) continue;
-                fwd_ctx c = {net, x, batches[b], 1};
-                c.inner = calibrate_inner(&c);
+                lat_forward c = {net, x, batches[b], 1};
+                c.inner = lat_calibrate_inner(&c);
                 double c0 = canary_ms(&cn);
-                lat_round(&rule, time_forward_ms, &c, tv, tv + rule.max_reps, &rr[it * 3 + pass]);
+                lat_round(&rule, lat_forward_ms, &c, tv, tv + rule.max_reps, &rr[it * 3 + pass]);
                 double c1 = canary_ms(&cn);
                 cy[it * 3 + pass] = c0 > c1 ? c0 : c1;
                 if (c0 < cbest) cbest = c0;
@@ -566,7 +526,7 @@ int cmd_latency(int argc, char **argv)
                  "passes, rounds with a slow canary network (busy machine) not trusted; a timing "
                  "under %.0f ms averages consecutive passes; network C=%ld N=%ld input 3x%dx%d, %d classes; sample of %zu "
                  "of %zu architectures (seed %llu), the rest NaN; %d flagged noisy (NaN)",
-                 rule.max_rmad * 100, rule.agree * 100, rule.warmup, MIN_TIMING_MS, C, N, H, W, classes, k, n,
+                 rule.max_rmad * 100, rule.agree * 100, rule.warmup, LAT_MIN_TIMING_MS, C, N, H, W, classes, k, n,
                  (unsigned long long)seed, flagged[b]);
         tab_device_info di = {names[b], device, "latency", "ms", dataset, batches[b], "measured", 0};
         tab_add_opts o = {note, host, replace};

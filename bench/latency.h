@@ -23,6 +23,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "nn/nn.h"
 
 typedef struct {
     int warmup;      /* untimed calls before each round, e.g. 2 */
@@ -156,6 +159,46 @@ static inline void lat_measure(const lat_rule *rule, double (*time_ms)(void *), 
     do lat_round(&r, time_ms, ctx, v, v + r.max_reps, &rr[k++]);
     while (k < 2 || !lat_decide(&r, rr, k, out));
     free(v);
+}
+
+/* ---- the callback both `nastab latency` and the probe time: one eval
+ * forward pass of batch images (the mean of `inner` consecutive passes). A
+ * timing shorter than LAT_MIN_TIMING_MS is dominated by timer and scheduler
+ * jitter, so lat_calibrate_inner picks `inner` to make one timing last about
+ * that long, from the mean of 5 passes after 3 untimed ones (the first
+ * passes after creating a network are slower: cold caches, page faults). */
+#define LAT_MIN_TIMING_MS 2.0
+#define LAT_MAX_INNER 64
+
+typedef struct {
+    nn_net *net;
+    const float *x;
+    int batch, inner;
+} lat_forward;
+
+static inline double lat_forward_ms(void *p)
+{
+    lat_forward *c = p;
+    struct timespec a, b;
+    volatile float sink = 0;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    for (int r = 0; r < c->inner; r++) sink += nn_net_forward(c->net, c->x, c->batch, 0)[0];
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    (void)sink;
+    return ((double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) * 1e-6) /
+           c->inner;
+}
+
+static inline int lat_calibrate_inner(lat_forward *c)
+{
+    c->inner = 3;
+    (void)lat_forward_ms(c);
+    c->inner = 5;
+    double ms = lat_forward_ms(c);
+    c->inner = 1;
+    if (ms >= LAT_MIN_TIMING_MS) return 1;
+    int r = ms > 0 ? (int)ceil(LAT_MIN_TIMING_MS / ms) : LAT_MAX_INNER;
+    return r > LAT_MAX_INNER ? LAT_MAX_INNER : r;
 }
 
 #endif

@@ -30,8 +30,6 @@
 #include "nn/nn_kernels.h"
 #include "spaces/space.h"
 
-#define MIN_TIMING_MS 2.0
-#define MAX_INNER 64
 
 static void usage(FILE *f)
 {
@@ -107,37 +105,6 @@ static int read_plan(const char *path, plan_row **rows, size_t *n)
         return 1;
     }
     return 0;
-}
-
-typedef struct {
-    nn_net *net;
-    const float *x;
-    int batch, inner;
-} fwd_ctx;
-
-static double time_forward_ms(void *p)
-{
-    fwd_ctx *c = p;
-    struct timespec a, b;
-    volatile float sink = 0;
-    clock_gettime(CLOCK_MONOTONIC, &a);
-    for (int r = 0; r < c->inner; r++) sink += nn_net_forward(c->net, c->x, c->batch, 0)[0];
-    clock_gettime(CLOCK_MONOTONIC, &b);
-    (void)sink;
-    return ((double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) * 1e-6) /
-           c->inner;
-}
-
-static int calibrate_inner(fwd_ctx *c)
-{
-    c->inner = 3;
-    (void)time_forward_ms(c);
-    c->inner = 5;
-    double ms = time_forward_ms(c);
-    c->inner = 1;
-    if (ms >= MIN_TIMING_MS) return 1;
-    int r = ms > 0 ? (int)ceil(MIN_TIMING_MS / ms) : MAX_INNER;
-    return r > MAX_INNER ? MAX_INNER : r;
 }
 
 static const char *need(int argc, char **argv, int *i)
@@ -256,9 +223,9 @@ int main(int argc, char **argv)
                     break;
                 }
                 nn_net_init(net, (uint64_t)seed);
-                fwd_ctx c = {net, x, cfg.batch, 1};
-                c.inner = calibrate_inner(&c);
-                lat_round(&rule, time_forward_ms, &c, tv, tv + rule.max_reps, &rr[3 * j + pass]);
+                lat_forward c = {net, x, cfg.batch, 1};
+                c.inner = lat_calibrate_inner(&c);
+                lat_round(&rule, lat_forward_ms, &c, tv, tv + rule.max_reps, &rr[3 * j + pass]);
                 nn_net_destroy(net);
             }
             for (size_t j = 0; pass >= 1 && j < n; j++)
