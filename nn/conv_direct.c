@@ -1,7 +1,9 @@
 /* nn/conv_direct.c - the inner loops of the direct convolution (see
- * nn/conv_direct.h): register tiles of 16 output channels x 6 positions
- * (or 8 x 12), 12 accumulators of 8 lanes, on AVX2+FMA where the CPU has
- * it, and a portable fmaf() path that gives the same bits. */
+ * nn/conv_direct.h): register tiles vectorised over output channels
+ * (AVX-512: 32 x 12 and 16 x 16 positions; AVX2: 16 x 6 and 8 x 12), row
+ * tiles for 16 channels or fewer (AVX-512), input staging and the
+ * plane/tile transposes with their epilogues; and a portable fmaf() path
+ * for each that gives the same bits. */
 #include "nn/conv_direct.h"
 
 #include <math.h>

@@ -30,7 +30,6 @@
 #include "nn/nn_kernels.h"
 #include "spaces/space.h"
 
-
 static void usage(FILE *f)
 {
     fputs("usage: probe PLAN.csv [-o OUT.csv] [--batch B] [--channels C] [--cells N]\n"
