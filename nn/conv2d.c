@@ -135,42 +135,6 @@ static inline void copy_n(float *restrict dst, const float *restrict src, int n)
     for (; i < n; i++) dst[i] = src[i];
 }
 
-/* dst[oy * wo + ox] = src[oy * pw + ox] for oy < ho, ox < wo. The widths of
- * NB201's maps get copies of constant size that the compiler inlines as a
- * few vector moves (a call to memcpy per 4- or 7-float row costs more than
- * the copy). */
-static void copy_rows(float *restrict dst, const float *restrict src, int ho, int wo, int pw)
-{
-#define NN_COPY_ROWS(W)                                                                        \
-    for (int oy = 0; oy < ho; oy++) memcpy(dst + (size_t)oy * (W), src + (size_t)oy * pw, (W) * sizeof *dst)
-    switch (wo) {
-    case 4: NN_COPY_ROWS(4); break;
-    case 7: NN_COPY_ROWS(7); break;
-    case 8: NN_COPY_ROWS(8); break;
-    case 14: NN_COPY_ROWS(14); break;
-    case 16: NN_COPY_ROWS(16); break;
-    case 28: NN_COPY_ROWS(28); break;
-    case 32: NN_COPY_ROWS(32); break;
-    default:
-        for (int oy = 0; oy < ho; oy++) copy_n(dst + (size_t)oy * wo, src + (size_t)oy * pw, wo);
-    }
-#undef NN_COPY_ROWS
-}
-
-/* dst[i] += src[i], lane-wise the scalar sum */
-static inline void add_n(float *restrict dst, const float *restrict src, int n)
-{
-    int i = 0;
-    for (; i + 4 <= n; i += 4) {
-        v4f d, v;
-        memcpy(&d, dst + i, sizeof d);
-        memcpy(&v, src + i, sizeof v);
-        d += v;
-        memcpy(dst + i, &d, sizeof d);
-    }
-    for (; i < n; i++) dst[i] += src[i];
-}
-
 /* dst[i] += x[i] > 0 ? g[i] : 0  (mask != 0), or dst[i] += g[i] (mask == 0) */
 static void add_masked(float *restrict dst, const float *restrict g, const float *restrict x,
                        int mask, int n)
@@ -296,17 +260,12 @@ static void col2im_add(const conv_job *j, int b0, int b1, const float *dcols)
             }
 }
 
-/* The cells' convs (3x3 pad 1, 1x1 pad 0, stride 1) and the reductions'
- * 3x3 stride-2 convs take these paths:
- * one input plane at a time is staged, ReLU'd, in a zero-bordered padded
- * plane, so every cols row is a run of plain copies with no bounds or sign
- * tests. 1x1 pad 0 needs no staging: its cols row is the (ReLU'd) plane. */
-static int use_plane(const nn_conv_desc *d)
-{
-    /* stride 2 only for k = 3: then every input pixel is read by some tap,
-     * which the masked write-back of col2im_plane relies on */
-    return d->k % 2 == 1 && d->pad == d->k / 2 && (d->stride == 1 || (d->stride == 2 && d->k == 3));
-}
+/* The reduction block's 3x3 stride-2 pad-1 conv (the one NB201 shape the
+ * direct path does not take) stages one input plane at a time, ReLU'd, in a
+ * zero-bordered padded plane, so every cols row is a run of plain loads
+ * with no bounds or sign tests. Every input pixel is read by some tap,
+ * which the masked write-back of col2im_plane relies on. */
+static int use_plane(const nn_conv_desc *d) { return d->k == 3 && d->pad == 1 && d->stride == 2; }
 
 /* Same cols as im2col (element for element). plane: plane_floats floats. */
 static void im2col_plane(const conv_job *j, int b0, int b1, float *cols, float *plane)
@@ -320,13 +279,6 @@ static void im2col_plane(const conv_job *j, int b0, int b1, float *cols, float *
         for (int ci = 0; ci < d->cin; ci++) {
             const float *xc = j->x + ((size_t)b * d->cin + ci) * hw;
             float *dst0 = cols + (size_t)ci * k * k * P + (size_t)(b - b0) * j->HWo;
-            if (k == 1) {
-                if (d->relu_in)
-                    relu_copy(dst0, xc, (int)hw);
-                else
-                    memcpy(dst0, xc, hw * sizeof *xc);
-                continue;
-            }
             for (int iy = 0; iy < h; iy++) {
                 float *pr = plane + (size_t)(iy + pad) * pw + pad;
                 if (d->relu_in)
@@ -338,11 +290,8 @@ static void im2col_plane(const conv_job *j, int b0, int b1, float *cols, float *
                 for (int kx = 0; kx < k; kx++) {
                     float *r = dst0 + (size_t)(ky * k + kx) * P;
                     const float *src = plane + (size_t)ky * pw + kx;
-                    if (st == 1)
-                        copy_rows(r, src, ho, wo, pw);
-                    else
-                        for (int oy = 0; oy < ho; oy++)
-                            for (int ox = 0; ox < wo; ox++) r[(size_t)oy * wo + ox] = src[(size_t)oy * st * pw + (size_t)ox * st];
+                    for (int oy = 0; oy < ho; oy++)
+                        for (int ox = 0; ox < wo; ox++) r[(size_t)oy * wo + ox] = src[(size_t)oy * st * pw + (size_t)ox * st];
                 }
         }
 }
@@ -366,21 +315,14 @@ static void col2im_plane(const conv_job *j, int b0, int b1, const float *dcols, 
             float *dxc = j->dx + base;
             const float *xc = j->x + base;
             const float *src0 = dcols + (size_t)ci * k * k * P + (size_t)(b - b0) * j->HWo;
-            if (k == 1) {
-                add_masked(dxc, src0, xc, relu, (int)hw);
-                continue;
-            }
             for (int iy = 0; iy < h; iy++)
                 memcpy(plane + (size_t)(iy + pad) * pw + pad, dxc + (size_t)iy * w, (size_t)w * sizeof *dxc);
             for (int ky = 0; ky < k; ky++)
                 for (int kx = 0; kx < k; kx++) {
                     const float *r = src0 + (size_t)(ky * k + kx) * P;
                     float *dst = plane + (size_t)ky * pw + kx;
-                    if (st == 1)
-                        for (int oy = 0; oy < ho; oy++) add_n(dst + (size_t)oy * pw, r + (size_t)oy * wo, wo);
-                    else
-                        for (int oy = 0; oy < ho; oy++)
-                            for (int ox = 0; ox < wo; ox++) dst[(size_t)oy * st * pw + (size_t)ox * st] += r[(size_t)oy * wo + ox];
+                    for (int oy = 0; oy < ho; oy++)
+                        for (int ox = 0; ox < wo; ox++) dst[(size_t)oy * st * pw + (size_t)ox * st] += r[(size_t)oy * wo + ox];
                 }
             for (int iy = 0; iy < h; iy++) {
                 const float *pr = plane + (size_t)(iy + pad) * pw + pad;
