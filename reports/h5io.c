@@ -26,42 +26,38 @@ void rp_h5_close(hid_t id, herr_t (*fn)(hid_t))
     if (id >= 0) fn(id);
 }
 
-nb_status rp_h5_attr_str(hid_t loc, const char *obj, const char *name, const char *v,
-                            const char *path)
+/* one scalar attribute of type file_type, written from memory type mem_type */
+static nb_status attr_scalar(hid_t loc, const char *obj, const char *name, hid_t file_type,
+                             hid_t mem_type, const void *v, const char *path)
 {
     nb_status st = NB_OK;
-    hid_t type = H5Tcopy(H5T_C_S1), space = -1, attr = -1;
-    const char *data[1] = {v ? v : ""};
-    if (type < 0 || H5Tset_size(type, H5T_VARIABLE) < 0 || H5Tset_cset(type, H5T_CSET_UTF8) < 0)
-        goto bad;
-    if ((space = H5Screate(H5S_SCALAR)) < 0) goto bad;
-    if ((attr = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT)) < 0) goto bad;
-    if (H5Awrite(attr, type, data) < 0) goto bad;
-    goto done;
-bad:
-    st = nb_fail(NB_EIO, "%s: cannot write attribute %s of %s", path, name, obj);
-done:
+    hid_t space = H5Screate(H5S_SCALAR), attr = -1;
+    if (space < 0 || (attr = H5Acreate2(loc, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT)) < 0 ||
+        H5Awrite(attr, mem_type, v) < 0)
+        st = nb_fail(NB_EIO, "%s: cannot write attribute %s of %s", path, name, obj);
     rp_h5_close(attr, H5Aclose);
     rp_h5_close(space, H5Sclose);
+    return st;
+}
+
+nb_status rp_h5_attr_str(hid_t loc, const char *obj, const char *name, const char *v,
+                         const char *path)
+{
+    const char *data[1] = {v ? v : ""};
+    hid_t type = H5Tcopy(H5T_C_S1);
+    nb_status st;
+    if (type < 0 || H5Tset_size(type, H5T_VARIABLE) < 0 || H5Tset_cset(type, H5T_CSET_UTF8) < 0)
+        st = nb_fail(NB_EIO, "%s: cannot write attribute %s of %s", path, name, obj);
+    else
+        st = attr_scalar(loc, obj, name, type, type, data, path);
     rp_h5_close(type, H5Tclose);
     return st;
 }
 
 nb_status rp_h5_attr_num(hid_t loc, const char *obj, const char *name, hid_t file_type,
-                            hid_t mem_type, const void *v, const char *path)
+                         hid_t mem_type, const void *v, const char *path)
 {
-    nb_status st = NB_OK;
-    hid_t space = H5Screate(H5S_SCALAR), attr = -1;
-    if (space < 0) goto bad;
-    if ((attr = H5Acreate2(loc, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT)) < 0) goto bad;
-    if (H5Awrite(attr, mem_type, v) < 0) goto bad;
-    goto done;
-bad:
-    st = nb_fail(NB_EIO, "%s: cannot write attribute %s of %s", path, name, obj);
-done:
-    rp_h5_close(attr, H5Aclose);
-    rp_h5_close(space, H5Sclose);
-    return st;
+    return attr_scalar(loc, obj, name, file_type, mem_type, v, path);
 }
 
 /* the HDF5 side of rp_h5_write_atomic, into tmp */
