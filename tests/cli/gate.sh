@@ -5,17 +5,11 @@
 # name both values, and the example plugin built from the installed header
 # with pkg-config, run, and gated. Rows: expected-exit | stderr/stdout
 # substring | command (after `nastab`).
-BUILD=${1:-build}
-N="$BUILD/nastab"
-T="$BUILD/nb201.h5"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-printf 'this is not an HDF5 file\n' > "$tmp/garbage.h5"
+. "$(dirname "$0")/lib.sh"
 
-pass=0; fail=0
 ok() { echo "ok   cli: $1" | cut -c1-150; pass=$((pass + 1)); }
 bad() { echo "FAIL cli: $1"; fail=$((fail + 1)); }
-check() { # exit substring cmd...: substring searched in stderr and stdout
+check() { # lib.sh's, but the substring is searched in stderr and stdout
     want=$1; needle=$2; shift 2
     "$N" "$@" > "$tmp/out" 2> "$tmp/err"
     got=$?
@@ -106,5 +100,4 @@ check 1 "garbage.h5: cannot load" run --table "$T" --dataset cifar10 --strategy-
 check 1 "missing symbol 'nastab_strategy_abi'" run --table "$T" --dataset cifar10 --strategy-plugin "$tmp/nosym.so" -o "$tmp/x.h5"
 check 1 "built against strategy interface version 999, this nastab has version" run --table "$T" --dataset cifar10 --strategy-plugin "$tmp/oldabi.so" -o "$tmp/x.h5"
 check 2 "name 'random' is a built-in strategy's" run --table "$T" --dataset cifar10 --strategy-plugin "$tmp/renamed.so" -o "$tmp/x.h5"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish
