@@ -516,20 +516,26 @@ static void forward_group(void *p, int t)
         }
 }
 
+/* The forward pass of a prepared job (bn: direct path only). */
+static void forward_job(conv_job *j, const float *x, const float *wgt, float *y, int accumulate,
+                        float *scratch, const float *const *bn)
+{
+    j->x = x, j->wgt = wgt, j->y = y, j->accumulate = accumulate, j->scratch = scratch, j->bn = bn;
+    if (j->direct) {
+        direct_weights(j, 0);
+        nn_parallel_for(j->groups, direct_forward_group, j);
+        return;
+    }
+    NB_ASSERT(accumulate != NN_ADD0 && !bn);
+    nn_parallel_for(j->groups, forward_group, j);
+}
+
 void nn_conv2d_forward(const nn_conv_desc *d, int n, int h, int w, const float *x,
                        const float *wgt, float *y, int accumulate, float *scratch)
 {
     conv_job j;
     conv_job_init(&j, d, n, h, w);
-    j.x = x, j.wgt = wgt, j.y = y, j.accumulate = accumulate == NN_ADD, j.scratch = scratch;
-    if (j.direct) {
-        j.accumulate = accumulate;
-        direct_weights(&j, 0);
-        nn_parallel_for(j.groups, direct_forward_group, &j);
-        return;
-    }
-    NB_ASSERT(accumulate != NN_ADD0);
-    nn_parallel_for(j.groups, forward_group, &j);
+    forward_job(&j, x, wgt, y, accumulate, scratch, NULL);
 }
 
 int nn_conv2d_forward_bn(const nn_conv_desc *d, int n, int h, int w, const float *x,
@@ -539,9 +545,7 @@ int nn_conv2d_forward_bn(const nn_conv_desc *d, int n, int h, int w, const float
     conv_job j;
     conv_job_init(&j, d, n, h, w);
     if (!j.direct) return 0;
-    j.x = x, j.wgt = wgt, j.y = y, j.accumulate = accumulate, j.scratch = scratch, j.bn = bn;
-    direct_weights(&j, 0);
-    nn_parallel_for(j.groups, direct_forward_group, &j);
+    forward_job(&j, x, wgt, y, accumulate, scratch, bn);
     return 1;
 }
 
