@@ -19,7 +19,6 @@
 #include "bench/cmd.h"
 #include "core/nb.h"
 #include "tables/tab.h"
-#include "tables/tab.h"
 
 int cmd_tables_add_column(int argc, char **argv);
 

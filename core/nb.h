@@ -118,4 +118,44 @@ int nb_cpu_count(void);
 const char *nb_version(void);
 const char *nb_git_sha(void);
 
+
+/* ---- atomic file replacement (core/file.c). A file is written under a
+ * temporary name in its own directory ("<path>.tmp.<pid>"), then committed:
+ * fsync, rename over path, fsync of the directory. Readers and crashes see
+ * the old file or the new one, never a part. Every failure is NB_EIO with a
+ * message naming path, the temporary and the OS error (strerror), and leaves
+ * the old file as it was and no temporary behind (the directory's fsync is
+ * not checked: some file systems refuse it, and the rename has happened).
+ *
+ *     char *tmp;  FILE *f;                         // a text file
+ *     if ((st = nb_file_tmp_create(path, &tmp, &f)) != NB_OK) return st;
+ *     fprintf(f, ...);
+ *     st = nb_file_commit_stream(f, tmp, path);    // closes f
+ *     free(tmp);
+ *
+ *     char *tmp = nb_file_tmpname(path);           // a library that creates
+ *     hid_t h = H5Fcreate(tmp, H5F_ACC_TRUNC, ...); // the file itself
+ *     ... fill, H5Fclose(h) ...; on failure: nb_file_discard(tmp)
+ *     st = nb_file_commit(tmp, path);
+ *     free(tmp);
+ */
+/* "<path>.tmp.<pid>": nb_xmalloc'd, caller frees. Creates nothing. */
+char *nb_file_tmpname(const char *path);
+/* Create (truncate) the temporary for path, mode 0644 less the umask, and
+ * set *tmp to its name (nb_xmalloc'd, caller frees). With f non-NULL, *f is
+ * a stream open for writing on it; with f NULL the empty file is closed
+ * (for writers that open it themselves, such as H5Fcreate(H5F_ACC_TRUNC)).
+ * Fails (NB_EIO, *tmp = NULL, nothing left behind) when the directory is
+ * not writable; NB_EINVAL for an empty path. */
+nb_status nb_file_tmp_create(const char *path, char **tmp, FILE **f);
+/* Make the finished, closed temporary tmp the file path (see above). tmp
+ * stays the caller's to free; the file it named is gone either way. */
+nb_status nb_file_commit(const char *tmp, const char *path);
+/* Close f (always), then nb_file_commit; a write error recorded in f or a
+ * failing fclose is NB_EIO and removes tmp. */
+nb_status nb_file_commit_stream(FILE *f, const char *tmp, const char *path);
+/* Remove the temporary after a failure before the commit; NULL-safe, never
+ * fails (an absent file is fine). */
+void nb_file_discard(const char *tmp);
+
 #endif

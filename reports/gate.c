@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "reports/rep.h"
-#include "reports/rep.h"
 
 /* ---- per-run regret ---- */
 
@@ -433,15 +432,10 @@ nb_status rep_gate_set_read(const char *path, rep_gate_set **out)
 
 nb_status rep_gate_set_write(const rep_gate_set *g, const char *path)
 {
-    size_t n = strlen(path) + 8;
-    char *tmp = nb_xmalloc(n);
-    snprintf(tmp, n, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        nb_status st = nb_fail(NB_EIO, "%s: cannot write: %s", tmp, strerror(errno));
-        free(tmp);
-        return st;
-    }
+    char *tmp;
+    FILE *f;
+    nb_status st = nb_file_tmp_create(path, &tmp, &f);
+    if (st != NB_OK) return st;
     fprintf(f, "# %s %d\n", REP_SUMMARY_FORMAT_NAME, REP_SUMMARY_FORMAT_VERSION);
     fprintf(f, "# per-run final and time-averaged test regret (percentage points); reports/rep.h\n");
     for (int a = 0; a < G_COUNT; a++) {
@@ -458,16 +452,9 @@ nb_status rep_gate_set_write(const rep_gate_set *g, const char *path)
             fprintf(f, "%s,%s,%.17g,%d,%zu,%zu,%.9g,%.9g\n", s->dataset, s->strategy, s->budget,
                     s->workers, s->grid, r, s->final_regret[r], s->auc_regret[r]);
     }
-    int bad = ferror(f);
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        nb_status st = nb_fail(NB_EIO, "%s: cannot write: %s", path, strerror(errno));
-        remove(tmp);
-        free(tmp);
-        return st;
-    }
+    st = nb_file_commit_stream(f, tmp, path);
     free(tmp);
-    return NB_OK;
+    return st;
 }
 
 /* ---- the comparison ---- */

@@ -15,7 +15,6 @@
 
 #include "reports/rep.h"
 #include "reports/rep_private.h"
-#include "reports/rep.h"
 
 /* ---- ranks ---- */
 

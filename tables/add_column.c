@@ -159,9 +159,7 @@ nb_status tab_add_hardware_ex(const char *path, const tab_device_info *info, con
     tab_close(t);
 
     tab_h5_quiet();
-    size_t tl = strlen(path) + 32;
-    char *tmp = nb_xmalloc(tl);
-    snprintf(tmp, tl, "%s.tmp.%ld", path, (long)getpid());
+    char *tmp = nb_file_tmpname(path);
     char *stored = NULL;
     hid_t file = H5I_INVALID_HID;
     char dpath[160], hex[17];
@@ -209,27 +207,16 @@ nb_status tab_add_hardware_ex(const char *path, const tab_device_info *info, con
     if ((st = write_column(file, tmp, dpath, values, n)) != NB_OK ||
         (st = set_attrs(file, tmp, dpath, info, miss, o)) != NB_OK)
         goto fail;
-    if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) {
-        st = tab_h5_fail(NB_EIO, tmp, "cannot flush", NULL);
-        goto fail;
-    }
-    if ((st = tab_h5_checksum(file, tmp, hex)) != NB_OK ||
-        (st = tab_h5_set_str(file, tmp, "content_checksum", hex)) != NB_OK)
-        goto fail;
-    herr_t rc = H5Fclose(file);
+    st = tab_h5_commit(file, tmp, path, hex);
     file = H5I_INVALID_HID;
-    if (rc < 0) {
-        st = tab_h5_fail(NB_EIO, tmp, "cannot close", NULL);
-        goto fail;
-    }
-    if ((st = tab_commit_file(tmp, path)) != NB_OK) goto fail;
+    if (st != NB_OK) goto fail;
     free(stored);
     free(tmp);
     return NB_OK;
 fail:
     if (file >= 0) H5Fclose(file);
     H5Eclear2(H5E_DEFAULT);
-    unlink(tmp);
+    nb_file_discard(tmp);
     free(stored);
     free(tmp);
     return st;

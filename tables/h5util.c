@@ -1,11 +1,9 @@
-/* tables/h5util.c - HDF5 error handling, attributes and the content
- * checksum (see tab_h5.h; the checksum is defined in tables/SCHEMA.md). */
-#include <errno.h>
-#include <fcntl.h>
+/* tables/h5util.c - HDF5 error handling, attributes, the content checksum
+ * and the commit of a finished file (see tab_h5.h; the checksum is defined
+ * in tables/SCHEMA.md). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "tables/tab_h5.h"
 
@@ -383,29 +381,18 @@ done:
     return st;
 }
 
-static nb_status fsync_path(const char *path, int dir)
+nb_status tab_h5_commit(hid_t file, const char *tmp, const char *path, char hex[17])
 {
-    int fd = open(path, dir ? O_RDONLY | O_DIRECTORY : O_RDONLY);
-    if (fd < 0) return nb_fail(NB_EIO, "%s: cannot open for fsync: %s", path, strerror(errno));
-    int rc = fsync(fd);
-    int e = errno;
-    close(fd);
-    if (rc != 0 && !dir) return nb_fail(NB_EIO, "%s: fsync failed: %s", path, strerror(e));
-    return NB_OK;
-}
-
-nb_status tab_commit_file(const char *tmp, const char *path)
-{
-    nb_status st = fsync_path(tmp, 0);
-    if (st != NB_OK) return st;
-    if (rename(tmp, path) != 0)
-        return nb_fail(NB_EIO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-    char *dir = nb_xstrdup(path), *slash = strrchr(dir, '/');
-    if (slash == dir)
-        slash[1] = 0;
-    else if (slash)
-        *slash = 0;
-    fsync_path(slash ? dir : ".", 1);
-    free(dir);
-    return NB_OK;
+    nb_status st = NB_OK;
+    if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0)
+        st = tab_h5_fail(NB_EIO, tmp, "cannot flush", NULL);
+    if (st == NB_OK) st = tab_h5_checksum(file, tmp, hex);
+    if (st == NB_OK) st = tab_h5_set_str(file, tmp, "content_checksum", hex);
+    if (H5Fclose(file) < 0 && st == NB_OK) st = tab_h5_fail(NB_EIO, tmp, "cannot close", NULL);
+    if (st != NB_OK) {
+        H5Eclear2(H5E_DEFAULT);
+        nb_file_discard(tmp);
+        return st;
+    }
+    return nb_file_commit(tmp, path);
 }

@@ -9,7 +9,6 @@
  * once, when the next one starts. Peak memory is one record plus a few
  * chunks (16 KiB) per dataset, whatever the number of files. */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,12 +17,10 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "spaces/space.h"
 #include "tables/tab.h"
 #include "tables/nats.h"
-#include "tables/tab.h"
 #include "tables/tab_h5.h"
 
 /* Bytes of one chunk (whole rows). Peak memory is about (number of datasets,
@@ -693,9 +690,7 @@ nb_status tab_import_nats(const tab_nats_import_cfg *cfg, const char *out_path)
     m.dir = cfg->archive_dir;
     m.file = m.gcpl = H5I_INVALID_HID;
     m.n = meta->n;
-    size_t tl = strlen(out_path) + 32;
-    m.tmp = nb_xmalloc(tl);
-    snprintf(m.tmp, tl, "%s.tmp.%ld", out_path, (long)getpid());
+    m.tmp = nb_file_tmpname(out_path);
     m.status = nb_xcalloc_array(m.n, 1);
     nb_progress *prog = NULL;
     size_t counts[4] = {0, 0, 0, 0};
@@ -767,20 +762,9 @@ nb_status tab_import_nats(const tab_nats_import_cfg *cfg, const char *out_path)
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) == 0) nb_debug("import nats-tss: peak RSS %ld KiB before the checksum", ru.ru_maxrss);
     char hex[17];
-    if (H5Fflush(m.file, H5F_SCOPE_GLOBAL) < 0) {
-        st = tab_h5_fail(NB_EIO, m.tmp, "cannot flush", NULL);
-        goto fail;
-    }
-    if ((st = tab_h5_checksum(m.file, m.tmp, hex)) != NB_OK ||
-        (st = tab_h5_set_str(m.file, m.tmp, "content_checksum", hex)) != NB_OK)
-        goto fail;
-    herr_t rc = H5Fclose(m.file);
+    st = tab_h5_commit(m.file, m.tmp, out_path, hex);
     m.file = H5I_INVALID_HID;
-    if (rc < 0) {
-        st = tab_h5_fail(NB_EIO, m.tmp, "cannot close", NULL);
-        goto fail;
-    }
-    if ((st = tab_commit_file(m.tmp, out_path)) != NB_OK) goto fail;
+    if (st != NB_OK) goto fail;
     nb_log("%s: imported %zu of %zu architectures (%zu files missing, %zu bad); checksum %s",
            out_path, counts[ST_OK], m.n, counts[ST_MISSING], counts[ST_BAD] + counts[ST_MISMATCH],
            hex);
@@ -796,7 +780,7 @@ fail:
     if (m.file >= 0) H5Fclose(m.file);
     if (m.gcpl >= 0) H5Pclose(m.gcpl);
     H5Eclear2(H5E_DEFAULT);
-    unlink(m.tmp);
+    nb_file_discard(m.tmp);
     free(m.tmp);
     free(m.status);
     free(archs);

@@ -1,11 +1,32 @@
-/* tables/tab_h5.h - HDF5 helpers shared by the reader, the writer and the
- * importers of the tables module (internal: not part of the public API).
+/* tables/tab_h5.h - the project's one HDF5 helper layer: what every module
+ * that reads or writes an HDF5 file (tables, results) shares. Internal: not
+ * installed, not part of the plugin API; included by modules at or above
+ * tables/ in the layering (core/nb.h says the same for plain files).
  *
  * What it does: silences HDF5's automatic error printing and turns HDF5
- * failures into nb_fail messages that name the file and the object; reads
- * and writes string and integer attributes; computes the content checksum
- * defined in tables/SCHEMA.md.
- * What it does not do: know the schema beyond the checksum definition.
+ * failures into nb_status values with one message that names the file, the
+ * object and HDF5's innermost reason; reads and writes string and integer
+ * attributes in the on-disk forms tables/SCHEMA.md fixes; computes the
+ * content checksum SCHEMA.md defines; seals a written table (checksum
+ * attribute) and commits it atomically (nb_file_commit, core/nb.h).
+ * What it does not do: know a schema beyond the checksum definition, hold
+ * state, or keep any HDF5 handle open: every hid_t argument stays the
+ * caller's to close (except the file tab_h5_commit consumes).
+ *
+ * Usage (a table writer):
+ *     tab_h5_quiet();
+ *     char *tmp = nb_file_tmpname(path), hex[17];
+ *     hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+ *     if (f < 0) { st = tab_h5_fail(NB_EIO, tmp, "cannot create the file", NULL); goto fail; }
+ *     if ((st = tab_h5_set_str(f, tmp, "format", TAB_FORMAT_NAME)) != NB_OK) goto fail;
+ *     ... datasets ...
+ *     st = tab_h5_commit(f, tmp, path, hex);   // closes f; tmp gone either way
+ *     free(tmp);
+ *
+ * Failures: functions returning nb_status return NB_OK or a negative status
+ * with the message set (nb_errmsg); the attribute readers return 1 / 0 / -1
+ * (present / absent / unreadable) without a message, HDF5's error stack
+ * cleared. A `path` argument only names the file in messages.
  */
 #ifndef TAB_H5_H
 #define TAB_H5_H
@@ -43,10 +64,11 @@ nb_status tab_h5_set_ints(hid_t obj, const char *path, const char *name, const l
  * "content_checksum") as 16 lowercase hex digits. Reads every dataset. */
 nb_status tab_h5_checksum(hid_t file, const char *path, char hex[17]);
 
-/* Make a finished temporary file the real one: fsync tmp, rename it over
- * path, then fsync path's directory so the rename is durable (that last
- * fsync's failure is ignored: some file systems refuse it). NB_EIO names
- * the step that failed; tmp is left for the caller to remove. */
-nb_status tab_commit_file(const char *tmp, const char *path);
+/* Seal and commit a table written at tmp: flush, checksum (into hex and the
+ * root attribute "content_checksum"), close file, then nb_file_commit(tmp,
+ * path). file is closed and tmp removed on every path; on success path is
+ * the new table. Fails with the flush/checksum/write/close message (naming
+ * tmp) or nb_file_commit's NB_EIO (naming path and the OS error). */
+nb_status tab_h5_commit(hid_t file, const char *tmp, const char *path, char hex[17]);
 
 #endif

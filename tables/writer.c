@@ -1,13 +1,10 @@
 /* tables/writer.c - the table writer (tab_writer_*, see tab.h; layout in
  * tables/SCHEMA.md). Writes "<path>.tmp.<pid>", then checksum, fsync and
  * rename, so an existing table is replaced only by a complete one. */
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "tables/tab.h"
 #include "tables/tab_h5.h"
@@ -161,9 +158,7 @@ nb_status tab_writer_create(const char *path, const char *space, size_t n_archs,
     w->gcpl = H5I_INVALID_HID;
     w->n = n_archs;
     w->path = nb_xstrdup(path);
-    size_t tl = strlen(path) + 32;
-    w->tmp = nb_xmalloc(tl);
-    snprintf(w->tmp, tl, "%s.tmp.%ld", path, (long)getpid());
+    w->tmp = nb_file_tmpname(path);
     nb_status st = NB_OK;
     char *strs = NULL;
     uint8_t *ops = NULL;
@@ -420,20 +415,9 @@ nb_status tab_writer_finish(tab_writer *w, char checksum_hex[17])
 {
     NB_ASSERT(w);
     char hex[17];
-    nb_status st = NB_OK;
-    if (H5Fflush(w->file, H5F_SCOPE_GLOBAL) < 0) {
-        st = tab_h5_fail(NB_EIO, w->tmp, "cannot flush", NULL);
-        goto fail;
-    }
-    if ((st = tab_h5_checksum(w->file, w->tmp, hex)) != NB_OK) goto fail;
-    if ((st = tab_h5_set_str(w->file, w->tmp, "content_checksum", hex)) != NB_OK) goto fail;
-    herr_t rc = H5Fclose(w->file);
+    nb_status st = tab_h5_commit(w->file, w->tmp, w->path, hex);
     w->file = H5I_INVALID_HID;
-    if (rc < 0) {
-        st = tab_h5_fail(NB_EIO, w->tmp, "cannot close", NULL);
-        goto fail;
-    }
-    if ((st = tab_commit_file(w->tmp, w->path)) != NB_OK) goto fail;
+    if (st != NB_OK) goto fail;
     if (checksum_hex) memcpy(checksum_hex, hex, 17);
     H5Pclose(w->gcpl);
     free(w->path);
@@ -451,7 +435,7 @@ void tab_writer_abort(tab_writer *w)
     if (w->file >= 0) H5Fclose(w->file);
     if (w->gcpl >= 0) H5Pclose(w->gcpl);
     H5Eclear2(H5E_DEFAULT);
-    unlink(w->tmp);
+    nb_file_discard(w->tmp);
     free(w->path);
     free(w->tmp);
     free(w);

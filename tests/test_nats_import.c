@@ -16,7 +16,6 @@
 #include "spaces/space.h"
 #include "tables/tab.h"
 #include "tables/nats.h"
-#include "tables/tab.h"
 #include "tests/test.h"
 
 #define FIX "tests/fixtures/nats-tss"
