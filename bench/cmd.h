@@ -7,26 +7,27 @@
 
 #include <stddef.h>
 
-int cmd_tables(int argc, char **argv); /* import, info, query, verify, devices, export */
-int cmd_run(int argc, char **argv);
-int cmd_report(int argc, char **argv);
-int cmd_check(int argc, char **argv);
-int cmd_bench(int argc, char **argv);
-int cmd_train(int argc, char **argv);
+/* One function a subcommand, in the file named beside it. */
+int cmd_tables(int argc, char **argv);             /* bench/cmd_tables.c: import, info, query, verify, devices, export */
 int cmd_tables_import_nats(int argc, char **argv); /* bench/cmd_import_nats.c; argv[0] = "nats-tss" */
-int cmd_tables_export(int argc, char **argv);
+int cmd_tables_export(int argc, char **argv);      /* bench/cmd_export.c; argv[0] = "export" */
+int cmd_tables_add_column(int argc, char **argv);  /* bench/cmd_addcol.c; argv[0] = "add-column" */
+int cmd_build(int argc, char **argv);              /* bench/cmd_build.c: tables build */
+int cmd_merge(int argc, char **argv);              /* bench/cmd_build.c: tables merge */
+int cmd_validate(int argc, char **argv);           /* bench/cmd_validate.c: tables validate */
+int cmd_correlate(int argc, char **argv);          /* bench/cmd_validate.c: tables correlate */
+int cmd_run(int argc, char **argv);                /* bench/cmd_run.c */
+int cmd_report(int argc, char **argv);             /* bench/cmd_report.c */
+int cmd_check(int argc, char **argv);              /* bench/cmd_check.c */
+int cmd_bench(int argc, char **argv);              /* bench/cmd_bench.c */
 int cmd_bench_engine(int argc, char **argv);       /* bench/cmd_bench_engine.c: nastab bench engine */
-int cmd_latency(int argc, char **argv);
-int cmd_build(int argc, char **argv);     /* bench/cmd_build.c: tables build */
-int cmd_merge(int argc, char **argv);     /* bench/cmd_build.c: tables merge */
-int cmd_validate(int argc, char **argv);  /* bench/cmd_validate.c: tables validate */
-int cmd_correlate(int argc, char **argv); /* bench/cmd_validate.c: tables correlate */            /* bench/cmd_latency.c */
-int cmd_tables_add_column(int argc, char **argv);  /* bench/cmd_addcol.c; argv[0] = "add-column" */      /* bench/cmd_export.c; argv[0] = "export" */
-int cmd_mo(int argc, char **argv);             /* bench/cmd_hw.c */
-int cmd_mo_report(int argc, char **argv);
-int cmd_devices_report(int argc, char **argv);
+int cmd_train(int argc, char **argv);              /* bench/cmd_train.c */
+int cmd_latency(int argc, char **argv);            /* bench/cmd_latency.c */
+int cmd_mo(int argc, char **argv);                 /* bench/cmd_hw.c */
+int cmd_mo_report(int argc, char **argv);          /* bench/cmd_hw.c */
+int cmd_devices_report(int argc, char **argv);     /* bench/cmd_hw.c */
 
-/* Shared helpers for subcommands (bench/cli.c). */
+/* ---- shared helpers for subcommands (bench/cli.c) */
 /* Print "nastab <cmd>: <msg>" with the current nb_errmsg() and return 1 (or 2 for NB_EINVAL/NB_ERANGE usage errors when usage != 0). */
 int cli_fail(const char *cmd, int usage);
 /* Error about usage: prints "nastab <cmd>: <formatted>\nTry 'nastab <cmd> --help'." and returns 2. */
@@ -42,6 +43,8 @@ typedef struct {
     const char **value; /* set for options that take a value, else NULL */
     int *flag;          /* set to 1 for flags (value == NULL) */
 } cli_opt;
+int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_t n_opts,
+              const char **pos, int max_pos, int *n_pos, int *help);
 /* Split a comma list (copied into buf of size n) into at most max_items
  * distinct items; usage errors (too long, too many, duplicate, empty) are
  * printed and return 2, else 0. */
@@ -49,7 +52,5 @@ int cli_split_list(const char *cmd, const char *opt, const char *s, char *buf, s
                    const char **items, int max_items, int *count);
 /* "nastab ARGV..." joined with spaces, malloc'd (caller frees): recorded in result files. */
 char *cli_command_line(int argc, char **argv);
-int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_t n_opts,
-              const char **pos, int max_pos, int *n_pos, int *help);
 
 #endif

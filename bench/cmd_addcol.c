@@ -20,8 +20,6 @@
 #include "core/nb.h"
 #include "tables/tab.h"
 
-int cmd_tables_add_column(int argc, char **argv);
-
 #define CMD "tables add-column"
 
 /* Units by dimension with their factor to the dimension's base unit. */

@@ -3,9 +3,18 @@
  * What it does: status codes with one thread-local error message, checked
  * allocation with overflow-checked sizes, the one RNG design (xoshiro256**
  * seeded through splitmix64, streams derived from (seed, run, purpose)),
- * strict number parsing, logging to stderr and a progress bar that only draws
- * when stderr is a terminal.
- * What it does not do: anything that needs a library beyond libc.
+ * strict number parsing, logging to stderr, a progress bar that only draws
+ * when stderr is a terminal, and atomic file replacement (write a temporary,
+ * fsync, rename).
+ * What it does not do: anything that needs a library beyond libc (HDF5
+ * helpers live in tables/tab_h5.h).
+ *
+ * Failures: recoverable ones return an nb_status (NB_OK = 0, negative codes)
+ * with one message for nb_errmsg() naming the file, field or value and, where
+ * it helps, a "hint:"; out-of-memory and programmer errors abort with
+ * file:line (nb_x*, NB_ASSERT). Ownership: memory from nb_x* and the
+ * temporary names of nb_file_* is the caller's to free; the other strings
+ * returned (nb_errmsg, nb_status_name, nb_version) are borrowed.
  *
  * Usage:
  *     nb_rng rng;

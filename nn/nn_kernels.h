@@ -8,7 +8,6 @@
  * overwrite it. Where the forward kernels take an accumulate flag, the
  * value NN_ADD0 writes dst = +0.0f + v: bit for bit what adding into a
  * zeroed buffer gives (-0 becomes +0), without zeroing it first.
- * belong to.
  *
  *     nn_conv_desc d = {.cin = 16, .cout = 16, .k = 3, .stride = 1, .pad = 1, .relu_in = 1};
  *     float *scr = nb_xcalloc_array(nn_conv_scratch(&d, n, h, w), sizeof(float));
@@ -17,10 +16,11 @@
 #ifndef NN_KERNELS_H
 #define NN_KERNELS_H
 
-enum { NN_SET = 0, NN_ADD = 1, NN_ADD0 = 2 };
-
 #include <stddef.h>
 #include <stdint.h>
+
+/* The accumulate argument of the forward kernels (see the conventions above). */
+enum { NN_SET = 0, NN_ADD = 1, NN_ADD0 = 2 };
 
 /* ---- threads: the kernels split work into tasks with boundaries fixed
  * independently of the thread count, so results are bitwise identical for

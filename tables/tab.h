@@ -5,12 +5,22 @@
  * costs; hardware columns) and answers queries in constant time. Opening
  * reads only the header and the architecture list; each metric column is
  * read and decompressed on its first query and then served from memory.
- * Also: the importer that builds the table from the published NB201 data,
- * and the writer used by importers and (later) the precompute mode.
+ * Also (sections below): the importer that builds the table from the
+ * published NB201 data, the writer used by the importers and by precompute,
+ * the NATS-Bench topology archive importer, and tab_add_hardware, which adds
+ * a hardware column to an existing file.
  * What it does not do: search (strategies/) or train (nn/).
  *
  * Missing values are never imputed: they are NaN on disk and queries return
  * NB_EMISSING for them.
+ *
+ * Failures: a function returning nb_status returns NB_OK or a negative code
+ * with one message (nb_errmsg) naming the file and the object; each
+ * declaration lists its codes. Ownership: what a query returns (strings,
+ * arrays, architectures) is borrowed from the table, valid until tab_close;
+ * do not free it. Every function that writes a file writes a temporary
+ * beside it and renames it into place (nb_file_commit, core/nb.h), so an
+ * existing file is never left half-written.
  *
  * Usage:
  *     tab_table *t;
