@@ -91,6 +91,7 @@ int main(int argc, char **argv)
         }
         fflush(stdout);
     }
+    test_fixtures_close();
     if (tmpdir[0]) {
         char cmd[300];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);

@@ -8,8 +8,14 @@
  *         CHECK_EQ_INT(space_code(&a), 42);
  *     }
  *
- * Tests that need the NB201 table call test_table() (NULL when the runner
- * was started without --table: such a test then fails, it does not skip).
+ * Tests that need the NB201 table ask the fixture for it; without one they
+ * fail, they do not skip:
+ *
+ *     TEST(tab_best_cifar10) {
+ *         tab_table *t = test_table();   // borrowed; NULL after a recorded failure
+ *         if (!t) return;
+ *         ...
+ *     }
  */
 #ifndef NASTAB_TEST_H
 #define NASTAB_TEST_H
@@ -19,6 +25,7 @@
 #include <string.h>
 
 #include "core/nb.h"
+#include "tables/tab.h"
 
 typedef void (*test_fn)(void);
 void test_register(const char *name, test_fn fn);
@@ -26,8 +33,23 @@ void test_fail_at(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Path of the NB201 table given with --table, or NULL. */
 const char *test_table_path(void);
+/* The NB201 table given with --table (tests/fixture.c), opened once per
+ * process on first use. Borrowed: do not tab_close it; the runner closes it
+ * at exit (test_fixtures_close). When --table was not given or the file does
+ * not open, every call records a failure at the caller's file:line naming
+ * the reason (with nb_errmsg's message) and returns NULL. */
+#define test_table() test_table_at(__FILE__, __LINE__)
+tab_table *test_table_at(const char *file, int line);
+/* Close what the fixtures opened; main calls it once all tests have run. */
+void test_fixtures_close(void);
 /* A scratch directory private to this test process (created on demand). */
 const char *test_tmpdir(void);
+/* "<test_tmpdir()>/<name>", created (mode 0755) if absent; nb_xmalloc'd,
+ * caller frees. */
+char *test_subdir(const char *name);
+/* The number of entries of dir whose name contains needle (e.g. ".tmp." to
+ * find temporaries left behind), or -1 when dir cannot be read. */
+int test_count_entries(const char *dir, const char *needle);
 /* 1 when the runner was started with --quick (valgrind): skip the slowest loops. */
 int test_quick(void);
 

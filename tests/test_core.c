@@ -3,34 +3,12 @@
  * such directory, a directory in the way, a write error, a read-only
  * directory when not root) leaves the old file as it was, no temporary
  * behind, and a message naming the file and the OS error. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "test.h"
-
-/* A fresh directory under the scratch dir; nb_xmalloc'd. */
-static char *fresh_dir(const char *name)
-{
-    size_t n = strlen(test_tmpdir()) + strlen(name) + 2;
-    char *d = nb_xmalloc(n);
-    snprintf(d, n, "%s/%s", test_tmpdir(), name);
-    mkdir(d, 0755);
-    return d;
-}
-
-/* Entries of dir whose name contains needle. */
-static int count_entries(const char *dir, const char *needle)
-{
-    DIR *d = opendir(dir);
-    if (!d) return -1;
-    int n = 0;
-    for (struct dirent *e; (e = readdir(d));) n += strstr(e->d_name, needle) != NULL;
-    closedir(d);
-    return n;
-}
 
 /* The whole (short) content of path, or "" when unreadable. */
 static const char *slurp(const char *path)
@@ -60,13 +38,13 @@ static nb_status write_text(const char *path, const char *text)
 
 TEST(core_file_commit_replaces)
 {
-    char *dir = fresh_dir("commit"), path[600];
+    char *dir = test_subdir("commit"), path[600];
     snprintf(path, sizeof path, "%s/out.txt", dir);
     CHECK_OK(write_text(path, "old\n"));
     CHECK_STR(slurp(path), "old\n");
     CHECK_OK(write_text(path, "new\n"));
     CHECK_STR(slurp(path), "new\n");
-    CHECK_EQ_INT(count_entries(dir, ".tmp."), 0);
+    CHECK_EQ_INT(test_count_entries(dir, ".tmp."), 0);
 
     /* A writer that creates the file itself (as H5Fcreate does). */
     char *tmp = nb_file_tmpname(path);
@@ -79,7 +57,7 @@ TEST(core_file_commit_replaces)
     }
     CHECK_OK(nb_file_commit(tmp, path));
     CHECK_STR(slurp(path), "third\n");
-    CHECK_EQ_INT(count_entries(dir, ".tmp."), 0);
+    CHECK_EQ_INT(test_count_entries(dir, ".tmp."), 0);
     free(tmp);
 
     /* A bare name: the directory is the current one. */
@@ -94,7 +72,7 @@ TEST(core_file_commit_replaces)
 
 TEST(core_file_failures_keep_the_old_file)
 {
-    char *dir = fresh_dir("commit-fail"), path[600], bad[700];
+    char *dir = test_subdir("commit-fail"), path[600], bad[700];
     snprintf(path, sizeof path, "%s/out.txt", dir);
     CHECK_OK(write_text(path, "old\n"));
 
@@ -119,7 +97,7 @@ TEST(core_file_failures_keep_the_old_file)
     CHECK_ERRMSG("occupied: cannot rename");
     CHECK_ERRMSG(strerror(EISDIR));
     CHECK_STR(slurp(inner), "kept\n");
-    CHECK_EQ_INT(count_entries(dir, ".tmp."), 0);
+    CHECK_EQ_INT(test_count_entries(dir, ".tmp."), 0);
 
     /* A write error recorded in the stream: nothing is renamed. */
     CHECK_OK(nb_file_tmp_create(path, &tmp, NULL));
@@ -132,7 +110,7 @@ TEST(core_file_failures_keep_the_old_file)
     }
     free(tmp);
     CHECK_STR(slurp(path), "old\n");
-    CHECK_EQ_INT(count_entries(dir, ".tmp."), 0);
+    CHECK_EQ_INT(test_count_entries(dir, ".tmp."), 0);
 
     /* A temporary that vanished before the commit. */
     tmp = nb_file_tmpname(path);
@@ -150,7 +128,7 @@ TEST(core_file_failures_keep_the_old_file)
         CHECK_ERRMSG(strerror(EACCES));
         chmod(dir, 0755);
         CHECK_STR(slurp(path), "old\n");
-        CHECK_EQ_INT(count_entries(dir, ".tmp."), 0);
+        CHECK_EQ_INT(test_count_entries(dir, ".tmp."), 0);
     }
     free(dir);
 }

@@ -20,26 +20,6 @@ static void tmp_path(char *buf, size_t n, const char *name)
 
 static int file_exists(const char *p) { return access(p, F_OK) == 0; }
 
-/* The NB201 table: --table, or imported once into the scratch dir. */
-static const char *real_table(void)
-{
-    static char path[512];
-    static int tried;
-    if (test_table_path()) return test_table_path();
-    if (!tried) {
-        tried = 1;
-        tmp_path(path, sizeof path, "nb201.h5");
-        double t0 = nb_now();
-        if (tab_import_nb201("tables/data", path) != NB_OK) {
-            fprintf(stderr, "  import failed: %s\n", nb_errmsg());
-            path[0] = 0;
-        } else {
-            fprintf(stderr, "  (imported tables/data into %s in %.2f s)\n", path, nb_now() - t0);
-        }
-    }
-    return path[0] ? path : NULL;
-}
-
 #define NA 5  /* synthetic architectures */
 
 /* A tiny table: datasets "zeta" (fidelities 50 and 12) and "alpha" (50),
@@ -397,11 +377,10 @@ TEST(tab_open_truncated_file)
     CHECK_STATUS(tab_open(dst, &t), NB_EFORMAT);
     CHECK_ERRMSG(dst);
     CHECK(t == NULL);
-    const char *real = real_table();
-    CHECK(real != NULL);
+    tab_table *real = test_table();
     if (!real) return;
     tmp_path(dst, sizeof dst, "nb201-half.h5");
-    CHECK_EQ_INT(copy_half(real, dst), 0);
+    CHECK_EQ_INT(copy_half(tab_path(real), dst), 0);
     CHECK_STATUS(tab_open(dst, &t), NB_EFORMAT);
     CHECK_ERRMSG(dst);
     unlink(dst);
@@ -411,11 +390,7 @@ TEST(tab_open_truncated_file)
 
 TEST(tab_nb201_verified_values)
 {
-    const char *path = real_table();
-    CHECK(path != NULL);
-    tab_table *t = NULL;
-    if (!path) return;
-    CHECK_OK(tab_open(path, &t)); /* its speed is measured by `make bench`, not here */
+    tab_table *t = test_table(); /* tab_open's speed is measured by `make bench`, not here */
     if (!t) return;
     CHECK_EQ_INT(tab_n_archs(t), 15625);
     CHECK_EQ_INT(tab_n_datasets(t), 4);
@@ -458,18 +433,12 @@ TEST(tab_nb201_verified_values)
     CHECK_OK(tab_cost(t, c10v, TAB_COST_PARAMS, 1462, &p));
     CHECK_NEAR(p, 1.531546, 1e-6);
     CHECK_OK(tab_verify(t));
-    tab_close(t);
 }
 
 TEST(tab_nb201_index_string_mapping)
 {
-    const char *path = real_table();
-    CHECK(path != NULL);
-    tab_table *t = NULL;
-    if (!path || tab_open(path, &t) != NB_OK) {
-        CHECK_MSG(0, "open: %s", nb_errmsg());
-        return;
-    }
+    tab_table *t = test_table();
+    if (!t) return;
     struct { long idx; const char *s; } known[] = {
         {0, "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|"
             "skip_connect~2|"},
@@ -490,18 +459,12 @@ TEST(tab_nb201_index_string_mapping)
     for (size_t i = 0; i < tab_n_archs(t); i++) ok &= tab_index_of(t, tab_arch(t, i)) == (long)i;
     CHECK(ok);
     CHECK_EQ_INT(tab_index_of_str(t, "|conv~0|"), -1);
-    tab_close(t);
 }
 
 TEST(tab_nb201_seeds_curves_hardware)
 {
-    const char *path = real_table();
-    CHECK(path != NULL);
-    tab_table *t = NULL;
-    if (!path || tab_open(path, &t) != NB_OK) {
-        CHECK_MSG(0, "open: %s", nb_errmsg());
-        return;
-    }
+    tab_table *t = test_table();
+    if (!t) return;
     int c10v = tab_dataset_id(t, "cifar10-valid"), c100 = tab_dataset_id(t, "cifar100");
     tab_column_info ci;
     CHECK_OK(tab_column_info_get(t, c10v, 200, TAB_VALID_ACC, &ci));
@@ -564,9 +527,7 @@ TEST(tab_nb201_seeds_curves_hardware)
     }
     CHECK_EQ_INT(n_edgetpu, 3);
     CHECK_EQ_INT(n_published, 57);
-    CHECK(n_host <= 1);
-    if (test_table_path()) CHECK_EQ_INT(n_host, 1); /* the table `make` builds */
-    tab_close(t);
+    CHECK_EQ_INT(n_host, 1); /* the table `make` builds */
 }
 
 /* ---- importer error messages on small malformed inputs */
