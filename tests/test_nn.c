@@ -284,7 +284,7 @@ TEST(nn_param_count_all_cells)
     nn_config cfg = nn_config_default();
     space_arch a;
     CHECK_OK(space_parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|", &a));
-    CHECK_EQ_INT(nn_net_param_count(&cfg, &a), 1531546);
+    CHECK_EQ_INT(nn_net_param_count(&cfg, &space_nb201, &a), 1531546);
     int bad_exact = 0, bad_m = 0, bad_100 = 0;
     for (uint32_t code = 0; code < SPACE_NB201_SIZE; code++) {
         space_arch c = space_from_code(code);
@@ -292,13 +292,13 @@ TEST(nn_param_count_all_cells)
         space_op_counts(&c, cnt);
         int n3 = cnt[SPACE_OP_CONV3], n1 = cnt[SPACE_OP_CONV1];
         cfg.classes = 10;
-        size_t p10 = nn_net_param_count(&cfg, &c);
+        size_t p10 = nn_net_param_count(&cfg, &space_nb201, &c);
         /* exact: base 73306 (stem 464, reductions 14464 + 57600, lastact 128,
          * classifier 650); per 3x3 conv edge 5 * (2336 + 9280 + 36992); per 1x1 5 * 5600 */
         if (p10 != 73306u + 243040u * n3 + 28000u * n1) bad_exact++;
         if (fabs(p10 / 1e6 - (0.073306 + 0.24304 * n3 + 0.028 * n1)) > 1e-6) bad_m++;
         cfg.classes = 100;
-        size_t p100 = nn_net_param_count(&cfg, &c);
+        size_t p100 = nn_net_param_count(&cfg, &space_nb201, &c);
         if (fabs(p100 / 1e6 - (0.073306 + 0.24304 * n3 + 0.028 * n1 + 0.00585)) > 1e-6) bad_100++;
     }
     CHECK_EQ_INT(bad_exact, 0);
@@ -315,7 +315,7 @@ TEST(nn_flops_all_cells)
         int cnt[SPACE_NB201_OPS];
         space_op_counts(&c, cnt);
         double want = 7.78305 + 35.38944 * cnt[SPACE_OP_CONV3] + 3.93216 * cnt[SPACE_OP_CONV1];
-        if (fabs(nn_net_flops(&cfg, &c) - want) > 1e-9) bad++;
+        if (fabs(nn_net_flops(&cfg, &space_nb201, &c) - want) > 1e-9) bad++;
     }
     CHECK_EQ_INT(bad, 0);
 }
@@ -362,7 +362,7 @@ TEST(nn_network_gradient_matches_finite_differences)
     space_arch a;
     CHECK_OK(space_parse(ALL_OPS, &a));
     nn_net *net;
-    CHECK_OK(nn_net_create(&cfg, &a, &net));
+    CHECK_OK(nn_net_create(&cfg, &space_nb201, &a, &net));
     nn_net_init(net, 5);
     size_t np = nn_net_num_params(net), pix = 2 * 7 * 7;
     float x[4 * 98];
@@ -405,7 +405,7 @@ static float *train_tiny(int reference, int threads, int steps, double *losses, 
     space_arch a;
     NB_ASSERT(space_parse(ALL_OPS, &a) == NB_OK);
     nn_net *net;
-    NB_ASSERT(nn_net_create(&cfg, &a, &net) == NB_OK);
+    NB_ASSERT(nn_net_create(&cfg, &space_nb201, &a, &net) == NB_OK);
     nn_net_init(net, 42);
     nn_sgd *opt = nn_sgd_create(net, &(nn_sgd_config){0.9, 5e-4, 1});
     nn_set_threads(threads);
@@ -577,7 +577,7 @@ TEST(nn_odd_input_sizes_run)
     for (int i = 0; i < 3; i++) {
         nn_config cfg = {4, 1, 10, 1, sizes[i], sizes[i], 4, 0};
         nn_net *net;
-        CHECK_OK(nn_net_create(&cfg, &a, &net));
+        CHECK_OK(nn_net_create(&cfg, &space_nb201, &a, &net));
         nn_net_init(net, 1);
         size_t pix = (size_t)sizes[i] * sizes[i];
         float *x = nb_xcalloc_array(4 * pix, sizeof(float));
@@ -594,7 +594,7 @@ TEST(nn_odd_input_sizes_run)
     }
     nn_config bad = {4, 1, 10, 1, 28, 28, 0, 0};
     nn_net *net = NULL;
-    CHECK_STATUS(nn_net_create(&bad, &a, &net), NB_EINVAL);
+    CHECK_STATUS(nn_net_create(&bad, &space_nb201, &a, &net), NB_EINVAL);
     CHECK_ERRMSG("batch");
     CHECK(net == NULL);
 }
@@ -604,7 +604,7 @@ TEST(nn_sgd_and_cosine_schedule_by_hand)
     nn_config cfg = {1, 1, 2, 1, 2, 2, 1, 0};
     space_arch a = space_from_code(0);
     nn_net *net;
-    CHECK_OK(nn_net_create(&cfg, &a, &net));
+    CHECK_OK(nn_net_create(&cfg, &space_nb201, &a, &net));
     nn_sgd *opt = nn_sgd_create(net, &(nn_sgd_config){0.9, 0.1, 1});
     float *p = nn_net_params(net), *g = nn_net_grads(net);
     p[0] = 1.0f, g[0] = 0.5f;

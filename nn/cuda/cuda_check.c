@@ -66,7 +66,7 @@ int main(void)
         space_arch a;
         nn_net *net = NULL;
         nn_cuda_net *g = NULL;
-        if (space_parse(cells[c], &a) != NB_OK || nn_net_create(&cfg, &a, &net) != NB_OK) {
+        if (space_parse(cells[c], &a) != NB_OK || nn_net_create(&cfg, &space_nb201, &a, &net) != NB_OK) {
             printf("FAIL %s: %s\n", cells[c], nb_errmsg());
             bad++;
             continue;
