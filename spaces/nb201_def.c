@@ -4,6 +4,8 @@
  * TinyNetwork (Dong & Yang, ICLR 2020, sec. 2.1; xautodl TinyNetwork). */
 #include "space.h"
 
+#include <string.h>
+
 static const uint8_t nb201_choices[SPACE_NB201_EDGES] = {5, 5, 5, 5, 5, 5};
 
 static int nb201_neighbours(const space_arch *a, space_arch *out)
@@ -34,8 +36,8 @@ nb_status space_nb201_network(const space_arch *a, int C, int N, space_net *out)
     if (N < 1 || 3 * N + 2 > SPACE_NET_LAYERS_MAX)
         return nb_fail(NB_EINVAL, "network: cells per stage N = %d out of range 1..%d", N,
                        (SPACE_NET_LAYERS_MAX - 2) / 3);
+    memset(out, 0, sizeof *out); /* unused layers and edges zero: descriptions compare whole */
     out->stem_c = C;
-    out->n_layers = 0;
     int c = C;
     for (int stage = 0; stage < 3; stage++) {
         if (stage > 0) {

@@ -281,7 +281,7 @@ typedef struct space_def {
      * knobs of NB201's TinyNetwork(C, N); a space whose architectures fix
      * the widths documents which it ignores). NB_EINVAL naming the bad
      * value for an invalid architecture, C < 1 or N < 1, or more layers than
-     * SPACE_NET_LAYERS_MAX. */
+     * SPACE_NET_LAYERS_MAX. Writes all of *out, unused layers and edges 0. */
     nb_status (*network)(const space_arch *a, int C, int N, space_net *out);
 } space_def;
 

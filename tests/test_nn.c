@@ -861,3 +861,87 @@ TEST(nn_conv_staged_paths_thread_independent)
         free(x), free(wg), free(dy), free(dx0), free(scr);
     }
 }
+
+/* A space that describes one fixed network by hand, whatever the
+ * architecture: ALL_OPS's cell at C=4, N=1, written out as plain data. */
+static nb_status handmade_network(const space_arch *a, int C, int N, space_net *out)
+{
+    (void)a;
+    NB_ASSERT(C == 4 && N == 1);
+    memset(out, 0, sizeof *out);
+    out->stem_c = 4;
+    out->n_layers = 5;
+    static const space_net_layer layers[5] = {
+        {SPACE_NET_CELL, 4}, {SPACE_NET_RESBLOCK, 8}, {SPACE_NET_CELL, 8},
+        {SPACE_NET_RESBLOCK, 16}, {SPACE_NET_CELL, 16},
+    };
+    memcpy(out->layer, layers, sizeof layers);
+    /* |nor_conv_3x3~0|+|avg_pool_3x3~0|nor_conv_1x1~1|+|skip_connect~0|none~1|nor_conv_3x3~2| */
+    static const space_net_edge edges[5] = {
+        {0, 1, SPACE_NET_RELU_CONV_BN, 3}, {0, 2, SPACE_NET_AVG_POOL3, 0},
+        {1, 2, SPACE_NET_RELU_CONV_BN, 1}, {0, 3, SPACE_NET_IDENTITY, 0},
+        {2, 3, SPACE_NET_RELU_CONV_BN, 3},
+    };
+    out->cell.n_nodes = 4;
+    out->cell.n_edges = 5;
+    memcpy(out->cell.edge, edges, sizeof edges);
+    return NB_OK;
+}
+
+/* The same description with a cell that widens (nn cannot build it yet). */
+static nb_status widening_network(const space_arch *a, int C, int N, space_net *out)
+{
+    handmade_network(a, C, N, out);
+    out->layer[0].c_out = 6;
+    return NB_OK;
+}
+
+TEST(nn_network_from_description_equals_nb201_path)
+{
+    space_arch a;
+    CHECK_OK(space_parse(ALL_OPS, &a));
+    space_net d;
+    CHECK_OK(space_nb201.network(&a, 4, 1, &d));
+    space_net h;
+    handmade_network(&a, 4, 1, &h);
+    CHECK(d.n_layers == h.n_layers && d.stem_c == h.stem_c &&
+          memcmp(d.layer, h.layer, (size_t)d.n_layers * sizeof d.layer[0]) == 0 &&
+          memcmp(&d.cell, &h.cell, sizeof d.cell) == 0);
+    space_def hand = space_nb201;
+    hand.network = handmade_network;
+    space_arch other = space_from_code(0); /* ignored by the handmade space */
+    nn_config cfg = {4, 1, 10, 1, 8, 8, 4, 0};
+    CHECK_EQ_INT(nn_net_param_count(&cfg, &hand, &other), nn_net_param_count(&cfg, &space_nb201, &a));
+    CHECK(nn_net_flops(&cfg, &hand, &other) == nn_net_flops(&cfg, &space_nb201, &a));
+    nn_net *n1, *n2;
+    CHECK_OK(nn_net_create(&cfg, &space_nb201, &a, &n1));
+    CHECK_OK(nn_net_create(&cfg, &hand, &other, &n2));
+    nn_net_init(n1, 7);
+    nn_net_init(n2, 7);
+    size_t pix = 64;
+    float x[4 * 64];
+    int32_t y[4];
+    fill_batch(x, y, 4, pix, 10, 5);
+    nn_sgd *o1 = nn_sgd_create(n1, &(nn_sgd_config){0.9, 5e-4, 1});
+    nn_sgd *o2 = nn_sgd_create(n2, &(nn_sgd_config){0.9, 5e-4, 1});
+    double l1 = nn_net_train_step(n1, o1, x, y, 4, 0.05, NULL);
+    double l2 = nn_net_train_step(n2, o2, x, y, 4, 0.05, NULL);
+    CHECK(memcmp(&l1, &l2, sizeof l1) == 0);
+    const float *g1 = nn_net_forward(n1, x, 4, 0);
+    const float *g2 = nn_net_forward(n2, x, 4, 0);
+    CHECK(memcmp(g1, g2, 40 * sizeof(float)) == 0);
+    CHECK(memcmp(nn_net_params(n1), nn_net_params(n2), nn_net_num_params(n1) * sizeof(float)) == 0);
+    nn_sgd_destroy(o1);
+    nn_sgd_destroy(o2);
+    nn_net_destroy(n1);
+    nn_net_destroy(n2);
+
+    hand.network = widening_network;
+    nn_net *n3 = NULL;
+    CHECK_STATUS(nn_net_create(&cfg, &hand, &other, &n3), NB_EINVAL);
+    CHECK_ERRMSG("keep their width");
+    CHECK(n3 == NULL);
+    a.op[0] = 9;
+    CHECK_STATUS(nn_net_create(&cfg, &space_nb201, &a, &n3), NB_EINVAL);
+    CHECK_ERRMSG("edge 0");
+}
