@@ -2,10 +2,14 @@
  * mutation, neighbours, encodings; the space interface (space_def) on NB201
  * against the free functions, the registry, crossover, the network
  * description, and the zeroed unused slots of space_arch. */
+#include <hdf5.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "spaces/space.h"
+#include "tables/tab.h"
+#include "tables/tab_h5.h"
 #include "test.h"
 
 /* First three codes of space_random from nb_rng_init(&r, 42, 0, NB_PURPOSE_TEST). */
@@ -867,4 +871,29 @@ TEST(space_nb201_network_description)
     a.op[3] = SPACE_NB201_OPS;
     CHECK_STATUS(sp->network(&a, 16, 5, &d), NB_EINVAL);
     CHECK_ERRMSG("edge 3");
+}
+
+TEST(space_table_of_unknown_space_refused)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/space-unknown.h5", test_tmpdir());
+    space_arch archs[2] = {space_from_code(1), space_from_code(2)};
+    tab_writer *w;
+    CHECK_OK(tab_writer_create(path, "nb201", 2, archs, &w));
+    CHECK_OK(tab_writer_finish(w, NULL));
+    tab_table *t;
+    CHECK_OK(tab_open(path, &t));
+    CHECK(tab_space(t) == &space_nb201);
+    tab_close(t);
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    CHECK(f >= 0);
+    CHECK(H5Adelete(f, "space") >= 0);
+    CHECK_OK(tab_h5_set_str(f, path, "space", "nats-sss"));
+    H5Fclose(f);
+    t = NULL;
+    CHECK_STATUS(tab_open(path, &t), NB_EFORMAT);
+    CHECK(t == NULL);
+    CHECK_ERRMSG("'nats-sss' is not known");
+    CHECK_ERRMSG("known spaces are nb201");
+    remove(path);
 }
