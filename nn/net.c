@@ -2,7 +2,9 @@
  * description (spaces/space.h space_net): planning (every offset into the
  * parameter, state, activation and gradient blocks is fixed at create
  * time), parameter and FLOP counts, forward and backward passes. Nothing
- * here reads an architecture's decisions: only the description.
+ * here reads an architecture's decisions: only the description. (Over 600
+ * lines: planning, the description check and both passes share the private
+ * layout structs below.)
  *
  * Memory plan per cell: node buffers 1..n_nodes-1 (node 0 is the previous
  * block's output) and one buffer per conv edge that holds the conv output and, after
