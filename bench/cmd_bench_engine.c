@@ -116,7 +116,7 @@ int cmd_bench_engine(int argc, char **argv)
     nn_config cfg = {(int)C, (int)N, (int)classes, (int)in_ch, (int)size, (int)size,
                      (int)(batch > infer_b ? batch : infer_b), 0};
     nn_net *net;
-    if (nn_net_create(&cfg, &arch, &net) != NB_OK) return cli_fail("bench engine", 1);
+    if (nn_net_create(&cfg, &space_nb201, &arch, &net) != NB_OK) return cli_fail("bench engine", 1);
     nn_net_init(net, seed);
     nn_sgd *opt = nn_sgd_create(net, &(nn_sgd_config){0.9, 5e-4, 1});
 

@@ -142,7 +142,7 @@ static nb_status canary_create(canary *cn, uint64_t seed)
     nn_config cc = {8, 1, 10, 3, 32, 32, 1, 0};
     space_arch a;
     for (int e = 0; e < SPACE_NB201_EDGES; e++) a.op[e] = SPACE_OP_CONV3;
-    nb_status st = nn_net_create(&cc, &a, &cn->net);
+    nb_status st = nn_net_create(&cc, &space_nb201, &a, &cn->net);
     if (st != NB_OK) return st;
     nn_net_init(cn->net, seed);
     nb_rng r;
@@ -420,7 +420,7 @@ int cmd_latency(int argc, char **argv)
             if (!need) continue;
             size_t i = perm[j];
             nn_net *net = NULL;
-            if (nn_net_create(&cfg, tab_arch(t, i), &net) != NB_OK) {
+            if (nn_net_create(&cfg, tab_space(t), tab_arch(t, i), &net) != NB_OK) {
                 rc = cli_fail(CMD, 0);
                 break;
             }

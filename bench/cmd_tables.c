@@ -100,7 +100,7 @@ static int tables_info(int argc, char **argv)
            stat(pos[0], &st) == 0 ? (double)st.st_size / 1e6 : 0.0);
     printf("format:          %s, schema version %s\n", TAB_FORMAT_NAME,
            tab_attr(t, "schema_version") ? tab_attr(t, "schema_version") : "?");
-    printf("space:           %s, %zu architectures\n", tab_space(t), tab_n_archs(t));
+    printf("space:           %s, %zu architectures\n", tab_space(t)->name, tab_n_archs(t));
     const char *keys[] = {"created", "nastab_version", "git_sha", "sources", "licences"};
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
         const char *v = tab_attr(t, keys[k]);

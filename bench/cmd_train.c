@@ -132,7 +132,7 @@ int cmd_train(int argc, char **argv)
 
     nn_config cfg = {(int)C, (int)N, train.classes, train.c, train.h, train.w, (int)batch, 0};
     nn_set_threads((int)threads);
-    if (nn_net_create(&cfg, &arch, &net) != NB_OK) {
+    if (nn_net_create(&cfg, &space_nb201, &arch, &net) != NB_OK) {
         fprintf(stderr, "nastab train: %s\n", nb_errmsg());
         goto done;
     }
@@ -145,7 +145,7 @@ int cmd_train(int argc, char **argv)
            train.c, train.h, train.w, train.classes, train.n, valid.n, test.n,
            retrain ? " (retrain: whole training set)" : "");
     printf("network C=%ld N=%ld: %zu parameters, %.2f MFLOPs/image, %.0f MiB activations at batch %ld\n",
-           C, N, nn_net_num_params(net), nn_net_flops(&cfg, &arch),
+           C, N, nn_net_num_params(net), nn_net_flops(&cfg, &space_nb201, &arch),
            nn_net_activation_bytes(net) / 1048576.0, batch);
     printf("sgd lr %g nesterov momentum 0.9 wd 5e-4 cosine, %ld epochs, seed %llu, %ld threads, "
            "conv %s, OpenBLAS %s\n",

@@ -369,7 +369,7 @@ static nb_status train_class(const pc_preset *p, const pc_header *h, const pc_da
     space_arch a = space_from_code(code);
     nn_config cfg = net_config(p, h);
     nn_net *net = NULL;
-    nb_status st = nn_net_create(&cfg, &a, &net);
+    nb_status st = nn_net_create(&cfg, &space_nb201, &a, &net);
     if (st != NB_OK) return st;
     for (int s = 0; s < p->n_seeds; s++) {
         nn_net_init(net, (uint64_t)p->seeds[s]);
@@ -773,8 +773,8 @@ static nb_status write_table(const char *out, const char *const *journals, int n
     costs = nb_xcalloc_array(4 * n, sizeof *costs);
     float *par = costs, *fl = costs + n, *tt = costs + 2 * n, *et = costs + 3 * n;
     for (size_t i = 0; i < n; i++) {
-        par[i] = (float)((double)nn_net_param_count(&cfg, &archs[i]) / 1e6);
-        double f = nn_net_flops(&cfg, &archs[i]);
+        par[i] = (float)((double)nn_net_param_count(&cfg, &space_nb201, &archs[i]) / 1e6);
+        double f = nn_net_flops(&cfg, &space_nb201, &archs[i]);
         fl[i] = (float)f;
         tt[i] = (float)((double)h->n_train * (p->cost_train_a + p->cost_train_b * f));
         et[i] = (float)((double)h->n_valid * (p->cost_eval_a + p->cost_eval_b * f));
@@ -798,7 +798,7 @@ static nb_status write_table(const char *out, const char *const *journals, int n
         for (int i = 0; i < n_journals; i++)
             for (size_t r = 0; r < js[i].n; r++) {
                 space_arch a = space_from_code(js[i].codes[r]);
-                double f = nn_net_flops(&cfg, &a), tr = 0, ev = 0;
+                double f = nn_net_flops(&cfg, &space_nb201, &a), tr = 0, ev = 0;
                 const float *v = js[i].vals + r * nf;
                 for (size_t q = 0; q < S * E; q++) {
                     tr += v[q * PC_NV + PC_TRAIN_SEC];

@@ -1,9 +1,13 @@
-/* nn/net.c - NB201's TinyNetwork built from a cell: planning (every offset
- * into the parameter, state, activation and gradient blocks is fixed at
- * create time), parameter and FLOP counts, forward and backward passes.
+/* nn/net.c - the TinyNetwork skeleton built from a space's plain network
+ * description (spaces/space.h space_net): planning (every offset into the
+ * parameter, state, activation and gradient blocks is fixed at create
+ * time), parameter and FLOP counts, forward and backward passes. Nothing
+ * here reads an architecture's decisions: only the description. (Over 600
+ * lines: planning, the description check and both passes share the private
+ * layout structs below.)
  *
- * Memory plan per cell: node buffers 1..3 (node 0 is the previous block's
- * output) and one buffer per conv edge that holds the conv output and, after
+ * Memory plan per cell: node buffers 1..n_nodes-1 (node 0 is the previous
+ * block's output) and one buffer per conv edge that holds the conv output and, after
  * BN, its normalised value xhat (all the BN backward needs). Pool and skip
  * edges add straight into the destination node. Gradients exist for nodes
  * only; the gradient of a conv output is a shared scratch (gs1), used and
@@ -29,7 +33,7 @@ typedef struct {
 } bn_l;
 
 typedef struct {
-    int op, from, to;
+    int op, from, to; /* space_net_op, nodes */
     conv_l conv; /* conv edges */
     bn_l bn;
     size_t xh;   /* conv output / xhat (act) */
@@ -39,8 +43,9 @@ enum { BLK_CELL, BLK_RED };
 typedef struct {
     int kind;
     int c, h, w;               /* cell: channels and size; red: output */
-    size_t node[4], gnode[4];  /* cell: node activations and gradients */
-    edge_l e[SPACE_NB201_EDGES];
+    int n_nodes, n_edges;      /* cell: as space_net_cell */
+    size_t node[SPACE_NET_NODES_MAX], gnode[SPACE_NET_NODES_MAX]; /* cell: activations, gradients */
+    edge_l e[SPACE_NET_EDGES_MAX];
     /* reduction block: in -> conv_a/bn_a -> a -> conv_b/bn_b (+) pool2 -> conv_s -> out */
     int cin, hi, wi;
     size_t in, gin, out, gout;
@@ -51,7 +56,7 @@ typedef struct {
 
 struct nn_net {
     nn_config cfg;
-    space_arch arch;
+    space_net desc;
     /* plan */
     size_t n_params, n_state, n_act, n_gact, n_conv_scratch, n_gs;
     double flops; /* per image, MACs (+ linear bias adds) */
@@ -117,26 +122,30 @@ static bn_l bn_of(planner *p, int c)
     return b;
 }
 
-/* Fill every offset of net for net->cfg and net->arch (blocks allocated here). */
+/* Fill every offset of net for net->cfg and net->desc (blocks allocated
+ * here). The order of the take() calls is the parameter layout (see
+ * nn/cuda/net_cuda.cu, which walks it again). */
 static void plan(struct nn_net *net)
 {
     const nn_config *cfg = &net->cfg;
+    const space_net *d = &net->desc;
+    const space_net_cell *cell = &d->cell;
     planner p = {net, (size_t)cfg->batch};
-    int c = cfg->C, h = cfg->H, w = cfg->W;
+    int c = d->stem_c, h = cfg->H, w = cfg->W;
     net->stem = conv_of(&p, cfg->in_ch, c, 3, 1, 0, h, w);
     net->stem_bn = bn_of(&p, c);
     net->stem_xh = act_of(&p, c, h, w);
     size_t cur = act_of(&p, c, h, w), gcur = gact_of(&p, c, h, w);
-    net->n_blocks = 3 * cfg->N + 2;
+    net->n_blocks = d->n_layers;
     net->blocks = nb_xcalloc_array((size_t)net->n_blocks, sizeof *net->blocks);
-    int bi = 0;
-    for (int stage = 0; stage < 3; stage++) {
-        if (stage > 0) {
-            block_l *r = &net->blocks[bi++];
+    for (int bi = 0; bi < d->n_layers; bi++) {
+        block_l *b = &net->blocks[bi];
+        if (d->layer[bi].kind == SPACE_NET_RESBLOCK) {
+            block_l *r = b;
             r->kind = BLK_RED;
             r->cin = c, r->hi = h, r->wi = w;
             r->in = cur, r->gin = gcur;
-            int co = 2 * c, ho = (h + 1) / 2, wo = (w + 1) / 2;
+            int co = d->layer[bi].c_out, ho = (h + 1) / 2, wo = (w + 1) / 2;
             r->c = co, r->h = ho, r->w = wo;
             r->ca = conv_of(&p, c, co, 3, 2, 1, h, w);
             r->ba = bn_of(&p, co);
@@ -153,30 +162,30 @@ static void plan(struct nn_net *net)
             r->gout = gact_of(&p, co, ho, wo);
             cur = r->out, gcur = r->gout;
             c = co, h = ho, w = wo;
+            continue;
         }
-        for (int i = 0; i < cfg->N; i++) {
-            block_l *b = &net->blocks[bi++];
-            b->kind = BLK_CELL;
-            b->c = c, b->h = h, b->w = w;
-            b->node[0] = cur, b->gnode[0] = gcur;
-            for (int k = 1; k < SPACE_NB201_NODES; k++) {
-                b->node[k] = act_of(&p, c, h, w);
-                b->gnode[k] = gact_of(&p, c, h, w);
-            }
-            for (int e = 0; e < SPACE_NB201_EDGES; e++) {
-                edge_l *ed = &b->e[e];
-                ed->op = net->arch.op[e];
-                ed->from = space_edge_from(e), ed->to = space_edge_to(e);
-                if (ed->op == SPACE_OP_CONV1 || ed->op == SPACE_OP_CONV3) {
-                    ed->conv = conv_of(&p, c, c, ed->op == SPACE_OP_CONV3 ? 3 : 1, 1, 1, h, w);
-                    ed->bn = bn_of(&p, c);
-                    ed->xh = act_of(&p, c, h, w);
-                }
-            }
-            cur = b->node[3], gcur = b->gnode[3];
+        NB_ASSERT(d->layer[bi].kind == SPACE_NET_CELL && d->layer[bi].c_out == c);
+        b->kind = BLK_CELL;
+        b->c = c, b->h = h, b->w = w;
+        b->n_nodes = cell->n_nodes, b->n_edges = cell->n_edges;
+        b->node[0] = cur, b->gnode[0] = gcur;
+        for (int k = 1; k < cell->n_nodes; k++) {
+            b->node[k] = act_of(&p, c, h, w);
+            b->gnode[k] = gact_of(&p, c, h, w);
         }
+        for (int e = 0; e < cell->n_edges; e++) {
+            edge_l *ed = &b->e[e];
+            const space_net_edge *se = &cell->edge[e];
+            ed->op = se->op;
+            ed->from = se->from, ed->to = se->to;
+            if (ed->op == SPACE_NET_RELU_CONV_BN) {
+                ed->conv = conv_of(&p, c, c, se->k, 1, 1, h, w);
+                ed->bn = bn_of(&p, c);
+                ed->xh = act_of(&p, c, h, w);
+            }
+        }
+        cur = b->node[cell->n_nodes - 1], gcur = b->gnode[cell->n_nodes - 1];
     }
-    NB_ASSERT(bi == net->n_blocks);
     net->cl = c, net->hl = h, net->wl = w;
     net->last = cur, net->glast = gcur;
     net->head_bn = bn_of(&p, c);
@@ -189,6 +198,54 @@ static void plan(struct nn_net *net)
     net->logits = take(&net->n_act, p.B * (size_t)cfg->classes);
     net->dlogits = take(&net->n_act, p.B * (size_t)cfg->classes);
     net->flops += (double)c * cfg->classes + cfg->classes;
+}
+
+/* NB_EINVAL when nn cannot build the description: sizes out of range,
+ * an edge that is not forward or not topologically sorted, an unknown op or
+ * kernel, a cell whose input and output widths differ. */
+static nb_status check_desc(const space_net *d)
+{
+    const space_net_cell *cell = &d->cell;
+    if (d->stem_c < 1 || d->n_layers < 0 || d->n_layers > SPACE_NET_LAYERS_MAX)
+        return nb_fail(NB_EINVAL, "network description: stem width %d or %d layers out of range",
+                       d->stem_c, d->n_layers);
+    if (cell->n_nodes < 2 || cell->n_nodes > SPACE_NET_NODES_MAX || cell->n_edges < 0 ||
+        cell->n_edges > SPACE_NET_EDGES_MAX)
+        return nb_fail(NB_EINVAL, "network description: a cell of %d nodes and %d edges",
+                       cell->n_nodes, cell->n_edges);
+    for (int e = 0; e < cell->n_edges; e++) {
+        const space_net_edge *se = &cell->edge[e];
+        int ok_op = se->op == SPACE_NET_IDENTITY || se->op == SPACE_NET_AVG_POOL3 ||
+                    (se->op == SPACE_NET_RELU_CONV_BN && (se->k == 1 || se->k == 3));
+        if (se->from >= se->to || se->to >= cell->n_nodes || !ok_op ||
+            (e > 0 && cell->edge[e - 1].to > se->to))
+            return nb_fail(NB_EINVAL,
+                           "network description: cell edge %d (%d -> %d, op %d, k %d) is not a "
+                           "forward edge in destination order with a known op",
+                           e, se->from, se->to, se->op, se->k);
+    }
+    int c = d->stem_c;
+    for (int i = 0; i < d->n_layers; i++) {
+        const space_net_layer *l = &d->layer[i];
+        if ((l->kind != SPACE_NET_CELL && l->kind != SPACE_NET_RESBLOCK) || l->c_out < 1)
+            return nb_fail(NB_EINVAL, "network description: layer %d: kind %d, %d channels", i,
+                           l->kind, l->c_out);
+        if (l->kind == SPACE_NET_CELL && l->c_out != c)
+            return nb_fail(NB_EINVAL,
+                           "network description: layer %d: a cell from %d to %d channels; hint: "
+                           "nn builds cells that keep their width",
+                           i, c, l->c_out);
+        c = l->c_out;
+    }
+    return NB_OK;
+}
+
+/* The description of (space, arch) at cfg's scale, checked. */
+static nb_status describe(const nn_config *cfg, const space_def *space, const space_arch *arch,
+                          space_net *out)
+{
+    nb_status st = space->network(arch, cfg->C, cfg->N, out);
+    return st != NB_OK ? st : check_desc(out);
 }
 
 nn_config nn_config_default(void)
@@ -212,28 +269,30 @@ nb_status nn_config_check(const nn_config *cfg)
     return NB_OK;
 }
 
-static void plan_only(const nn_config *cfg, const space_arch *arch, struct nn_net *net)
+static void plan_only(const nn_config *cfg, const space_def *space, const space_arch *arch,
+                      struct nn_net *net)
 {
     NB_ASSERT(nn_config_check(cfg) == NB_OK);
     memset(net, 0, sizeof *net);
     net->cfg = *cfg;
     net->cfg.batch = 1;
-    net->arch = *arch;
+    nb_status st = describe(cfg, space, arch, &net->desc);
+    NB_ASSERT(st == NB_OK);
     plan(net);
     free(net->blocks);
 }
 
-size_t nn_net_param_count(const nn_config *cfg, const space_arch *arch)
+size_t nn_net_param_count(const nn_config *cfg, const space_def *space, const space_arch *arch)
 {
     struct nn_net net;
-    plan_only(cfg, arch, &net);
+    plan_only(cfg, space, arch, &net);
     return net.n_params;
 }
 
-double nn_net_flops(const nn_config *cfg, const space_arch *arch)
+double nn_net_flops(const nn_config *cfg, const space_def *space, const space_arch *arch)
 {
     struct nn_net net;
-    plan_only(cfg, arch, &net);
+    plan_only(cfg, space, arch, &net);
     return net.flops / 1e6;
 }
 
@@ -252,17 +311,18 @@ static float *alloc_floats(size_t n, nb_status *st, const char *what)
     return p;
 }
 
-nb_status nn_net_create(const nn_config *cfg, const space_arch *arch, nn_net **out)
+nb_status nn_net_create(const nn_config *cfg, const space_def *space, const space_arch *arch,
+                        nn_net **out)
 {
     *out = NULL;
     nb_status st = nn_config_check(cfg);
     if (st != NB_OK) return st;
-    for (int e = 0; e < SPACE_NB201_EDGES; e++)
-        if (arch->op[e] >= SPACE_NB201_OPS)
-            return nb_fail(NB_EINVAL, "network: edge %d has op id %d, valid 0..4", e, arch->op[e]);
     nn_net *net = nb_xcalloc_array(1, sizeof *net);
+    if ((st = describe(cfg, space, arch, &net->desc)) != NB_OK) {
+        free(net);
+        return st;
+    }
     net->cfg = *cfg;
-    net->arch = *arch;
     nn_kernels_set_threads(nn_kernels_threads()); /* OpenBLAS to one thread, see nn/parallel.c */
     plan(net);
     net->params = alloc_floats(net->n_params, &st, "parameters");
@@ -348,8 +408,8 @@ void nn_net_init(nn_net *net, uint64_t seed)
             init_conv(net, &b->cs, &r);
             continue;
         }
-        for (int e = 0; e < SPACE_NB201_EDGES; e++)
-            if (b->e[e].op == SPACE_OP_CONV1 || b->e[e].op == SPACE_OP_CONV3) {
+        for (int e = 0; e < b->n_edges; e++)
+            if (b->e[e].op == SPACE_NET_RELU_CONV_BN) {
                 init_conv(net, &b->e[e].conv, &r);
                 init_bn(net, &b->e[e].bn);
             }
@@ -442,27 +502,25 @@ static void cell_forward(nn_net *net, const block_l *b)
 {
     const int hw = b->h * b->w;
     const size_t sz = (size_t)net->n * b->c * hw;
-    int seen[SPACE_NB201_NODES] = {0};
-    for (int e = 0; e < SPACE_NB201_EDGES; e++)
-        if (b->e[e].op != SPACE_OP_NONE) seen[b->e[e].to] = 1;
-    for (int k = 1; k < SPACE_NB201_NODES; k++)
+    int seen[SPACE_NET_NODES_MAX] = {0};
+    for (int e = 0; e < b->n_edges; e++) seen[b->e[e].to] = 1;
+    for (int k = 1; k < b->n_nodes; k++)
         if (!seen[k]) memset(A(b->node[k]), 0, sz * sizeof(float));
     memset(seen, 0, sizeof seen);
-    for (int e = 0; e < SPACE_NB201_EDGES; e++) {
+    for (int e = 0; e < b->n_edges; e++) {
         const edge_l *ed = &b->e[e];
         const float *src = A(b->node[ed->from]);
         float *dst = A(b->node[ed->to]);
-        if (ed->op == SPACE_OP_NONE) continue;
         const int mode = seen[ed->to] ? NN_ADD : NN_ADD0;
         seen[ed->to] = 1;
         switch (ed->op) {
-        case SPACE_OP_SKIP:
+        case SPACE_NET_IDENTITY:
             if (mode == NN_ADD)
                 add_into(dst, src, sz);
             else
                 for (size_t i = 0; i < sz; i++) dst[i] = 0.0f + src[i];
             break;
-        case SPACE_OP_POOL: nn_avgpool3_forward(net->n, b->c, b->h, b->w, src, dst, mode); break;
+        case SPACE_NET_AVG_POOL3: nn_avgpool3_forward(net->n, b->c, b->h, b->w, src, dst, mode); break;
         default: conv_bn_fwd(net, &ed->conv, &ed->bn, src, ed->xh, dst, mode);
         }
     }
@@ -509,18 +567,18 @@ static void cell_backward(nn_net *net, const block_l *b)
     const size_t sz = (size_t)net->n * b->c * hw;
     /* The gradients edges add into start at zero, zeroed here rather than
      * all at once per step, so they are still in cache when the adds come.
-     * Node 3's gradient is complete: the blocks after this one made it. */
-    for (int k = 0; k < SPACE_NB201_NODES - 1; k++) memset(G(b->gnode[k]), 0, sz * sizeof(float));
+     * The output node's gradient is complete: the blocks after this one
+     * made it. */
+    for (int k = 0; k < b->n_nodes - 1; k++) memset(G(b->gnode[k]), 0, sz * sizeof(float));
     /* Edges are sorted by destination, so in reverse order a node's gradient
      * is complete before the edges leaving it are visited. */
-    for (int e = SPACE_NB201_EDGES - 1; e >= 0; e--) {
+    for (int e = b->n_edges - 1; e >= 0; e--) {
         const edge_l *ed = &b->e[e];
         const float *gdst = G(b->gnode[ed->to]);
         float *gsrc = G(b->gnode[ed->from]);
         switch (ed->op) {
-        case SPACE_OP_NONE: break;
-        case SPACE_OP_SKIP: add_into(gsrc, gdst, sz); break;
-        case SPACE_OP_POOL: nn_avgpool3_backward(net->n, b->c, b->h, b->w, gdst, gsrc); break;
+        case SPACE_NET_IDENTITY: add_into(gsrc, gdst, sz); break;
+        case SPACE_NET_AVG_POOL3: nn_avgpool3_backward(net->n, b->c, b->h, b->w, gdst, gsrc); break;
         default:
             bn_bwd(net, &ed->bn, hw, A(ed->xh), gdst, net->gs1);
             conv_bwd(net, &ed->conv, A(b->node[ed->from]), net->gs1, gsrc);

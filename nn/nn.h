@@ -1,22 +1,25 @@
-/* nn/nn.h - the training engine: NAS-Bench-201 networks in C (float32, NCHW;
+/* nn/nn.h - the training engine: TinyNetwork-style networks in C (float32, NCHW;
  * direct AVX-512/AVX2/portable convolutions for stride 1, OpenBLAS sgemm for
  * the rest), trained with SGD on Fashion-MNIST and CIFAR-10/100.
  *
- * What it does: builds NB201's TinyNetwork for one cell (space_arch) at any
- * width C, depth N, input size and class count; forward and backward passes
+ * What it does: builds the network a search space describes for one
+ * architecture (space_def.network: the plain-data space_net of
+ * spaces/space.h; for NB201, TinyNetwork for one cell) at any width C, depth
+ * N, input size and class count; forward and backward passes
  * with every scratch buffer planned at create time (kernels never allocate);
  * parameter and FLOP counts that equal NB201's; SGD with Nesterov momentum,
  * weight decay and a cosine schedule (NB201's hyper-parameters); readers for
  * Fashion-MNIST IDX (gzip) and CIFAR binary files, deterministic splits,
  * augmentation and normalisation; an epoch loop with per-epoch statistics.
- * What it does not do: GPUs, other search spaces, weight sharing, mixed
+ * What it does not do: GPUs (see nn/cuda), read an architecture's decisions
+ * (only the space's description of it), weight sharing, mixed
  * precision, checkpoint files. The op-level kernels (conv, batch norm, pool,
  * linear, loss) and their plain reference versions are in nn/nn_kernels.h.
  *
- * Network (NB201 TinyNetwork, Dong & Yang, ICLR 2020, sec. 2.1 and the
- * released xautodl code): stem conv3x3(in->C) + BN; N cells at C; a residual
- * reduction block C->2C; N cells; reduction 2C->4C; N cells; BN + ReLU;
- * global average pool; linear. A cell computes node i = sum_{j<i} op_{j->i}(node j)
+ * Network (the space_net skeleton; for NB201 TinyNetwork, Dong & Yang, ICLR
+ * 2020, sec. 2.1 and the released xautodl code): stem conv3x3(in->C) + BN;
+ * N cells at C; a residual reduction block C->2C; N cells; reduction
+ * 2C->4C; N cells; BN + ReLU; global average pool; linear. A cell computes node i = sum_{j<i} op_{j->i}(node j)
  * with nor_conv_kxk = ReLU -> Conv(no bias) -> BN(affine), avg_pool_3x3 =
  * AvgPool(3, stride 1, pad 1, count_include_pad=False), skip = identity,
  * none = zero. Reduction block (ResNetBasicblock): ReLU-Conv3x3(stride 2)-BN,
@@ -37,7 +40,7 @@
  * Usage:
  *     nn_config cfg = nn_config_default();          // C=16 N=5, CIFAR-10 shape
  *     nn_net *net;
- *     if (nn_net_create(&cfg, &arch, &net) != NB_OK) { puts(nb_errmsg()); return 1; }
+ *     if (nn_net_create(&cfg, &space_nb201, &arch, &net) != NB_OK) { puts(nb_errmsg()); return 1; }
  *     nn_net_init(net, seed);
  *     nn_sgd *opt = nn_sgd_create(net, &(nn_sgd_config){0.9, 5e-4, 1});
  *     double lr = nn_cosine_lr(0.1, epoch, step, steps_per_epoch, epochs);
@@ -56,8 +59,9 @@
 
 /* ---- network configuration */
 typedef struct {
-    int C;         /* stem width; stages have C, 2C, 4C channels. NB201: 16 */
-    int N;         /* cells per stage. NB201: 5 */
+    int C;         /* width handed to the space's description (space_def.network);
+                    * NB201: stem width, stages of C, 2C, 4C channels; 16 */
+    int N;         /* cells per stage, handed likewise. NB201: 5 */
     int classes;   /* output classes, e.g. 10 */
     int in_ch;     /* input channels: 1 Fashion-MNIST, 3 CIFAR */
     int H, W;      /* input height and width in pixels, e.g. 32 x 32 */
@@ -70,15 +74,16 @@ nn_config nn_config_default(void);
 
 /* Number of trainable parameters (conv and linear weights, linear bias, BN
  * affine gamma and beta; not BN running statistics) of the network for
- * `arch`. Equals NB201's count: 1,531,546 for the all-conv3x3 cell at C=16,
- * N=5, 10 classes. Asserts on an invalid config (use nn_config_check). */
-size_t nn_net_param_count(const nn_config *cfg, const space_arch *arch);
+ * `arch` of `space`. Equals NB201's count: 1,531,546 for the all-conv3x3
+ * cell at C=16, N=5, 10 classes. Asserts on an invalid config or
+ * architecture (check with nn_config_check, space_arch_valid). */
+size_t nn_net_param_count(const nn_config *cfg, const space_def *space, const space_arch *arch);
 /* FLOPs in millions, counted as NB201 does (xautodl get_model_infos):
  * multiply-accumulates of every conv (k*k*Cin*Cout*Ho*Wo) and of the linear
  * layer plus one add per linear output for its bias; pooling, BN, ReLU and
  * additions are not counted. For one image. CIFAR-10, C=16, N=5:
  * 7.78305 + 35.38944 n_conv3x3 + 3.93216 n_conv1x1. */
-double nn_net_flops(const nn_config *cfg, const space_arch *arch);
+double nn_net_flops(const nn_config *cfg, const space_def *space, const space_arch *arch);
 /* NB_EINVAL naming the field when a config value is out of range
  * (C 1..1024, N 1..64, classes 2..100000, in_ch 1..16, H, W 1..4096, batch 1..65536). */
 nb_status nn_config_check(const nn_config *cfg);
@@ -87,10 +92,15 @@ nb_status nn_config_check(const nn_config *cfg);
  * statistics and all activations and scratch for cfg->batch images. */
 typedef struct nn_net nn_net;
 
-/* Builds the network. NB_EINVAL for a bad config (message names the field);
- * NB_ENOMEM when the activation memory cannot be allocated (message gives the
- * size; hint: a smaller --batch). Parameters are zero until nn_net_init. */
-nb_status nn_net_create(const nn_config *cfg, const space_arch *arch, nn_net **out);
+/* Builds the network `arch` denotes in `space` (borrowed, only during the
+ * call): nn asks space->network(arch, cfg->C, cfg->N) for the plain
+ * description and builds from that alone. NB_EINVAL for a bad config
+ * (message names the field), an invalid architecture (the space's message)
+ * or a description nn cannot build (e.g. a cell that changes width);
+ * NB_ENOMEM when the activation memory cannot be allocated (message gives
+ * the size; hint: a smaller --batch). Parameters are zero until nn_net_init. */
+nb_status nn_net_create(const nn_config *cfg, const space_def *space, const space_arch *arch,
+                        nn_net **out);
 void nn_net_destroy(nn_net *net); /* accepts NULL */
 /* Deterministic initialisation from `seed`: PyTorch's defaults, which NB201
  * keeps (Kaiming-uniform with a = sqrt(5)): conv and linear weights and the

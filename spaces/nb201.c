@@ -115,7 +115,7 @@ nb_status space_parse(const char *s, space_arch *out)
                        "string has 95)",
                        SPACE_STR_MAX);
 
-    space_arch a;
+    space_arch a = {{0}};
     size_t p = 0;
     int e = 0;
     for (int node = 1; node < SPACE_NB201_NODES; node++) {
@@ -252,7 +252,7 @@ uint32_t space_code(const space_arch *a)
 space_arch space_from_code(uint32_t code)
 {
     NB_ASSERT(code < SPACE_NB201_SIZE);
-    space_arch a;
+    space_arch a = {{0}};
     for (int e = 0; e < SPACE_NB201_EDGES; e++) {
         a.op[e] = (uint8_t)(code % SPACE_NB201_OPS);
         code /= SPACE_NB201_OPS;

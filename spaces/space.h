@@ -1,28 +1,38 @@
-/* spaces/space.h - the NAS-Bench-201 cell search space.
+/* spaces/space.h - search spaces behind one interface, and the NAS-Bench-201
+ * cell space, the first of them.
  *
- * What it does: a cell is a DAG on 4 nodes (0 = input, 3 = output) whose 6
- * edges j->i (j < i) each carry one of 5 ops. This module parses and prints
- * the official NB201 strings, numbers cells by a base-5 "code" (0..15624,
- * NOT the official NB201 index: that mapping lives in the table, see
- * tables/tab.h tab_index_of), computes the canonical form of isomorphic cells
- * (NB201's "unique" topologies), mutates, lists neighbours, and gives one-hot
- * and path feature encodings for model-based strategies.
+ * What it does: `space_def` is a search space as a table of functions and
+ * numbers (name, size, parse/format of the official strings, index <->
+ * architecture, random sample, mutation, neighbours, crossover, canonical
+ * form, feature encodings, and the plain-data network description nn/
+ * builds from); `space_find` looks one up by the name tables store. An
+ * architecture of any space is a `space_arch`: one choice index per
+ * decision. NB201 (`space_nb201`) is the registered space today; its free
+ * functions below (space_parse, space_code, space_mutate, ...) are what its
+ * definition points at, draw for draw.
  * What it does not do: know anything about accuracies (tables/) or build
- * networks (nn/ uses the plain description below).
+ * networks (nn/ builds from the `space_net` description below). How to add
+ * a space, and what each function must guarantee: spaces/README.md.
  *
+ * The NB201 cell is a DAG on 4 nodes (0 = input, 3 = output) whose 6 edges
+ * j->i (j < i) each carry one of 5 ops. Its architectures are numbered by a
+ * base-5 "code" (0..15624, NOT the official NB201 index: that mapping lives
+ * in the table, see tables/tab.h tab_index_of).
  * Edge order (the order ops appear in the official string):
  *   e0: 0->1 | e1: 0->2, e2: 1->2 | e3: 0->3, e4: 1->3, e5: 2->3
  * code = sum_e op[e] * 5^e.
  *
  * Usage:
- *     space_arch a;
- *     if (space_parse(str, &a) != NB_OK) { puts(nb_errmsg()); return 1; }
+ *     const space_def *sp = space_find("nb201");      // or tab_space(table)
+ *     if (!sp) { puts(nb_errmsg()); return 1; }
+ *     space_arch a, b;
+ *     if (sp->parse(str, &a) != NB_OK) { puts(nb_errmsg()); return 1; }
  *     char buf[SPACE_STR_MAX];
- *     space_format(&a, buf, sizeof buf);            // official string again
- *     uint32_t code = space_code(&a);
- *     uint32_t canon = space_canonical_code(code);   // smallest code isomorphic to it
- *     space_arch b;
- *     space_mutate(&a, &rng, &b);                   // one edge, another op
+ *     sp->format(&a, buf, sizeof buf);               // official string again
+ *     uint32_t i = sp->index(&a);                    // 0 .. sp->size - 1
+ *     sp->mutate(&a, &rng, &b);                      // one decision, another choice
+ *     space_net net;
+ *     sp->network(&a, 16, 5, &net);                  // what nn_net_create builds
  */
 #ifndef SPACE_H
 #define SPACE_H
@@ -49,8 +59,17 @@ typedef enum {
     SPACE_OP_POOL = 4   /* "avg_pool_3x3": 3x3 average pooling, stride 1 */
 } space_op;
 
+/* Most decisions an architecture of any registered space has. */
+#define SPACE_ARCH_MAX 8
+
+/* An architecture: one choice index per decision, decisions 0 ..
+ * n_decisions - 1 of its space (space_def below); the slots after them are
+ * always 0, so whole structs compare and hash alike (every constructor in
+ * spaces/ zeroes them; tests/test_space.c checks). NB201: op[e] is the
+ * space_op of edge e, edge order above; op[6], op[7] are 0. Not stored on
+ * disk as a struct (tables store n_decisions bytes per row). */
 typedef struct {
-    uint8_t op[SPACE_NB201_EDGES]; /* space_op per edge, edge order above */
+    uint8_t op[SPACE_ARCH_MAX];
 } space_arch;
 
 /* Official op name ("nor_conv_3x3"), or NULL for an invalid id. */
@@ -134,5 +153,169 @@ void space_onehot(const space_arch *a, float out[SPACE_ONEHOT_DIM]);
  * where only existing paths are features. */
 #define SPACE_PATH_DIM 84
 void space_path_encoding(const space_arch *a, float out[SPACE_PATH_DIM]);
+
+/* ---- the plain-data network description ---------------------------------
+ *
+ * What an architecture denotes, as data nn/ builds a network from without
+ * knowing the space: a TinyNetwork skeleton (Dong & Yang, NAS-Bench-201,
+ * ICLR 2020, sec. 2.1; NATS-Bench uses the same one):
+ *
+ *   stem: conv3x3(in_ch -> stem_c, stride 1, pad 1, no bias) + BN
+ *   layer[0 .. n_layers): each a cell or a residual block, its input the
+ *       previous layer's output (the stem's for layer 0)
+ *   head: BN + ReLU, global average pool, linear(c_last -> classes)
+ *
+ * The head is fixed; classes, in_ch and the image size are the data's
+ * (nn_config), not the architecture's.
+ *
+ * A residual block (ResNetBasicblock, stride 2) maps c_in -> c_out and
+ * halves the image (ceil): ReLU-Conv3x3(stride 2)-BN, ReLU-Conv3x3-BN, plus
+ * the shortcut AvgPool(2, stride 2) then Conv1x1 (no BN).
+ * A cell layer computes `cell` at c_out channels and keeps the size: node 0
+ * is the layer's input, node i = sum of op(node from) over the edges into
+ * it, the output is node n_nodes - 1; a node no edge reaches is zero. The
+ * channel counts are per layer so that a space of widths (the NATS-Bench
+ * size space: five layers' counts) is described the same way; a cell whose
+ * c_in differs from c_out is not built by nn/ yet (NB_EINVAL there).
+ */
+#define SPACE_NET_NODES_MAX 8
+#define SPACE_NET_EDGES_MAX 28  /* a complete DAG on 8 nodes */
+#define SPACE_NET_LAYERS_MAX 256
+
+/* What an edge computes. Only grows at the end. */
+typedef enum {
+    SPACE_NET_IDENTITY = 1,    /* adds its input unchanged */
+    SPACE_NET_RELU_CONV_BN = 2, /* ReLU -> Conv k x k (stride 1, pad k/2, no bias) -> BN (affine) */
+    SPACE_NET_AVG_POOL3 = 3    /* AvgPool 3x3, stride 1, pad 1, count_include_pad=False */
+} space_net_op;
+
+typedef struct {
+    uint8_t from, to; /* nodes, from < to */
+    uint8_t op;       /* space_net_op */
+    uint8_t k;        /* conv kernel size (1 or 3) for SPACE_NET_RELU_CONV_BN, else 0 */
+} space_net_edge;
+
+/* A cell as a DAG. Zero edges (NB201 'none') are left out. Edges are listed
+ * sorted by `to` (a topological order, which nn/ relies on), and within one
+ * destination in the order the space lists them: that order fixes the
+ * parameter layout and the summation order, so it is part of the contract. */
+typedef struct {
+    int n_nodes;                              /* NB201: 4 */
+    int n_edges;                              /* present edges, NB201: 0..6 */
+    space_net_edge edge[SPACE_NET_EDGES_MAX];
+} space_net_cell;
+
+typedef enum { SPACE_NET_CELL = 0, SPACE_NET_RESBLOCK = 1 } space_net_layer_kind;
+
+typedef struct {
+    int kind;  /* space_net_layer_kind */
+    int c_out; /* output channels, e.g. 16 */
+} space_net_layer;
+
+typedef struct {
+    int stem_c;                                /* stem output channels, NB201: C */
+    int n_layers;                              /* NB201: 3N + 2 */
+    space_net_layer layer[SPACE_NET_LAYERS_MAX];
+    space_net_cell cell;                       /* what every SPACE_NET_CELL layer computes */
+} space_net;
+
+/* ---- the space interface ------------------------------------------------
+ *
+ * A space is a const table of numbers and functions. Every function is pure
+ * apart from the rng it is handed; none allocates; architectures handed in
+ * must be valid for the space (decisions within their choice counts: assert
+ * otherwise, except parse and network, which return NB_EINVAL). Every
+ * space_arch a function writes has its unused slots zero. Functions marked
+ * "may be NULL" are absent where the space has no such notion.
+ */
+typedef struct space_def {
+    const char *name;        /* the registry key tables store in their 'space' attribute, "nb201" */
+    const char *title;       /* one line for listings */
+    int n_decisions;         /* decisions per architecture, <= SPACE_ARCH_MAX; NB201: 6 edges */
+    const uint8_t *n_choices; /* choices per decision (n_decisions entries); NB201: 5 each */
+    uint32_t size;           /* architectures, prod n_choices; NB201: 15625 */
+    size_t str_max;          /* a format buffer of this size always suffices; NB201: SPACE_STR_MAX */
+    int max_neighbours;      /* most architectures neighbours fills; NB201: 24 */
+    int onehot_dim;          /* length of the one-hot encoding; NB201: 30 */
+    int path_dim;            /* length of the path encoding, 0 when path is NULL; NB201: 84 */
+
+    /* The official string: parse fails with NB_EINVAL and a message naming
+     * the position; *out unchanged then. format writes like snprintf and
+     * returns the full length. */
+    nb_status (*parse)(const char *s, space_arch *out);
+    size_t (*format)(const space_arch *a, char *buf, size_t n);
+    /* A bijection between architectures and 0 .. size - 1 (NB201: the
+     * base-5 code); arch asserts index < size. */
+    uint32_t (*index)(const space_arch *a);
+    space_arch (*arch)(uint32_t index);
+    /* Uniform over all size architectures (NB201: one draw). */
+    void (*random)(nb_rng *rng, space_arch *out);
+    /* One decision changed to another of its choices; out may equal a.
+     * NB201: two draws (edge, then op among the 4 others). */
+    void (*mutate)(const space_arch *a, nb_rng *rng, space_arch *out);
+    /* Fills out[] (max_neighbours entries) with the architectures one
+     * mutation away, in a fixed order; returns how many. NB201: 24, edge
+     * 0..5, op ascending. */
+    int (*neighbours)(const space_arch *a, space_arch *out);
+    /* Children of a and b taking every decision from one parent (out may
+     * equal a or b). uniform: one draw, nb_rng_below(rng, 2^n_decisions):
+     * bit d set -> decision d from b, else from a. point: one draw,
+     * cut = 1 + nb_rng_below(rng, n_decisions - 1): decisions < cut from
+     * a, the rest from b (needs n_decisions >= 2). space_cross_uniform and
+     * space_cross_point below implement both for any space. */
+    void (*crossover_uniform)(const space_arch *a, const space_arch *b, nb_rng *rng,
+                              space_arch *out);
+    void (*crossover_point)(const space_arch *a, const space_arch *b, nb_rng *rng,
+                            space_arch *out);
+    /* The smallest index isomorphic to `index`, and the number of classes.
+     * May be NULL (every architecture its own class): use space_canon and
+     * space_n_classes, which handle that. */
+    uint32_t (*canonical)(uint32_t index);
+    uint32_t (*n_classes)(void);
+    /* Feature encodings for model-based strategies: one-hot over
+     * (decision, choice), onehot_dim floats; path encoding, path_dim floats
+     * (may be NULL). */
+    void (*onehot)(const space_arch *a, float *out);
+    void (*path)(const space_arch *a, float *out);
+    /* The network `a` denotes at width C and cells per stage N (the scale
+     * knobs of NB201's TinyNetwork(C, N); a space whose architectures fix
+     * the widths documents which it ignores). NB_EINVAL naming the bad
+     * value for an invalid architecture, C < 1 or N < 1, or more layers than
+     * SPACE_NET_LAYERS_MAX. Writes all of *out, unused layers and edges 0. */
+    nb_status (*network)(const space_arch *a, int C, int N, space_net *out);
+} space_def;
+
+/* The NAS-Bench-201 cell space: every function above is the free NB201
+ * function of this header (space_parse, space_code, space_mutate, ...). */
+extern const space_def space_nb201;
+
+/* The registered spaces, NULL-terminated; static. */
+const space_def *const *space_list(void);
+/* The space named `name`, or NULL with NB_ENOTFOUND and a message listing
+ * the known ones (e.g. "search space 'nats-sss' is not known; hint: known
+ * spaces are nb201"). name NULL is an error. */
+const space_def *space_find(const char *name);
+
+/* 1 when every decision of a is within its choice count and the unused
+ * slots are 0, else 0. */
+int space_arch_valid(const space_def *sp, const space_arch *a);
+/* sp->canonical(index), or index where the space has none. */
+uint32_t space_canon(const space_def *sp, uint32_t index);
+/* sp->n_classes(), or sp->size where the space has no canonical form. */
+uint32_t space_n_classes(const space_def *sp);
+
+/* The two crossovers for n decisions (2..SPACE_ARCH_MAX), with the draws
+ * documented at space_def.crossover_uniform; slots >= n of out are 0. */
+void space_cross_uniform(int n, const space_arch *a, const space_arch *b, nb_rng *rng,
+                         space_arch *out);
+void space_cross_point(int n, const space_arch *a, const space_arch *b, nb_rng *rng,
+                       space_arch *out);
+
+/* The NB201 network description (space_nb201.network): stem_c = C; N
+ * cells at C, a residual block to 2C, N cells, a block to 4C, N cells; the
+ * cell's edges are the non-'none' edges in edge order, conv1x1 and conv3x3
+ * as SPACE_NET_RELU_CONV_BN with k 1 and 3, avg_pool_3x3 as
+ * SPACE_NET_AVG_POOL3, skip_connect as SPACE_NET_IDENTITY. */
+nb_status space_nb201_network(const space_arch *a, int C, int N, space_net *out);
 
 #endif

@@ -85,8 +85,10 @@ void tab_close(tab_table *t); /* accepts NULL */
 
 /* Path given to tab_open; borrowed. */
 const char *tab_path(const tab_table *t);
-/* Name of the search space ("nb201") and number of architectures. */
-const char *tab_space(const tab_table *t);
+/* The table's search space (its root attribute 'space' looked up with
+ * space_find; tab_space(t)->name is "nb201"), static, and the number of
+ * architectures. */
+const space_def *tab_space(const tab_table *t);
 size_t tab_n_archs(const tab_table *t);
 /* A root attribute as a string (e.g. "content_checksum", "git_sha",
  * "sources"), or NULL when absent. Borrowed, valid until tab_close. */

@@ -60,6 +60,7 @@ struct tab_table {
     char *path;
     hid_t file;
     char *space;
+    const space_def *def; /* space_find(space) */
     size_t n;
     space_arch *archs;  /* (N) */
     int32_t *code2idx;  /* (SPACE_NB201_SIZE) code -> index, -1 absent */
@@ -318,11 +319,17 @@ static nb_status open_archs(tab_table *t)
                      t->n, SPACE_NB201_EDGES);
         goto done;
     }
+    /* (n, 6) bytes on disk; space_arch holds SPACE_ARCH_MAX, the rest zero */
+    uint8_t *ops = nb_xcalloc_array(t->n, SPACE_NB201_EDGES);
     t->archs = nb_xcalloc_array(t->n, sizeof *t->archs);
-    if (H5Dread(d, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, t->archs) < 0) {
+    if (H5Dread(d, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, ops) < 0) {
+        free(ops);
         st = tab_h5_fail(NB_EFORMAT, t->path, "cannot read dataset", "/archs/ops");
         goto done;
     }
+    for (size_t i = 0; i < t->n; i++)
+        memcpy(t->archs[i].op, ops + i * SPACE_NB201_EDGES, SPACE_NB201_EDGES);
+    free(ops);
     t->code2idx = nb_xmalloc(SPACE_NB201_SIZE * sizeof *t->code2idx);
     for (size_t c = 0; c < SPACE_NB201_SIZE; c++) t->code2idx[c] = -1;
     for (size_t i = 0; i < t->n; i++) {
@@ -425,9 +432,10 @@ nb_status tab_open(const char *path, tab_table **out)
         st = nb_fail(NB_EFORMAT, "%s: root attribute 'space' missing", path);
         goto fail;
     }
-    if (strcmp(t->space, "nb201") != 0) {
-        st = nb_fail(NB_EFORMAT, "%s: space '%s' is not supported (expected 'nb201')", path,
-                     t->space);
+    if (!(t->def = space_find(t->space))) {
+        char why[256];
+        snprintf(why, sizeof why, "%s", nb_errmsg()); /* nb_fail reuses the message buffer */
+        st = nb_fail(NB_EFORMAT, "%s: %s", path, why);
         goto fail;
     }
     r = tab_h5_attr_ints(t->file, "n_archs", &v, &nv);
@@ -511,7 +519,7 @@ void tab_close(tab_table *t)
 /* ---- simple accessors */
 
 const char *tab_path(const tab_table *t) { return t->path; }
-const char *tab_space(const tab_table *t) { return t->space; }
+const space_def *tab_space(const tab_table *t) { return t->def; }
 size_t tab_n_archs(const tab_table *t) { return t->n; }
 
 const char *tab_attr(const tab_table *t, const char *name)

@@ -284,7 +284,7 @@ TEST(nn_param_count_all_cells)
     nn_config cfg = nn_config_default();
     space_arch a;
     CHECK_OK(space_parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|", &a));
-    CHECK_EQ_INT(nn_net_param_count(&cfg, &a), 1531546);
+    CHECK_EQ_INT(nn_net_param_count(&cfg, &space_nb201, &a), 1531546);
     int bad_exact = 0, bad_m = 0, bad_100 = 0;
     for (uint32_t code = 0; code < SPACE_NB201_SIZE; code++) {
         space_arch c = space_from_code(code);
@@ -292,13 +292,13 @@ TEST(nn_param_count_all_cells)
         space_op_counts(&c, cnt);
         int n3 = cnt[SPACE_OP_CONV3], n1 = cnt[SPACE_OP_CONV1];
         cfg.classes = 10;
-        size_t p10 = nn_net_param_count(&cfg, &c);
+        size_t p10 = nn_net_param_count(&cfg, &space_nb201, &c);
         /* exact: base 73306 (stem 464, reductions 14464 + 57600, lastact 128,
          * classifier 650); per 3x3 conv edge 5 * (2336 + 9280 + 36992); per 1x1 5 * 5600 */
         if (p10 != 73306u + 243040u * n3 + 28000u * n1) bad_exact++;
         if (fabs(p10 / 1e6 - (0.073306 + 0.24304 * n3 + 0.028 * n1)) > 1e-6) bad_m++;
         cfg.classes = 100;
-        size_t p100 = nn_net_param_count(&cfg, &c);
+        size_t p100 = nn_net_param_count(&cfg, &space_nb201, &c);
         if (fabs(p100 / 1e6 - (0.073306 + 0.24304 * n3 + 0.028 * n1 + 0.00585)) > 1e-6) bad_100++;
     }
     CHECK_EQ_INT(bad_exact, 0);
@@ -315,7 +315,7 @@ TEST(nn_flops_all_cells)
         int cnt[SPACE_NB201_OPS];
         space_op_counts(&c, cnt);
         double want = 7.78305 + 35.38944 * cnt[SPACE_OP_CONV3] + 3.93216 * cnt[SPACE_OP_CONV1];
-        if (fabs(nn_net_flops(&cfg, &c) - want) > 1e-9) bad++;
+        if (fabs(nn_net_flops(&cfg, &space_nb201, &c) - want) > 1e-9) bad++;
     }
     CHECK_EQ_INT(bad, 0);
 }
@@ -362,7 +362,7 @@ TEST(nn_network_gradient_matches_finite_differences)
     space_arch a;
     CHECK_OK(space_parse(ALL_OPS, &a));
     nn_net *net;
-    CHECK_OK(nn_net_create(&cfg, &a, &net));
+    CHECK_OK(nn_net_create(&cfg, &space_nb201, &a, &net));
     nn_net_init(net, 5);
     size_t np = nn_net_num_params(net), pix = 2 * 7 * 7;
     float x[4 * 98];
@@ -405,7 +405,7 @@ static float *train_tiny(int reference, int threads, int steps, double *losses, 
     space_arch a;
     NB_ASSERT(space_parse(ALL_OPS, &a) == NB_OK);
     nn_net *net;
-    NB_ASSERT(nn_net_create(&cfg, &a, &net) == NB_OK);
+    NB_ASSERT(nn_net_create(&cfg, &space_nb201, &a, &net) == NB_OK);
     nn_net_init(net, 42);
     nn_sgd *opt = nn_sgd_create(net, &(nn_sgd_config){0.9, 5e-4, 1});
     nn_set_threads(threads);
@@ -577,7 +577,7 @@ TEST(nn_odd_input_sizes_run)
     for (int i = 0; i < 3; i++) {
         nn_config cfg = {4, 1, 10, 1, sizes[i], sizes[i], 4, 0};
         nn_net *net;
-        CHECK_OK(nn_net_create(&cfg, &a, &net));
+        CHECK_OK(nn_net_create(&cfg, &space_nb201, &a, &net));
         nn_net_init(net, 1);
         size_t pix = (size_t)sizes[i] * sizes[i];
         float *x = nb_xcalloc_array(4 * pix, sizeof(float));
@@ -594,7 +594,7 @@ TEST(nn_odd_input_sizes_run)
     }
     nn_config bad = {4, 1, 10, 1, 28, 28, 0, 0};
     nn_net *net = NULL;
-    CHECK_STATUS(nn_net_create(&bad, &a, &net), NB_EINVAL);
+    CHECK_STATUS(nn_net_create(&bad, &space_nb201, &a, &net), NB_EINVAL);
     CHECK_ERRMSG("batch");
     CHECK(net == NULL);
 }
@@ -604,7 +604,7 @@ TEST(nn_sgd_and_cosine_schedule_by_hand)
     nn_config cfg = {1, 1, 2, 1, 2, 2, 1, 0};
     space_arch a = space_from_code(0);
     nn_net *net;
-    CHECK_OK(nn_net_create(&cfg, &a, &net));
+    CHECK_OK(nn_net_create(&cfg, &space_nb201, &a, &net));
     nn_sgd *opt = nn_sgd_create(net, &(nn_sgd_config){0.9, 0.1, 1});
     float *p = nn_net_params(net), *g = nn_net_grads(net);
     p[0] = 1.0f, g[0] = 0.5f;
@@ -860,4 +860,88 @@ TEST(nn_conv_staged_paths_thread_independent)
             for (int k = 0; k < 3; k++) free(out[t][k]);
         free(x), free(wg), free(dy), free(dx0), free(scr);
     }
+}
+
+/* A space that describes one fixed network by hand, whatever the
+ * architecture: ALL_OPS's cell at C=4, N=1, written out as plain data. */
+static nb_status handmade_network(const space_arch *a, int C, int N, space_net *out)
+{
+    (void)a;
+    NB_ASSERT(C == 4 && N == 1);
+    memset(out, 0, sizeof *out);
+    out->stem_c = 4;
+    out->n_layers = 5;
+    static const space_net_layer layers[5] = {
+        {SPACE_NET_CELL, 4}, {SPACE_NET_RESBLOCK, 8}, {SPACE_NET_CELL, 8},
+        {SPACE_NET_RESBLOCK, 16}, {SPACE_NET_CELL, 16},
+    };
+    memcpy(out->layer, layers, sizeof layers);
+    /* |nor_conv_3x3~0|+|avg_pool_3x3~0|nor_conv_1x1~1|+|skip_connect~0|none~1|nor_conv_3x3~2| */
+    static const space_net_edge edges[5] = {
+        {0, 1, SPACE_NET_RELU_CONV_BN, 3}, {0, 2, SPACE_NET_AVG_POOL3, 0},
+        {1, 2, SPACE_NET_RELU_CONV_BN, 1}, {0, 3, SPACE_NET_IDENTITY, 0},
+        {2, 3, SPACE_NET_RELU_CONV_BN, 3},
+    };
+    out->cell.n_nodes = 4;
+    out->cell.n_edges = 5;
+    memcpy(out->cell.edge, edges, sizeof edges);
+    return NB_OK;
+}
+
+/* The same description with a cell that widens (nn cannot build it yet). */
+static nb_status widening_network(const space_arch *a, int C, int N, space_net *out)
+{
+    handmade_network(a, C, N, out);
+    out->layer[0].c_out = 6;
+    return NB_OK;
+}
+
+TEST(nn_network_from_description_equals_nb201_path)
+{
+    space_arch a;
+    CHECK_OK(space_parse(ALL_OPS, &a));
+    space_net d;
+    CHECK_OK(space_nb201.network(&a, 4, 1, &d));
+    space_net h;
+    handmade_network(&a, 4, 1, &h);
+    CHECK(d.n_layers == h.n_layers && d.stem_c == h.stem_c &&
+          memcmp(d.layer, h.layer, (size_t)d.n_layers * sizeof d.layer[0]) == 0 &&
+          memcmp(&d.cell, &h.cell, sizeof d.cell) == 0);
+    space_def hand = space_nb201;
+    hand.network = handmade_network;
+    space_arch other = space_from_code(0); /* ignored by the handmade space */
+    nn_config cfg = {4, 1, 10, 1, 8, 8, 4, 0};
+    CHECK_EQ_INT(nn_net_param_count(&cfg, &hand, &other), nn_net_param_count(&cfg, &space_nb201, &a));
+    CHECK(nn_net_flops(&cfg, &hand, &other) == nn_net_flops(&cfg, &space_nb201, &a));
+    nn_net *n1, *n2;
+    CHECK_OK(nn_net_create(&cfg, &space_nb201, &a, &n1));
+    CHECK_OK(nn_net_create(&cfg, &hand, &other, &n2));
+    nn_net_init(n1, 7);
+    nn_net_init(n2, 7);
+    size_t pix = 64;
+    float x[4 * 64];
+    int32_t y[4];
+    fill_batch(x, y, 4, pix, 10, 5);
+    nn_sgd *o1 = nn_sgd_create(n1, &(nn_sgd_config){0.9, 5e-4, 1});
+    nn_sgd *o2 = nn_sgd_create(n2, &(nn_sgd_config){0.9, 5e-4, 1});
+    double l1 = nn_net_train_step(n1, o1, x, y, 4, 0.05, NULL);
+    double l2 = nn_net_train_step(n2, o2, x, y, 4, 0.05, NULL);
+    CHECK(memcmp(&l1, &l2, sizeof l1) == 0);
+    const float *g1 = nn_net_forward(n1, x, 4, 0);
+    const float *g2 = nn_net_forward(n2, x, 4, 0);
+    CHECK(memcmp(g1, g2, 40 * sizeof(float)) == 0);
+    CHECK(memcmp(nn_net_params(n1), nn_net_params(n2), nn_net_num_params(n1) * sizeof(float)) == 0);
+    nn_sgd_destroy(o1);
+    nn_sgd_destroy(o2);
+    nn_net_destroy(n1);
+    nn_net_destroy(n2);
+
+    hand.network = widening_network;
+    nn_net *n3 = NULL;
+    CHECK_STATUS(nn_net_create(&cfg, &hand, &other, &n3), NB_EINVAL);
+    CHECK_ERRMSG("keep their width");
+    CHECK(n3 == NULL);
+    a.op[0] = 9;
+    CHECK_STATUS(nn_net_create(&cfg, &space_nb201, &a, &n3), NB_EINVAL);
+    CHECK_ERRMSG("edge 0");
 }

@@ -1,9 +1,15 @@
 /* tests/test_space.c - the NB201 cell space: strings, codes, canonical form,
- * mutation, neighbours, encodings. */
+ * mutation, neighbours, encodings; the space interface (space_def) on NB201
+ * against the free functions, the registry, crossover, the network
+ * description, and the zeroed unused slots of space_arch. */
+#include <hdf5.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "spaces/space.h"
+#include "tables/tab.h"
+#include "tables/tab_h5.h"
 #include "test.h"
 
 /* First three codes of space_random from nb_rng_init(&r, 42, 0, NB_PURPOSE_TEST). */
@@ -650,4 +656,244 @@ TEST(space_encodings_hand_computed)
     for (int i = 0; i < SPACE_PATH_DIM; i++) unused += !used[i];
     CHECK_EQ_INT(unused, 0);
     CHECK_EQ_INT(rows_bad, 0);
+}
+
+/* ---- the space interface ------------------------------------------------ */
+
+static int same_struct(const space_arch *a, const space_arch *b)
+{
+    return memcmp(a, b, sizeof *a) == 0;
+}
+
+/* Slots past the space's decisions are 0. */
+static int tail_zero(const space_arch *a)
+{
+    for (int d = SPACE_NB201_EDGES; d < SPACE_ARCH_MAX; d++)
+        if (a->op[d] != 0) return 0;
+    return 1;
+}
+
+TEST(space_registry_finds_nb201_and_refuses_unknown)
+{
+    const space_def *sp = space_find("nb201");
+    CHECK(sp == &space_nb201);
+    CHECK_STR(sp->name, "nb201");
+    CHECK_EQ_INT(sp->n_decisions, SPACE_NB201_EDGES);
+    CHECK_EQ_INT(sp->size, SPACE_NB201_SIZE);
+    for (int d = 0; d < sp->n_decisions; d++) CHECK_EQ_INT(sp->n_choices[d], SPACE_NB201_OPS);
+    CHECK_EQ_INT(sp->max_neighbours, SPACE_NB201_NEIGHBOURS);
+    CHECK_EQ_INT(sp->onehot_dim, SPACE_ONEHOT_DIM);
+    CHECK_EQ_INT(sp->path_dim, SPACE_PATH_DIM);
+    CHECK_EQ_INT(space_n_classes(sp), 6466);
+    int n = 0, has = 0;
+    for (const space_def *const *l = space_list(); *l; l++, n++) has |= *l == &space_nb201;
+    CHECK(n >= 1 && has);
+    CHECK(space_find("nats-sss") == NULL);
+    CHECK_ERRMSG("'nats-sss' is not known");
+    CHECK_ERRMSG("nb201");
+    CHECK(space_find("NB201") == NULL);
+    CHECK(space_find(NULL) == NULL);
+    CHECK_ERRMSG("known spaces are nb201");
+}
+
+TEST(space_interface_equals_nb201_functions_on_all_cells)
+{
+    const space_def *sp = &space_nb201;
+    char b1[SPACE_STR_MAX], b2[SPACE_STR_MAX];
+    float f1[SPACE_PATH_DIM], f2[SPACE_PATH_DIM];
+    int bad = 0;
+    for (uint32_t k = 0; k < SPACE_NB201_SIZE; k++) {
+        space_arch a = space_from_code(k), b = sp->arch(k), c;
+        bad += !same_struct(&a, &b) || sp->index(&a) != k;
+        size_t l1 = space_format(&a, b1, sizeof b1), l2 = sp->format(&b, b2, sizeof b2);
+        bad += l1 != l2 || strcmp(b1, b2) != 0 || l2 >= sp->str_max;
+        memset(&c, 0xAA, sizeof c);
+        bad += sp->parse(b2, &c) != NB_OK || !same_struct(&c, &a);
+        bad += space_canon(sp, k) != space_canonical_code(k);
+        space_onehot(&a, f1);
+        sp->onehot(&a, f2);
+        bad += memcmp(f1, f2, SPACE_ONEHOT_DIM * sizeof(float)) != 0;
+        space_path_encoding(&a, f1);
+        sp->path(&a, f2);
+        bad += memcmp(f1, f2, SPACE_PATH_DIM * sizeof(float)) != 0;
+    }
+    CHECK_EQ_INT(bad, 0);
+    space_arch x;
+    CHECK_STATUS(sp->parse("|none~0|", &x), NB_EINVAL);
+}
+
+TEST(space_interface_same_draws_as_nb201_functions)
+{
+    const space_def *sp = &space_nb201;
+    nb_rng r1, r2;
+    nb_rng_init(&r1, 9, 1, NB_PURPOSE_TEST);
+    nb_rng_init(&r2, 9, 1, NB_PURPOSE_TEST);
+    space_arch n1[SPACE_NB201_NEIGHBOURS], n2[SPACE_NB201_NEIGHBOURS];
+    int bad = 0;
+    for (int i = 0; i < 2000; i++) {
+        space_arch a, b, m1, m2;
+        space_random(&r1, &a);
+        sp->random(&r2, &b);
+        bad += !same_struct(&a, &b);
+        space_mutate(&a, &r1, &m1);
+        sp->mutate(&b, &r2, &m2);
+        bad += !same_struct(&m1, &m2);
+        space_neighbours(&a, n1);
+        bad += sp->neighbours(&b, n2) != SPACE_NB201_NEIGHBOURS;
+        bad += memcmp(n1, n2, sizeof n1) != 0;
+    }
+    CHECK_EQ_INT(bad, 0);
+    CHECK(nb_rng_u64(&r1) == nb_rng_u64(&r2)); /* the streams stayed in step */
+}
+
+TEST(space_crossover_takes_each_decision_from_a_parent)
+{
+    const space_def *sp = &space_nb201;
+    space_arch a = arch6(0, 1, 2, 3, 4, 0), b = arch6(4, 3, 2, 1, 0, 1);
+    nb_rng r, q;
+    nb_rng_init(&r, 5, 0, NB_PURPOSE_TEST);
+    nb_rng_init(&q, 5, 0, NB_PURPOSE_TEST);
+    int from_b[SPACE_NB201_EDGES] = {0}, cuts[SPACE_NB201_EDGES] = {0}, bad = 0;
+    const int n = 3000;
+    for (int i = 0; i < n; i++) {
+        space_arch c;
+        sp->crossover_uniform(&a, &b, &r, &c);
+        uint64_t mask = nb_rng_below(&q, 1u << SPACE_NB201_EDGES); /* the documented draw */
+        for (int d = 0; d < SPACE_NB201_EDGES; d++) {
+            bad += c.op[d] != ((mask >> d) & 1 ? b.op[d] : a.op[d]);
+            from_b[d] += a.op[d] != b.op[d] && c.op[d] == b.op[d];
+        }
+        bad += !tail_zero(&c);
+        sp->crossover_point(&a, &b, &r, &c);
+        int cut = 1 + (int)nb_rng_below(&q, SPACE_NB201_EDGES - 1);
+        cuts[cut]++;
+        for (int d = 0; d < SPACE_NB201_EDGES; d++) {
+            bad += c.op[d] != (d < cut ? a.op[d] : b.op[d]);
+        }
+        bad += !tail_zero(&c);
+    }
+    CHECK_EQ_INT(bad, 0);
+    for (int d = 0; d < SPACE_NB201_EDGES; d++)
+        if (a.op[d] != b.op[d])
+            CHECK_MSG(from_b[d] > n / 2 - 200 && from_b[d] < n / 2 + 200,
+                      "uniform crossover: decision %d from b %d of %d times", d, from_b[d], n);
+    CHECK_EQ_INT(cuts[0], 0);
+    for (int cut = 1; cut < SPACE_NB201_EDGES; cut++)
+        CHECK_MSG(cuts[cut] > n / 5 - 150 && cuts[cut] < n / 5 + 150, "cut %d drawn %d times",
+                  cut, cuts[cut]);
+    /* out may alias a parent */
+    space_arch c = a;
+    nb_rng_init(&r, 5, 0, NB_PURPOSE_TEST);
+    sp->crossover_point(&c, &b, &r, &c);
+    nb_rng_init(&q, 5, 0, NB_PURPOSE_TEST);
+    int cut = 1 + (int)nb_rng_below(&q, SPACE_NB201_EDGES - 1);
+    for (int d = 0; d < SPACE_NB201_EDGES; d++) CHECK(c.op[d] == (d < cut ? a.op[d] : b.op[d]));
+}
+
+TEST(space_constructors_zero_unused_slots)
+{
+    const space_def *sp = &space_nb201;
+    nb_rng r;
+    nb_rng_init(&r, 3, 0, NB_PURPOSE_TEST);
+    space_arch a, b, c, nb[SPACE_NB201_NEIGHBOURS];
+    int bad = 0;
+    for (int i = 0; i < 200; i++) {
+        memset(&a, 0xAA, sizeof a);
+        space_random(&r, &a);
+        bad += !tail_zero(&a);
+        memset(&b, 0xAA, sizeof b);
+        sp->random(&r, &b);
+        bad += !tail_zero(&b);
+        memset(&c, 0xAA, sizeof c);
+        space_mutate(&a, &r, &c);
+        bad += !tail_zero(&c);
+        memset(nb, 0xAA, sizeof nb);
+        space_neighbours(&a, nb);
+        for (int k = 0; k < SPACE_NB201_NEIGHBOURS; k++) bad += !tail_zero(&nb[k]);
+        memset(&c, 0xAA, sizeof c);
+        c = space_from_code((uint32_t)nb_rng_below(&r, SPACE_NB201_SIZE));
+        bad += !tail_zero(&c);
+        char s[SPACE_STR_MAX];
+        space_format(&a, s, sizeof s);
+        memset(&c, 0xAA, sizeof c);
+        bad += space_parse(s, &c) != NB_OK || !tail_zero(&c);
+        bad += !space_arch_valid(sp, &a) || !space_arch_valid(sp, &c);
+    }
+    CHECK_EQ_INT(bad, 0);
+    /* the check itself: a nonzero unused slot or an op out of range is invalid */
+    a = space_from_code(77);
+    a.op[SPACE_ARCH_MAX - 1] = 1;
+    CHECK(!space_arch_valid(sp, &a));
+    a = space_from_code(77);
+    a.op[2] = SPACE_NB201_OPS;
+    CHECK(!space_arch_valid(sp, &a));
+}
+
+TEST(space_nb201_network_description)
+{
+    const space_def *sp = &space_nb201;
+    space_arch a;
+    CHECK_OK(space_parse(example, &a));
+    space_net d;
+    CHECK_OK(sp->network(&a, 16, 5, &d));
+    CHECK_EQ_INT(d.stem_c, 16);
+    CHECK_EQ_INT(d.n_layers, 17);
+    for (int i = 0; i < d.n_layers; i++) {
+        int stage = i < 5 ? 0 : i < 11 ? 1 : 2;
+        int res = i == 5 || i == 11;
+        CHECK_EQ_INT(d.layer[i].kind, res ? SPACE_NET_RESBLOCK : SPACE_NET_CELL);
+        CHECK_EQ_INT(d.layer[i].c_out, 16 << stage);
+    }
+    /* |conv3~0|+|conv3~0|conv3~1|+|skip~0|conv3~1|conv1~2| */
+    static const space_net_edge want[] = {
+        {0, 1, SPACE_NET_RELU_CONV_BN, 3}, {0, 2, SPACE_NET_RELU_CONV_BN, 3},
+        {1, 2, SPACE_NET_RELU_CONV_BN, 3}, {0, 3, SPACE_NET_IDENTITY, 0},
+        {1, 3, SPACE_NET_RELU_CONV_BN, 3}, {2, 3, SPACE_NET_RELU_CONV_BN, 1},
+    };
+    CHECK_EQ_INT(d.cell.n_nodes, 4);
+    CHECK_EQ_INT(d.cell.n_edges, 6);
+    for (int e = 0; e < 6; e++) CHECK(memcmp(&d.cell.edge[e], &want[e], sizeof want[e]) == 0);
+
+    /* 'none' edges are left out; avg_pool maps to the pool op */
+    CHECK_OK(space_parse("|none~0|+|avg_pool_3x3~0|none~1|+|none~0|none~1|skip_connect~2|", &a));
+    CHECK_OK(sp->network(&a, 8, 1, &d));
+    CHECK_EQ_INT(d.n_layers, 5);
+    CHECK_EQ_INT(d.layer[4].c_out, 32);
+    CHECK_EQ_INT(d.cell.n_edges, 2);
+    CHECK(d.cell.edge[0].from == 0 && d.cell.edge[0].to == 2 &&
+          d.cell.edge[0].op == SPACE_NET_AVG_POOL3);
+    CHECK(d.cell.edge[1].from == 2 && d.cell.edge[1].to == 3 &&
+          d.cell.edge[1].op == SPACE_NET_IDENTITY);
+
+    CHECK_STATUS(sp->network(&a, 0, 5, &d), NB_EINVAL);
+    CHECK_ERRMSG("width C");
+    CHECK_STATUS(sp->network(&a, 16, 0, &d), NB_EINVAL);
+    a.op[3] = SPACE_NB201_OPS;
+    CHECK_STATUS(sp->network(&a, 16, 5, &d), NB_EINVAL);
+    CHECK_ERRMSG("edge 3");
+}
+
+TEST(space_table_of_unknown_space_refused)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/space-unknown.h5", test_tmpdir());
+    space_arch archs[2] = {space_from_code(1), space_from_code(2)};
+    tab_writer *w;
+    CHECK_OK(tab_writer_create(path, "nb201", 2, archs, &w));
+    CHECK_OK(tab_writer_finish(w, NULL));
+    tab_table *t;
+    CHECK_OK(tab_open(path, &t));
+    CHECK(tab_space(t) == &space_nb201);
+    tab_close(t);
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    CHECK(f >= 0);
+    CHECK(H5Adelete(f, "space") >= 0);
+    CHECK_OK(tab_h5_set_str(f, path, "space", "nats-sss"));
+    H5Fclose(f);
+    t = NULL;
+    CHECK_STATUS(tab_open(path, &t), NB_EFORMAT);
+    CHECK(t == NULL);
+    CHECK_ERRMSG("'nats-sss' is not known");
+    CHECK_ERRMSG("known spaces are nb201");
+    remove(path);
 }

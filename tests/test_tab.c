@@ -110,7 +110,7 @@ TEST(tab_roundtrip_synthetic)
     tab_table *t = NULL;
     CHECK_OK(tab_open(path, &t));
     if (!t) return;
-    CHECK_STR(tab_space(t), "nb201");
+    CHECK_STR(tab_space(t)->name, "nb201");
     CHECK_EQ_INT(tab_n_archs(t), NA);
     CHECK_STR(tab_attr(t, "format"), "nastab-table");
     CHECK_STR(tab_attr(t, "schema_version"), "1");

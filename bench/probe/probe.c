@@ -192,7 +192,7 @@ int main(int argc, char **argv)
     if (logits) {
         for (size_t j = 0; j < n && rc == 0; j++) {
             nn_net *net;
-            if (nn_net_create(&cfg, &rows[j].arch, &net) != NB_OK) {
+            if (nn_net_create(&cfg, &space_nb201, &rows[j].arch, &net) != NB_OK) {
                 fprintf(stderr, "probe: %s\n", nb_errmsg());
                 rc = 1;
                 break;
@@ -216,7 +216,7 @@ int main(int argc, char **argv)
                 size_t j = pass == 1 ? n - 1 - jj : jj;
                 if (done[j]) continue;
                 nn_net *net;
-                if (nn_net_create(&cfg, &rows[j].arch, &net) != NB_OK) {
+                if (nn_net_create(&cfg, &space_nb201, &rows[j].arch, &net) != NB_OK) {
                     fprintf(stderr, "probe: %s\n", nb_errmsg());
                     rc = 1;
                     break;

@@ -66,7 +66,7 @@ int main(void)
         space_arch a;
         nn_net *net = NULL;
         nn_cuda_net *g = NULL;
-        if (space_parse(cells[c], &a) != NB_OK || nn_net_create(&cfg, &a, &net) != NB_OK) {
+        if (space_parse(cells[c], &a) != NB_OK || nn_net_create(&cfg, &space_nb201, &a, &net) != NB_OK) {
             printf("FAIL %s: %s\n", cells[c], nb_errmsg());
             bad++;
             continue;
@@ -74,7 +74,7 @@ int main(void)
         nn_net_init(net, 1);
         const float *cl = nn_net_forward(net, x, nimg, 0);
         double maxd = 0;
-        int ok = nn_cuda_net_create(&cfg, &a, nn_net_params(net), NULL, &g) == NB_OK &&
+        int ok = nn_cuda_net_create(&cfg, &space_nb201, &a, nn_net_params(net), NULL, &g) == NB_OK &&
                  nn_cuda_net_forward(g, x, nimg, gl) == NB_OK;
         if (!ok) {
             printf("FAIL %s: %s\n", cells[c], nb_errmsg());

@@ -1,19 +1,22 @@
-/* nn/cuda/net_cuda.cu - the eval-mode forward pass of NB201's TinyNetwork on
- * a GPU (see nn/cuda/nn_cuda.h). Mirrors nn/net.c layer by layer:
+/* nn/cuda/net_cuda.cu - the eval-mode forward pass of the network a space
+ * describes (spaces/space.h space_net; NB201's TinyNetwork) on a GPU (see
+ * nn/cuda/nn_cuda.h). Built from the description, like nn/net.c, and
+ * mirroring it layer by layer:
  *
- *   stem: conv3x3(in_ch -> C) + BN
- *   3 stages of N cells (C, 2C, 4C), a reduction block between stages:
- *     cell: node i = sum_{j<i} op_{j->i}(node j); conv edges ReLU-Conv-BN,
- *           avg_pool_3x3 count_include_pad=False, skip = identity, none = 0
- *     reduction: ReLU-Conv3x3(s2)-BN, ReLU-Conv3x3-BN, plus the shortcut
- *           AvgPool(2, 2, ceil mode) then Conv1x1 (no BN)
+ *   stem: conv3x3(in_ch -> stem_c) + BN
+ *   layers, each a cell or a residual block:
+ *     cell: node i = sum over its in-edges of op(node from); ReLU-Conv-BN
+ *           edges, avg_pool_3x3 count_include_pad=False, identity; a node
+ *           no edge reaches is zero
+ *     residual block: ReLU-Conv3x3(s2)-BN, ReLU-Conv3x3-BN, plus the
+ *           shortcut AvgPool(2, 2, ceil mode) then Conv1x1 (no BN)
  *   BN, ReLU + global average pool, linear.
  *
  * Parameters are read from the CPU network's block in nn/net.c's planning
  * order (take() calls in plan()): stem conv, stem BN (gamma, beta); per
- * block: reduction ca, ba, cb, bb, cs, or a cell's conv edges in edge order,
- * each conv then its BN; head BN; linear weight (classes, c); bias. The
- * total is checked against nn_net_param_count.
+ * layer: residual ca, ba, cb, bb, cs, or a cell's conv edges in the
+ * description's edge order, each conv then its BN; head BN; linear weight
+ * (classes, c); bias. The total is checked against nn_net_param_count.
  *
  * Convolution: im2col per image with the input ReLU fused in (col (K, P),
  * K = cin*k*k, P = ho*wo), then one strided-batched SGEMM over images:
@@ -33,11 +36,6 @@ extern "C" {
 #include "nn/nn_kernels.h" /* NN_BN_EPS */
 }
 
-/* Edge e goes from node EDGE_FROM[e] to node EDGE_TO[e] (spaces/space.h,
- * SCHEMA.md: e0 0->1, e1 0->2, e2 1->2, e3 0->3, e4 1->3, e5 2->3). */
-static const int EDGE_FROM[SPACE_NB201_EDGES] = {0, 0, 1, 0, 1, 2};
-static const int EDGE_TO[SPACE_NB201_EDGES] = {1, 2, 2, 3, 3, 3};
-
 typedef struct {
     int cin, cout, k, stride, pad, relu_in;
     int h, w;    /* input size */
@@ -54,15 +52,17 @@ typedef struct {
     int red; /* 1: reduction block */
     int c, h, w; /* cell: channels and size; reduction: output */
     int cin, hi, wi; /* reduction input */
-    int op[SPACE_NB201_EDGES];
-    gconv conv[SPACE_NB201_EDGES];
-    gbn bn[SPACE_NB201_EDGES];
+    int n_edges;     /* cell: the description's present edges */
+    space_net_edge edge[SPACE_NET_EDGES_MAX];
+    gconv conv[SPACE_NET_EDGES_MAX]; /* conv edges */
+    gbn bn[SPACE_NET_EDGES_MAX];
     gconv ca, cb, cs;
     gbn ba, bb;
 } gblock;
 
 struct nn_cuda_net {
     nn_config cfg;
+    space_net desc;
     cublasHandle_t blas;
     float *params_d, *stats_d;
     gconv stem;
@@ -72,8 +72,11 @@ struct nn_cuda_net {
     gbn head_bn;
     int cl, hl, wl;
     size_t lin_w, lin_b; /* (classes, cl) and (classes) in the parameter block */
-    /* activations, each cfg.batch * C * H * W floats (the largest tensor) */
-    float *buf[6], *col, *feat, *logits, *x_d;
+    /* activations, each cfg.batch times the largest tensor per image: the
+     * cell's nodes (at least 2, for the residual block's in and out), then
+     * two scratch tensors; n_buf of them */
+    int n_buf;
+    float *buf[SPACE_NET_NODES_MAX + 2], *col, *feat, *logits, *x_d;
     size_t act_floats, col_floats;
 };
 
@@ -244,17 +247,17 @@ static gbn bn_of(walker *wk, int c)
     return b;
 }
 
-static void plan(nn_cuda_net *g, const space_arch *arch, walker *wk)
+static void plan(nn_cuda_net *g, walker *wk)
 {
     const nn_config *cfg = &g->cfg;
-    int c = cfg->C, h = cfg->H, w = cfg->W;
+    const space_net *d = &g->desc;
+    int c = d->stem_c, h = cfg->H, w = cfg->W;
     g->stem = conv_of(wk, cfg->in_ch, c, 3, 1, 0, h, w);
     g->stem_bn = bn_of(wk, c);
-    int bi = 0;
-    for (int stage = 0; stage < 3; stage++) {
-        if (stage > 0) {
-            gblock *r = &g->blocks[bi++];
-            int co = 2 * c, ho = (h + 1) / 2, wo = (w + 1) / 2;
+    for (int bi = 0; bi < d->n_layers; bi++) {
+        if (d->layer[bi].kind == SPACE_NET_RESBLOCK) {
+            gblock *r = &g->blocks[bi];
+            int co = d->layer[bi].c_out, ho = (h + 1) / 2, wo = (w + 1) / 2;
             r->red = 1;
             r->cin = c, r->hi = h, r->wi = w;
             r->c = co, r->h = ho, r->w = wo;
@@ -264,17 +267,17 @@ static void plan(nn_cuda_net *g, const space_arch *arch, walker *wk)
             r->bb = bn_of(wk, co);
             r->cs = conv_of(wk, c, co, 1, 1, 0, ho, wo);
             c = co, h = ho, w = wo;
+            continue;
         }
-        for (int i = 0; i < cfg->N; i++) {
-            gblock *b = &g->blocks[bi++];
-            b->red = 0;
-            b->c = c, b->h = h, b->w = w;
-            for (int e = 0; e < SPACE_NB201_EDGES; e++) {
-                b->op[e] = arch->op[e];
-                if (b->op[e] == SPACE_OP_CONV1 || b->op[e] == SPACE_OP_CONV3) {
-                    b->conv[e] = conv_of(wk, c, c, b->op[e] == SPACE_OP_CONV3 ? 3 : 1, 1, 1, h, w);
-                    b->bn[e] = bn_of(wk, c);
-                }
+        gblock *b = &g->blocks[bi];
+        b->red = 0;
+        b->c = c, b->h = h, b->w = w;
+        b->n_edges = d->cell.n_edges;
+        for (int e = 0; e < d->cell.n_edges; e++) {
+            b->edge[e] = d->cell.edge[e];
+            if (b->edge[e].op == SPACE_NET_RELU_CONV_BN) {
+                b->conv[e] = conv_of(wk, c, c, b->edge[e].k, 1, 1, h, w);
+                b->bn[e] = bn_of(wk, c);
             }
         }
     }
@@ -302,8 +305,8 @@ static void set_unit_variances(const nn_cuda_net *g, float *stats)
             unit_var(&b->bb, stats);
             continue;
         }
-        for (int e = 0; e < SPACE_NB201_EDGES; e++)
-            if (b->op[e] == SPACE_OP_CONV1 || b->op[e] == SPACE_OP_CONV3) unit_var(&b->bn[e], stats);
+        for (int e = 0; e < b->n_edges; e++)
+            if (b->edge[e].op == SPACE_NET_RELU_CONV_BN) unit_var(&b->bn[e], stats);
     }
     unit_var(&g->head_bn, stats);
 }
@@ -344,8 +347,10 @@ static nb_status forward_device(nn_cuda_net *g, int n)
 {
     nb_status st = NB_OK;
     const nn_config *cfg = &g->cfg;
-    float *cur = g->buf[0], *tmp = g->buf[4], *aux = g->buf[5];
-    float *node[4] = {cur, g->buf[1], g->buf[2], g->buf[3]};
+    const int nodes = g->n_buf - 2, last = g->desc.cell.n_nodes - 1;
+    float *node[SPACE_NET_NODES_MAX];
+    for (int k = 0; k < nodes; k++) node[k] = g->buf[k];
+    float *cur = node[0], *tmp = g->buf[nodes], *aux = g->buf[nodes + 1];
     if ((st = conv_fwd(g, &g->stem, n, g->x_d, tmp, 0)) != NB_OK) return st;
     bn_fwd(g, &g->stem_bn, n, cfg->H * cfg->W, tmp, cur, 0);
     for (int i = 0; i < g->n_blocks; i++) {
@@ -365,23 +370,22 @@ static nb_status forward_device(nn_cuda_net *g, int n)
             node[1] = cur, cur = out, node[0] = cur;
             continue;
         }
-        for (int k = 1; k < 4; k++) CUDA_RET(cudaMemsetAsync(node[k], 0, sz * sizeof(float)));
-        for (int e = 0; e < SPACE_NB201_EDGES; e++) {
-            const float *src = node[EDGE_FROM[e]];
-            float *dst = node[EDGE_TO[e]];
-            switch (b->op[e]) {
-            case SPACE_OP_NONE: break;
-            case SPACE_OP_SKIP: k_add<<<GRID(sz)>>>(sz, src, dst); break;
-            case SPACE_OP_POOL: k_avgpool3_acc<<<GRID(sz)>>>(n, b->c, b->h, b->w, src, dst); break;
+        for (int k = 1; k <= last; k++) CUDA_RET(cudaMemsetAsync(node[k], 0, sz * sizeof(float)));
+        for (int e = 0; e < b->n_edges; e++) {
+            const float *src = node[b->edge[e].from];
+            float *dst = node[b->edge[e].to];
+            switch (b->edge[e].op) {
+            case SPACE_NET_IDENTITY: k_add<<<GRID(sz)>>>(sz, src, dst); break;
+            case SPACE_NET_AVG_POOL3: k_avgpool3_acc<<<GRID(sz)>>>(n, b->c, b->h, b->w, src, dst); break;
             default:
                 if ((st = conv_fwd(g, &b->conv[e], n, src, tmp, 0)) != NB_OK) return st;
                 bn_fwd(g, &b->bn[e], n, hw, tmp, dst, 1);
             }
         }
-        /* node 3 becomes the next block's node 0; the old node 0 is reused. */
+        /* the output node becomes the next block's node 0; the old node 0 is reused. */
         float *old = node[0];
-        cur = node[3];
-        node[0] = cur, node[3] = old;
+        cur = node[last];
+        node[0] = cur, node[last] = old;
     }
     int hw = g->hl * g->wl;
     bn_fwd(g, &g->head_bn, n, hw, cur, tmp, 0);
@@ -410,9 +414,9 @@ extern "C" const char *nn_cuda_device_name(void)
     return device_name;
 }
 
-extern "C" nb_status nn_cuda_net_create(const nn_config *cfg, const space_arch *arch,
-                                        const float *params, const float *run_stats,
-                                        nn_cuda_net **out)
+extern "C" nb_status nn_cuda_net_create(const nn_config *cfg, const space_def *space,
+                                        const space_arch *arch, const float *params,
+                                        const float *run_stats, nn_cuda_net **out)
 {
     *out = NULL;
     nb_status st = nn_config_check(cfg);
@@ -423,11 +427,16 @@ extern "C" nb_status nn_cuda_net_create(const nn_config *cfg, const space_arch *
         return nb_fail(NB_ETOOL, "cuda network: no CUDA device");
     nn_cuda_net *g = (nn_cuda_net *)nb_xcalloc_array(1, sizeof *g);
     g->cfg = *cfg;
-    g->n_blocks = 3 * cfg->N + 2;
+    if ((st = space->network(arch, cfg->C, cfg->N, &g->desc)) != NB_OK) {
+        free(g);
+        return st;
+    }
+    g->n_blocks = g->desc.n_layers;
     g->blocks = (gblock *)nb_xcalloc_array((size_t)g->n_blocks, sizeof *g->blocks);
-    size_t np = nn_net_param_count(cfg, arch);
+    g->n_buf = (g->desc.cell.n_nodes > 2 ? g->desc.cell.n_nodes : 2) + 2;
+    size_t np = nn_net_param_count(cfg, space, arch); /* asserts nn/net.c can build it */
     walker wk = {0, 0, 0, 0};
-    plan(g, arch, &wk);
+    plan(g, &wk);
     NB_ASSERT(wk.at == np); /* the same layout as nn/net.c */
     const size_t ns = wk.sat;   /* running statistics: mean (c), var (c) per BN */
     float *stats = NULL;
@@ -448,11 +457,11 @@ extern "C" nb_status nn_cuda_net_create(const nn_config *cfg, const space_arch *
     CUDA_TRY(cudaMemcpy(g->stats_d, run_stats, ns * sizeof(float), cudaMemcpyHostToDevice));
     free(stats);
     stats = NULL;
-    for (int i = 0; i < 6; i++) CUDA_TRY(cudaMalloc((void **)&g->buf[i], big * sizeof(float)));
+    for (int i = 0; i < g->n_buf; i++) CUDA_TRY(cudaMalloc((void **)&g->buf[i], big * sizeof(float)));
     CUDA_TRY(cudaMalloc((void **)&g->col, g->col_floats * sizeof(float)));
     CUDA_TRY(cudaMalloc((void **)&g->x_d, in_floats * sizeof(float)));
     CUDA_TRY(cudaMemset(g->x_d, 0, in_floats * sizeof(float)));
-    CUDA_TRY(cudaMalloc((void **)&g->feat, B * 4 * (size_t)cfg->C * sizeof(float)));
+    CUDA_TRY(cudaMalloc((void **)&g->feat, B * (size_t)g->cl * sizeof(float)));
     CUDA_TRY(cudaMalloc((void **)&g->logits, B * (size_t)cfg->classes * sizeof(float)));
     BLAS_TRY(cublasCreate(&g->blas));
     /* Plain FP32 SGEMM: no TF32 tensor-op rounding (it would cost ~1e-3
@@ -472,7 +481,7 @@ extern "C" void nn_cuda_net_destroy(nn_cuda_net *g)
     if (g->blas) cublasDestroy(g->blas);
     cudaFree(g->params_d);
     cudaFree(g->stats_d);
-    for (int i = 0; i < 6; i++) cudaFree(g->buf[i]);
+    for (int i = 0; i < g->n_buf; i++) cudaFree(g->buf[i]);
     cudaFree(g->col);
     cudaFree(g->x_d);
     cudaFree(g->feat);

@@ -1,4 +1,5 @@
-/* nn/cuda/nn_cuda.h - inference of NB201 networks on an NVIDIA GPU (CUDA C,
+/* nn/cuda/nn_cuda.h - inference of nn/'s networks (built from a space's
+ * network description, e.g. NB201's TinyNetwork) on an NVIDIA GPU (CUDA C,
  * cuBLAS), for latency columns measured on a GPU. Optional: built only where
  * nvcc exists (`make cuda`); nothing else in nastab depends on it.
  *
@@ -19,7 +20,7 @@
  *
  * Usage:
  *     nn_cuda_net *g;
- *     if (nn_cuda_net_create(&cfg, &arch, nn_net_params(cpu), NULL, &g) != NB_OK) ...
+ *     if (nn_cuda_net_create(&cfg, &space_nb201, &arch, nn_net_params(cpu), NULL, &g) != NB_OK) ...
  *     float logits[2 * 10];
  *     nn_cuda_net_forward(g, x, 2, logits);          // x (2, 3, 32, 32) on the host
  *     double ms;
@@ -41,15 +42,17 @@ extern "C" { /* the engine's headers are C: C linkage for nb_fail, nn_* */
 
 typedef struct nn_cuda_net nn_cuda_net;
 
-/* Copy the network for (cfg, arch) to the GPU: params has
- * nn_net_param_count(cfg, arch) floats in nn/net.c's order (e.g.
+/* Copy the network for (cfg, space, arch) to the GPU, built from
+ * space->network(arch, cfg->C, cfg->N) like nn_net_create: params has
+ * nn_net_param_count(cfg, space, arch) floats in nn/net.c's order (e.g.
  * nn_net_params of a CPU network); run_stats NULL or, per BN layer in
  * parameter order, running mean (c) then running variance (c). Activations
  * are sized for cfg->batch images. Fails with NB_EINVAL (bad config: the
  * message names the field), NB_ETOOL (no CUDA device, or a CUDA/cuBLAS
- * call failed: the message names it and the CUDA error) or NB_ENOMEM. */
-nb_status nn_cuda_net_create(const nn_config *cfg, const space_arch *arch, const float *params,
-                             const float *run_stats, nn_cuda_net **out);
+ * call failed: the message names it and the CUDA error) or NB_ENOMEM; an
+ * invalid architecture gives the space's NB_EINVAL. */
+nb_status nn_cuda_net_create(const nn_config *cfg, const space_def *space, const space_arch *arch,
+                             const float *params, const float *run_stats, nn_cuda_net **out);
 void nn_cuda_net_destroy(nn_cuda_net *g); /* accepts NULL */
 
 /* Eval-mode forward of n <= cfg->batch images x (n, in_ch, H, W) (host
