@@ -76,49 +76,15 @@ static void latency_help(void)
 
 /* ---- host description */
 
-static void cpu_model(char *buf, size_t n)
-{
-    snprintf(buf, n, "unknown");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f) return;
-    char line[512];
-    while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, "model name", 10) && strncmp(line, "Hardware", 8) &&
-            strncmp(line, "Model", 5))
-            continue;
-        char *c = strchr(line, ':');
-        if (!c) continue;
-        c++;
-        while (*c == ' ' || *c == '\t') c++;
-        c[strcspn(c, "\r\n")] = 0;
-        if (*c) {
-            snprintf(buf, n, "%s", c);
-            break;
-        }
-    }
-    fclose(f);
-}
-
 static void host_description(char *buf, size_t n, int threads)
 {
-    char cpu[256], date[32];
-    cpu_model(cpu, sizeof cpu);
-    time_t now = time(NULL);
-    struct tm tmv;
-    gmtime_r(&now, &tmv);
-    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tmv);
-#if defined(__clang__)
-    const char *compiler = "clang " __VERSION__;
-#elif defined(__GNUC__)
-    const char *compiler = "gcc " __VERSION__;
-#else
-    const char *compiler = "unknown";
-#endif
+    nb_host host;
+    nb_host_get(&host);
     snprintf(buf, n,
              "cpu=%s; cores=%d; threads=%d; blas=OpenBLAS %s (single-threaded); "
              "compiler=%s; flags=-O2 -g; nastab=%s (git %s); date=%s",
-             cpu, nb_cpu_count(), threads, nn_blas_corename(), compiler, nb_version(),
-             nb_git_sha(), date);
+             host.cpu[0] ? host.cpu : "unknown", host.cores, threads, nn_blas_corename(),
+             host.compiler, nb_version(), nb_git_sha(), host.date);
 }
 
 /* ---- timing (the forward-pass callback is lat_forward_ms, bench/latency.h) */

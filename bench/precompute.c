@@ -568,25 +568,10 @@ nb_status pc_train_cells(const pc_job *job, const uint32_t *codes, size_t n, flo
 /* ---- the table */
 static void machine_text(char *buf, size_t n)
 {
-    char model[256] = "unknown CPU";
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (f) {
-        char line[512];
-        while (fgets(line, sizeof line, f)) {
-            if (!strncmp(line, "model name", 10)) {
-                char *c = strchr(line, ':');
-                if (c) {
-                    c++;
-                    while (*c == ' ') c++;
-                    c[strcspn(c, "\n")] = 0;
-                    snprintf(model, sizeof model, "%s", c);
-                }
-                break;
-            }
-        }
-        fclose(f);
-    }
-    snprintf(buf, n, "%s, %d cores, OpenBLAS %s", model, nb_cpu_count(), nn_blas_corename());
+    nb_host host;
+    nb_host_get(&host);
+    snprintf(buf, n, "%s, %d cores, OpenBLAS %s", host.cpu[0] ? host.cpu : "unknown CPU", host.cores,
+             nn_blas_corename());
 }
 
 static nb_status write_table(const char *out, const char *const *journals, int n_journals,
