@@ -332,28 +332,24 @@ static void data_free(pc_data *d)
     nn_data_free(&d->test);
 }
 
+/* The preset's protocol: NB201's recipe (nn_protocol_nb201) at the preset's
+ * batch, learning rate, schedule length, augmentation, image size and subsets. */
+static nn_protocol preset_protocol(const pc_preset *p, uint64_t seed)
+{
+    nn_protocol pr = nn_protocol_nb201(p->epochs, seed);
+    pr.train.batch = p->batch;
+    pr.train.lr = p->lr;
+    pr.train.augment = p->augment;
+    pr.downsample = p->downsample;
+    pr.n_train = (size_t)p->n_train;
+    pr.n_eval = (size_t)p->n_eval;
+    return pr;
+}
+
 static nb_status data_load(const pc_job *job, pc_data *d)
 {
-    const pc_preset *p = job->preset;
-    nn_data full = {0};
-    memset(d, 0, sizeof *d);
-    nb_status st;
-    if ((st = nn_data_load(job->dataset, job->data_dir, 0, &full)) != NB_OK ||
-        (st = nn_data_load(job->dataset, job->data_dir, 1, &d->test)) != NB_OK ||
-        (st = nn_data_downsample(&full, p->downsample)) != NB_OK ||
-        (st = nn_data_downsample(&d->test, p->downsample)) != NB_OK) {
-        nn_data_free(&full);
-        data_free(d);
-        return st;
-    }
-    /* NB201's "-valid" manner: train on one half of the training set,
-     * validate on the other (nn_data_split); test on the test set. */
-    nn_data_split(&full, full.n / 2, &d->train, &d->valid);
-    nn_data_free(&full);
-    if (p->n_train && (size_t)p->n_train < d->train.n) nn_data_truncate(&d->train, (size_t)p->n_train);
-    if (p->n_eval && (size_t)p->n_eval < d->valid.n) nn_data_truncate(&d->valid, (size_t)p->n_eval);
-    if (p->n_eval && (size_t)p->n_eval < d->test.n) nn_data_truncate(&d->test, (size_t)p->n_eval);
-    return NB_OK;
+    nn_protocol pr = preset_protocol(job->preset, 0);
+    return nn_protocol_data(&pr, job->dataset, job->data_dir, &d->train, &d->valid, &d->test);
 }
 
 static nn_config net_config(const pc_preset *p, const pc_header *h)
@@ -372,12 +368,12 @@ static nb_status train_class(const pc_preset *p, const pc_header *h, const pc_da
     nb_status st = nn_net_create(&cfg, &a, &net);
     if (st != NB_OK) return st;
     for (int s = 0; s < p->n_seeds; s++) {
+        nn_protocol pr = preset_protocol(p, (uint64_t)p->seeds[s]);
         nn_net_init(net, (uint64_t)p->seeds[s]);
-        nn_sgd *opt = nn_sgd_create(net, &(nn_sgd_config){0.9, 5e-4, 1});
-        nn_train_config tc = {p->batch, p->epochs, p->lr, (uint64_t)p->seeds[s], p->augment};
+        nn_sgd *opt = nn_sgd_create(net, &pr.sgd);
         for (int e = 0; e < p->epochs; e++) {
             nn_epoch_stats st_tr, st_va, st_te;
-            nn_train_epoch(net, opt, &d->train, &tc, e, &st_tr, NULL);
+            nn_train_epoch(net, opt, &d->train, &pr.train, e, &st_tr, NULL);
             nn_evaluate(net, &d->valid, &st_va);
             nn_evaluate(net, &d->test, &st_te);
             float *v = vals + ((size_t)s * (size_t)p->epochs + (size_t)e) * PC_NV;

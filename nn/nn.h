@@ -222,4 +222,43 @@ const char *nn_blas_corename(void);
  * "portable" (the same numbers on each); static string. */
 const char *nn_simd_name(void);
 
+/* ==== training protocols (nn/protocol.c) ====
+ * A protocol is everything besides the network that fixes a training run's
+ * numbers: optimizer, schedule, batch, augmentation, and which images train,
+ * validate and test. Callers start from a named one and change fields.
+ *
+ *     nn_protocol p = nn_protocol_nb201(12, seed);   // NB201's search setting
+ *     p.n_train = 500;                                // a subset, e.g. for tests
+ *     nn_data tr, va, te;
+ *     if (nn_protocol_data(&p, "cifar10", dir, &tr, &va, &te) != NB_OK) return 1;
+ *     nn_sgd *opt = nn_sgd_create(net, &p.sgd);
+ *     for (int e = 0; e < p.train.epochs; e++) nn_train_epoch(net, opt, &tr, &p.train, e, &st, NULL);
+ */
+typedef struct {
+    nn_sgd_config sgd;     /* optimizer; NB201: momentum 0.9, weight decay 5e-4, Nesterov */
+    nn_train_config train; /* batch (256), epochs (= cosine schedule length), lr (0.1), seed, augment (1) */
+    int split;             /* 1: train on one half of the training set and validate on the other
+                            * (nn_data_split at n/2, NB201's "-valid"); 0: train on all of it, no
+                            * validation images (NB201's final retraining) */
+    int downsample;        /* image shrink factor (nn_data_downsample), 1 = full size, e.g. 2 */
+    size_t n_train;        /* keep the first K training images, 0 = all, e.g. 500 */
+    size_t n_eval;         /* keep the first K validation and the first K test images, 0 = all */
+} nn_protocol;
+
+/* NB201's hyper-parameter set (Dong & Yang, ICLR 2020, sec. 2.3, Table 2;
+ * xautodl configs/nas-benchmark/hyper-opts/200E.config, 12E.config): SGD
+ * Nesterov momentum 0.9, weight decay 5e-4, lr 0.1 cosine to 0, batch 256,
+ * crop + flip, the half/half train/valid split, full-size images. epochs:
+ * 200 (the benchmark) or 12 (the search setting). Never fails. */
+nn_protocol nn_protocol_nb201(int epochs, uint64_t seed);
+/* The protocol's data: the training and test sets of `dataset` from dir
+ * (nn_data_load), both downsampled, the training set split (p->split) and
+ * cut to the subsets. Fills *train, *valid (empty without split), *test,
+ * owned by the caller (nn_data_free). Errors as nn_data_load; NB_EINVAL when
+ * the downsample factor does not divide the image size. On failure all
+ * three are empty. */
+nb_status nn_protocol_data(const nn_protocol *p, const char *dataset, const char *dir, nn_data *train,
+                           nn_data *valid, nn_data *test);
+/* ==== end of training protocols ==== */
+
 #endif
