@@ -41,7 +41,7 @@ else
 BUILD   ?= build
 endif
 
-MODULES  := core spaces nn tables strategies reports
+MODULES  := core spaces nn tables precompute strategies reports
 LIB_SRC  := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 CLI_SRC  := $(wildcard bench/*.c)
 TEST_SRC := $(wildcard tests/*.c)

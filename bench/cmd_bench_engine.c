@@ -118,7 +118,8 @@ int cmd_bench_engine(int argc, char **argv)
     nn_net *net;
     if (nn_net_create(&cfg, &space_nb201, &arch, &net) != NB_OK) return cli_fail("bench engine", 1);
     nn_net_init(net, seed);
-    nn_sgd *opt = nn_sgd_create(net, &(nn_sgd_config){0.9, 5e-4, 1});
+    const nn_protocol nb201 = nn_protocol_nb201(1, seed);
+    nn_sgd *opt = nn_sgd_create(net, &nb201.sgd);
 
     const size_t pix = (size_t)in_ch * size * size;
     float *x = nb_xcalloc_array((size_t)cfg.batch * pix, sizeof *x);

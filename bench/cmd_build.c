@@ -1,13 +1,15 @@
 /* bench/cmd_build.c - `nastab tables build` and `nastab tables merge`: the
- * full-training mode (bench/precompute.h). */
+ * command line of the full-training mode (precompute/pc.h): arguments,
+ * shards and mpirun ranks, journal names, waiting for the other ranks, and
+ * the summary lines. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "bench/cmd.h"
-#include "bench/precompute.h"
 #include "core/nb.h"
+#include "precompute/pc.h"
 
 #define FMNIST_DIR "/usr/share/datasets/fashion-mnist"
 
@@ -94,6 +96,19 @@ static char *journal_name(const char *out, int k, int n, int reverse)
 }
 
 static int file_exists(const char *path) { return access(path, F_OK) == 0; }
+
+/* The table's summary: the fit of the measured times and what was written. */
+static void print_table_info(const char *out, const pc_table_info *in)
+{
+    const pc_preset *p = in->preset;
+    const pc_cost_fit *f = &in->fit;
+    if (f->ok)
+        printf("measured (journal): %.1f s of training and evaluation in all; per image: train %.3g + %.3g * MFLOPs s, "
+               "eval %.3g + %.3g * MFLOPs s (cost model of the preset: train %.3g + %.3g, eval %.3g + %.3g)\n",
+               f->total_sec, f->train_a, f->train_b, f->eval_a, f->eval_b, p->cost_train_a, p->cost_train_b,
+               p->cost_eval_a, p->cost_eval_b);
+    printf("wrote %s: %zu cells, %zu classes, checksum %s\n", out, in->cells, in->classes, in->checksum);
+}
 
 int cmd_build(int argc, char **argv)
 {
@@ -183,10 +198,12 @@ int cmd_build(int argc, char **argv)
             sleep(1);
         }
     }
-    if (pc_write_table(out, (const char *const *)all, n_all, like) != NB_OK) {
+    pc_table_info info;
+    if (pc_write_table(out, (const char *const *)all, n_all, like, &info) != NB_OK) {
         fprintf(stderr, "nastab %s: %s\n", cmd, nb_errmsg());
         goto done;
     }
+    print_table_info(out, &info);
     rc = 0;
 done:
     for (int k = 0; k < n_all; k++) free(all[k]);
@@ -219,7 +236,9 @@ int cmd_merge(int argc, char **argv)
         return 0;
     }
     if (n_pos < 2) return cli_usage_error(cmd, "expected OUT and at least one JOURNAL");
-    if ((partial ? pc_write_table_partial : pc_write_table)(pos[0], pos + 1, n_pos - 1, like) != NB_OK)
+    pc_table_info info;
+    if ((partial ? pc_write_table_partial : pc_write_table)(pos[0], pos + 1, n_pos - 1, like, &info) != NB_OK)
         return cli_fail(cmd, 0);
+    print_table_info(pos[0], &info);
     return 0;
 }

@@ -6,7 +6,7 @@
  * Protocol: each sampled cell is built at the dataset's NB201 shape (C=16,
  * N=5, 3x32x32, 10 classes for CIFAR-10 by default), initialised from the
  * seed, and timed as one eval-mode forward pass (train = 0) of a batch of
- * random inputs, by the stopping rule of bench/latency.h: rounds of 5..50
+ * random inputs, by the stopping rule of nn/nn.h (nn_latency_measure): rounds of 5..50
  * timings (after 2 warm-up passes) stopped when MAD/median < 2%; a round per
  * architecture in each of two passes over the sample (forward, then
  * backward), whose medians must agree within 5%; a third pass for the
@@ -17,15 +17,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "bench/cmd.h"
-#include "bench/latency.h"
 #include "core/nb.h"
 #include "nn/nn.h"
 #include "reports/rep.h"
-#include "tables/tab.h"
 #include "tables/tab.h"
 
 int cmd_latency(int argc, char **argv);
@@ -76,88 +72,15 @@ static void latency_help(void)
 
 /* ---- host description */
 
-static void cpu_model(char *buf, size_t n)
-{
-    snprintf(buf, n, "unknown");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f) return;
-    char line[512];
-    while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, "model name", 10) && strncmp(line, "Hardware", 8) &&
-            strncmp(line, "Model", 5))
-            continue;
-        char *c = strchr(line, ':');
-        if (!c) continue;
-        c++;
-        while (*c == ' ' || *c == '\t') c++;
-        c[strcspn(c, "\r\n")] = 0;
-        if (*c) {
-            snprintf(buf, n, "%s", c);
-            break;
-        }
-    }
-    fclose(f);
-}
-
 static void host_description(char *buf, size_t n, int threads)
 {
-    char cpu[256], date[32];
-    cpu_model(cpu, sizeof cpu);
-    time_t now = time(NULL);
-    struct tm tmv;
-    gmtime_r(&now, &tmv);
-    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tmv);
-#if defined(__clang__)
-    const char *compiler = "clang " __VERSION__;
-#elif defined(__GNUC__)
-    const char *compiler = "gcc " __VERSION__;
-#else
-    const char *compiler = "unknown";
-#endif
+    nb_host host;
+    nb_host_get(&host);
     snprintf(buf, n,
              "cpu=%s; cores=%d; threads=%d; blas=OpenBLAS %s (single-threaded); "
              "compiler=%s; flags=-O2 -g; nastab=%s (git %s); date=%s",
-             cpu, nb_cpu_count(), threads, nn_blas_corename(), compiler, nb_version(),
-             nb_git_sha(), date);
-}
-
-/* ---- timing (the forward-pass callback is lat_forward_ms, bench/latency.h) */
-
-/* The canary: a fixed small network (C=8, N=1, every edge conv3x3, one
- * 3x32x32 image) timed right before and after every round. Its time only
- * changes when the machine does (another process on our core, a frequency
- * change), so a round whose canary is more than CANARY_TOL above the
- * canary's median over the run so far is not trusted (treated as unstable). The
- * tolerance is wider than the rounds' 5%: the canary's own jitter must not
- * flag a quiet machine, and contention shows up as +50% or more. */
-#define CANARY_TOL 0.10
-typedef struct {
-    nn_net *net;
-    float x[3 * 32 * 32];
-    lat_forward c;
-} canary;
-
-static nb_status canary_create(canary *cn, uint64_t seed)
-{
-    nn_config cc = {8, 1, 10, 3, 32, 32, 1, 0};
-    space_arch a;
-    for (int e = 0; e < SPACE_NB201_EDGES; e++) a.op[e] = SPACE_OP_CONV3;
-    nb_status st = nn_net_create(&cc, &space_nb201, &a, &cn->net);
-    if (st != NB_OK) return st;
-    nn_net_init(cn->net, seed);
-    nb_rng r;
-    nb_rng_init(&r, seed, 2, NB_PURPOSE_TEST);
-    for (size_t i = 0; i < sizeof cn->x / sizeof cn->x[0]; i++) cn->x[i] = (float)nb_rng_normal(&r);
-    cn->c = (lat_forward){cn->net, cn->x, 1, 1};
-    cn->c.inner = lat_calibrate_inner(&cn->c);
-    return NB_OK;
-}
-
-static double canary_ms(canary *cn)
-{
-    double v[3];
-    for (int i = 0; i < 3; i++) v[i] = lat_forward_ms(&cn->c);
-    return lat_median(v, 3);
+             host.cpu[0] ? host.cpu : "unknown", host.cores, threads, nn_blas_corename(),
+             host.compiler, nb_version(), nb_git_sha(), host.date);
 }
 
 /* ---- argument helpers */
@@ -385,109 +308,28 @@ int cmd_latency(int argc, char **argv)
     int maxb = 1;
     for (int b = 0; b < nbatch; b++) maxb = batches[b] > maxb ? batches[b] : maxb;
     nn_config cfg = {(int)C, (int)N, classes, 3, H, W, maxb, 0};
-    int rc = 0;
-    size_t nin = (size_t)maxb * 3 * (size_t)H * (size_t)W;
-    float *x = nb_xcalloc_array(nin, sizeof *x);
-    nb_rng xr;
-    nb_rng_init(&xr, seed, 1, NB_PURPOSE_TEST);
-    for (size_t i = 0; i < nin; i++) x[i] = (float)nb_rng_normal(&xr);
+    const nn_lat_rule rule = nn_lat_rule_default();
+    space_arch *archs = nb_xcalloc_array(k, sizeof *archs);
+    for (size_t j = 0; j < k; j++) archs[j] = *tab_arch(t, perm[j]);
+    nn_latency_config lc = {cfg, batches, nbatch, seed, rule, 1, perm, tab_space(t)};
+    nn_latency_result res;
+    nb_status st = nn_latency_measure(&lc, archs, k, &res);
+    free(archs);
+    if (st != NB_OK) {
+        free(perm);
+        tab_close(t);
+        return cli_fail(CMD, 0);
+    }
+    /* per table index, NaN outside the sample */
     float *val = nb_xcalloc_array((size_t)nbatch * n, sizeof *val);
     float *spr = nb_xcalloc_array((size_t)nbatch * n, sizeof *spr);
     for (size_t i = 0; i < (size_t)nbatch * n; i++) val[i] = spr[i] = NAN;
-    int flagged[MAX_BATCHES] = {0};
-    const lat_rule rule = lat_rule_default();
-    /* Rounds in separate passes over the sample (forward, backward, then a
-     * third for the undecided), so the rounds of one architecture are
-     * apart in time: a phase of contention on a shared machine (another
-     * process taking a core for seconds) then shows up as two rounds that
-     * disagree, not as a stable, silently slow value. */
-    const size_t nitems = (size_t)nbatch * k;
-    lat_round_result *rr = nb_xcalloc_array(nitems * 3, sizeof *rr);
-    unsigned char *done = nb_xcalloc_array(nitems, 1);
-    double *tv = nb_xcalloc_array(2 * (size_t)rule.max_reps, sizeof *tv);
-    double *cy = nb_xcalloc_array(nitems * 3, sizeof *cy); /* canary per round */
-    double cbest = HUGE_VAL;
-    long contended = 0;
-    canary cn = {0};
-    if (canary_create(&cn, seed) != NB_OK) rc = cli_fail(CMD, 0);
-    double t0 = nb_now();
-    nb_progress *prog = nb_progress_start("latency", 2 * k);
-    for (int pass = 0; pass < 3 && rc == 0; pass++) {
-        for (size_t jj = 0; jj < k && rc == 0; jj++) {
-            size_t j = pass == 1 ? k - 1 - jj : jj;
-            int need = 0;
-            for (int b = 0; b < nbatch; b++) need |= !done[(size_t)b * k + j];
-            if (!need) continue;
-            size_t i = perm[j];
-            nn_net *net = NULL;
-            if (nn_net_create(&cfg, tab_space(t), tab_arch(t, i), &net) != NB_OK) {
-                rc = cli_fail(CMD, 0);
-                break;
-            }
-            nn_net_init(net, seed);
-            for (int b = 0; b < nbatch; b++) {
-                size_t it = (size_t)b * k + j;
-                if (done[it]) continue;
-                lat_forward c = {net, x, batches[b], 1};
-                c.inner = lat_calibrate_inner(&c);
-                double c0 = canary_ms(&cn);
-                lat_round(&rule, lat_forward_ms, &c, tv, tv + rule.max_reps, &rr[it * 3 + pass]);
-                double c1 = canary_ms(&cn);
-                cy[it * 3 + pass] = c0 > c1 ? c0 : c1;
-                if (c0 < cbest) cbest = c0;
-                if (c1 < cbest) cbest = c1;
-            }
-            nn_net_destroy(net);
-            if (pass < 2) nb_progress_add(prog, 1);
+    for (int b = 0; b < nbatch; b++)
+        for (size_t j = 0; j < k; j++) {
+            val[(size_t)b * n + perm[j]] = res.value[(size_t)b * k + j];
+            spr[(size_t)b * n + perm[j]] = res.spread[(size_t)b * k + j];
         }
-        /* The canary's typical time so far: the median over all rounds
-         * timed up to now (robust to the rare fast outlier that "best"
-         * would pick up on a VM whose clock and neighbours jitter). */
-        double cref = INFINITY;
-        if (pass >= 1) {
-            double *cs = nb_xcalloc_array(nitems * 3, sizeof *cs);
-            size_t m = 0;
-            for (size_t q = 0; q < nitems * 3; q++) if (cy[q] > 0) cs[m++] = cy[q];
-            if (m) cref = lat_median(cs, m);
-            free(cs);
-        }
-        for (size_t it = 0; pass >= 1 && it < nitems; it++) {
-            if (done[it]) continue;
-            for (int q = 0; q <= pass; q++) /* contended rounds are not trusted */
-                if (rr[it * 3 + q].stable && cy[it * 3 + q] > cref * (1 + CANARY_TOL)) {
-                    rr[it * 3 + q].stable = 0;
-                    contended++;
-                }
-            lat_result r;
-            if (!lat_decide(&rule, &rr[it * 3], pass + 1, &r)) continue;
-            done[it] = 1;
-            int b = (int)(it / k);
-            size_t i = perm[it % k];
-            val[(size_t)b * n + i] = (float)r.value;
-            spr[(size_t)b * n + i] = (float)r.spread;
-            flagged[b] += r.flagged;
-            if (r.flagged)
-                nb_debug("index %zu batch %d: no two of 3 rounds stable, uncontended and within %.0f%% "
-                         "(medians %.4g %.4g %.4g ms), stored as NaN", i, batches[b],
-                         rule.agree * 100, rr[it * 3].median, rr[it * 3 + 1].median,
-                         rr[it * 3 + 2].median);
-        }
-    }
-    nb_progress_finish(prog);
-    nn_net_destroy(cn.net);
-    free(rr);
-    free(done);
-    free(tv);
-    double cmed = NAN;
-    {
-        size_t m = 0;
-        for (size_t q = 0; q < nitems * 3; q++) if (cy[q] > 0) cy[m++] = cy[q];
-        if (m) cmed = lat_median(cy, m);
-        if (m) nb_debug("canary over %zu rounds: best %.4g, 10%% %.4g, median %.4g, 90%% %.4g ms",
-                        m, cy[0], cy[m / 10], cmed, cy[m * 9 / 10]);
-    }
-    free(cy);
-    double secs = nb_now() - t0;
+    int rc = 0;
     qsort(perm, k, sizeof *perm, cmp_size); /* the sample in index order for the CSV */
 
     char host[1024];
@@ -505,15 +347,16 @@ int cmd_latency(int argc, char **argv)
             float v = val[(size_t)b * n + perm[j]];
             if (!isnan(v)) tmpv[m++] = v;
         }
-        double med = m ? lat_median(tmpv, m) : NAN;
+        double med = m ? nn_lat_median(tmpv, m) : NAN;
         printf("%s: %zu measured, %d flagged noisy (NaN), median %.4g ms, range %.4g..%.4g ms\n",
-               names[b], m, flagged[b], med, m ? tmpv[0] : NAN, m ? tmpv[m - 1] : NAN);
+               names[b], m, res.flagged[b], med, m ? tmpv[0] : NAN, m ? tmpv[m - 1] : NAN);
         free(tmpv);
         print_taus(t, dataset, perm, k, val + (size_t)b * n, names[b]);
     }
     printf("measured %zu architectures x %d batch sizes in %.1f s; %ld rounds discarded because "
            "the canary ran > %.0f%% slower than its median (best %.4g ms; median %.4g ms): the machine was "
-           "busy\n", k, nbatch, secs, contended, CANARY_TOL * 100, cbest, cmed);
+           "busy\n", k, nbatch, res.seconds, res.contended, NN_LAT_CANARY_TOL * 100, res.canary_best,
+           res.canary_median);
     printf("host: %s\n", host);
     tab_close(t);
     t = NULL;
@@ -526,15 +369,15 @@ int cmd_latency(int argc, char **argv)
                  "passes, rounds with a slow canary network (busy machine) not trusted; a timing "
                  "under %.0f ms averages consecutive passes; network C=%ld N=%ld input 3x%dx%d, %d classes; sample of %zu "
                  "of %zu architectures (seed %llu), the rest NaN; %d flagged noisy (NaN)",
-                 rule.max_rmad * 100, rule.agree * 100, rule.warmup, LAT_MIN_TIMING_MS, C, N, H, W, classes, k, n,
-                 (unsigned long long)seed, flagged[b]);
+                 rule.max_rmad * 100, rule.agree * 100, rule.warmup, NN_LAT_MIN_TIMING_MS, C, N, H, W, classes, k, n,
+                 (unsigned long long)seed, res.flagged[b]);
         tab_device_info di = {names[b], device, "latency", "ms", dataset, batches[b], "measured", 0};
         tab_add_opts o = {note, host, replace};
         if (tab_add_hardware_ex(table, &di, val + (size_t)b * n, &o) != NB_OK) rc = cli_fail(CMD, 0);
         else printf("added hardware column %s to %s\n", names[b], table);
     }
     tab_close(t);
-    free(x);
+    nn_latency_free(&res);
     free(val);
     free(spr);
     free(perm);

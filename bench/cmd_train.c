@@ -93,10 +93,11 @@ int cmd_train(int argc, char **argv)
     if (space_parse(arch_s, &arch) != NB_OK) return cli_fail("train", 1);
     long epochs, C, N, batch, threads, subset, esubset, down;
     uint64_t seed = 0;
-    double lr = 0.1;
-    if (parse_int("--epochs", epochs_s, 1, 100000, retrain ? 200 : 12, &epochs) ||
+    const nn_protocol nb201 = nn_protocol_nb201(retrain ? 200 : 12, 0); /* the defaults */
+    double lr = nb201.train.lr;
+    if (parse_int("--epochs", epochs_s, 1, 100000, nb201.train.epochs, &epochs) ||
         parse_int("--channels", ch_s, 1, 1024, 16, &C) || parse_int("--cells", cells_s, 1, 64, 5, &N) ||
-        parse_int("--batch", batch_s, 2, 65536, 256, &batch) ||
+        parse_int("--batch", batch_s, 2, 65536, nb201.train.batch, &batch) ||
         parse_int("--threads", threads_s, 0, 256, 1, &threads) ||
         parse_int("--train-subset", subset_s, 1, 1000000000L, 0, &subset) ||
         parse_int("--eval-subset", esubset_s, 1, 1000000000L, 0, &esubset) ||
@@ -108,27 +109,27 @@ int cmd_train(int argc, char **argv)
     if (!dir) dir = !strcmp(dataset, "fashion-mnist") ? FMNIST_DIR : !strcmp(dataset, "cifar10") ? "data/cifar10" : "data/cifar100";
 
     int rc = 1;
-    nn_data full = {0}, train = {0}, valid = {0}, test = {0};
+    nn_data train = {0}, valid = {0}, test = {0};
     nn_net *net = NULL;
     nn_sgd *opt = NULL;
-    if (nn_data_load(dataset, dir, 0, &full) != NB_OK || nn_data_load(dataset, dir, 1, &test) != NB_OK) {
-        fprintf(stderr, "nastab train: %s\n", nb_errmsg());
-        goto done;
-    }
-    if (nn_data_downsample(&full, (int)down) != NB_OK || nn_data_downsample(&test, (int)down) != NB_OK) {
+    nn_protocol pr = nb201;
+    pr.train.epochs = (int)epochs;
+    pr.train.seed = seed;
+    pr.train.batch = (int)batch;
+    pr.train.lr = lr;
+    pr.split = !retrain;
+    pr.downsample = (int)down;
+    pr.n_train = (size_t)subset;
+    pr.n_eval = (size_t)esubset;
+    nb_status ld = nn_protocol_data(&pr, dataset, dir, &train, &valid, &test);
+    if (ld == NB_EINVAL) {
         rc = cli_usage_error("train", "--downsample: %s", nb_errmsg());
         goto done;
     }
-    if (retrain) {
-        train = full;
-        memset(&full, 0, sizeof full);
-    } else {
-        nn_data_split(&full, full.n / 2, &train, &valid);
-        nn_data_free(&full);
+    if (ld != NB_OK) {
+        fprintf(stderr, "nastab train: %s\n", nb_errmsg());
+        goto done;
     }
-    if (subset && (size_t)subset < train.n) nn_data_truncate(&train, (size_t)subset);
-    if (esubset && (size_t)esubset < valid.n) nn_data_truncate(&valid, (size_t)esubset);
-    if (esubset && (size_t)esubset < test.n) nn_data_truncate(&test, (size_t)esubset);
 
     nn_config cfg = {(int)C, (int)N, train.classes, train.c, train.h, train.w, (int)batch, 0};
     nn_set_threads((int)threads);
@@ -137,7 +138,7 @@ int cmd_train(int argc, char **argv)
         goto done;
     }
     nn_net_init(net, seed);
-    opt = nn_sgd_create(net, &(nn_sgd_config){0.9, 5e-4, 1});
+    opt = nn_sgd_create(net, &pr.sgd);
     char canon[SPACE_STR_MAX];
     space_format(&arch, canon, sizeof canon);
     printf("arch %s\n", canon);
@@ -151,14 +152,13 @@ int cmd_train(int argc, char **argv)
            "conv %s, OpenBLAS %s\n",
            lr, epochs, (unsigned long long)seed, threads, nn_simd_name(), nn_blas_corename());
     fflush(stdout);
-    nn_train_config tc = {(int)batch, (int)epochs, lr, seed, 1};
     double t_all = nb_now();
     for (int e = 0; e < epochs; e++) {
         char label[64];
         snprintf(label, sizeof label, "epoch %d/%ld", e + 1, epochs);
         nb_progress *pg = nb_progress_start(label, train.n);
         nn_epoch_stats st, sv = {0}, ste = {0};
-        nn_train_epoch(net, opt, &train, &tc, e, &st, pg);
+        nn_train_epoch(net, opt, &train, &pr.train, e, &st, pg);
         nb_progress_finish(pg);
         if (valid.n) nn_evaluate(net, &valid, &sv);
         nn_evaluate(net, &test, &ste);
@@ -175,7 +175,6 @@ int cmd_train(int argc, char **argv)
 done:
     nn_sgd_destroy(opt);
     nn_net_destroy(net);
-    nn_data_free(&full);
     nn_data_free(&train);
     nn_data_free(&valid);
     nn_data_free(&test);

@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "bench/cmd.h"
-#include "bench/precompute.h"
 #include "core/nb.h"
 #include "nn/nn.h"
+#include "precompute/pc.h"
 #include "reports/rep.h"
 #include "tables/tab.h"
 

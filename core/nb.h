@@ -167,4 +167,16 @@ nb_status nb_file_commit_stream(FILE *f, const char *tmp, const char *path);
  * fails (an absent file is fine). */
 void nb_file_discard(const char *tmp);
 
+/* ---- the host, for outputs that record where they were made (core/host.c) */
+typedef struct {
+    char cpu[256];      /* CPU model: the first non-empty "model name", "Hardware" or "Model"
+                         * value of /proc/cpuinfo, e.g. "Intel(R) Xeon(R) CPU @ 2.20GHz";
+                         * "" when there is none (callers print their own "unknown") */
+    int cores;          /* online CPUs, nb_cpu_count(), e.g. 2 */
+    char compiler[128]; /* the compiler of this build, e.g. "gcc 12.2.0" */
+    char date[32];      /* now, UTC, ISO 8601, e.g. "2024-05-01T12:00:00Z" */
+} nb_host;
+/* Fills *h; never fails (an unreadable /proc/cpuinfo gives cpu ""). */
+void nb_host_get(nb_host *h);
+
 #endif

@@ -232,4 +232,165 @@ const char *nn_blas_corename(void);
  * "portable" (the same numbers on each); static string. */
 const char *nn_simd_name(void);
 
+/* ==== training protocols (nn/protocol.c) ====
+ * A protocol is everything besides the network that fixes a training run's
+ * numbers: optimizer, schedule, batch, augmentation, and which images train,
+ * validate and test. Callers start from a named one and change fields.
+ *
+ *     nn_protocol p = nn_protocol_nb201(12, seed);   // NB201's search setting
+ *     p.n_train = 500;                                // a subset, e.g. for tests
+ *     nn_data tr, va, te;
+ *     if (nn_protocol_data(&p, "cifar10", dir, &tr, &va, &te) != NB_OK) return 1;
+ *     nn_sgd *opt = nn_sgd_create(net, &p.sgd);
+ *     for (int e = 0; e < p.train.epochs; e++) nn_train_epoch(net, opt, &tr, &p.train, e, &st, NULL);
+ */
+typedef struct {
+    nn_sgd_config sgd;     /* optimizer; NB201: momentum 0.9, weight decay 5e-4, Nesterov */
+    nn_train_config train; /* batch (256), epochs (= cosine schedule length), lr (0.1), seed, augment (1) */
+    int split;             /* 1: train on one half of the training set and validate on the other
+                            * (nn_data_split at n/2, NB201's "-valid"); 0: train on all of it, no
+                            * validation images (NB201's final retraining) */
+    int downsample;        /* image shrink factor (nn_data_downsample), 1 = full size, e.g. 2 */
+    size_t n_train;        /* keep the first K training images, 0 = all, e.g. 500 */
+    size_t n_eval;         /* keep the first K validation and the first K test images, 0 = all */
+} nn_protocol;
+
+/* NB201's hyper-parameter set (Dong & Yang, ICLR 2020, sec. 2.3, Table 2;
+ * xautodl configs/nas-benchmark/hyper-opts/200E.config, 12E.config): SGD
+ * Nesterov momentum 0.9, weight decay 5e-4, lr 0.1 cosine to 0, batch 256,
+ * crop + flip, the half/half train/valid split, full-size images. epochs:
+ * 200 (the benchmark) or 12 (the search setting). Never fails. */
+nn_protocol nn_protocol_nb201(int epochs, uint64_t seed);
+/* The protocol's data: the training and test sets of `dataset` from dir
+ * (nn_data_load), both downsampled, the training set split (p->split) and
+ * cut to the subsets. Fills *train, *valid (empty without split), *test,
+ * owned by the caller (nn_data_free). Errors as nn_data_load; NB_EINVAL when
+ * the downsample factor does not divide the image size. On failure all
+ * three are empty. */
+nb_status nn_protocol_data(const nn_protocol *p, const char *dataset, const char *dir, nn_data *train,
+                           nn_data *valid, nn_data *test);
+/* ==== end of training protocols ==== */
+
+/* ==== latency measurement (nn/latency.c, nn/latency_sample.c) ====
+ * Times a callback until its median is stable, and refuses to report a
+ * median that is not: a round takes at least min_reps and at most max_reps
+ * timings and ends as soon as the relative median absolute deviation
+ * (MAD / median) is below max_rmad; a value needs two independent rounds
+ * whose medians are both stable and agree within `agree` (relative); when
+ * they do not, a third round must be stable and agree with one of the first
+ * two; otherwise the value is flagged (NaN), never a silently noisy number.
+ * The timed callback is one eval-mode forward pass (nn_lat_forward_ms);
+ * nn_latency_measure runs the whole protocol of `nastab latency` and the
+ * probe over a sample of architectures.
+ * Does not: warm caches beyond `warmup` untimed calls, pin threads, control
+ * the CPU frequency, or store anything (bench/cmd_latency.c writes columns).
+ *
+ *     nn_lat_rule rule = nn_lat_rule_default();
+ *     nn_lat_result r;
+ *     nn_lat_measure(&rule, time_one_forward_ms, ctx, &r);  // one item, rounds back to back
+ *     if (r.flagged) n_flagged++;                            // r.value is NaN then
+ *
+ *     nn_latency_config lc = {cfg, batches, 1, seed, nn_lat_rule_default(), 1, NULL};
+ *     nn_latency_result res;
+ *     if (nn_latency_measure(&lc, archs, k, &res) != NB_OK) return 1;
+ *     use(res.value[0 * k + j]);                             // ms of archs[j] at batches[0]
+ *     nn_latency_free(&res);
+ */
+typedef struct {
+    int warmup;      /* untimed calls before each round, e.g. 2 */
+    int min_reps;    /* timings per round at least, e.g. 5 */
+    int max_reps;    /* and at most, e.g. 50 (<= NN_LAT_MAX_REPS) */
+    double max_rmad; /* a round is stable when MAD / median < this, e.g. 0.02 */
+    double agree;    /* two rounds agree when |m1 - m2| / min(m1, m2) <= this, e.g. 0.05 */
+} nn_lat_rule;
+#define NN_LAT_MAX_REPS 1000
+
+typedef struct {
+    double value;  /* mean of the two agreeing rounds' medians, or NaN when flagged */
+    double spread; /* max(their MADs, half their difference), same unit; NaN when flagged */
+    int reps;      /* timed calls in total, all rounds (warm-up not counted) */
+    int attempts;  /* rounds taken: 2, or 3 when the first two did not agree */
+    int flagged;   /* 1: no stable, agreeing pair among 3 rounds */
+} nn_lat_result;
+
+typedef struct {
+    double median; /* of the round's timings */
+    double mad;    /* their median absolute deviation */
+    int n;         /* timings taken */
+    int stable;    /* 1: stopped by the MAD criterion */
+} nn_lat_round_result;
+
+/* warmup 2, 5..50 timings, MAD/median < 2%, rounds within 5%. */
+nn_lat_rule nn_lat_rule_default(void);
+/* Median of v[0..n) (n >= 1); sorts v in place. */
+double nn_lat_median(double *v, size_t n);
+/* Median and MAD (median of |v - median|, not scaled) of v[0..n); v is left
+ * untouched; tmp has room for n doubles. */
+void nn_lat_median_mad(const double *v, size_t n, double *tmp, double *median, double *mad);
+/* One round: `warmup` untimed calls, then timings into v (room for
+ * rule->max_reps) until MAD/median < max_rmad after at least min_reps, or
+ * max_reps timings; tmp has room for max_reps doubles. */
+void nn_lat_round(const nn_lat_rule *rule, double (*time_ms)(void *), void *ctx, double *v,
+                  double *tmp, nn_lat_round_result *out);
+/* Decide from k rounds of one item (k = 2 or 3, independent). Returns 0 when
+ * a third round is needed (k == 2 and the two are not both stable and in
+ * agreement), else 1 with *out filled: the value is the mean of the two
+ * medians of the closest agreeing pair of stable rounds, spread the largest
+ * of their MADs and half their difference; no such pair: flagged, NaN. */
+int nn_lat_decide(const nn_lat_rule *rule, const nn_lat_round_result *r, int k, nn_lat_result *out);
+/* Measure one item with rounds back to back: two rounds, a third when they
+ * do not agree, then nn_lat_decide. Never fails; out->flagged says whether
+ * out->value is usable (also flagged when the scratch cannot be allocated). */
+void nn_lat_measure(const nn_lat_rule *rule, double (*time_ms)(void *), void *ctx, nn_lat_result *out);
+
+/* The timed callback: one eval-mode forward pass of `batch` images (the mean
+ * of `inner` consecutive passes). A timing shorter than NN_LAT_MIN_TIMING_MS
+ * is dominated by timer and scheduler jitter, so nn_lat_calibrate_inner picks
+ * `inner` to make one timing last about that long, from the mean of 5 passes
+ * after 3 untimed ones (the first passes after creating a network are slower:
+ * cold caches, page faults). */
+#define NN_LAT_MIN_TIMING_MS 2.0
+#define NN_LAT_MAX_INNER 64
+typedef struct {
+    nn_net *net;    /* borrowed */
+    const float *x; /* (batch, in_ch, H, W), borrowed */
+    int batch, inner;
+} nn_lat_forward;
+double nn_lat_forward_ms(void *forward); /* an nn_lat_forward *; milliseconds per pass */
+int nn_lat_calibrate_inner(nn_lat_forward *c); /* 1..NN_LAT_MAX_INNER */
+
+/* A round whose canary network ran more than this above the canary's median
+ * so far is not trusted (nn/latency_sample.c). */
+#define NN_LAT_CANARY_TOL 0.10
+typedef struct {
+    nn_config net;        /* network shape; net.batch = the largest of batches */
+    const int *batches;   /* (n_batches) batch sizes to time, e.g. {1, 64} */
+    int n_batches;        /* >= 1 */
+    uint64_t seed;        /* weights and inputs (nb_rng(seed, 1, TEST)) */
+    nn_lat_rule rule;     /* e.g. nn_lat_rule_default() */
+    int canary;           /* 1: time a canary network around every round and distrust
+                           * rounds on a busy machine (nastab latency); 0: not (the probe) */
+    const size_t *ids;    /* (k) names of the sample items in debug messages (e.g. table
+                           * indices), or NULL for their positions */
+    const space_def *space; /* the space of archs[], e.g. tab_space(table) or &space_nb201 */
+} nn_latency_config;
+typedef struct {
+    float *value;         /* (n_batches, k) ms, NaN when flagged; owned, nn_latency_free */
+    float *spread;        /* (n_batches, k) ms */
+    int *flagged;         /* (n_batches) values flagged noisy */
+    long contended;       /* rounds distrusted because the canary was slow */
+    double canary_best;   /* fastest canary time, ms (HUGE_VAL without canary) */
+    double canary_median; /* median canary time over all rounds, ms (NaN without) */
+    double seconds;       /* wall time of the measurement */
+} nn_latency_result;
+/* Every architecture archs[0..k) at every batch size: a round per
+ * (architecture, batch) in a forward pass over the sample, one in a backward
+ * pass, a third pass for the undecided; nn_lat_decide per value. A network
+ * per architecture, initialised from cfg->seed. Draws a progress bar.
+ * Errors: as nn_net_create (out is then empty). */
+nb_status nn_latency_measure(const nn_latency_config *cfg, const space_arch *archs, size_t k,
+                             nn_latency_result *out);
+void nn_latency_free(nn_latency_result *r); /* accepts an all-zero r */
+/* ==== end of latency measurement ==== */
+
 #endif

@@ -1,16 +1,15 @@
 /* tests/test_latency.c - measured hardware columns: tab_add_hardware on a
  * tiny synthetic table (round trip, identical to a column the writer put
  * there, refusals that leave the original byte for byte intact), and the
- * stopping rule of `nastab latency` (bench/latency.h) on synthetic timings. */
+ * stopping rule of `nastab latency` (nn/latency.c) on synthetic timings. */
 #include <hdf5.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "bench/latency.h"
+#include "nn/nn.h"
 #include "spaces/space.h"
-#include "tables/tab.h"
 #include "tables/tab.h"
 #include "tables/tab_h5.h"
 #include "test.h"
@@ -242,20 +241,20 @@ static double fake_time(void *p)
 TEST(latency_rule_median_and_mad)
 {
     double a[3] = {3, 1, 2}, b[4] = {4, 1, 3, 2}, t[5], med, mad;
-    CHECK_NEAR(lat_median(a, 3), 2.0, 0);
-    CHECK_NEAR(lat_median(b, 4), 2.5, 0);
+    CHECK_NEAR(nn_lat_median(a, 3), 2.0, 0);
+    CHECK_NEAR(nn_lat_median(b, 4), 2.5, 0);
     const double c[5] = {1, 2, 3, 4, 100};
-    lat_median_mad(c, 5, t, &med, &mad);
+    nn_lat_median_mad(c, 5, t, &med, &mad);
     CHECK_NEAR(med, 3.0, 0);
     CHECK_NEAR(mad, 1.0, 0); /* |c - 3| = 2 1 0 1 97 -> median 1: the outlier does not count */
 }
 
 TEST(latency_rule_steady_series_is_stored)
 {
-    lat_rule rule = lat_rule_default();
+    nn_lat_rule rule = nn_lat_rule_default();
     fake_clock c = {0, 0};
-    lat_result r;
-    lat_measure(&rule, fake_time, &c, &r);
+    nn_lat_result r;
+    nn_lat_measure(&rule, fake_time, &c, &r);
     CHECK_EQ_INT(r.flagged, 0);
     CHECK_EQ_INT(r.attempts, 2);
     CHECK_EQ_INT(r.reps, 2 * rule.min_reps); /* each round stops as soon as allowed */
@@ -266,10 +265,10 @@ TEST(latency_rule_steady_series_is_stored)
 
 TEST(latency_rule_noisy_series_is_flagged)
 {
-    lat_rule rule = lat_rule_default();
+    nn_lat_rule rule = nn_lat_rule_default();
     fake_clock c = {0, 1};
-    lat_result r;
-    lat_measure(&rule, fake_time, &c, &r);
+    nn_lat_result r;
+    nn_lat_measure(&rule, fake_time, &c, &r);
     CHECK_EQ_INT(r.flagged, 1);
     CHECK(isnan(r.value) && isnan(r.spread)); /* never a silently noisy number */
     CHECK_EQ_INT(r.attempts, 3);
@@ -278,13 +277,13 @@ TEST(latency_rule_noisy_series_is_flagged)
     /* Steady rounds whose medians drift apart (10, 11, 12.1) are flagged too. */
     rule.warmup = 0;
     fake_clock d = {0, 2};
-    lat_measure(&rule, fake_time, &d, &r);
+    nn_lat_measure(&rule, fake_time, &d, &r);
     CHECK_EQ_INT(r.flagged, 1);
     CHECK_EQ_INT(r.attempts, 3);
 
     /* A noisy first round, then two steady agreeing ones: stored from those. */
     fake_clock e = {0, 3};
-    lat_measure(&rule, fake_time, &e, &r);
+    nn_lat_measure(&rule, fake_time, &e, &r);
     CHECK_EQ_INT(r.flagged, 0);
     CHECK_EQ_INT(r.attempts, 3);
     CHECK_NEAR(r.value, 20.0, 0);
@@ -292,21 +291,21 @@ TEST(latency_rule_noisy_series_is_flagged)
 
 TEST(latency_rule_decide_pairs)
 {
-    lat_rule rule = lat_rule_default(); /* agree within 5% */
-    lat_result out;
-    lat_round_result a[3] = {{10.0, 0.05, 5, 1}, {10.3, 0.02, 5, 1}, {0, 0, 0, 0}};
-    CHECK_EQ_INT(lat_decide(&rule, a, 2, &out), 1);
+    nn_lat_rule rule = nn_lat_rule_default(); /* agree within 5% */
+    nn_lat_result out;
+    nn_lat_round_result a[3] = {{10.0, 0.05, 5, 1}, {10.3, 0.02, 5, 1}, {0, 0, 0, 0}};
+    CHECK_EQ_INT(nn_lat_decide(&rule, a, 2, &out), 1);
     CHECK_EQ_INT(out.flagged, 0);
     CHECK_NEAR(out.value, 10.15, 1e-12);
     CHECK_NEAR(out.spread, 0.15, 1e-12); /* half the difference beats both MADs */
-    lat_round_result b[3] = {{10.0, 0.01, 5, 1}, {11.0, 0.01, 7, 1}, {10.2, 0.03, 9, 1}};
-    CHECK_EQ_INT(lat_decide(&rule, b, 2, &out), 0); /* 10% apart: a third round */
-    CHECK_EQ_INT(lat_decide(&rule, b, 3, &out), 1);
+    nn_lat_round_result b[3] = {{10.0, 0.01, 5, 1}, {11.0, 0.01, 7, 1}, {10.2, 0.03, 9, 1}};
+    CHECK_EQ_INT(nn_lat_decide(&rule, b, 2, &out), 0); /* 10% apart: a third round */
+    CHECK_EQ_INT(nn_lat_decide(&rule, b, 3, &out), 1);
     CHECK_EQ_INT(out.flagged, 0);
     CHECK_NEAR(out.value, 10.1, 1e-12); /* the closest agreeing pair: rounds 1 and 3 */
     CHECK_EQ_INT(out.reps, 21);
     b[2].stable = 0; /* an unstable round never vouches for another */
-    CHECK_EQ_INT(lat_decide(&rule, b, 3, &out), 1);
+    CHECK_EQ_INT(nn_lat_decide(&rule, b, 3, &out), 1);
     CHECK_EQ_INT(out.flagged, 1);
     CHECK(isnan(out.value));
 }

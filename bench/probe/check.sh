@@ -36,7 +36,7 @@ trap 'rm -rf "$tmp"' EXIT
 ENGINE="core/alloc.c core/log.c core/parse.c core/rng.c core/status.c
         spaces/canonical.c spaces/encode.c spaces/nb201.c
         nn/net.c nn/conv2d.c nn/conv_direct.c nn/batchnorm.c nn/pool.c nn/linear.c nn/loss.c
-        nn/parallel.c nn/ref.c"
+        nn/parallel.c nn/ref.c nn/latency.c nn/latency_sample.c"
 FLAGS="-std=c11 -O2 -g -Wall -Wextra -Wshadow -Wno-unused-parameter -D_POSIX_C_SOURCE=200809L
        -D_DEFAULT_SOURCE -pthread -I."
 pass=0; fail=0
@@ -49,8 +49,8 @@ ok_if() { # description, then a command
 ok_if "host build (OpenBLAS)" cc $FLAGS $(pkg-config --cflags openblas) -o "$tmp/probe-host" \
     bench/probe/probe.c $ENGINE $(pkg-config --libs openblas) -lm
 # shellcheck disable=SC2086
-ok_if "aarch64 build (static, sgemm shim)" "$CROSS" $FLAGS -static -Ibench/probe/blas_shim \
-    -o "$tmp/probe-aarch64" bench/probe/probe.c bench/probe/refblas.c $ENGINE -lm
+ok_if "aarch64 build (static, sgemm shim)" "$CROSS" $FLAGS -static -Inn/blas_shim \
+    -o "$tmp/probe-aarch64" bench/probe/probe.c nn/blas_shim/refblas.c $ENGINE -lm
 ok_if "the aarch64 binary is an ARM aarch64 executable" \
     sh -c "file '$tmp/probe-aarch64' 2>/dev/null | grep -q 'ARM aarch64' || ! command -v file > /dev/null"
 

@@ -7,7 +7,7 @@
  * The architectures come from a plan CSV made on the host, whose first two
  * columns are index,arch (header required), e.g. from
  *     nastab latency --table nb201.h5 --device pixel7 --sample 100 --plan-out plan.csv
- * The timing protocol is the one of `nastab latency` (bench/latency.h): a
+ * The timing protocol is the one of `nastab latency` (nn_latency_measure, nn/nn.h): a
  * round of 5..50 timings per architecture in each of two passes over the
  * plan, medians agreeing within 5%, a third pass for the rest, else NaN
  * (an empty value field). --logits prints the logits of a fixed input
@@ -15,16 +15,15 @@
  *
  * Build (bench/probe/check.sh does both):
  *   host:    cc  -std=c11 -O2 -I. probe.c ENGINE_SOURCES -lopenblas
- *   aarch64: aarch64-linux-gnu-gcc -std=c11 -O2 -static -I. -Ibench/probe/blas_shim
- *            probe.c refblas.c ENGINE_SOURCES        (plain-loop sgemm, no OpenBLAS) */
-#include <cblas.h> /* OpenBLAS, or blas_shim/cblas.h first on the include path */
+ *   aarch64: aarch64-linux-gnu-gcc -std=c11 -O2 -static -I. -Inn/blas_shim
+ *            probe.c nn/blas_shim/refblas.c ENGINE_SOURCES        (plain-loop sgemm, no OpenBLAS) */
+#include <cblas.h> /* OpenBLAS, or nn/blas_shim/cblas.h first on the include path */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "bench/latency.h"
 #include "core/nb.h"
 #include "nn/nn.h"
 #include "nn/nn_kernels.h"
@@ -205,51 +204,31 @@ int main(int argc, char **argv)
             nn_net_destroy(net);
         }
     } else {
-        const lat_rule rule = lat_rule_default();
-        lat_round_result *rr = nb_xcalloc_array(3 * n, sizeof *rr);
-        lat_result *res = nb_xcalloc_array(n, sizeof *res);
-        unsigned char *done = nb_xcalloc_array(n, 1);
-        double *tv = nb_xcalloc_array(2 * (size_t)rule.max_reps, sizeof *tv);
-        double t0 = nb_now();
-        for (int pass = 0; pass < 3 && rc == 0; pass++) {
-            for (size_t jj = 0; jj < n; jj++) {
-                size_t j = pass == 1 ? n - 1 - jj : jj;
-                if (done[j]) continue;
-                nn_net *net;
-                if (nn_net_create(&cfg, &space_nb201, &rows[j].arch, &net) != NB_OK) {
-                    fprintf(stderr, "probe: %s\n", nb_errmsg());
-                    rc = 1;
-                    break;
-                }
-                nn_net_init(net, (uint64_t)seed);
-                lat_forward c = {net, x, cfg.batch, 1};
-                c.inner = lat_calibrate_inner(&c);
-                lat_round(&rule, lat_forward_ms, &c, tv, tv + rule.max_reps, &rr[3 * j + pass]);
-                nn_net_destroy(net);
-            }
-            for (size_t j = 0; pass >= 1 && j < n; j++)
-                if (!done[j] && lat_decide(&rule, &rr[3 * j], pass + 1, &res[j])) done[j] = 1;
+        space_arch *archs = nb_xcalloc_array(n, sizeof *archs);
+        for (size_t j = 0; j < n; j++) archs[j] = rows[j].arch;
+        const int batches[1] = {cfg.batch};
+        nn_latency_config lc = {cfg, batches, 1, (uint64_t)seed, nn_lat_rule_default(), 0, NULL, &space_nb201};
+        nn_latency_result res;
+        if (nn_latency_measure(&lc, archs, n, &res) != NB_OK) {
+            fprintf(stderr, "probe: %s\n", nb_errmsg());
+            rc = 1;
         }
-        int flagged = 0;
+        free(archs);
         if (rc == 0) {
             fprintf(fo, "index,arch,value,spread\n");
             for (size_t j = 0; j < n; j++) {
-                flagged += res[j].flagged;
-                if (res[j].flagged) fprintf(fo, "%ld,%s,,\n", rows[j].index, rows[j].str);
+                if (isnan(res.value[j])) fprintf(fo, "%ld,%s,,\n", rows[j].index, rows[j].str);
                 else
-                    fprintf(fo, "%ld,%s,%.6g,%.3g\n", rows[j].index, rows[j].str, res[j].value,
-                            res[j].spread);
+                    fprintf(fo, "%ld,%s,%.6g,%.3g\n", rows[j].index, rows[j].str, res.value[j],
+                            res.spread[j]);
             }
+            fprintf(stderr,
+                    "probe: %zu architectures, %d flagged noisy (empty value), %.1f s; C=%d N=%d "
+                    "%dx%d batch %d, %ld threads, conv %s, BLAS %s\n",
+                    n, res.flagged[0], res.seconds, cfg.C, cfg.N, cfg.H, cfg.W, cfg.batch, threads,
+                    cfg.reference ? "nn/ref.c loops" : "im2col + sgemm", openblas_get_corename());
         }
-        fprintf(stderr,
-                "probe: %zu architectures, %d flagged noisy (empty value), %.1f s; C=%d N=%d "
-                "%dx%d batch %d, %ld threads, conv %s, BLAS %s\n",
-                n, flagged, nb_now() - t0, cfg.C, cfg.N, cfg.H, cfg.W, cfg.batch, threads,
-                cfg.reference ? "nn/ref.c loops" : "im2col + sgemm", openblas_get_corename());
-        free(rr);
-        free(res);
-        free(done);
-        free(tv);
+        nn_latency_free(&res);
     }
     if (out && fclose(fo) != 0) {
         fprintf(stderr, "probe: cannot write %s\n", out);

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Full-training mode end to end (bench/precompute.h): a tiny precompute (a
+# Full-training mode end to end (precompute/pc.h): a tiny precompute (a
 # handful of classes, a few hundred Fashion-MNIST images, one epoch) round-trips
 # through the store, validates against a live retrain, runs a strategy and a
 # report; an interrupted build (kill -9 after the first record, then rerun), a

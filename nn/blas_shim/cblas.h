@@ -1,8 +1,10 @@
-/* bench/probe/blas_shim/cblas.h - the part of the CBLAS/OpenBLAS interface
- * the engine (nn/conv2d.c, nn/parallel.c) uses, for builds of the latency
- * probe without OpenBLAS (cross-compiled for a phone or a board). Put this
- * directory first on the include path; bench/probe/refblas.c implements it
- * with plain loops. Not a general BLAS: row-major sgemm only. */
+/* nn/blas_shim/cblas.h - the part of the CBLAS/OpenBLAS interface the
+ * engine (nn/conv2d.c, nn/parallel.c, nn/train.c) uses, for builds of the
+ * engine without OpenBLAS (the latency probe cross-compiled for a phone or a
+ * board, bench/probe). Put this directory first on the include path;
+ * nn/blas_shim/refblas.c implements it with plain loops. Not a general BLAS:
+ * row-major sgemm only. Not part of libnastab (the Makefile builds the .c files
+ * directly in nn/, against OpenBLAS). */
 #ifndef PROBE_CBLAS_SHIM_H
 #define PROBE_CBLAS_SHIM_H
 

@@ -1,6 +1,6 @@
-/* bench/probe/refblas.c - plain-loop sgemm behind the probe's cblas.h shim
- * (see blas_shim/cblas.h): the engine's im2col convolution runs on it where
- * OpenBLAS is not available. Loop order i-p-j keeps the innermost loop on
+/* nn/blas_shim/refblas.c - plain-loop sgemm behind the cblas.h shim beside
+ * it: the engine's im2col convolution runs on it where OpenBLAS is not
+ * available (bench/probe on a device). Loop order i-p-j keeps the innermost loop on
  * contiguous rows of B and C for the NoTrans-B cases the forward pass uses. */
 #include <stddef.h>
 
