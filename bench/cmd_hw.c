@@ -43,7 +43,7 @@ static void mo_help(void)
            "                      names: edgegpu -> hwnas_edgegpu_latency_<dataset>,\n"
            "                      1080ti -> help_1080ti_latency_b1, ... (required)\n"
            "  --strategy LIST     (required):\n");
-    for (const strat_mo_vtable *const *v = strat_mo_builtin(); *v; v++)
+    for (const strat_vtable *const *v = strat_mo_builtin(); *v; v++)
         printf("                        %-19s %s\n", (*v)->name, (*v)->description);
     printf("  --runs R            independent runs per combination (default 100)\n"
            "  --budget SECONDS    simulated seconds per run (default per dataset, as `run`)\n"
@@ -142,7 +142,7 @@ int cmd_mo(int argc, char **argv)
     if (!device) return cli_usage_error("mo", "missing --device");
     if (!strategy) return cli_usage_error("mo", "missing --strategy");
     if (!out) return cli_usage_error("mo", "missing -o RESULTS");
-    strat_mo_config cfg = strat_mo_config_default();
+    strat_run_config cfg = strat_mo_config_default();
     long v;
     double budget = 0;
     if (runs_s) {
@@ -174,7 +174,7 @@ int cmd_mo(int argc, char **argv)
         cli_split_list("mo", "--strategy", strategy, sbuf, sizeof sbuf, strategies, MAX_ITEMS, &ns))
         return 2;
     for (int i = 0; i < ns; i++)
-        if (!strat_mo_find(strategies[i])) return cli_usage_error("mo", "--strategy: %s", nb_errmsg());
+        if (!strat_find(strategies[i])) return cli_usage_error("mo", "--strategy: %s", nb_errmsg());
     tab_table *t;
     if (tab_open(table, &t) != NB_OK) return cli_fail("mo", 0);
     for (int i = 0; i < nd; i++) {
@@ -184,7 +184,7 @@ int cmd_mo(int argc, char **argv)
             return cli_usage_error("mo", "--dataset: %s", nb_errmsg());
         }
         for (int k = 0; k < nv; k++)
-            if (strat_mo_device_column(t, datasets[i], devices[k]) < 0) {
+            if (strat_device_column(t, datasets[i], devices[k]) < 0) {
                 tab_close(t);
                 return cli_usage_error("mo", "--device: %s", nb_errmsg());
             }

@@ -22,8 +22,10 @@
  *     not fit is cut by crowding distance (largest first, ties: lower index,
  *     parents before children). Ranks and distances from that sort are kept
  *     for the next tournaments (as in the paper's main loop).
- * One simulated worker: ask and tell alternate. */
-#include "strategies/strat.h"
+ * With several workers, asks beyond the N initial cells before the
+ * population is complete are random cells too, and children join in order
+ * of completion. Needs two objectives (min_objectives 2). */
+#include "strategies/strat_private.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -130,6 +132,7 @@ typedef struct {
     int *rank;            /* (2N) */
     double *crowd;        /* (2N) */
     size_t n_child;       /* children told this generation */
+    int fidelity;         /* epochs asked: the search fidelity */
 } nsga2_state;
 
 static void objectives(const nsga2_state *s, float score, float latency, double *f)
@@ -205,10 +208,11 @@ static void select_next(nsga2_state *s)
     free(crowd);
 }
 
-static void *nsga2_create(const strat_mo_env *env, nb_rng *rng)
+static void *nsga2_create(const strat_env *env, nb_rng *rng)
 {
     (void)rng;
     nsga2_state *s = nb_xcalloc_array(1, sizeof *s);
+    s->fidelity = env->search_fidelity;
     s->n = env->population > 0 ? (size_t)env->population : NSGA2_DEFAULT_N;
     NB_ASSERT(s->n >= 2 && s->n <= 2048);
     s->lat_ref = env->lat_ref > 0 ? env->lat_ref : 1.0;
@@ -219,24 +223,29 @@ static void *nsga2_create(const strat_mo_env *env, nb_rng *rng)
     return s;
 }
 
-static void nsga2_ask(void *state, nb_rng *rng, space_arch *out)
+static int nsga2_ask(void *state, nb_rng *rng, strat_ask *out)
 {
     nsga2_state *s = state;
+    out->fidelity = s->fidelity;
+    out->tag = 0;
     if (!s->ranked) {
         s->n_asked++;
-        space_random(rng, out);
-        return;
+        space_random(rng, &out->arch);
+        return STRAT_ASK_OK;
     }
     size_t a = (size_t)nb_rng_below(rng, s->n), b = (size_t)nb_rng_below(rng, s->n);
     ranked x = {s->rank[a], s->crowd[a], 0}, y = {s->rank[b], s->crowd[b], 1};
     size_t w = cmp_ranked(&x, &y) <= 0 ? a : b;
-    space_mutate(&s->arch[w], rng, out);
+    space_mutate(&s->arch[w], rng, &out->arch);
+    return STRAT_ASK_OK;
 }
 
-static void nsga2_tell(void *state, const space_arch *a, float score, float latency, nb_rng *rng)
+static void nsga2_tell(void *state, const strat_ask *asked, const float *obj, nb_rng *rng)
 {
     (void)rng;
     nsga2_state *s = state;
+    const space_arch *a = &asked->arch;
+    const float score = obj[STRAT_OBJ_SCORE], latency = obj[STRAT_OBJ_LATENCY];
     if (!s->ranked) {
         objectives(s, score, latency, s->f + 2 * s->size);
         s->arch[s->size++] = *a;
@@ -263,7 +272,7 @@ static void nsga2_destroy(void *state)
     free(s);
 }
 
-const strat_mo_vtable strat_mo_nsga2_vtable = {
+const strat_vtable strat_nsga2_vtable = {
     "nsga2", "NSGA-II (Deb et al. 2002): population 20, binary tournament, mutation",
-    nsga2_create, nsga2_ask, nsga2_tell, nsga2_destroy,
+    nsga2_create, nsga2_ask, nsga2_tell, nsga2_destroy, 2,
 };

@@ -407,10 +407,10 @@ static int weak_ask(void *st, nb_rng *rng, strat_ask *out)
     if (rc == STRAT_ASK_OK) space_random(rng, &out->arch);
     return rc;
 }
-static void weak_tell(void *st, const strat_ask *a, float score, nb_rng *rng) { strat_find("rea")->tell(st, a, score, rng); }
+static void weak_tell(void *st, const strat_ask *a, const float *obj, nb_rng *rng) { strat_find("rea")->tell(st, a, obj, rng); }
 static void weak_destroy(void *st) { strat_find("rea")->destroy(st); }
 static const strat_vtable weak_rea = {"rea-weak", "REA with mutation replaced by random sampling", weak_create,
-                                      weak_ask, weak_tell, weak_destroy};
+                                      weak_ask, weak_tell, weak_destroy, 0};
 
 /* Run `vt` (or the built-in `name`) on a dataset and return its gate set. */
 static rep_gate_set *run_set(tab_table *t, const char *dataset, const char *name, const strat_vtable *vt,

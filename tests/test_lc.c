@@ -127,14 +127,15 @@ static void *lcw_create(const strat_env *env, nb_rng *rng)
     return lcl.inner->create(env, rng);
 }
 static int lcw_ask(void *s, nb_rng *rng, strat_ask *out) { return lcl.inner->ask(s, rng, out); }
-static void lcw_tell(void *s, const strat_ask *a, float score, nb_rng *rng)
+static void lcw_tell(void *s, const strat_ask *a, const float *obj, nb_rng *rng)
 {
+    const float score = obj[STRAT_OBJ_SCORE];
     if (lcl.n < sizeof lcl.rec / sizeof lcl.rec[0]) lcl.rec[lcl.n++] = (lc_rec){*a, score};
-    lcl.inner->tell(s, a, score, rng);
+    lcl.inner->tell(s, a, obj, rng);
 }
 static void lcw_destroy(void *s) { lcl.inner->destroy(s); }
 static const strat_vtable lcw_vt = {"lc-wrap", "logging wrapper", lcw_create, lcw_ask, lcw_tell,
-                                    lcw_destroy};
+                                    lcw_destroy, 0};
 
 /* Every told result re-computed from the table: the score is the curve at
  * the asked epoch, a continuation continues a finished evaluation of the
@@ -238,13 +239,13 @@ static int script_ask(void *s, nb_rng *rng, strat_ask *out)
     script_step++;
     return STRAT_ASK_OK;
 }
-static void script_tell(void *s, const strat_ask *a, float score, nb_rng *rng)
+static void script_tell(void *s, const strat_ask *a, const float *obj, nb_rng *rng)
 {
-    (void)s, (void)a, (void)score, (void)rng;
+    (void)s, (void)a, (void)obj, (void)rng;
 }
 static void script_destroy(void *s) { (void)s; }
 static const strat_vtable script_vt = {"script", "scripted continuations", script_create,
-                                       script_ask, script_tell, script_destroy};
+                                       script_ask, script_tell, script_destroy, 0};
 
 TEST(lc_continuation_charges_only_extra_epochs)
 {
@@ -346,7 +347,7 @@ TEST(lc_lcstop_median_rule)
         CHECK_EQ_INT(a.from_epoch, prev); /* continues its own checkpoint */
         CHECK_EQ_INT(a.fidelity, 200);
         reports++;
-        vt->tell(st, &a, 5.0f, &rng);
+        vt->tell(st, &a, &(float){5.0f}, &rng);
         prev = a.epoch;
         if (a.epoch == 200) break;
     }
@@ -358,7 +359,7 @@ TEST(lc_lcstop_median_rule)
             memset(&a, 0, sizeof a);
             CHECK_EQ_INT(vt->ask(st, &rng, &a), STRAT_ASK_OK);
             CHECK_EQ_INT(a.from_epoch, prev);
-            vt->tell(st, &a, 80.0f, &rng);
+            vt->tell(st, &a, &(float){80.0f}, &rng);
             prev = a.epoch;
         } while (a.epoch < 200);
     }
@@ -367,19 +368,19 @@ TEST(lc_lcstop_median_rule)
     vt->ask(st, &rng, &a);
     CHECK_EQ_INT(a.epoch, 10);
     CHECK_EQ_INT(a.from_epoch, 0);
-    vt->tell(st, &a, 50.0f, &rng);
+    vt->tell(st, &a, &(float){50.0f}, &rng);
     memset(&a, 0, sizeof a);
     vt->ask(st, &rng, &a);
     CHECK_MSG(a.epoch == 10 && a.from_epoch == 0, "the trial below the median was continued "
               "(epoch %d from %d)", a.epoch, a.from_epoch);
     /* this new trial is at 90 > 80: it continues from its checkpoint */
-    vt->tell(st, &a, 90.0f, &rng);
+    vt->tell(st, &a, &(float){90.0f}, &rng);
     memset(&a, 0, sizeof a);
     vt->ask(st, &rng, &a);
     CHECK_EQ_INT(a.epoch, 20);
     CHECK_EQ_INT(a.from_epoch, 10);
     /* its best so far (90) stays above the median even when it dips */
-    vt->tell(st, &a, 70.0f, &rng);
+    vt->tell(st, &a, &(float){70.0f}, &rng);
     memset(&a, 0, sizeof a);
     vt->ask(st, &rng, &a);
     CHECK_EQ_INT(a.from_epoch, 20);
@@ -445,7 +446,7 @@ TEST(lc_hyperband_epochs_rungs)
             }
             for (int i = 0; i < want_n[b][r]; i++) {
                 scores[i] = (float)nb_rng_uniform(&rng) * 100.0f;
-                vt->tell(st, &asks[i], scores[i], &rng);
+                vt->tell(st, &asks[i], &(float){scores[i]}, &rng);
                 prev_codes[i] = space_code(&asks[i].arch);
                 prev_scores[i] = scores[i];
             }

@@ -172,9 +172,9 @@ TEST(mo_kendall_tau_b)
     free(v);
 }
 
-static strat_mo_config small_cfg(tab_table *t, const char *strategy)
+static strat_run_config small_cfg(tab_table *t, const char *strategy)
 {
-    strat_mo_config c = strat_mo_config_default();
+    strat_run_config c = strat_mo_config_default();
     c.table = t;
     c.dataset = "cifar10";
     c.device = "edgegpu";
@@ -192,12 +192,12 @@ TEST(mo_constrained_never_infeasible)
     if (!t) return;
     const char *names[] = {"rea-constrained", "random-constrained", "nsga2", "scalarised"};
     for (size_t k = 0; k < 4; k++) {
-        strat_mo_config c = small_cfg(t, names[k]);
+        strat_run_config c = small_cfg(t, names[k]);
         c.latency_max = 0; /* the median */
         strat_mo_output o;
         CHECK_OK(strat_mo_run(&c, &o));
         if (!o.runs) continue;
-        int col = strat_mo_device_column(t, "cifar10", "edgegpu");
+        int col = strat_device_column(t, "cifar10", "edgegpu");
         const float *lat = tab_device_values(t, col);
         size_t infeasible = 0;
         for (size_t r = 0; r < o.runs; r++) {
@@ -228,7 +228,7 @@ TEST(mo_constrained_never_infeasible)
         strat_mo_output_free(&o);
     }
     /* an impossible bound: no incumbent at all, NaN outputs */
-    strat_mo_config c = small_cfg(t, "rea-constrained");
+    strat_run_config c = small_cfg(t, "rea-constrained");
     c.latency_max = 1e-6;
     strat_mo_output o;
     CHECK_OK(strat_mo_run(&c, &o));
@@ -256,7 +256,7 @@ TEST(mo_deterministic_and_thread_independent)
     if (!t) return;
     const char *names[] = {"nsga2", "scalarised", "rea-constrained"};
     for (size_t k = 0; k < 3; k++) {
-        strat_mo_config c = small_cfg(t, names[k]);
+        strat_run_config c = small_cfg(t, names[k]);
         strat_mo_output a, b, d;
         CHECK_OK(strat_mo_run(&c, &a));
         c.threads = 2;
@@ -288,7 +288,7 @@ TEST(mo_scalarised_beats_random_front)
     double mean[2] = {0, 0};
     const char *names[] = {"scalarised", "random"};
     for (int k = 0; k < 2; k++) {
-        strat_mo_config c = small_cfg(t, names[k]);
+        strat_run_config c = small_cfg(t, names[k]);
         c.runs = 12;
         c.threads = 2;
         c.budget = 12000;
@@ -355,7 +355,7 @@ TEST(mo_results_roundtrip)
 {
     tab_table *t = mo_table();
     if (!t) return;
-    strat_mo_config c = small_cfg(t, "nsga2");
+    strat_run_config c = small_cfg(t, "nsga2");
     c.runs = 3;
     strat_mo_output o;
     CHECK_OK(strat_mo_run(&c, &o));
@@ -432,7 +432,7 @@ TEST(mo_bad_config)
     tab_table *t = mo_table();
     if (!t) return;
     strat_mo_output o;
-    strat_mo_config c = small_cfg(t, "nsga2");
+    strat_run_config c = small_cfg(t, "nsga2");
     c.device = "toaster";
     CHECK_STATUS(strat_mo_run(&c, &o), NB_ENOTFOUND);
     CHECK_ERRMSG("device 'toaster'");
@@ -448,10 +448,10 @@ TEST(mo_bad_config)
     c.population = 1;
     CHECK_STATUS(strat_mo_run(&c, &o), NB_EINVAL);
     /* device short names resolve per dataset; exact names too */
-    int a = strat_mo_device_column(t, "cifar100", "raspi4");
+    int a = strat_device_column(t, "cifar100", "raspi4");
     tab_device_info info;
     CHECK(a >= 0 && tab_device(t, a, &info) == NB_OK && !strcmp(info.name, "hwnas_raspi4_latency_cifar100"));
-    a = strat_mo_device_column(t, "cifar10", "1080ti");
+    a = strat_device_column(t, "cifar10", "1080ti");
     CHECK(a >= 0 && tab_device(t, a, &info) == NB_OK && !strcmp(info.name, "help_1080ti_latency_b1"));
     /* edgetpu: missing latencies never become incumbent and never count */
     c = small_cfg(t, "random-constrained");

@@ -192,11 +192,12 @@ static int wrap_ask(void *s, nb_rng *rng, strat_ask *out)
 {
     return wlog.inner->ask(((wrap_state *)s)->inner, rng, out);
 }
-static void wrap_tell(void *s, const strat_ask *a, float score, nb_rng *rng)
+static void wrap_tell(void *s, const strat_ask *a, const float *obj, nb_rng *rng)
 {
+    const float score = obj[STRAT_OBJ_SCORE];
     if (wlog.n < sizeof wlog.rec / sizeof wlog.rec[0])
         wlog.rec[wlog.n++] = (told_rec){a->arch, a->fidelity, score};
-    wlog.inner->tell(((wrap_state *)s)->inner, a, score, rng);
+    wlog.inner->tell(((wrap_state *)s)->inner, a, obj, rng);
 }
 static void wrap_destroy(void *s)
 {
@@ -204,7 +205,7 @@ static void wrap_destroy(void *s)
     free(s);
 }
 static const strat_vtable wrap_vt = {"wrap", "logging wrapper", wrap_create, wrap_ask, wrap_tell,
-                                     wrap_destroy};
+                                     wrap_destroy, 0};
 
 /* Recompute, from the tell log and tab_metric/tab_cost, the clock, the
  * incumbent (best score at the highest fidelity so far) and the trajectory. */
@@ -424,21 +425,21 @@ static int waiter_ask(void *s, nb_rng *rng, strat_ask *out)
     out->tag = 0;
     return STRAT_ASK_OK;
 }
-static void waiter_tell(void *s, const strat_ask *a, float score, nb_rng *rng)
+static void waiter_tell(void *s, const strat_ask *a, const float *obj, nb_rng *rng)
 {
-    (void)a, (void)score, (void)rng;
+    (void)a, (void)obj, (void)rng;
     *(int *)s = 0;
 }
 static void waiter_destroy(void *s) { (void)s; }
 static const strat_vtable waiter_vt = {"waiter", "waits for each result", waiter_create,
-                                       waiter_ask, waiter_tell, waiter_destroy};
+                                       waiter_ask, waiter_tell, waiter_destroy, 0};
 static int bad_ask(void *s, nb_rng *rng, strat_ask *out)
 {
     (void)s, (void)rng, (void)out;
     return STRAT_ASK_WAIT;
 }
 static const strat_vtable never_vt = {"never", "waits with nothing pending", waiter_create,
-                                      bad_ask, waiter_tell, waiter_destroy};
+                                      bad_ask, waiter_tell, waiter_destroy, 0};
 
 TEST(strat_wait_reduces_to_sequential)
 {
@@ -610,14 +611,14 @@ static int scr_ask(void *s, nb_rng *rng, strat_ask *out)
     out->tag = (uint32_t)(*pos)++;
     return STRAT_ASK_OK;
 }
-static void scr_tell(void *s, const strat_ask *a, float score, nb_rng *rng)
+static void scr_tell(void *s, const strat_ask *a, const float *obj, nb_rng *rng)
 {
-    (void)s, (void)score, (void)rng;
+    (void)s, (void)obj, (void)rng;
     if (scr.n_told < 64) scr.told[scr.n_told++] = a->tag;
 }
 static void scr_destroy(void *s) { free(s); }
 static const strat_vtable scr_vt = {"script", "fixed sequence", scr_create, scr_ask, scr_tell,
-                                    scr_destroy};
+                                    scr_destroy, 0};
 
 /* Boundaries: a result finishing exactly at the budget counts, one
  * finishing exactly at a grid time counts at that grid point; simultaneous
@@ -722,7 +723,7 @@ TEST(strat_strategies_learn_planted_signal)
                 n12++;
                 hits += a.arch.op[0] == SPACE_OP_CONV3;
             }
-            vt->tell(st, &a, score, &rng);
+            vt->tell(st, &a, &(float){score}, &rng);
         }
         vt->destroy(st);
         double frac = n12 ? (double)hits / n12 : 0;
