@@ -2,7 +2,7 @@
  * and elitist multiobjective genetic algorithm: NSGA-II", IEEE TEVC 6(2),
  * 2002) on the NB201 cell space, as an ask/tell multi-objective strategy.
  *
- * Objectives (both minimised, normalised as in reports/MO_RESULTS.md):
+ * Objectives (both minimised, normalised as in results/MO_RESULTS.md):
  *   f0 = 1 - score / 100          (score: validation accuracy, percent)
  *   f1 = latency / lat_ref        (lat_ref = 1.1 * largest latency of the column)
  * A missing latency is f1 = 2, beyond every measured cell, so it is
@@ -27,97 +27,14 @@
  * of completion. Needs two objectives (min_objectives 2). */
 #include "strategies/strat_private.h"
 
+#include "results/res.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define NSGA2_DEFAULT_N 20
 #define MISSING_F1 2.0
-
-/* ---- building blocks ---- */
-
-static int dominates(const double *a, const double *b)
-{
-    return a[0] <= b[0] && a[1] <= b[1] && (a[0] < b[0] || a[1] < b[1]);
-}
-
-void strat_mo_nondominated_sort(const double *f, size_t n, int *rank)
-{
-    NB_ASSERT(n <= 4096);
-    if (n == 0) return;
-    /* S_p as an n x n bit of "p dominates q", n_p counts (Deb sec. III-A). */
-    int *count = nb_xcalloc_array(n, sizeof *count);
-    unsigned char *dom = nb_xcalloc_array(n * n, 1);
-    size_t *front = nb_xcalloc_array(n, sizeof *front), *next = nb_xcalloc_array(n, sizeof *next);
-    size_t nf = 0;
-    for (size_t p = 0; p < n; p++) {
-        for (size_t q = 0; q < n; q++) {
-            if (p == q) continue;
-            if (dominates(f + 2 * p, f + 2 * q)) dom[p * n + q] = 1;
-            else if (dominates(f + 2 * q, f + 2 * p)) count[p]++;
-        }
-        if (count[p] == 0) {
-            rank[p] = 0;
-            front[nf++] = p;
-        }
-    }
-    int r = 0;
-    while (nf > 0) {
-        size_t nn = 0;
-        for (size_t k = 0; k < nf; k++) {
-            size_t p = front[k];
-            for (size_t q = 0; q < n; q++)
-                if (dom[p * n + q] && --count[q] == 0) {
-                    rank[q] = r + 1;
-                    next[nn++] = q;
-                }
-        }
-        r++;
-        memcpy(front, next, nn * sizeof *front);
-        nf = nn;
-    }
-    free(count);
-    free(dom);
-    free(front);
-    free(next);
-}
-
-typedef struct {
-    double v;
-    size_t i; /* position in idx[] */
-} keyed;
-
-static int cmp_keyed(const void *a, const void *b)
-{
-    const keyed *x = a, *y = b;
-    if (x->v < y->v) return -1;
-    if (x->v > y->v) return 1;
-    return x->i < y->i ? -1 : x->i > y->i;
-}
-
-void strat_mo_crowding(const double *f, const size_t *idx, size_t m, double *dist)
-{
-    for (size_t k = 0; k < m; k++) dist[k] = 0.0;
-    if (m == 0) return;
-    if (m <= 2) {
-        for (size_t k = 0; k < m; k++) dist[k] = INFINITY;
-        return;
-    }
-    keyed *s = nb_xcalloc_array(m, sizeof *s);
-    for (int obj = 0; obj < 2; obj++) {
-        for (size_t k = 0; k < m; k++) {
-            s[k].v = f[2 * idx[k] + (size_t)obj];
-            s[k].i = k;
-        }
-        qsort(s, m, sizeof *s, cmp_keyed);
-        double span = s[m - 1].v - s[0].v;
-        dist[s[0].i] = INFINITY;
-        dist[s[m - 1].i] = INFINITY;
-        if (!(span > 0)) continue;
-        for (size_t k = 1; k + 1 < m; k++) dist[s[k].i] += (s[k + 1].v - s[k - 1].v) / span;
-    }
-    free(s);
-}
 
 /* ---- the strategy ---- */
 
@@ -144,7 +61,7 @@ static void objectives(const nsga2_state *s, float score, float latency, double 
 /* Ranks and crowding of the first m members; returns nothing, fills s->rank/crowd. */
 static void rank_and_crowd(nsga2_state *s, size_t m)
 {
-    strat_mo_nondominated_sort(s->f, m, s->rank);
+    res_nondominated_sort(s->f, m, s->rank);
     size_t *idx = nb_xcalloc_array(m, sizeof *idx);
     double *d = nb_xcalloc_array(m, sizeof *d);
     for (int r = 0;; r++) {
@@ -152,7 +69,7 @@ static void rank_and_crowd(nsga2_state *s, size_t m)
         for (size_t i = 0; i < m; i++)
             if (s->rank[i] == r) idx[k++] = i;
         if (k == 0) break;
-        strat_mo_crowding(s->f, idx, k, d);
+        res_crowding(s->f, idx, k, d);
         for (size_t j = 0; j < k; j++) s->crowd[idx[j]] = d[j];
     }
     free(idx);

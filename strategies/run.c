@@ -55,80 +55,37 @@ strat_run_config strat_mo_config_default(void)
     return c;
 }
 
-void strat_output_alloc(strat_output *o, size_t runs, size_t grid)
+/* The arrays of a series: (R, G) trajectories and (R) finals; with cap > 0
+ * also the multi-objective ones, the evaluation trace padded with -1 / NaN. */
+static void series_alloc(res_series *o, size_t runs, size_t grid, size_t cap, int n_obj)
 {
-    NB_ASSERT(o);
-    memset(o, 0, sizeof *o);
-    size_t cells;
-    NB_ASSERT(nb_mul_ok(runs, grid, &cells));
+    size_t gr, ev;
+    NB_ASSERT(nb_mul_ok(runs, grid, &gr) && nb_mul_ok(runs, cap, &ev));
+    o->n_objectives = n_obj;
     o->runs = runs;
     o->grid = grid;
-    o->time = nb_xcalloc_array(grid ? grid : 1, sizeof *o->time);
-    o->valid = nb_xcalloc_array(cells ? cells : 1, sizeof *o->valid);
-    o->test = nb_xcalloc_array(cells ? cells : 1, sizeof *o->test);
-    o->final_valid = nb_xcalloc_array(runs ? runs : 1, sizeof *o->final_valid);
-    o->final_test = nb_xcalloc_array(runs ? runs : 1, sizeof *o->final_test);
-    o->final_arch = nb_xcalloc_array(runs ? runs : 1, sizeof *o->final_arch);
-    o->n_evals = nb_xcalloc_array(runs ? runs : 1, sizeof *o->n_evals);
-}
-
-void strat_output_free(strat_output *o)
-{
-    if (!o) return;
-    free(o->time);
-    free(o->valid);
-    free(o->test);
-    free(o->final_valid);
-    free(o->final_test);
-    free(o->final_arch);
-    free(o->n_evals);
-    memset(o, 0, sizeof *o);
-}
-
-void strat_mo_output_free(strat_mo_output *o)
-{
-    if (!o) return;
-    free(o->time);
-    free(o->n_evals);
-    free(o->eval_arch);
-    free(o->eval_finish);
-    free(o->eval_score);
-    free(o->eval_valid);
-    free(o->eval_test);
-    free(o->eval_latency);
-    free(o->inc_test);
-    free(o->final_valid);
-    free(o->final_test);
-    free(o->final_latency);
-    free(o->final_arch);
-    memset(o, 0, sizeof *o);
-}
-
-static void mo_output_alloc(strat_mo_output *o, size_t runs, size_t grid, size_t cap)
-{
-    size_t ev, gr;
-    NB_ASSERT(nb_mul_ok(runs, cap, &ev) && nb_mul_ok(runs, grid, &gr));
-    o->runs = runs;
-    o->grid = grid;
-    o->cap = cap;
     o->time = nb_xcalloc_array(grid, sizeof *o->time);
+    o->test = nb_xcalloc_array(gr, sizeof *o->test);
+    o->final_test = nb_xcalloc_array(runs, sizeof *o->final_test);
+    o->final_arch = nb_xcalloc_array(runs, sizeof *o->final_arch);
     o->n_evals = nb_xcalloc_array(runs, sizeof *o->n_evals);
+    if (n_obj == 1) {
+        o->valid = nb_xcalloc_array(gr, sizeof *o->valid);
+        o->final_valid = nb_xcalloc_array(runs, sizeof *o->final_valid);
+        return;
+    }
+    o->cap = cap;
+    o->hv = nb_xcalloc_array(gr, sizeof *o->hv);
     o->eval_arch = nb_xcalloc_array(ev, sizeof *o->eval_arch);
     o->eval_finish = nb_xcalloc_array(ev, sizeof *o->eval_finish);
     o->eval_score = nb_xcalloc_array(ev, sizeof *o->eval_score);
-    o->eval_valid = nb_xcalloc_array(ev, sizeof *o->eval_valid);
     o->eval_test = nb_xcalloc_array(ev, sizeof *o->eval_test);
     o->eval_latency = nb_xcalloc_array(ev, sizeof *o->eval_latency);
     for (size_t i = 0; i < ev; i++) {
         o->eval_arch[i] = -1;
         o->eval_finish[i] = NAN;
-        o->eval_score[i] = o->eval_valid[i] = o->eval_test[i] = o->eval_latency[i] = NAN;
+        o->eval_score[i] = o->eval_test[i] = o->eval_latency[i] = NAN;
     }
-    o->inc_test = nb_xcalloc_array(gr, sizeof *o->inc_test);
-    o->final_valid = nb_xcalloc_array(runs, sizeof *o->final_valid);
-    o->final_test = nb_xcalloc_array(runs, sizeof *o->final_test);
-    o->final_latency = nb_xcalloc_array(runs, sizeof *o->final_latency);
-    o->final_arch = nb_xcalloc_array(runs, sizeof *o->final_arch);
 }
 
 /* ---- shared read-only state of one strat_run ---- */
@@ -162,10 +119,7 @@ typedef struct {
     float latency_max;          /* constraint L; +INFINITY unconstrained */
     float lat_ref;
     int population;
-    size_t grid;
-    const double *time;         /* (grid) */
-    strat_output *out;          /* single-objective outputs, or NULL */
-    strat_mo_output *mo;        /* multi-objective outputs, or NULL */
+    res_series *out;            /* filled row by row */
 } shared;
 
 typedef struct {
@@ -264,13 +218,13 @@ static int fid_slot(const shared *sh, int fidelity)
 static nb_status one_run(const shared *sh, size_t r)
 {
     const strat_run_config *cfg = sh->cfg;
-    strat_output *o = sh->out;
-    strat_mo_output *mo = sh->mo;
-    const size_t grid = sh->grid;
+    res_series *o = sh->out;
+    const int mo = sh->n_obj > 1; /* record the trace; the incumbent is constrained */
+    const size_t grid = o->grid;
     const int W = cfg->workers;
-    float *row_valid = o ? o->valid + r * grid : NULL;
-    float *row_test = o ? o->test + r * grid : mo->inc_test + r * grid;
-    const size_t base = mo ? r * mo->cap : 0;
+    float *row_valid = o->valid ? o->valid + r * grid : NULL;
+    float *row_test = o->test + r * grid;
+    const size_t base = r * o->cap;
 
     nb_rng rng;
     nb_rng_init(&rng, cfg->seed, r, NB_PURPOSE_SEARCH);
@@ -303,7 +257,7 @@ static nb_status one_run(const shared *sh, size_t r)
     int inc_fid = -1;
     float inc_score = -INFINITY;
     int32_t inc_idx = -1;
-    float inc_valid = NAN, inc_test = NAN, inc_lat = NAN;
+    float inc_valid = NAN, inc_test = NAN;
     size_t g = 0; /* next grid point to write */
     uint32_t n_evals = 0;
     double now = 0.0;
@@ -362,7 +316,7 @@ static nb_status one_run(const shared *sh, size_t r)
         if (j.finish > sh->budget) break; /* it and all later jobs end past the budget */
         now = j.finish;
         /* grid points strictly before this result see the old incumbent */
-        for (; g < grid && sh->time[g] < now; g++) {
+        for (; g < grid && o->time[g] < now; g++) {
             if (row_valid) row_valid[g] = inc_valid;
             row_test[g] = inc_test;
         }
@@ -381,13 +335,12 @@ static nb_status one_run(const shared *sh, size_t r)
         int feasible = 1;
         if (mo) {
             float lat = sh->latency[j.idx];
-            NB_ASSERT(n_evals < mo->cap);
-            mo->eval_arch[base + n_evals] = j.idx;
-            mo->eval_finish[base + n_evals] = now;
-            mo->eval_score[base + n_evals] = score;
-            mo->eval_valid[base + n_evals] = sh->rep_valid[j.idx];
-            mo->eval_test[base + n_evals] = sh->rep_test[j.idx];
-            mo->eval_latency[base + n_evals] = lat;
+            NB_ASSERT(n_evals < o->cap);
+            o->eval_arch[base + n_evals] = j.idx;
+            o->eval_finish[base + n_evals] = now;
+            o->eval_score[base + n_evals] = score;
+            o->eval_test[base + n_evals] = sh->rep_test[j.idx];
+            o->eval_latency[base + n_evals] = lat;
             obj[STRAT_OBJ_LATENCY] = isfinite(lat) ? lat : INFINITY;
             feasible = obj[STRAT_OBJ_LATENCY] <= sh->latency_max;
         }
@@ -400,7 +353,6 @@ static nb_status one_run(const shared *sh, size_t r)
             inc_idx = j.idx;
             inc_valid = sh->rep_valid[j.idx];
             inc_test = sh->rep_test[j.idx];
-            if (mo) inc_lat = obj[STRAT_OBJ_LATENCY];
         }
         sh->vt->tell(state, &j.ask, obj, &rng);
     }
@@ -408,18 +360,11 @@ static nb_status one_run(const shared *sh, size_t r)
         if (row_valid) row_valid[g] = inc_valid;
         row_test[g] = inc_test;
     }
-    if (o) {
-        o->final_valid[r] = inc_valid;
-        o->final_test[r] = inc_test;
-        o->final_arch[r] = inc_idx;
-        o->n_evals[r] = n_evals;
-    } else {
-        mo->final_valid[r] = inc_valid;
-        mo->final_test[r] = inc_test;
-        mo->final_latency[r] = inc_lat;
-        mo->final_arch[r] = inc_idx;
-        mo->n_evals[r] = n_evals;
-    }
+    if (o->final_valid) o->final_valid[r] = inc_valid;
+    o->final_test[r] = inc_test;
+    o->final_arch[r] = inc_idx;
+    o->n_evals[r] = n_evals;
+    if (mo) res_hv_trajectory(o, r, o->hv + r * grid);
 done:
     sh->vt->destroy(state);
     free(pend);
@@ -551,7 +496,6 @@ static nb_status prepare(const strat_run_config *cfg, int n_obj, strat_protocol 
     sh->n_obj = n_obj;
     sh->latency_max = INFINITY;
     sh->lat_ref = 1.0f;
-    sh->grid = cfg->grid;
     sh->budget = cfg->budget > 0 ? cfg->budget : strat_default_budget(cfg->dataset);
     sh->n_archs = tab_n_archs(t);
     sh->fidelities[0] = proto->search_fidelity;
@@ -596,37 +540,6 @@ static nb_status prepare(const strat_run_config *cfg, int n_obj, strat_protocol 
     *out = sh;
     return NB_OK;
 fail:
-    shared_free(sh);
-    return st;
-}
-
-static void fill_time(double *time, size_t grid, double budget)
-{
-    for (size_t g = 0; g < grid; g++) time[g] = budget * (double)g / (double)(grid - 1);
-}
-
-nb_status strat_run(const strat_run_config *cfg, strat_output *out)
-{
-    if (!out) return nb_fail(NB_EINVAL, "strat_run: output is NULL");
-    if (cfg && (out->runs != cfg->runs || out->grid != cfg->grid || !out->time || !out->valid ||
-                !out->test || !out->final_valid || !out->final_test || !out->final_arch ||
-                !out->n_evals))
-        return nb_fail(NB_EINVAL,
-                       "output: sized for %zu runs x %zu grid points, config asks %zu x %zu; "
-                       "hint: strat_output_alloc(&out, cfg.runs, cfg.grid)",
-                       out->runs, out->grid, cfg->runs, cfg->grid);
-    strat_protocol proto;
-    shared *sh;
-    nb_status st = prepare(cfg, 1, &proto, &sh);
-    if (st != NB_OK) return st;
-    sh->out = out;
-    sh->time = out->time;
-    out->budget = sh->budget;
-    out->proto = proto;
-    fill_time(out->time, out->grid, sh->budget);
-    char label[64];
-    snprintf(label, sizeof label, "%s %s", sh->vt->name, proto.name);
-    st = strat_run_pool(cfg->runs, cfg->threads, cfg->progress ? label : NULL, one_run_cb, sh);
     shared_free(sh);
     return st;
 }
@@ -676,53 +589,66 @@ done:
     return st;
 }
 
-nb_status strat_mo_run(const strat_run_config *cfg, strat_mo_output *out)
+nb_status strat_run(const strat_run_config *cfg, res_series *out)
 {
     NB_ASSERT(out);
     memset(out, 0, sizeof *out);
+    const int n_obj = cfg && cfg->device ? 2 : 1;
     strat_protocol proto;
     shared *sh = NULL;
-    nb_status st = prepare(cfg, 2, &proto, &sh);
+    nb_status st = prepare(cfg, n_obj, &proto, &sh);
     if (st != NB_OK) return st;
-    int col = strat_device_column(cfg->table, cfg->dataset, cfg->device);
-    if (col < 0) {
-        st = NB_ENOTFOUND;
-        goto fail;
-    }
-    if ((st = load_latency(sh, col)) != NB_OK) goto fail;
-    sh->population = cfg->population;
-    /* the cheapest evaluation bounds the evaluations of a run */
-    double min_cost = INFINITY;
-    for (size_t i = 0; i < sh->n_archs; i++) {
-        double c = (double)sh->train_time[i] * sh->fidelities[0] + (double)sh->eval_time[i];
-        if (c < min_cost) min_cost = c;
-    }
-    double capd = (floor(sh->budget / min_cost) + 1.0) * cfg->workers;
-    size_t cap = (size_t)capd, cells;
-    if (capd > (double)MO_MAX_EVAL_CELLS || !nb_mul_ok(cap, cfg->runs, &cells) ||
-        cells > MO_MAX_EVAL_CELLS) {
-        st = nb_fail(NB_EINVAL, "budget %g s x %zu runs allows up to %.0f evaluations per run: "
-                                "too many to record; hint: fewer runs or a smaller budget",
-                     sh->budget, cfg->runs, capd);
-        goto fail;
-    }
-    mo_output_alloc(out, cfg->runs, cfg->grid, cap);
-    out->budget = sh->budget;
-    out->device_column = col;
-    out->latency_max = sh->latency_max;
-    out->lat_ref = sh->lat_ref;
-    out->proto = proto;
-    fill_time(out->time, out->grid, sh->budget);
-    sh->mo = out;
-    sh->time = out->time;
-
+    size_t cap = 0;
+    int col = -1;
     tab_device_info info;
-    if ((st = tab_device(cfg->table, col, &info)) != NB_OK) goto fail;
-    char label[96];
-    snprintf(label, sizeof label, "%s %s %s", sh->vt->name, proto.name, info.device);
+    memset(&info, 0, sizeof info);
+    if (n_obj > 1) {
+        if ((col = strat_device_column(cfg->table, cfg->dataset, cfg->device)) < 0) {
+            st = NB_ENOTFOUND;
+            goto fail;
+        }
+        if ((st = tab_device(cfg->table, col, &info)) != NB_OK ||
+            (st = load_latency(sh, col)) != NB_OK)
+            goto fail;
+        sh->population = cfg->population;
+        /* the cheapest evaluation bounds the evaluations of a run */
+        double min_cost = INFINITY;
+        for (size_t i = 0; i < sh->n_archs; i++) {
+            double c = (double)sh->train_time[i] * sh->fidelities[0] + (double)sh->eval_time[i];
+            if (c < min_cost) min_cost = c;
+        }
+        double capd = (floor(sh->budget / min_cost) + 1.0) * cfg->workers;
+        size_t cells;
+        cap = (size_t)capd;
+        if (capd > (double)MO_MAX_EVAL_CELLS || !nb_mul_ok(cap, cfg->runs, &cells) ||
+            cells > MO_MAX_EVAL_CELLS) {
+            st = nb_fail(NB_EINVAL, "budget %g s x %zu runs allows up to %.0f evaluations per "
+                                    "run: too many to record; hint: fewer runs or a smaller budget",
+                         sh->budget, cfg->runs, capd);
+            goto fail;
+        }
+    }
+    series_alloc(out, cfg->runs, cfg->grid, cap, n_obj);
+    snprintf(out->dataset, sizeof out->dataset, "%s", proto.name);
+    snprintf(out->strategy, sizeof out->strategy, "%s", sh->vt->name);
+    snprintf(out->device, sizeof out->device, "%s", n_obj > 1 ? info.name : "");
+    out->budget = sh->budget;
+    out->workers = cfg->workers;
+    out->optimum_valid = proto.optimum_valid;
+    out->optimum_test = proto.optimum_test;
+    out->latency_max = n_obj > 1 ? sh->latency_max : 0.0f;
+    out->lat_ref = n_obj > 1 ? sh->lat_ref : 0.0f;
+    for (size_t g = 0; g < out->grid; g++)
+        out->time[g] = sh->budget * (double)g / (double)(out->grid - 1);
+    sh->out = out;
+
+    char label[160];
+    if (n_obj > 1) snprintf(label, sizeof label, "%s %s %s", sh->vt->name, proto.name, info.device);
+    else snprintf(label, sizeof label, "%s %s", sh->vt->name, proto.name);
     st = strat_run_pool(cfg->runs, cfg->threads, cfg->progress ? label : NULL, one_run_cb, sh);
+    if (st == NB_OK && n_obj > 1) res_fill_front(out, sh->rep_test, sh->rep_valid, sh->latency, sh->n_archs);
 fail:
-    if (st != NB_OK) strat_mo_output_free(out);
+    if (st != NB_OK) res_series_free(out);
     shared_free(sh);
     return st;
 }

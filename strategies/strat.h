@@ -20,20 +20,19 @@
  * (seed, r, NB_PURPOSE_SEARCH), so results are bit-identical whatever the
  * thread count. Out-of-tree strategies load from a shared object
  * (strat_plugin_load) and implement the same vtable.
- * What it does not do: read or write result files (reports/), print,
+ * What it does not do: read or write result files (results/), print,
  * sandbox a plugin.
  *
  * Usage:
  *     strat_run_config cfg = strat_run_config_default();
  *     cfg.table = t; cfg.dataset = "cifar10"; cfg.strategy = "rea";
  *     cfg.runs = 500; cfg.budget = 12000;
- *     strat_output out;                    // caller allocates the arrays:
- *     strat_output_alloc(&out, cfg.runs, cfg.grid);
+ *     res_series out;                      // results/res.h
  *     if (strat_run(&cfg, &out) != NB_OK) puts(nb_errmsg());
  *     ... out.final_test[r] ...
- *     strat_output_free(&out);
+ *     res_series_free(&out);               // or res_results_add(results, &out)
  * A multi-objective run: cfg = strat_mo_config_default(); cfg.device =
- * "edgegpu"; cfg.strategy = "nsga2"; strat_mo_run(&cfg, &mo_out).
+ * "edgegpu"; cfg.strategy = "nsga2"; the same strat_run(&cfg, &out).
  *
  * Failures: every nb_status function sets one message (nb_errmsg) naming
  * the field, strategy, run or cell at fault, with a hint where one helps.
@@ -47,6 +46,7 @@
 #include <stdint.h>
 
 #include "core/nb.h"
+#include "results/res.h"
 #include "spaces/space.h"
 #include "tables/tab.h"
 
@@ -174,8 +174,9 @@ typedef struct {
     int progress;          /* 1: progress bar on stderr (when a terminal) */
     int curves;            /* 1: serve per-epoch curves to cfg->vtable (strat_env.curve_*), failing
                             * without them; implied for the built-in curve strategies; default 0 */
-    /* Multi-objective runs (strat_mo_run) */
-    const char *device;    /* hardware column or device name, e.g. "edgegpu" (strat_device_column) */
+    /* Multi-objective runs */
+    const char *device;    /* NULL: single-objective run; else the hardware column or device name
+                            * whose latency is the second objective, e.g. "edgegpu" (strat_device_column) */
     double latency_max;    /* constraint L (ms); 0 = median latency of the column */
     int population;        /* 0 = the strategy's default; else 2..2048 */
 } strat_run_config;
@@ -184,82 +185,26 @@ typedef struct {
 strat_run_config strat_run_config_default(void);
 strat_run_config strat_mo_config_default(void);
 
-/* Output arrays: allocate with strat_output_alloc (or point them at your
- * own storage of the documented shapes). */
-typedef struct {
-    size_t runs, grid;
-    double budget;        /* the budget actually used, seconds */
-    double *time;         /* (grid) simulated seconds, time[g] = budget*g/(grid-1) */
-    float *valid;         /* (runs, grid) incumbent's report valid acc at time[g]; NaN before the first result */
-    float *test;          /* (runs, grid) incumbent's report test acc */
-    float *final_valid;   /* (runs) at the end of the budget */
-    float *final_test;    /* (runs) */
-    int32_t *final_arch;  /* (runs) table index of the final incumbent, -1 if none */
-    uint32_t *n_evals;    /* (runs) evaluations finished within the budget */
-    strat_protocol proto; /* filled by strat_run */
-} strat_output;
-void strat_output_alloc(strat_output *o, size_t runs, size_t grid);
-void strat_output_free(strat_output *o); /* frees what strat_output_alloc made */
-
-/* Run cfg->runs independent searches. Failures: NB_EINVAL (bad config:
- * names the field; also a strategy asking for a fidelity other than 12 or
- * 200, or a per-epoch ask with an epoch not in env->epochs, a cell without
- * a curve, or a from_epoch it has no checkpoint for; a multi-objective
- * strategy), NB_ENOTFOUND (dataset/strategy, a proposed cell not in the
- * table; a curve strategy on a table without a validation curve for the
- * search dataset at 200 epochs: the message names the strategy, dataset and
+/* Run cfg->runs independent searches into *out (results/res.h), which is
+ * zeroed first and then allocated and filled whole: a single-objective
+ * series (n_objectives 1) when cfg->device is NULL; a multi-objective one
+ * (n_objectives 2: also every evaluation, each run's hypervolume over time,
+ * the table's true front and feasible optimum) when it names a hardware
+ * column. *out is owned by the caller: res_series_free, or hand it to
+ * res_results_add / res_mo_add. Failures (*out zeroed): NB_EINVAL (bad
+ * config: names the field; also a strategy asking for a fidelity other than
+ * 12 or 200, or a per-epoch ask with an epoch not in env->epochs, a cell
+ * without a curve, or a from_epoch it has no checkpoint for; a strategy
+ * that needs more objectives than the run has), NB_ENOTFOUND
+ * (dataset/strategy/device column, a proposed cell not in the table; a
+ * curve strategy on a table without a validation curve for the search
+ * dataset at 200 epochs: the message names the strategy, dataset and
  * schedule and hints how to get curves), NB_EFORMAT (a cost column with a
- * non-finite or negative value), NB_EINTERNAL (a strategy answered
- * STRAT_ASK_WAIT with nothing pending), table I/O errors. On failure the
- * outputs are unspecified. */
-nb_status strat_run(const strat_run_config *cfg, strat_output *out);
-
-/* Everything a multi-objective run records; allocated by strat_mo_run,
- * released with strat_mo_output_free. Evaluation arrays are (runs, cap),
- * row r holding run r's n_evals[r] evaluations in order of finish time, the
- * rest padded with -1 / NaN. The incumbent is constrained: the best search
- * score among evaluated cells with latency <= L (an infeasible cell costs
- * its evaluation but never becomes incumbent). */
-typedef struct {
-    size_t runs, grid;
-    size_t cap;            /* evaluations a run can afford at most: workers * (floor(budget / cheapest cost) + 1) */
-    double budget;         /* seconds actually used */
-    int device_column;     /* index of the hardware column (tab_device) */
-    float latency_max;     /* L used */
-    float lat_ref;         /* 1.1 * largest latency of the column */
-    double *time;          /* (grid) time[g] = budget * g / (grid - 1) */
-    uint32_t *n_evals;     /* (runs) */
-    int32_t *eval_arch;    /* (runs, cap) table index, -1 padding */
-    double *eval_finish;   /* (runs, cap) simulated finish time, s */
-    float *eval_score;     /* (runs, cap) search score (valid acc @12 epochs, %) */
-    float *eval_valid;     /* (runs, cap) report valid acc @200 epochs, % */
-    float *eval_test;      /* (runs, cap) report test acc @200 epochs, % */
-    float *eval_latency;   /* (runs, cap) latency, NaN when missing */
-    float *inc_test;       /* (runs, grid) constrained incumbent's test acc; NaN before the first feasible result */
-    float *final_valid;    /* (runs) constrained incumbent at the end, NaN if none */
-    float *final_test;     /* (runs) */
-    float *final_latency;  /* (runs) */
-    int32_t *final_arch;   /* (runs) table index, -1 if none */
-    strat_protocol proto;  /* filled by strat_mo_run */
-} strat_mo_output;
-void strat_mo_output_free(strat_mo_output *o); /* accepts NULL and a zeroed struct */
-
-/* A multi-objective run of cfg (cfg->device required) through the same loop
- * as strat_run; fills *out (owned by the caller, release with
- * strat_mo_output_free; zeroed on failure). Failures: as strat_run, and
- * NB_ENOTFOUND (device column), NB_EFORMAT (a latency column with a
- * negative or infinite value), NB_EMISSING (a column without any value). */
-nb_status strat_mo_run(const strat_run_config *cfg, strat_mo_output *out);
-
-/* ---- NSGA-II building blocks (nsga2.c), exposed for tests ----
- * Objectives are minimised: f[2*i + 0], f[2*i + 1] for point i. */
-/* Fast non-dominated sort (Deb et al. 2002, sec. III-A): rank[i] = 0 for the
- * first front, 1 for the next, ... O(n^2). n <= 4096. */
-void strat_mo_nondominated_sort(const double *f, size_t n, int *rank);
-/* Crowding distance (sec. III-B) of the m points idx[0..m-1] of one front:
- * per objective, sort, boundary points get +INFINITY, interior ones add
- * (f[next] - f[prev]) / (f_max - f_min) (nothing when f_max == f_min). */
-void strat_mo_crowding(const double *f, const size_t *idx, size_t m, double *dist);
+ * non-finite or negative value; a latency column with a negative or
+ * infinite one), NB_EMISSING (a latency column without any value),
+ * NB_EINTERNAL (a strategy answered STRAT_ASK_WAIT with nothing pending),
+ * table I/O errors. */
+nb_status strat_run(const strat_run_config *cfg, res_series *out);
 
 /* ---- out-of-tree strategies (plugins) ----
  * A plugin is a shared object exporting two symbols:

@@ -102,7 +102,7 @@ static strat_run_config lc_config(tab_table *t, const char *strategy)
     return c;
 }
 
-static int same_output(const strat_output *a, const strat_output *b)
+static int same_output(const res_series *a, const res_series *b)
 {
     size_t cells = a->runs * a->grid;
     return !memcmp(a->valid, b->valid, cells * sizeof *a->valid) &&
@@ -156,8 +156,7 @@ TEST(lc_budget_accounting_all_curve_strategies)
         c.runs = 1;
         c.grid = 200;
         c.seed = 3;
-        strat_output o;
-        strat_output_alloc(&o, c.runs, c.grid);
+        res_series o;
         CHECK_OK(strat_run(&c, &o));
         double now = 0, scratch_cost = 0;
         int inc_level = -1, n_cont = 0, failures = 0;
@@ -212,7 +211,7 @@ TEST(lc_budget_accounting_all_curve_strategies)
         CHECK_EQ_INT(o.final_arch[0], inc_idx);
         CHECK(o.final_valid[0] == inc_valid);
         for (; g < o.grid; g++) CHECK(o.valid[g] == inc_valid);
-        strat_output_free(&o);
+        res_series_free(&o);
     }
 }
 
@@ -257,16 +256,17 @@ TEST(lc_continuation_charges_only_extra_epochs)
     c.runs = 1;
     c.budget = 30.0 * lc_train(0) + 2.0 * lc_eval(0); /* 30 epochs + 2 passes */
     script_bad = 0;
-    strat_output o;
-    strat_output_alloc(&o, c.runs, c.grid);
+    res_series o;
     CHECK_OK(strat_run(&c, &o));
     CHECK_EQ_INT(o.n_evals[0], 2); /* a retrain from scratch (40 epochs) would not fit */
     CHECK_EQ_INT(o.final_arch[0], 0);
     c.budget -= 0.125; /* a hair less: the continuation no longer fits */
+    res_series_free(&o);
     CHECK_OK(strat_run(&c, &o));
     CHECK_EQ_INT(o.n_evals[0], 1);
     /* continuing from an epoch the run never reached is refused */
     script_bad = 1;
+    res_series_free(&o);
     CHECK_STATUS(strat_run(&c, &o), NB_EINVAL);
     CHECK_ERRMSG("no checkpoint of it at epoch 20");
     script_bad = 0;
@@ -274,7 +274,7 @@ TEST(lc_continuation_charges_only_extra_epochs)
     c.curves = 0;
     CHECK_STATUS(strat_run(&c, &o), NB_EINVAL);
     CHECK_ERRMSG("curves = 1");
-    strat_output_free(&o);
+    res_series_free(&o);
 }
 
 /* Same seed -> identical; threads 1 vs 2 and the same with 3 workers
@@ -287,11 +287,7 @@ TEST(lc_determinism_and_threads)
         for (int workers = 1; workers <= 3; workers += 2) {
             strat_run_config c = lc_config(t, curve_names[s]);
             c.workers = workers;
-            strat_output a, b, d, e;
-            strat_output_alloc(&a, c.runs, c.grid);
-            strat_output_alloc(&b, c.runs, c.grid);
-            strat_output_alloc(&d, c.runs, c.grid);
-            strat_output_alloc(&e, c.runs, c.grid);
+            res_series a, b, d, e;
             CHECK_OK(strat_run(&c, &a));
             CHECK_OK(strat_run(&c, &b));
             CHECK_MSG(same_output(&a, &b), "%s W=%d: same seed differs", curve_names[s], workers);
@@ -305,10 +301,10 @@ TEST(lc_determinism_and_threads)
             for (size_t r = 0; r < c.runs; r++)
                 CHECK_MSG(a.n_evals[r] > 0 && a.final_arch[r] >= 0, "%s run %zu found nothing",
                           curve_names[s], r);
-            strat_output_free(&a);
-            strat_output_free(&b);
-            strat_output_free(&d);
-            strat_output_free(&e);
+            res_series_free(&a);
+            res_series_free(&b);
+            res_series_free(&d);
+            res_series_free(&e);
         }
     }
 }
@@ -464,15 +460,14 @@ TEST(lc_table_without_curves_fails_clearly)
     if (!t) return;
     for (int s = 0; s < N_CURVE; s++) {
         strat_run_config c = lc_config(t, curve_names[s]);
-        strat_output o;
-        strat_output_alloc(&o, c.runs, c.grid);
+        res_series o;
         CHECK_STATUS(strat_run(&c, &o), NB_ENOTFOUND);
         CHECK_ERRMSG(curve_names[s]);
         CHECK_ERRMSG("needs per-epoch validation curves");
         CHECK_ERRMSG("none for cifar10-valid at 200 epochs");
         CHECK_ERRMSG("nastab tables import nats-tss");
         CHECK_ERRMSG("nastab tables build");
-        strat_output_free(&o);
+        res_series_free(&o);
     }
     CHECK(strat_find("lcstop") == strat_curve_builtin()[2]);
     CHECK(strat_find("nope") == NULL);
@@ -501,8 +496,7 @@ TEST(lc_nb201_restricted_to_cells_with_curves)
         strat_run_config c = lc_config(t, curve_names[s]);
         c.budget = 0; /* the default 12000 s */
         c.runs = 8;
-        strat_output o;
-        strat_output_alloc(&o, c.runs, c.grid);
+        res_series o;
         CHECK_OK(strat_run(&c, &o));
         for (size_t r = 0; r < c.runs; r++) {
             CHECK_MSG(o.final_arch[r] >= 0 && o.final_arch[r] < 200,
@@ -511,9 +505,10 @@ TEST(lc_nb201_restricted_to_cells_with_curves)
             CHECK(o.n_evals[r] > 5);
         }
         c.dataset = "cifar100";
+        res_series_free(&o);
         CHECK_STATUS(strat_run(&c, &o), NB_ENOTFOUND);
         CHECK_ERRMSG("none for cifar100 at 200 epochs");
-        strat_output_free(&o);
+        res_series_free(&o);
     }
     tab_close(t);
 }
