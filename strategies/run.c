@@ -14,12 +14,19 @@
  *   is charged train_time_per_epoch * (epoch - from_epoch) + eval_time, is
  *   scored from the 200-epoch validation curve at that epoch, and ranks for
  *   the incumbent by its epoch (a classic ask by its fidelity).
+ *   A multi-objective run (cfg->device set) goes through the same loop: the
+ *   strategy is also told the cell's latency (+INFINITY when missing), every
+ *   evaluation is recorded in order of finish, only a cell with latency <= L
+ *   can become the incumbent (otherwise the same rule), and each run's
+ *   hypervolume over time and the table's true front are filled in.
  *
  * Threads take runs from a shared counter; run r always uses RNG stream
  * (seed, r, NB_PURPOSE_SEARCH) and writes only row r of the outputs, so the
  * results do not depend on the thread count or the schedule. All table
  * columns are loaded before the threads start; the threads read borrowed
- * arrays only (no HDF5). */
+ * arrays only (no HDF5). (About 650 lines: the loop, its checkpoint set and
+ * the loading of its columns, curves and latencies share one private state
+ * struct; the registry, the pool and the strategies are in their own files.) */
 #include "strategies/strat_private.h"
 
 #include <math.h>
