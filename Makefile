@@ -41,7 +41,7 @@ else
 BUILD   ?= build
 endif
 
-MODULES  := core spaces nn tables precompute strategies reports
+MODULES  := core spaces nn tables results precompute strategies reports
 LIB_SRC  := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 CLI_SRC  := $(wildcard bench/*.c)
 TEST_SRC := $(wildcard tests/*.c)
@@ -123,7 +123,7 @@ valgrind: $(TESTBIN) $(TABLE)
 # make install PREFIX=/usr/local DESTDIR=: the binary, the plugin headers
 # (include/nastab/, include layout kept), libnastab.a and nastab.pc.
 PREFIX  ?= /usr/local
-INSTALL_HEADERS := core/nb.h spaces/space.h tables/tab.h strategies/strat.h
+INSTALL_HEADERS := core/nb.h spaces/space.h tables/tab.h results/res.h strategies/strat.h
 install: $(NASTAB) $(LIB)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	    $(addprefix $(DESTDIR)$(PREFIX)/include/nastab/,$(sort $(dir $(INSTALL_HEADERS))))

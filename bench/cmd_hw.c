@@ -12,8 +12,7 @@
 #include "bench/cmd.h"
 #include "core/nb.h"
 #include "reports/rep.h"
-#include "reports/rep.h"
-#include "strategies/strat.h"
+#include "results/res.h"
 #include "strategies/strat.h"
 #include "tables/tab.h"
 
@@ -33,7 +32,7 @@ static void mo_help(void)
            "Hardware-aware multi-objective search: maximise the 12-epoch validation accuracy,\n"
            "minimise the latency of one hardware column, on the simulated clock of\n"
            "`nastab run` (strategies/PROTOCOL.md; latency lookups are free, one worker).\n"
-           "Every run's evaluations, hypervolume over time (reports/MO_RESULTS.md) and\n"
+           "Every run's evaluations, hypervolume over time (results/MO_RESULTS.md) and\n"
            "constrained incumbent (best accuracy with latency <= L) go to RESULTS (HDF5).\n"
            "Results are bit-identical for any --threads.\n"
            "\n"
@@ -43,7 +42,7 @@ static void mo_help(void)
            "                      names: edgegpu -> hwnas_edgegpu_latency_<dataset>,\n"
            "                      1080ti -> help_1080ti_latency_b1, ... (required)\n"
            "  --strategy LIST     (required):\n");
-    for (const strat_mo_vtable *const *v = strat_mo_builtin(); *v; v++)
+    for (const strat_vtable *const *v = strat_mo_builtin(); *v; v++)
         printf("                        %-19s %s\n", (*v)->name, (*v)->description);
     printf("  --runs R            independent runs per combination (default 100)\n"
            "  --budget SECONDS    simulated seconds per run (default per dataset, as `run`)\n"
@@ -58,64 +57,6 @@ static void mo_help(void)
            "  nastab mo --table nb201.h5 --dataset cifar10 --device edgegpu \\\n"
            "      --strategy nsga2,scalarised,random,rea-constrained --runs 100 -o mo.h5\n"
            "  nastab mo-report mo.h5 -o mo-report/\n");
-}
-
-/* Move a strat_mo_output into a rep_mo_series with the table's true front. */
-static void to_series(tab_table *t, const char *dataset, const char *strategy,
-                      strat_mo_output *o, rep_mo_series *s)
-{
-    memset(s, 0, sizeof *s);
-    tab_device_info info;
-    NB_ASSERT(tab_device(t, o->device_column, &info) == NB_OK);
-    snprintf(s->dataset, sizeof s->dataset, "%s", dataset);
-    snprintf(s->device, sizeof s->device, "%s", info.name);
-    snprintf(s->strategy, sizeof s->strategy, "%s", strategy);
-    s->runs = o->runs;
-    s->grid = o->grid;
-    s->cap = o->cap;
-    s->budget = o->budget;
-    s->latency_max = o->latency_max;
-    s->lat_ref = o->lat_ref;
-    s->time = o->time;
-    s->n_evals = o->n_evals;
-    s->eval_arch = o->eval_arch;
-    s->eval_finish = o->eval_finish;
-    s->eval_score = o->eval_score;
-    s->eval_test = o->eval_test;
-    s->eval_latency = o->eval_latency;
-    s->inc_test = o->inc_test;
-    s->final_test = o->final_test;
-    s->final_arch = o->final_arch;
-    o->time = NULL;
-    o->n_evals = NULL;
-    o->eval_arch = NULL;
-    o->eval_finish = NULL;
-    o->eval_score = NULL;
-    o->eval_test = NULL;
-    o->eval_latency = NULL;
-    o->inc_test = NULL;
-    o->final_test = NULL;
-    o->final_arch = NULL;
-    /* the true front on the report objectives: 200-epoch test accuracy */
-    const float *acc = tab_metric_final(t, o->proto.report_test_ds, 200, TAB_TEST_ACC);
-    const float *valid = tab_metric_final(t, o->proto.report_valid_ds, 200, TAB_VALID_ACC);
-    const float *lat = tab_device_values(t, o->device_column);
-    NB_ASSERT(acc && valid && lat); /* loaded by strat_mo_run */
-    size_t n = tab_n_archs(t);
-    s->n_front = rep_mo_true_front(acc, lat, n, o->lat_ref, &s->front_arch, &s->hv_true);
-    s->front_test = nb_xcalloc_array(s->n_front ? s->n_front : 1, sizeof *s->front_test);
-    s->front_latency = nb_xcalloc_array(s->n_front ? s->n_front : 1, sizeof *s->front_latency);
-    for (size_t k = 0; k < s->n_front; k++) {
-        s->front_test[k] = acc[s->front_arch[k]];
-        s->front_latency[k] = lat[s->front_arch[k]];
-    }
-    /* best feasible test accuracy, the cell chosen by 200-epoch validation */
-    long best = -1;
-    for (size_t i = 0; i < n; i++)
-        if (isfinite(lat[i]) && lat[i] <= o->latency_max && isfinite(valid[i]) &&
-            isfinite(acc[i]) && (best < 0 || valid[i] > valid[best]))
-            best = (long)i;
-    s->optimum_feasible = best >= 0 ? acc[best] : NAN;
 }
 
 int cmd_mo(int argc, char **argv)
@@ -142,7 +83,7 @@ int cmd_mo(int argc, char **argv)
     if (!device) return cli_usage_error("mo", "missing --device");
     if (!strategy) return cli_usage_error("mo", "missing --strategy");
     if (!out) return cli_usage_error("mo", "missing -o RESULTS");
-    strat_mo_config cfg = strat_mo_config_default();
+    strat_run_config cfg = strat_mo_config_default();
     long v;
     double budget = 0;
     if (runs_s) {
@@ -174,7 +115,7 @@ int cmd_mo(int argc, char **argv)
         cli_split_list("mo", "--strategy", strategy, sbuf, sizeof sbuf, strategies, MAX_ITEMS, &ns))
         return 2;
     for (int i = 0; i < ns; i++)
-        if (!strat_mo_find(strategies[i])) return cli_usage_error("mo", "--strategy: %s", nb_errmsg());
+        if (!strat_find(strategies[i])) return cli_usage_error("mo", "--strategy: %s", nb_errmsg());
     tab_table *t;
     if (tab_open(table, &t) != NB_OK) return cli_fail("mo", 0);
     for (int i = 0; i < nd; i++) {
@@ -184,15 +125,15 @@ int cmd_mo(int argc, char **argv)
             return cli_usage_error("mo", "--dataset: %s", nb_errmsg());
         }
         for (int k = 0; k < nv; k++)
-            if (strat_mo_device_column(t, datasets[i], devices[k]) < 0) {
+            if (strat_device_column(t, datasets[i], devices[k]) < 0) {
                 tab_close(t);
                 return cli_usage_error("mo", "--device: %s", nb_errmsg());
             }
     }
     char *cmdline = cli_command_line(argc, argv);
-    rep_meta meta = {.table_path = table, .table_checksum = tab_checksum(t),
-                     .protocol = REP_MO_PROTOCOL, .command = cmdline, .seed = cfg.seed};
-    rep_mo_results *res = rep_mo_create(&meta);
+    res_meta meta = {.table_path = table, .table_checksum = tab_checksum(t),
+                     .protocol = RES_MO_PROTOCOL, .command = cmdline, .seed = cfg.seed};
+    res_mo_results *res = res_mo_create(&meta);
     cfg.table = t;
     cfg.progress = 1;
     int rc = 0;
@@ -204,33 +145,30 @@ int cmd_mo(int argc, char **argv)
                 cfg.device = devices[k];
                 cfg.strategy = strategies[s];
                 cfg.budget = budget;
-                strat_mo_output o;
-                if (strat_mo_run(&cfg, &o) != NB_OK) {
+                res_series ser; /* filled by the loop, taken over by res */
+                if (strat_run(&cfg, &ser) != NB_OK) {
                     rc = cli_fail("mo", 0);
                     break;
                 }
-                rep_mo_series ser;
-                to_series(t, datasets[d], strategies[s], &o, &ser);
-                strat_mo_output_free(&o);
-                rep_mo_add(res, &ser);
+                res_mo_add(res, &ser);
             }
     if (rc == 0) {
-        if (rep_mo_write(res, out) != NB_OK) {
+        if (res_mo_write(res, out) != NB_OK) {
             rc = cli_fail("mo", 0);
         } else {
             printf("| dataset | column | strategy | runs | final HV (mean ± 95%% CI) | true HV | "
                    "feasible test acc [%%] |\n|---|---|---|---:|---:|---:|---:|\n");
-            for (size_t i = 0; i < rep_mo_count(res); i++) {
-                const rep_mo_series *s = rep_mo_get(res, i);
+            for (size_t i = 0; i < res_mo_count(res); i++) {
+                const res_series *s = res_mo_get(res, i);
                 rep_stats hv = rep_mo_final_hv(s), acc = rep_stats_of(s->final_test, s->runs, 1);
                 printf("| %s | %s | %s | %zu | %.4f ± %.4f | %.4f | %.2f (%zu runs) |\n",
                        s->dataset, s->device, s->strategy, s->runs, hv.mean,
                        isfinite(hv.ci95) ? hv.ci95 : 0.0, s->hv_true, acc.mean, acc.n);
             }
-            nb_log("%zu series in %.2f s; results in %s", rep_mo_count(res), nb_now() - t0, out);
+            nb_log("%zu series in %.2f s; results in %s", res_mo_count(res), nb_now() - t0, out);
         }
     }
-    rep_mo_free(res);
+    res_mo_free(res);
     free(cmdline);
     tab_close(t);
     return rc;
@@ -257,10 +195,10 @@ int cmd_mo_report(int argc, char **argv)
     if (n_pos != 1) return cli_usage_error("mo-report", "expected one RESULTS file");
     int mask = REP_FMT_MD | REP_FMT_PNG;
     if (format && rep_parse_formats(format, &mask) != NB_OK) return cli_fail("mo-report", 1);
-    rep_mo_results *r;
-    if (rep_mo_read(pos[0], &r) != NB_OK) return cli_fail("mo-report", 0);
+    res_mo_results *r;
+    if (res_mo_read(pos[0], &r) != NB_OK) return cli_fail("mo-report", 0);
     nb_status st = rep_mo_report(r, dir ? dir : "mo-report", mask);
-    rep_mo_free(r);
+    res_mo_free(r);
     if (st == NB_ETOOL) {
         fprintf(stderr, "nastab mo-report: %s\n", nb_errmsg());
         return 1;

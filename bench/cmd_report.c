@@ -31,8 +31,8 @@ int cmd_report(int argc, char **argv)
     if (n_pos != 1) return cli_usage_error("report", "expected one RESULTS file");
     int mask = REP_FMT_MD | REP_FMT_TEX | REP_FMT_CSV | REP_FMT_PNG | REP_FMT_PDF | REP_FMT_SVG;
     if (format && rep_parse_formats(format, &mask) != NB_OK) return cli_fail("report", 1);
-    rep_results *r;
-    if (rep_results_read(pos[0], &r) != NB_OK) return cli_fail("report", 0);
+    res_results *r;
+    if (res_results_read(pos[0], &r) != NB_OK) return cli_fail("report", 0);
     int rc = 0;
     nb_status st = NB_OK;
     if (!dir && (mask == REP_FMT_CSV || mask == REP_FMT_MD || mask == REP_FMT_TEX)) {
@@ -51,6 +51,6 @@ int cmd_report(int argc, char **argv)
         if (st == NB_OK) nb_log("report written to %s/", d);
     }
     if (st != NB_OK) rc = cli_fail("report", 0);
-    rep_results_free(r);
+    res_results_free(r);
     return rc;
 }

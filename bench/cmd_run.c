@@ -7,7 +7,7 @@
 #include "bench/cmd.h"
 #include "core/nb.h"
 #include "reports/rep.h"
-#include "strategies/strat.h"
+#include "results/res.h"
 #include "strategies/strat.h"
 #include "tables/tab.h"
 
@@ -22,7 +22,7 @@ static void run_help(void)
            "Runs R independent searches of each strategy on each dataset column under a\n"
            "budget of simulated seconds, following the NAS-Bench-201 protocol\n"
            "(strategies/PROTOCOL.md), and writes every run's anytime trajectory to\n"
-           "RESULTS (HDF5, reports/RESULTS.md). Results are bit-identical for any --threads.\n"
+           "RESULTS (HDF5, results/RESULTS.md). Results are bit-identical for any --threads.\n"
            "\n"
            "  --table FILE      table built by `nastab tables import nb201` (required)\n"
            "  --dataset LIST    cifar10-valid, cifar10, cifar100, ImageNet16-120 (required)\n"
@@ -130,12 +130,12 @@ int cmd_run(int argc, char **argv)
 
     /* The command line, recorded in the results file. */
     char *cmdline = cli_command_line(argc, argv);
-    rep_meta meta = {.table_path = table,
+    res_meta meta = {.table_path = table,
                      .table_checksum = tab_checksum(t),
-                     .protocol = REP_PROTOCOL,
+                     .protocol = RES_PROTOCOL,
                      .command = cmdline,
                      .seed = cfg.seed};
-    rep_results *res = rep_results_create(&meta);
+    res_results *res = res_results_create(&meta);
     cfg.table = t;
     cfg.progress = 1;
     int rc = 0;
@@ -146,39 +146,19 @@ int cmd_run(int argc, char **argv)
             cfg.strategy = strategies[s];
             cfg.vtable = vtables[s];
             cfg.budget = budget > 0 ? budget : strat_default_budget(datasets[d]);
-            strat_output o;
-            strat_output_alloc(&o, cfg.runs, cfg.grid);
+            res_series ser; /* filled by the loop, taken over by res */
             double t1 = nb_now();
-            if (strat_run(&cfg, &o) != NB_OK) {
+            if (strat_run(&cfg, &ser) != NB_OK) {
                 rc = cli_fail("run", 0);
-                strat_output_free(&o);
                 break;
             }
             nb_debug("%s / %s: %zu runs in %.3f s", datasets[d], strategies[s], cfg.runs, nb_now() - t1);
-            rep_series ser;
-            memset(&ser, 0, sizeof ser);
-            snprintf(ser.dataset, sizeof ser.dataset, "%s", datasets[d]);
-            snprintf(ser.strategy, sizeof ser.strategy, "%s", strategies[s]);
-            ser.runs = o.runs;
-            ser.grid = o.grid;
-            ser.budget = o.budget;
-            ser.workers = cfg.workers;
-            ser.time = o.time;
-            ser.valid = o.valid;
-            ser.test = o.test;
-            ser.final_valid = o.final_valid;
-            ser.final_test = o.final_test;
-            ser.final_arch = o.final_arch;
-            ser.n_evals = o.n_evals;
-            ser.optimum_valid = o.proto.optimum_valid;
-            ser.optimum_test = o.proto.optimum_test;
-            rep_results_add(res, &ser); /* takes the arrays */
-            memset(&o, 0, sizeof o);
+            res_results_add(res, &ser);
         }
     }
     double elapsed = nb_now() - t0;
     if (rc == 0) {
-        if (rep_results_write(res, out) != NB_OK) {
+        if (res_results_write(res, out) != NB_OK) {
             rc = cli_fail("run", 0);
         } else {
             rep_write_markdown(res, stdout);
@@ -186,7 +166,7 @@ int cmd_run(int argc, char **argv)
                    ns == 1 ? "y" : "ies", cfg.runs, elapsed, out);
         }
     }
-    rep_results_free(res);
+    res_results_free(res);
     free(cmdline);
     tab_close(t);
     strat_plugin_close(plugin);

@@ -12,7 +12,7 @@
 
 /* ---- per-run regret ---- */
 
-void rep_series_regret(const rep_series *s, double *final, double *auc)
+void rep_series_regret(const res_series *s, double *final, double *auc)
 {
     NB_ASSERT(s && s->grid >= 1);
     double opt = s->optimum_test;
@@ -269,12 +269,12 @@ const char *rep_gate_set_attr(const rep_gate_set *g, const char *name)
     return NULL;
 }
 
-rep_gate_set *rep_gate_set_from_results(const rep_results *r)
+rep_gate_set *rep_gate_set_from_results(const res_results *r)
 {
     rep_gate_set *g = set_new();
-    for (int a = 0; a < G_COUNT; a++) set_attr(g, a, rep_results_attr(r, gate_attr_names[a]));
-    for (size_t i = 0; i < rep_results_count(r); i++) {
-        const rep_series *ser = rep_results_get(r, i);
+    for (int a = 0; a < G_COUNT; a++) set_attr(g, a, res_results_attr(r, gate_attr_names[a]));
+    for (size_t i = 0; i < res_results_count(r); i++) {
+        const res_series *ser = res_results_get(r, i);
         rep_gate_sample *s = set_push(g);
         snprintf(s->dataset, sizeof s->dataset, "%s", ser->dataset);
         snprintf(s->strategy, sizeof s->strategy, "%s", ser->strategy);
@@ -417,11 +417,11 @@ nb_status rep_gate_set_read(const char *path, rep_gate_set **out)
     size_t got = fread(magic, 1, sizeof magic, f);
     if (got == 8 && !memcmp(magic, "\x89HDF\r\n\x1a\n", 8)) {
         fclose(f);
-        rep_results *r;
-        nb_status st = rep_results_read(path, &r);
+        res_results *r;
+        nb_status st = res_results_read(path, &r);
         if (st != NB_OK) return st;
         *out = rep_gate_set_from_results(r);
-        rep_results_free(r);
+        res_results_free(r);
         return NB_OK;
     }
     rewind(f);

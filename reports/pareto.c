@@ -1,14 +1,7 @@
-/* reports/pareto.c - Pareto filtering, the exact 2-D hypervolume, run
- * hypervolume over simulated time, the multi-objective report, and the
- * file/gnuplot helpers shared with mo_results.c and devices.c.
- *
- * 2-D hypervolume (minimisation, reference r): sort the points by f1
- * ascending (ties: f2 ascending) and sweep, keeping the lowest f2 seen
- * (initially r2); a point with f2 below it adds the rectangle
- * (r1 - f1) x (prev_f2 - f2). Each dominated point adds nothing, so the
- * result is the exact area of the union of the boxes [f, r] (the classical
- * O(n log n) algorithm; e.g. Fonseca, Paquete & Lopez-Ibanez, CEC 2006,
- * for the 2-D case of their dimension sweep). */
+/* reports/pareto.c - the multi-objective report (final hypervolume table,
+ * fronts over the true front, hypervolume regret figures) and the gnuplot
+ * helpers shared with devices.c. The Pareto maths it draws (fronts,
+ * hypervolume) are results/pareto.c's. */
 #include "reports/rep_private.h"
 
 #include <errno.h>
@@ -25,133 +18,7 @@ static const char *const palette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7"
 #define N_PALETTE (sizeof palette / sizeof palette[0])
 #define HV_REGRET_FLOOR 1e-5
 
-/* ---- fronts and hypervolume ---- */
-
-typedef struct {
-    double a, b;
-    size_t i;
-} pt;
-
-static int cmp_pt(const void *x, const void *y)
-{
-    const pt *p = x, *q = y;
-    if (p->a != q->a) return p->a < q->a ? -1 : 1;
-    if (p->b != q->b) return p->b < q->b ? -1 : 1;
-    return p->i < q->i ? -1 : p->i > q->i;
-}
-
-static size_t sorted_points(const double *f1, const double *f2, size_t n, pt **out)
-{
-    pt *p = nb_xcalloc_array(n ? n : 1, sizeof *p);
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!isnan(f1[i]) && !isnan(f2[i])) p[m++] = (pt){f1[i], f2[i], i};
-    qsort(p, m, sizeof *p, cmp_pt);
-    *out = p;
-    return m;
-}
-
-size_t rep_pareto_filter(const double *f1, const double *f2, size_t n, size_t *keep)
-{
-    pt *p;
-    size_t m = sorted_points(f1, f2, n, &p), k = 0;
-    double best = INFINITY;
-    for (size_t j = 0; j < m; j++) {
-        /* sorted by f1 then f2: p[j] is non-dominated iff its f2 beats every
-         * earlier point's (earlier points have f1 <= its f1). */
-        if (p[j].b < best) {
-            keep[k++] = p[j].i;
-            best = p[j].b;
-        }
-    }
-    free(p);
-    return k;
-}
-
-double rep_hv2d(const double *f1, const double *f2, size_t n, double r1, double r2)
-{
-    pt *p;
-    size_t m = sorted_points(f1, f2, n, &p);
-    double hv = 0.0, prev = r2;
-    for (size_t j = 0; j < m; j++) {
-        if (!(p[j].a < r1) || !(p[j].b < prev)) continue;
-        hv += (r1 - p[j].a) * (prev - p[j].b);
-        prev = p[j].b;
-    }
-    free(p);
-    return hv;
-}
-
-void rep_mo_normalise(float acc, float latency, float lat_ref, double *f1, double *f2)
-{
-    *f1 = 1.0 - (double)acc / 100.0;
-    *f2 = (double)latency / (double)lat_ref;
-}
-
-size_t rep_mo_true_front(const float *acc, const float *latency, size_t n, float lat_ref,
-                         int32_t **front, double *hv)
-{
-    double *f1 = nb_xcalloc_array(n ? n : 1, sizeof *f1), *f2 = nb_xcalloc_array(n ? n : 1, sizeof *f2);
-    size_t *keep = nb_xcalloc_array(n ? n : 1, sizeof *keep);
-    for (size_t i = 0; i < n; i++) {
-        if (isfinite(acc[i]) && isfinite(latency[i])) {
-            rep_mo_normalise(acc[i], latency[i], lat_ref, &f1[i], &f2[i]);
-        } else {
-            f1[i] = f2[i] = NAN;
-        }
-    }
-    size_t k = rep_pareto_filter(f1, f2, n, keep);
-    *hv = rep_hv2d(f1, f2, n, 1.0, 1.0);
-    /* keep is by increasing f1 = decreasing accuracy = decreasing latency;
-     * return increasing latency. */
-    int32_t *fr = nb_xcalloc_array(k ? k : 1, sizeof *fr);
-    for (size_t j = 0; j < k; j++) fr[j] = (int32_t)keep[k - 1 - j];
-    *front = fr;
-    free(f1);
-    free(f2);
-    free(keep);
-    return k;
-}
-
-void rep_mo_hv_trajectory(const rep_mo_series *s, size_t run, double *hv)
-{
-    NB_ASSERT(run < s->runs);
-    const size_t cap = s->cap, n = s->n_evals[run];
-    const double *fin = s->eval_finish + run * cap;
-    const float *score = s->eval_score + run * cap, *test = s->eval_test + run * cap,
-                *lat = s->eval_latency + run * cap;
-    size_t *mem = nb_xcalloc_array(n ? n : 1, sizeof *mem), nm = 0;
-    double *f1 = nb_xcalloc_array(n ? n : 1, sizeof *f1), *f2 = nb_xcalloc_array(n ? n : 1, sizeof *f2);
-    size_t i = 0;
-    for (size_t g = 0; g < s->grid; g++) {
-        int changed = g == 0;
-        for (; i < n && fin[i] <= s->time[g]; i++) {
-            if (!isfinite(lat[i]) || !isfinite(score[i])) continue;
-            int dominated = 0;
-            for (size_t k = 0; k < nm && !dominated; k++)
-                dominated = score[mem[k]] >= score[i] && lat[mem[k]] <= lat[i];
-            if (dominated) continue; /* also drops a tie with an earlier member */
-            size_t w = 0;
-            for (size_t k = 0; k < nm; k++)
-                if (!(score[i] >= score[mem[k]] && lat[i] <= lat[mem[k]])) mem[w++] = mem[k];
-            nm = w;
-            mem[nm++] = i;
-            changed = 1;
-        }
-        if (!changed) {
-            hv[g] = hv[g - 1];
-            continue;
-        }
-        for (size_t k = 0; k < nm; k++)
-            rep_mo_normalise(test[mem[k]], lat[mem[k]], s->lat_ref, &f1[k], &f2[k]);
-        hv[g] = rep_hv2d(f1, f2, nm, 1.0, 1.0);
-    }
-    free(mem);
-    free(f1);
-    free(f2);
-}
-
-rep_stats rep_mo_final_hv(const rep_mo_series *s)
+rep_stats rep_mo_final_hv(const res_series *s)
 {
     float *v = nb_xcalloc_array(s->runs, sizeof *v);
     for (size_t r = 0; r < s->runs; r++) v[r] = (float)s->hv[r * s->grid + s->grid - 1];
@@ -206,14 +73,14 @@ static void gp_str(FILE *f, const char *s)
 
 /* Distinct (dataset, device) pairs in first-seen order: indices of their
  * first series. */
-static size_t groups_of(const rep_mo_results *r, size_t *first)
+static size_t groups_of(const res_mo_results *r, size_t *first)
 {
-    size_t n = rep_mo_count(r), k = 0;
+    size_t n = res_mo_count(r), k = 0;
     for (size_t i = 0; i < n; i++) {
-        const rep_mo_series *s = rep_mo_get(r, i);
+        const res_series *s = res_mo_get(r, i);
         int seen = 0;
         for (size_t j = 0; j < k && !seen; j++) {
-            const rep_mo_series *q = rep_mo_get(r, first[j]);
+            const res_series *q = res_mo_get(r, first[j]);
             seen = !strcmp(q->dataset, s->dataset) && !strcmp(q->device, s->device);
         }
         if (!seen) first[k++] = i;
@@ -221,13 +88,13 @@ static size_t groups_of(const rep_mo_results *r, size_t *first)
     return k;
 }
 
-static int same_group(const rep_mo_series *a, const rep_mo_series *b)
+static int same_group(const res_series *a, const res_series *b)
 {
     return !strcmp(a->dataset, b->dataset) && !strcmp(a->device, b->device);
 }
 
 /* Run whose final hypervolume is the median (lower median; ties: lower run). */
-static size_t median_run(const rep_mo_series *s)
+static size_t median_run(const res_series *s)
 {
     size_t *o = nb_xcalloc_array(s->runs, sizeof *o);
     for (size_t r = 0; r < s->runs; r++) o[r] = r;
@@ -244,10 +111,10 @@ static size_t median_run(const rep_mo_series *s)
     return m;
 }
 
-static nb_status write_front_files(const rep_mo_results *r, size_t g0, const char *dir,
+static nb_status write_front_files(const res_mo_results *r, size_t g0, const char *dir,
                                    const char *stem, int formats)
 {
-    const rep_mo_series *s0 = rep_mo_get(r, g0);
+    const res_series *s0 = res_mo_get(r, g0);
     char dat[300], gpf[300];
     snprintf(dat, sizeof dat, "%s.dat", stem);
     snprintf(gpf, sizeof gpf, "%s.gp", stem);
@@ -262,9 +129,9 @@ static nb_status write_front_files(const rep_mo_results *r, size_t g0, const cha
     for (size_t k = 0; k < s0->n_front; k++)
         fprintf(f, "%.6g %.4f %d\n", (double)s0->front_latency[k], (double)s0->front_test[k],
                 s0->front_arch[k]);
-    size_t n = rep_mo_count(r);
+    size_t n = res_mo_count(r);
     for (size_t i = 0; i < n; i++) {
-        const rep_mo_series *s = rep_mo_get(r, i);
+        const res_series *s = res_mo_get(r, i);
         if (!same_group(s, s0)) continue;
         size_t run = median_run(s), ne = s->n_evals[run], base = run * s->cap;
         fprintf(f, "\n\n# %s run %zu\n", s->strategy, run);
@@ -274,7 +141,7 @@ static nb_status write_front_files(const rep_mo_results *r, size_t g0, const cha
             a[e] = isfinite(s->eval_latency[base + e]) ? -(double)s->eval_score[base + e] : NAN;
             b[e] = s->eval_latency[base + e];
         }
-        size_t k = rep_pareto_filter(b, a, ne, keep); /* by latency ascending */
+        size_t k = res_pareto_filter(b, a, ne, keep); /* by latency ascending */
         for (size_t j = 0; j < k; j++)
             fprintf(f, "%.6g %.4f %d\n", (double)s->eval_latency[base + keep[j]],
                     (double)s->eval_test[base + keep[j]], s->eval_arch[base + keep[j]]);
@@ -305,7 +172,7 @@ static nb_status write_front_files(const rep_mo_results *r, size_t g0, const cha
     fputs(" index 0 using 1:2 with steps lc rgb \"#999999\" lw 2 title \"true front\"", f);
     size_t block = 1;
     for (size_t i = 0; i < n; i++) {
-        const rep_mo_series *s = rep_mo_get(r, i);
+        const res_series *s = res_mo_get(r, i);
         if (!same_group(s, s0)) continue;
         fputs(", \\\n     ", f);
         gp_str(f, dat);
@@ -319,10 +186,10 @@ static nb_status write_front_files(const rep_mo_results *r, size_t g0, const cha
     return rp_close(dir, gpf, f, NB_OK);
 }
 
-static nb_status write_hv_files(const rep_mo_results *r, size_t g0, const char *dir,
+static nb_status write_hv_files(const res_mo_results *r, size_t g0, const char *dir,
                                 const char *stem, int formats)
 {
-    const rep_mo_series *s0 = rep_mo_get(r, g0);
+    const res_series *s0 = res_mo_get(r, g0);
     char dat[300], gpf[300];
     snprintf(dat, sizeof dat, "%s.dat", stem);
     snprintf(gpf, sizeof gpf, "%s.gp", stem);
@@ -333,10 +200,10 @@ static nb_status write_hv_files(const rep_mo_results *r, size_t g0, const char *
                "# one block per strategy; columns: time mean lo95 hi95 (t interval of the mean,"
                " lo clipped at %g for the log axis)\n",
             s0->dataset, s0->device, s0->hv_true, HV_REGRET_FLOOR);
-    size_t n = rep_mo_count(r);
+    size_t n = res_mo_count(r);
     float *v = NULL;
     for (size_t i = 0; i < n; i++) {
-        const rep_mo_series *s = rep_mo_get(r, i);
+        const res_series *s = res_mo_get(r, i);
         if (!same_group(s, s0)) continue;
         v = nb_xrealloc_array(v, s->runs, sizeof *v);
         fprintf(f, "# %s\n", s->strategy);
@@ -372,7 +239,7 @@ static nb_status write_hv_files(const rep_mo_results *r, size_t g0, const char *
     for (int layer = 0; layer < 2; layer++) {
         block = 0;
         for (size_t i = 0; i < n; i++) {
-            const rep_mo_series *s = rep_mo_get(r, i);
+            const res_series *s = res_mo_get(r, i);
             if (!same_group(s, s0)) continue;
             if (layer || block) fputs(", \\\n     ", f);
             gp_str(f, dat);
@@ -393,7 +260,7 @@ static nb_status write_hv_files(const rep_mo_results *r, size_t g0, const char *
     return rp_close(dir, gpf, f, NB_OK);
 }
 
-static nb_status write_md(const rep_mo_results *r, const size_t *first, size_t ng,
+static nb_status write_md(const res_mo_results *r, const size_t *first, size_t ng,
                           const char *dir)
 {
     FILE *f;
@@ -403,14 +270,14 @@ static nb_status write_md(const rep_mo_results *r, const size_t *first, size_t n
                "Hypervolume (HV) on normalised objectives (1 - test acc/100, latency / "
                "(1.1 x the column's maximum)), reference point (1, 1); a run's front is chosen "
                "by its search score and measured on 200-epoch test accuracy "
-               "(reports/MO_RESULTS.md). Mean ± 95%% t half-width over runs.\n"
+               "(results/MO_RESULTS.md). Mean ± 95%% t half-width over runs.\n"
                "Constrained incumbent: best search score with latency <= L; its test accuracy "
                "(mean ± std over runs that have one).\n\n");
-    const char *cmd = rep_mo_attr(r, "command");
+    const char *cmd = res_mo_attr(r, "command");
     if (cmd) fprintf(f, "Command: `%s`\n\n", cmd);
-    size_t n = rep_mo_count(r);
+    size_t n = res_mo_count(r);
     for (size_t gi = 0; gi < ng; gi++) {
-        const rep_mo_series *s0 = rep_mo_get(r, first[gi]);
+        const res_series *s0 = res_mo_get(r, first[gi]);
         fprintf(f, "## %s, %s\n\nTrue front: %zu cells, HV %.4f. Latency bound L = %.4g; best "
                    "feasible test accuracy in the table %.2f %%. Budget %.0f s.\n\n",
                 s0->dataset, s0->device, s0->n_front, s0->hv_true, (double)s0->latency_max,
@@ -418,7 +285,7 @@ static nb_status write_md(const rep_mo_results *r, const size_t *first, size_t n
         fputs("| strategy | runs | evals | final HV | HV regret | feasible runs | feasible test acc [%] |\n"
               "|---|---:|---:|---:|---:|---:|---:|\n", f);
         for (size_t i = 0; i < n; i++) {
-            const rep_mo_series *s = rep_mo_get(r, i);
+            const res_series *s = res_mo_get(r, i);
             if (!same_group(s, s0)) continue;
             rep_stats hv = rep_mo_final_hv(s);
             rep_stats acc = rep_stats_of(s->final_test, s->runs, 1);
@@ -434,19 +301,19 @@ static nb_status write_md(const rep_mo_results *r, const size_t *first, size_t n
     return rp_close(dir, "mo_report.md", f, NB_OK);
 }
 
-nb_status rep_mo_report(const rep_mo_results *r, const char *dir, int formats)
+nb_status rep_mo_report(const res_mo_results *r, const char *dir, int formats)
 {
     NB_ASSERT(r && dir);
     nb_status st = rp_mkdir_p(dir);
     if (st) return st;
-    size_t n = rep_mo_count(r);
+    size_t n = res_mo_count(r);
     size_t *first = nb_xcalloc_array(n ? n : 1, sizeof *first);
     size_t ng = groups_of(r, first);
     if ((st = write_md(r, first, ng, dir))) goto done;
     int figs = formats & (REP_FMT_PNG | REP_FMT_PDF | REP_FMT_SVG);
     nb_status tool = NB_OK;
     for (size_t gi = 0; gi < ng; gi++) {
-        const rep_mo_series *s0 = rep_mo_get(r, first[gi]);
+        const res_series *s0 = res_mo_get(r, first[gi]);
         char ds[64], dev[128], stem[256];
         rp_safe_name(s0->dataset, ds, sizeof ds);
         rp_safe_name(s0->device, dev, sizeof dev);

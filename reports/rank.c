@@ -192,13 +192,13 @@ nb_status rep_friedman(const double *scores, size_t n, size_t k, double alpha, d
 
 /* ---- average rank over time ---- */
 
-nb_status rep_rank_over_time(const rep_results *r, const char *dataset, size_t *n_strategies,
+nb_status rep_rank_over_time(const res_results *r, const char *dataset, size_t *n_strategies,
                              const char ***names_out, double **ranks_out, size_t *grid_out)
 {
-    size_t total = rep_results_count(r), k = 0;
-    const rep_series **s = nb_xcalloc_array(total ? total : 1, sizeof *s);
+    size_t total = res_results_count(r), k = 0;
+    const res_series **s = nb_xcalloc_array(total ? total : 1, sizeof *s);
     for (size_t i = 0; i < total; i++) {
-        const rep_series *x = rep_results_get(r, i);
+        const res_series *x = res_results_get(r, i);
         if (!strcmp(x->dataset, dataset)) s[k++] = x;
     }
     if (k < 2) {
@@ -388,17 +388,17 @@ static nb_status cd_figure(const char *dir, size_t k, const char **names, const 
     return rp_gnuplot(dir, "cd_diagram.gp");
 }
 
-nb_status rep_rank_report(const rep_results *r, const char *dir, int formats)
+nb_status rep_rank_report(const res_results *r, const char *dir, int formats)
 {
     nb_status st = rp_mkdir_p(dir), tool = NB_OK;
     if (st != NB_OK) return st;
     char tool_msg[512] = "";
-    size_t total = rep_results_count(r);
+    size_t total = res_results_count(r);
     /* Distinct datasets and strategies in file order. */
     const char **ds = nb_xcalloc_array(total + 1, sizeof *ds), **st_names = nb_xcalloc_array(total + 1, sizeof *st_names);
     size_t nd = 0, ns = 0;
     for (size_t i = 0; i < total; i++) {
-        const rep_series *s = rep_results_get(r, i);
+        const res_series *s = res_results_get(r, i);
         size_t a = 0, b = 0;
         while (a < nd && strcmp(ds[a], s->dataset)) a++;
         if (a == nd) ds[nd++] = s->dataset;
@@ -419,9 +419,9 @@ nb_status rep_rank_report(const rep_results *r, const char *dir, int formats)
         const char **names;
         double *ranks;
         if (rep_rank_over_time(r, ds[d], &k, &names, &ranks, &grid) != NB_OK) continue;
-        const rep_series *s0 = NULL;
+        const res_series *s0 = NULL;
         for (size_t i = 0; i < total && !s0; i++)
-            if (!strcmp(rep_results_get(r, i)->dataset, ds[d])) s0 = rep_results_get(r, i);
+            if (!strcmp(res_results_get(r, i)->dataset, ds[d])) s0 = res_results_get(r, i);
         fprintf(md, "## %s\n\n| strategy | rank at 10%% | 50%% | end of budget | mean over time |\n|---|---|---|---|---|\n",
                 ds[d]);
         for (size_t j = 0; j < k; j++) {
@@ -447,13 +447,13 @@ nb_status rep_rank_report(const rep_results *r, const char *dir, int formats)
     for (size_t d = 0; d < nd; d++) {
         size_t have = 0;
         for (size_t i = 0; i < total; i++)
-            if (!strcmp(rep_results_get(r, i)->dataset, ds[d])) have++;
+            if (!strcmp(res_results_get(r, i)->dataset, ds[d])) have++;
         if (have == ns) ds[n_full++] = ds[d];
     }
     if (st == NB_OK && ns >= 2 && n_full >= 2) {
         double *scores = nb_xcalloc_array(n_full * ns, sizeof *scores), *avg = nb_xcalloc_array(ns, sizeof *avg);
         for (size_t i = 0; i < total; i++) {
-            const rep_series *s = rep_results_get(r, i);
+            const res_series *s = res_results_get(r, i);
             size_t d = 0, j = 0;
             while (d < n_full && strcmp(ds[d], s->dataset)) d++;
             while (j < ns && strcmp(st_names[j], s->strategy)) j++;

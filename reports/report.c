@@ -56,7 +56,7 @@ static size_t strat_index(const char **st, size_t n_st, const char *name)
 }
 
 /* First grid index at which every run has a result, or grid if never. */
-static size_t curve_start(const rep_series *s)
+static size_t curve_start(const res_series *s)
 {
     for (size_t j = 0; j < s->grid; j++) {
         size_t k = 0;
@@ -68,7 +68,7 @@ static size_t curve_start(const rep_series *s)
 
 /* ---- data files ---- */
 
-static nb_status write_anytime_dat(const rep_results *r, const char *dir, const char *file,
+static nb_status write_anytime_dat(const res_results *r, const char *dir, const char *file,
                                    const char *ds, const char **st, size_t n_st)
 {
     FILE *f;
@@ -85,7 +85,7 @@ static nb_status write_anytime_dat(const rep_results *r, const char *dir, const 
     fputs("# Columns 3-10 are NaN until every run has a result (curves start there).\n", f);
     size_t block = 0;
     for (size_t k = 0; k < n_st; k++) {
-        const rep_series *s = rep_results_find(r, ds, st[k]);
+        const res_series *s = res_results_find(r, ds, st[k]);
         if (!s) continue;
         fprintf(f, "%s# index %zu: %s, %zu runs, optimum_test %.4f\n", block ? "\n\n" : "",
                 block, s->strategy, s->runs, (double)s->optimum_test);
@@ -126,7 +126,7 @@ static int cmp_float(const void *a, const void *b)
     return x < y ? -1 : x > y ? 1 : 0;
 }
 
-static nb_status write_final_dat(const rep_results *r, const char *dir, const char *file,
+static nb_status write_final_dat(const res_results *r, const char *dir, const char *file,
                                  const char *ds, const char **st, size_t n_st)
 {
     FILE *f;
@@ -137,7 +137,7 @@ static nb_status write_final_dat(const rep_results *r, const char *dir, const ch
             "result  9 strategy\n", ds);
     size_t pos = 0;
     for (size_t k = 0; k < n_st; k++) {
-        const rep_series *s = rep_results_find(r, ds, st[k]);
+        const res_series *s = res_results_find(r, ds, st[k]);
         if (!s) continue;
         float *v = nb_xcalloc_array(s->runs, sizeof *v);
         size_t n = 0;
@@ -216,7 +216,7 @@ static void gp_terminals(FILE *f, int formats, const char *stem, const char *pdf
             stem, stem);
 }
 
-static nb_status write_anytime_gp(const rep_results *r, const char *dir, const char *stem,
+static nb_status write_anytime_gp(const res_results *r, const char *dir, const char *stem,
                                   const char *ds, const char **st, size_t n_st, int formats)
 {
     char file[128], dat[128];
@@ -225,8 +225,8 @@ static nb_status write_anytime_gp(const rep_results *r, const char *dir, const c
     FILE *f;
     nb_status status = rp_open(dir, file, &f);
     if (status) return status;
-    const rep_series *s0 = NULL;
-    for (size_t k = 0; k < n_st && !s0; k++) s0 = rep_results_find(r, ds, st[k]);
+    const res_series *s0 = NULL;
+    for (size_t k = 0; k < n_st && !s0; k++) s0 = res_results_find(r, ds, st[k]);
     fprintf(f, "# %s - written by nastab report; edit freely and rerun in this folder:\n"
             "#     gnuplot %s\n"
             "# Data: %s (columns described in its header). Mean over runs with a shaded 95%%\n"
@@ -245,7 +245,7 @@ static nb_status write_anytime_gp(const rep_results *r, const char *dir, const c
      * ("%.0s%c") would round 1.5e6 to "2M". */
     double tmax = 0;
     for (size_t k = 0; k < n_st; k++) {
-        const rep_series *s = rep_results_find(r, ds, st[k]);
+        const res_series *s = res_results_find(r, ds, st[k]);
         if (s && s->time[s->grid - 1] > tmax) tmax = s->time[s->grid - 1];
     }
     if (tmax > 0) {
@@ -282,7 +282,7 @@ static nb_status write_anytime_gp(const rep_results *r, const char *dir, const c
         for (int layer = 0; layer < 2; layer++) {
             block = 0;
             for (size_t k = 0; k < n_st; k++) {
-                const rep_series *s = rep_results_find(r, ds, st[k]);
+                const res_series *s = res_results_find(r, ds, st[k]);
                 if (!s) continue;
                 size_t c = strat_index(st, n_st, s->strategy);
                 const char *col = palette[c % N_PALETTE];
@@ -310,7 +310,7 @@ static nb_status write_anytime_gp(const rep_results *r, const char *dir, const c
     return rp_close(dir, file, f, NB_OK);
 }
 
-static nb_status write_final_gp(const rep_results *r, const char *dir, const char *stem,
+static nb_status write_final_gp(const res_results *r, const char *dir, const char *stem,
                                 const char *ds, const char **st, size_t n_st, int formats)
 {
     char file[128], dat[128];
@@ -326,7 +326,7 @@ static nb_status write_final_gp(const rep_results *r, const char *dir, const cha
             file, file, dat);
     gp_terminals(f, formats, stem, "3.4in,2.4in", "680,480", "490,346");
     size_t n = 0;
-    for (size_t k = 0; k < n_st; k++) n += rep_results_find(r, ds, st[k]) != NULL;
+    for (size_t k = 0; k < n_st; k++) n += res_results_find(r, ds, st[k]) != NULL;
     fprintf(f, "set border 3\nset tics nomirror out\nset xtics scale 0 rotate by 30 right\n"
             "set grid ytics lc rgb \"#dddddd\"\n"
             "set xrange [0.4:%zu.6]\nset offsets 0,0,0.5,0.5\n"
@@ -345,7 +345,7 @@ static nb_status write_final_gp(const rep_results *r, const char *dir, const cha
     fputs("plot ", f);
     size_t pos = 0;
     for (size_t k = 0; k < n_st; k++) {
-        const rep_series *s = rep_results_find(r, ds, st[k]);
+        const res_series *s = res_results_find(r, ds, st[k]);
         if (!s) continue;
         size_t c = strat_index(st, n_st, s->strategy);
         if (pos) fputs(", \\\n     ", f);
@@ -389,7 +389,7 @@ static const struct {
 
 /* ---- report.md / report.tex ---- */
 
-static nb_status write_report_md(const rep_results *r, const char *dir, const char **ds,
+static nb_status write_report_md(const res_results *r, const char *dir, const char **ds,
                                  size_t n_ds, const char **st, size_t n_st, int formats)
 {
     FILE *f;
@@ -399,10 +399,10 @@ static nb_status write_report_md(const rep_results *r, const char *dir, const ch
             "- results: created %s by nastab %s (git %s), protocol %s, seed %s\n"
             "- command: `%s`\n"
             "- table: %s (checksum %s)\n\n",
-            rep_results_attr(r, "created"), rep_results_attr(r, "nastab_version"),
-            rep_results_attr(r, "git_sha"), rep_results_attr(r, "protocol"),
-            rep_results_attr(r, "seed"), rep_results_attr(r, "command"),
-            rep_results_attr(r, "table_path"), rep_results_attr(r, "table_checksum"));
+            res_results_attr(r, "created"), res_results_attr(r, "nastab_version"),
+            res_results_attr(r, "git_sha"), res_results_attr(r, "protocol"),
+            res_results_attr(r, "seed"), res_results_attr(r, "command"),
+            res_results_attr(r, "table_path"), res_results_attr(r, "table_checksum"));
     status = rep_write_markdown(r, f);
     const char *ext = formats & REP_FMT_PNG ? "png" : formats & REP_FMT_SVG ? "svg" : NULL;
     if (status == NB_OK && n_ds && (formats & (REP_FMT_PNG | REP_FMT_PDF | REP_FMT_SVG))) {
@@ -413,7 +413,7 @@ static nb_status write_report_md(const rep_results *r, const char *dir, const ch
         const char *sep = " ";
         for (size_t d = 0; d < n_ds; d++) {
             for (size_t k = 0; k < n_st; k++) {
-                const rep_series *s = rep_results_find(r, ds[d], st[k]);
+                const res_series *s = res_results_find(r, ds[d], st[k]);
                 if (!s) continue;
                 size_t j0 = curve_start(s);
                 if (j0 < s->grid) fprintf(f, "%s%s/%s %.6g s", sep, s->dataset, s->strategy,
@@ -434,7 +434,7 @@ static nb_status write_report_md(const rep_results *r, const char *dir, const ch
     return rp_close(dir, "report.md", f, status);
 }
 
-static nb_status write_report_tex(const rep_results *r, const char *dir, const char **ds,
+static nb_status write_report_tex(const res_results *r, const char *dir, const char **ds,
                                   size_t n_ds, int formats)
 {
     FILE *f;
@@ -461,18 +461,18 @@ static nb_status write_report_tex(const rep_results *r, const char *dir, const c
     return rp_close(dir, "report.tex", f, status);
 }
 
-nb_status rep_report(const rep_results *r, const char *dir, int formats)
+nb_status rep_report(const res_results *r, const char *dir, int formats)
 {
     NB_ASSERT(r && dir);
     if (!dir[0]) return nb_fail(NB_EINVAL, "report directory: empty path");
     nb_status st = rp_mkdir_p(dir);
     if (st) return st;
-    size_t n_ds = rep_results_datasets(r, NULL, 0), n_st = rep_results_strategies(r, NULL, 0);
+    size_t n_ds = res_results_datasets(r, NULL, 0), n_st = res_results_strategies(r, NULL, 0);
     const char **ds = nb_xcalloc_array(n_ds + 1, sizeof *ds);
     const char **sn = nb_xcalloc_array(n_st + 1, sizeof *sn);
     char *gnuplot = NULL, *first_err = NULL;
-    rep_results_datasets(r, ds, n_ds);
-    rep_results_strategies(r, sn, n_st);
+    res_results_datasets(r, ds, n_ds);
+    res_results_strategies(r, sn, n_st);
 
     if (formats & REP_FMT_CSV) {
         FILE *f;

@@ -72,14 +72,14 @@ typedef struct {
     size_t n_ds, n_st;
 } layout;
 
-static void layout_make(const rep_results *r, layout *l)
+static void layout_make(const res_results *r, layout *l)
 {
-    l->n_ds = rep_results_datasets(r, NULL, 0);
-    l->n_st = rep_results_strategies(r, NULL, 0);
+    l->n_ds = res_results_datasets(r, NULL, 0);
+    l->n_st = res_results_strategies(r, NULL, 0);
     l->ds = nb_xcalloc_array(l->n_ds + 1, sizeof *l->ds);
     l->st = nb_xcalloc_array(l->n_st + 1, sizeof *l->st);
-    rep_results_datasets(r, l->ds, l->n_ds);
-    rep_results_strategies(r, l->st, l->n_st);
+    res_results_datasets(r, l->ds, l->n_ds);
+    res_results_strategies(r, l->st, l->n_st);
 }
 
 static void layout_free(layout *l)
@@ -88,7 +88,7 @@ static void layout_free(layout *l)
     free(l->st);
 }
 
-nb_status rep_write_csv(const rep_results *r, FILE *f)
+nb_status rep_write_csv(const res_results *r, FILE *f)
 {
     NB_ASSERT(r && f);
     layout l;
@@ -96,7 +96,7 @@ nb_status rep_write_csv(const rep_results *r, FILE *f)
     fputs("dataset,strategy,runs,budget,valid_mean,valid_std,test_mean,test_std\n", f);
     for (size_t d = 0; d < l.n_ds; d++) {
         for (size_t k = 0; k < l.n_st; k++) {
-            const rep_series *s = rep_results_find(r, l.ds[d], l.st[k]);
+            const res_series *s = res_results_find(r, l.ds[d], l.st[k]);
             if (!s) continue;
             rep_stats v = rep_stats_of(s->final_valid, s->runs, 1);
             rep_stats t = rep_stats_of(s->final_test, s->runs, 1);
@@ -120,13 +120,13 @@ nb_status rep_write_csv(const rep_results *r, FILE *f)
 
 /* Runs and budget of a dataset's series, as "500 runs, budget 200000 s", or
  * ranges "100-500 runs" when strategies differ. */
-static void runs_budget(const rep_results *r, const char *ds, char *buf, size_t cap,
+static void runs_budget(const res_results *r, const char *ds, char *buf, size_t cap,
                         const char *unit_sep)
 {
     size_t rmin = SIZE_MAX, rmax = 0;
     double bmin = INFINITY, bmax = -INFINITY;
-    for (size_t i = 0; i < rep_results_count(r); i++) {
-        const rep_series *s = rep_results_get(r, i);
+    for (size_t i = 0; i < res_results_count(r); i++) {
+        const res_series *s = res_results_get(r, i);
         if (strcmp(s->dataset, ds)) continue;
         if (s->runs < rmin) rmin = s->runs;
         if (s->runs > rmax) rmax = s->runs;
@@ -143,10 +143,10 @@ static void runs_budget(const rep_results *r, const char *ds, char *buf, size_t 
 
 /* The optimum of a dataset (same for all its series when they used one
  * table; the first series' value is shown). */
-static const rep_series *first_of(const rep_results *r, const char *ds)
+static const res_series *first_of(const res_results *r, const char *ds)
 {
-    for (size_t i = 0; i < rep_results_count(r); i++)
-        if (!strcmp(rep_results_get(r, i)->dataset, ds)) return rep_results_get(r, i);
+    for (size_t i = 0; i < res_results_count(r); i++)
+        if (!strcmp(res_results_get(r, i)->dataset, ds)) return res_results_get(r, i);
     return NULL;
 }
 
@@ -166,7 +166,7 @@ static void md_cell(FILE *f, const float *x, size_t n)
     if (!isnan(st.std)) fprintf(f, " ± %.2f", st.std);
 }
 
-nb_status rep_write_markdown(const rep_results *r, FILE *f)
+nb_status rep_write_markdown(const res_results *r, FILE *f)
 {
     NB_ASSERT(r && f);
     layout l;
@@ -187,7 +187,7 @@ nb_status rep_write_markdown(const rep_results *r, FILE *f)
         md_text(f, l.st[k]);
         fputs(" |", f);
         for (size_t d = 0; d < l.n_ds; d++) {
-            const rep_series *s = rep_results_find(r, l.ds[d], l.st[k]);
+            const res_series *s = res_results_find(r, l.ds[d], l.st[k]);
             if (!s) {
                 fputs(" - | - |", f);
                 continue;
@@ -202,7 +202,7 @@ nb_status rep_write_markdown(const rep_results *r, FILE *f)
     }
     fputs("| optimum (table) |", f);
     for (size_t d = 0; d < l.n_ds; d++) {
-        const rep_series *s = first_of(r, l.ds[d]);
+        const res_series *s = first_of(r, l.ds[d]);
         fputc(' ', f);
         put_num(f, 2, s->optimum_valid);
         fputs(" | ", f);
@@ -250,7 +250,7 @@ static void tex_cell(FILE *f, const float *x, size_t n)
     fputc('$', f);
 }
 
-nb_status rep_write_latex(const rep_results *r, FILE *f)
+nb_status rep_write_latex(const res_results *r, FILE *f)
 {
     NB_ASSERT(r && f);
     layout l;
@@ -285,7 +285,7 @@ nb_status rep_write_latex(const rep_results *r, FILE *f)
     for (size_t k = 0; k < l.n_st; k++) {
         tex_text(f, l.st[k]);
         for (size_t d = 0; d < l.n_ds; d++) {
-            const rep_series *s = rep_results_find(r, l.ds[d], l.st[k]);
+            const res_series *s = res_results_find(r, l.ds[d], l.st[k]);
             if (!s) {
                 fputs(" & -- & --", f);
                 continue;
@@ -299,7 +299,7 @@ nb_status rep_write_latex(const rep_results *r, FILE *f)
     }
     fputs("\\midrule\noptimum (table)", f);
     for (size_t d = 0; d < l.n_ds; d++) {
-        const rep_series *s = first_of(r, l.ds[d]);
+        const res_series *s = first_of(r, l.ds[d]);
         fputs(" & $", f);
         put_num(f, 2, s->optimum_valid);
         fputs("$ & $", f);

@@ -1,188 +1,52 @@
 /* strategies/bohb.c - BOHB (Falkner, Klein & Hutter, ICML 2018): Hyperband's
- * brackets (hyperband.c) with rung-0 cells proposed by a TPE-style model
- * instead of uniformly. Settings follow the paper (sec. 4) and hpbandster's
- * defaults; one op per edge is a categorical variable (d = 6, 5 values):
- *   - a fraction rho = 1/3 of the proposals is uniform random;
- *   - the model uses the highest fidelity with at least N_min + 2
- *     observations, N_min = d + 1 = 7; before that, proposals are random;
- *   - observations sorted by validation accuracy: the good set is the best
- *     max(N_min, q*N), the bad set the worst max(N_min, (1-q)*N), q = 0.15
- *     (the two sets may overlap when N is small, as in the paper);
- *   - l(x) and g(x) are product kernel densities over the edges with the
- *     Aitchison-Aitken kernel k(x, x_i) = 1 - lambda if x == x_i, else
- *     lambda / 4; lambda per edge by the normal reference rule on the op ids
- *     (1.06 * sd * n^(-1/(4+d)), statsmodels' rule used by hpbandster),
- *     at least 1e-3 and at most 4/5 (the uniform kernel);
- *   - 64 candidates are drawn from l: a random good point, each edge kept with
- *     probability 1 - min(1, 3 * lambda) (bandwidth factor 3) and otherwise
- *     uniform; the candidate maximising l(x) / g(x) is proposed. */
+ * two-rung brackets over 12 and 200 epochs (hyperband.c, sh.c) with rung-0
+ * cells proposed by the TPE model (tpe.c) instead of uniformly: the model on
+ * the 200-epoch results once there are enough, else on the 12-epoch ones. */
 #include "strategies/strat_private.h"
 
-#include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
-enum { D = SPACE_NB201_EDGES, K = SPACE_NB201_OPS };
-#define BOHB_RANDOM_FRACTION (1.0 / 3.0)
-#define BOHB_NMIN (D + 1)
-#define BOHB_Q 0.15
-#define BOHB_SAMPLES 64
-#define BOHB_BW_FACTOR 3.0
-#define BOHB_MIN_BW 1e-3
-#define BOHB_MAX_BW ((double)(K - 1) / K)
-
-typedef struct {
-    const uint32_t *codes;
-    const size_t *idx; /* (n) rows of codes[] in the set */
-    size_t n;
-    double bw[D];
-} kde;
-
-static void kde_fit(kde *m)
+static void bohb_sample(void *ctx, const sh_state *sh, nb_rng *rng, space_arch *out)
 {
-    double expo = -1.0 / (4.0 + D);
-    for (int e = 0; e < D; e++) {
-        double mean = 0, var = 0;
-        for (size_t i = 0; i < m->n; i++) mean += space_from_code(m->codes[m->idx[i]]).op[e];
-        mean /= (double)m->n;
-        for (size_t i = 0; i < m->n; i++) {
-            double d = space_from_code(m->codes[m->idx[i]]).op[e] - mean;
-            var += d * d;
-        }
-        var /= (double)m->n; /* numpy's std (ddof 0), as statsmodels */
-        double bw = 1.06 * sqrt(var) * pow((double)m->n, expo);
-        m->bw[e] = bw < BOHB_MIN_BW ? BOHB_MIN_BW : bw > BOHB_MAX_BW ? BOHB_MAX_BW : bw;
-    }
-}
-
-static double kde_pdf(const kde *m, const space_arch *x)
-{
-    double sum = 0;
-    for (size_t i = 0; i < m->n; i++) {
-        space_arch xi = space_from_code(m->codes[m->idx[i]]);
-        double p = 1;
-        for (int e = 0; e < D; e++)
-            p *= x->op[e] == xi.op[e] ? 1 - m->bw[e] : m->bw[e] / (K - 1);
-        sum += p;
-    }
-    return sum / (double)m->n;
-}
-
-static void sort_desc(size_t *order, size_t n, const float *score)
-{
-    /* insertion sort (n is at most a few hundred): descending, stable */
-    for (size_t i = 0; i < n; i++) order[i] = i;
-    for (size_t i = 1; i < n; i++) {
-        size_t x = order[i], j = i;
-        while (j > 0 && score[order[j - 1]] < score[x]) {
-            order[j] = order[j - 1];
-            j--;
-        }
-        order[j] = x;
-    }
-}
-
-static void draw_random(const strat_env *env, nb_rng *rng, space_arch *out)
-{
-    if (env) strat_curve_random(env, rng, out);
-    else space_random(rng, out);
-}
-
-void bohb_propose(bohb_ctx *ctx, const hb_history *const *levels, int n_levels,
-                  const strat_env *env, nb_rng *rng, space_arch *out)
-{
-    if (nb_rng_uniform(rng) < BOHB_RANDOM_FRACTION) {
-        draw_random(env, rng, out);
-        return;
-    }
-    const hb_history *h = NULL;
-    for (int l = 0; l < n_levels; l++)
-        if (levels[l]->n >= BOHB_NMIN + 2) {
-            h = levels[l];
-            break;
-        }
-    if (!h) {
-        draw_random(env, rng, out);
-        return;
-    }
-    size_t N = h->n;
-    if (ctx->cap < N) {
-        ctx->order = nb_xrealloc_array(ctx->order, N, sizeof *ctx->order);
-        ctx->cap = N;
-    }
-    sort_desc(ctx->order, N, h->scores);
-    size_t n_good = (size_t)floor(BOHB_Q * (double)N), n_bad = (size_t)floor((1 - BOHB_Q) * (double)N);
-    if (n_good < BOHB_NMIN) n_good = BOHB_NMIN;
-    if (n_bad < BOHB_NMIN) n_bad = BOHB_NMIN;
-    kde good = {h->codes, ctx->order, n_good, {0}};
-    kde bad = {h->codes, ctx->order + (N - n_bad), n_bad, {0}};
-    kde_fit(&good);
-    kde_fit(&bad);
-
-    double best = -1;
-    for (int c = 0; c < BOHB_SAMPLES; c++) {
-        space_arch base = space_from_code(h->codes[good.idx[nb_rng_below(rng, good.n)]]), x;
-        for (int e = 0; e < D; e++) {
-            double bw = BOHB_BW_FACTOR * good.bw[e];
-            if (nb_rng_uniform(rng) < 1 - bw) x.op[e] = base.op[e];
-            else x.op[e] = (uint8_t)nb_rng_below(rng, K);
-        }
-        if (env && !strat_curve_has(env, space_code(&x))) continue; /* no curve: cannot evaluate */
-        double l = kde_pdf(&good, &x), g = kde_pdf(&bad, &x);
-        double ratio = l / (g > 1e-32 ? g : 1e-32);
-        if (ratio > best) {
-            best = ratio;
-            *out = x;
-        }
-    }
-    if (best < 0) draw_random(env, rng, out); /* only with env: no candidate had a curve */
-}
-
-/* Classic BOHB: the model on the 200-epoch results once there are enough,
- * else on the 12-epoch ones. */
-static void bohb_sample(void *ctxp, const hb_state *hb, int fidelity, nb_rng *rng, space_arch *out)
-{
-    (void)fidelity;
-    const hb_history *levels[2] = {hb_observations(hb, 1), hb_observations(hb, 0)};
-    bohb_propose(ctxp, levels, 2, NULL, rng, out);
+    strat_tpe_propose_sh(ctx, sh, NULL, rng, out);
 }
 
 typedef struct {
-    hb_state *hb;
-    bohb_ctx ctx;
+    sh_state *sh;
+    strat_tpe tpe;
 } bohb_state;
 
 static void *bohb_create(const strat_env *env, nb_rng *rng)
 {
     (void)rng;
     bohb_state *s = nb_xcalloc_array(1, sizeof *s);
-    s->hb = hb_create(env, bohb_sample, &s->ctx);
+    s->sh = strat_hyperband_engine(env, bohb_sample, &s->tpe);
     return s;
 }
 
 static int bohb_ask(void *state, nb_rng *rng, strat_ask *out)
 {
     bohb_state *s = state;
-    return hb_ask(s->hb, rng, out);
+    return sh_ask(s->sh, rng, out);
 }
 
-static void bohb_tell(void *state, const strat_ask *asked, float score, nb_rng *rng)
+static void bohb_tell(void *state, const strat_ask *asked, const float *obj, nb_rng *rng)
 {
     (void)rng;
     bohb_state *s = state;
-    hb_tell(s->hb, asked, score);
+    sh_tell(s->sh, asked, obj[STRAT_OBJ_SCORE]);
 }
 
 static void bohb_destroy(void *state)
 {
     bohb_state *s = state;
     if (!s) return;
-    hb_destroy(s->hb);
-    free(s->ctx.order);
+    sh_destroy(s->sh);
+    strat_tpe_free(&s->tpe);
     free(s);
 }
 
 const strat_vtable strat_bohb_vtable = {
     "bohb", "BOHB (Falkner et al. 2018): Hyperband brackets with a TPE model over ops",
-    bohb_create, bohb_ask, bohb_tell, bohb_destroy,
+    bohb_create, bohb_ask, bohb_tell, bohb_destroy, 0,
 };

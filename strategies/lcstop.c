@@ -131,8 +131,9 @@ static float median_at(lc_state *s, int k)
     return n % 2 ? v[n / 2] : 0.5f * (v[n / 2 - 1] + v[n / 2]);
 }
 
-static void lc_tell(void *state, const strat_ask *asked, float score, nb_rng *rng)
+static void lc_tell(void *state, const strat_ask *asked, const float *obj, nb_rng *rng)
 {
+    const float score = obj[STRAT_OBJ_SCORE];
     (void)rng;
     lc_state *s = state;
     NB_ASSERT(asked->tag < (uint32_t)s->n_slots);
@@ -164,5 +165,5 @@ static void lc_tell(void *state, const strat_ask *asked, float score, nb_rng *rn
 const strat_vtable strat_lcstop_vtable = {
     "lcstop",
     "random search with the median stopping rule (Golovin et al. 2017) along the 200-epoch curve",
-    lc_create, lc_ask, lc_tell, lc_destroy,
+    lc_create, lc_ask, lc_tell, lc_destroy, 0,
 };

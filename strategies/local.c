@@ -96,8 +96,9 @@ static int local_ask(void *state, nb_rng *rng, strat_ask *out)
     }
 }
 
-static void local_tell(void *state, const strat_ask *asked, float score, nb_rng *rng)
+static void local_tell(void *state, const strat_ask *asked, const float *obj, nb_rng *rng)
 {
+    const float score = obj[STRAT_OBJ_SCORE];
     local_state *s = state;
     uint32_t c = asked->tag;
     NB_ASSERT(c < SPACE_NB201_SIZE);
@@ -113,5 +114,5 @@ static void local_destroy(void *state) { free(state); }
 
 const strat_vtable strat_local_vtable = {
     "local", "local search (White et al. 2021): first improvement over 24 neighbours, restarts",
-    local_create, local_ask, local_tell, local_destroy,
+    local_create, local_ask, local_tell, local_destroy, 0,
 };

@@ -2,7 +2,7 @@
  * and elitist multiobjective genetic algorithm: NSGA-II", IEEE TEVC 6(2),
  * 2002) on the NB201 cell space, as an ask/tell multi-objective strategy.
  *
- * Objectives (both minimised, normalised as in reports/MO_RESULTS.md):
+ * Objectives (both minimised, normalised as in results/MO_RESULTS.md):
  *   f0 = 1 - score / 100          (score: validation accuracy, percent)
  *   f1 = latency / lat_ref        (lat_ref = 1.1 * largest latency of the column)
  * A missing latency is f1 = 2, beyond every measured cell, so it is
@@ -22,8 +22,12 @@
  *     not fit is cut by crowding distance (largest first, ties: lower index,
  *     parents before children). Ranks and distances from that sort are kept
  *     for the next tournaments (as in the paper's main loop).
- * One simulated worker: ask and tell alternate. */
-#include "strategies/strat.h"
+ * With several workers, asks beyond the N initial cells before the
+ * population is complete are random cells too, and children join in order
+ * of completion. Needs two objectives (min_objectives 2). */
+#include "strategies/strat_private.h"
+
+#include "results/res.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -31,91 +35,6 @@
 
 #define NSGA2_DEFAULT_N 20
 #define MISSING_F1 2.0
-
-/* ---- building blocks ---- */
-
-static int dominates(const double *a, const double *b)
-{
-    return a[0] <= b[0] && a[1] <= b[1] && (a[0] < b[0] || a[1] < b[1]);
-}
-
-void strat_mo_nondominated_sort(const double *f, size_t n, int *rank)
-{
-    NB_ASSERT(n <= 4096);
-    if (n == 0) return;
-    /* S_p as an n x n bit of "p dominates q", n_p counts (Deb sec. III-A). */
-    int *count = nb_xcalloc_array(n, sizeof *count);
-    unsigned char *dom = nb_xcalloc_array(n * n, 1);
-    size_t *front = nb_xcalloc_array(n, sizeof *front), *next = nb_xcalloc_array(n, sizeof *next);
-    size_t nf = 0;
-    for (size_t p = 0; p < n; p++) {
-        for (size_t q = 0; q < n; q++) {
-            if (p == q) continue;
-            if (dominates(f + 2 * p, f + 2 * q)) dom[p * n + q] = 1;
-            else if (dominates(f + 2 * q, f + 2 * p)) count[p]++;
-        }
-        if (count[p] == 0) {
-            rank[p] = 0;
-            front[nf++] = p;
-        }
-    }
-    int r = 0;
-    while (nf > 0) {
-        size_t nn = 0;
-        for (size_t k = 0; k < nf; k++) {
-            size_t p = front[k];
-            for (size_t q = 0; q < n; q++)
-                if (dom[p * n + q] && --count[q] == 0) {
-                    rank[q] = r + 1;
-                    next[nn++] = q;
-                }
-        }
-        r++;
-        memcpy(front, next, nn * sizeof *front);
-        nf = nn;
-    }
-    free(count);
-    free(dom);
-    free(front);
-    free(next);
-}
-
-typedef struct {
-    double v;
-    size_t i; /* position in idx[] */
-} keyed;
-
-static int cmp_keyed(const void *a, const void *b)
-{
-    const keyed *x = a, *y = b;
-    if (x->v < y->v) return -1;
-    if (x->v > y->v) return 1;
-    return x->i < y->i ? -1 : x->i > y->i;
-}
-
-void strat_mo_crowding(const double *f, const size_t *idx, size_t m, double *dist)
-{
-    for (size_t k = 0; k < m; k++) dist[k] = 0.0;
-    if (m == 0) return;
-    if (m <= 2) {
-        for (size_t k = 0; k < m; k++) dist[k] = INFINITY;
-        return;
-    }
-    keyed *s = nb_xcalloc_array(m, sizeof *s);
-    for (int obj = 0; obj < 2; obj++) {
-        for (size_t k = 0; k < m; k++) {
-            s[k].v = f[2 * idx[k] + (size_t)obj];
-            s[k].i = k;
-        }
-        qsort(s, m, sizeof *s, cmp_keyed);
-        double span = s[m - 1].v - s[0].v;
-        dist[s[0].i] = INFINITY;
-        dist[s[m - 1].i] = INFINITY;
-        if (!(span > 0)) continue;
-        for (size_t k = 1; k + 1 < m; k++) dist[s[k].i] += (s[k + 1].v - s[k - 1].v) / span;
-    }
-    free(s);
-}
 
 /* ---- the strategy ---- */
 
@@ -130,6 +49,7 @@ typedef struct {
     int *rank;            /* (2N) */
     double *crowd;        /* (2N) */
     size_t n_child;       /* children told this generation */
+    int fidelity;         /* epochs asked: the search fidelity */
 } nsga2_state;
 
 static void objectives(const nsga2_state *s, float score, float latency, double *f)
@@ -141,7 +61,7 @@ static void objectives(const nsga2_state *s, float score, float latency, double 
 /* Ranks and crowding of the first m members; returns nothing, fills s->rank/crowd. */
 static void rank_and_crowd(nsga2_state *s, size_t m)
 {
-    strat_mo_nondominated_sort(s->f, m, s->rank);
+    res_nondominated_sort(s->f, m, s->rank);
     size_t *idx = nb_xcalloc_array(m, sizeof *idx);
     double *d = nb_xcalloc_array(m, sizeof *d);
     for (int r = 0;; r++) {
@@ -149,7 +69,7 @@ static void rank_and_crowd(nsga2_state *s, size_t m)
         for (size_t i = 0; i < m; i++)
             if (s->rank[i] == r) idx[k++] = i;
         if (k == 0) break;
-        strat_mo_crowding(s->f, idx, k, d);
+        res_crowding(s->f, idx, k, d);
         for (size_t j = 0; j < k; j++) s->crowd[idx[j]] = d[j];
     }
     free(idx);
@@ -205,10 +125,11 @@ static void select_next(nsga2_state *s)
     free(crowd);
 }
 
-static void *nsga2_create(const strat_mo_env *env, nb_rng *rng)
+static void *nsga2_create(const strat_env *env, nb_rng *rng)
 {
     (void)rng;
     nsga2_state *s = nb_xcalloc_array(1, sizeof *s);
+    s->fidelity = env->search_fidelity;
     s->n = env->population > 0 ? (size_t)env->population : NSGA2_DEFAULT_N;
     NB_ASSERT(s->n >= 2 && s->n <= 2048);
     s->lat_ref = env->lat_ref > 0 ? env->lat_ref : 1.0;
@@ -219,24 +140,29 @@ static void *nsga2_create(const strat_mo_env *env, nb_rng *rng)
     return s;
 }
 
-static void nsga2_ask(void *state, nb_rng *rng, space_arch *out)
+static int nsga2_ask(void *state, nb_rng *rng, strat_ask *out)
 {
     nsga2_state *s = state;
+    out->fidelity = s->fidelity;
+    out->tag = 0;
     if (!s->ranked) {
         s->n_asked++;
-        space_random(rng, out);
-        return;
+        space_random(rng, &out->arch);
+        return STRAT_ASK_OK;
     }
     size_t a = (size_t)nb_rng_below(rng, s->n), b = (size_t)nb_rng_below(rng, s->n);
     ranked x = {s->rank[a], s->crowd[a], 0}, y = {s->rank[b], s->crowd[b], 1};
     size_t w = cmp_ranked(&x, &y) <= 0 ? a : b;
-    space_mutate(&s->arch[w], rng, out);
+    space_mutate(&s->arch[w], rng, &out->arch);
+    return STRAT_ASK_OK;
 }
 
-static void nsga2_tell(void *state, const space_arch *a, float score, float latency, nb_rng *rng)
+static void nsga2_tell(void *state, const strat_ask *asked, const float *obj, nb_rng *rng)
 {
     (void)rng;
     nsga2_state *s = state;
+    const space_arch *a = &asked->arch;
+    const float score = obj[STRAT_OBJ_SCORE], latency = obj[STRAT_OBJ_LATENCY];
     if (!s->ranked) {
         objectives(s, score, latency, s->f + 2 * s->size);
         s->arch[s->size++] = *a;
@@ -263,7 +189,7 @@ static void nsga2_destroy(void *state)
     free(s);
 }
 
-const strat_mo_vtable strat_mo_nsga2_vtable = {
+const strat_vtable strat_nsga2_vtable = {
     "nsga2", "NSGA-II (Deb et al. 2002): population 20, binary tournament, mutation",
-    nsga2_create, nsga2_ask, nsga2_tell, nsga2_destroy,
+    nsga2_create, nsga2_ask, nsga2_tell, nsga2_destroy, 2,
 };

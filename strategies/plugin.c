@@ -76,6 +76,11 @@ nb_status strat_plugin_load(const char *path, const strat_vtable **vt, strat_plu
                      "[A-Za-z0-9_.-]", path, v->name ? v->name : "(null)");
         goto fail;
     }
+    if (v->min_objectives < 0 || v->min_objectives > STRAT_MAX_OBJECTIVES) {
+        st = nb_fail(NB_EFORMAT, "strategy plugin %s: strat_vtable min_objectives is %d; must be 0..%d",
+                     path, v->min_objectives, STRAT_MAX_OBJECTIVES);
+        goto fail;
+    }
     if (strat_find(v->name)) { /* built-in, including the curve strategies */
         st = nb_fail(NB_EINVAL, "strategy plugin %s: name '%s' is a built-in strategy's; hint: give the "
                      "plugin's strat_vtable another name", path, v->name);

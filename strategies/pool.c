@@ -1,5 +1,5 @@
 /* strategies/pool.c - the runs of a comparison spread over threads
- * (strat_run and strat_mo_run): each thread takes the next run index until
+ * (strat_run, single- or multi-objective): each thread takes the next run index until
  * none are left or a run has failed; the failure reported is the one of the
  * lowest run index, so the message does not depend on thread timing. */
 #include "strategies/strat_private.h"

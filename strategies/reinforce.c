@@ -66,8 +66,9 @@ static int rl_ask(void *state, nb_rng *rng, strat_ask *out)
     return STRAT_ASK_OK;
 }
 
-static void rl_tell(void *state, const strat_ask *asked, float score, nb_rng *rng)
+static void rl_tell(void *state, const strat_ask *asked, const float *obj, nb_rng *rng)
 {
+    const float score = obj[STRAT_OBJ_SCORE];
     (void)rng;
     rl_state *s = state;
     double R = score;
@@ -92,5 +93,5 @@ static void rl_destroy(void *state) { free(state); }
 
 const strat_vtable strat_reinforce_vtable = {
     "reinforce", "REINFORCE: per-edge categorical policy, Adam lr 0.01, EMA baseline 0.9",
-    rl_create, rl_ask, rl_tell, rl_destroy,
+    rl_create, rl_ask, rl_tell, rl_destroy, 0,
 };

@@ -14,59 +14,25 @@
  *   is charged train_time_per_epoch * (epoch - from_epoch) + eval_time, is
  *   scored from the 200-epoch validation curve at that epoch, and ranks for
  *   the incumbent by its epoch (a classic ask by its fidelity).
+ *   A multi-objective run (cfg->device set) goes through the same loop: the
+ *   strategy is also told the cell's latency (+INFINITY when missing), every
+ *   evaluation is recorded in order of finish, only a cell with latency <= L
+ *   can become the incumbent (otherwise the same rule), and each run's
+ *   hypervolume over time and the table's true front are filled in.
  *
  * Threads take runs from a shared counter; run r always uses RNG stream
  * (seed, r, NB_PURPOSE_SEARCH) and writes only row r of the outputs, so the
  * results do not depend on the thread count or the schedule. All table
  * columns are loaded before the threads start; the threads read borrowed
- * arrays only (no HDF5). */
+ * arrays only (no HDF5). (About 650 lines: the loop, its checkpoint set and
+ * the loading of its columns, curves and latencies share one private state
+ * struct; the registry, the pool and the strategies are in their own files.) */
 #include "strategies/strat_private.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- registry ---- */
-
-static const strat_vtable *const builtin[] = {
-    &strat_random_vtable, &strat_rea_vtable,   &strat_reinforce_vtable,
-    &strat_bohb_vtable,   &strat_hyperband_vtable, &strat_local_vtable,
-    NULL,
-};
-
-/* Strategies that ask per-epoch budgets (PROTOCOL.md "Per-epoch budgets"). */
-static const strat_vtable *const curve_builtin[] = {
-    &strat_hyperband_epochs_vtable, &strat_bohb_epochs_vtable, &strat_lcstop_vtable, NULL,
-};
-
-const strat_vtable *const *strat_builtin(void) { return builtin; }
-const strat_vtable *const *strat_curve_builtin(void) { return curve_builtin; }
-
-static int is_curve_builtin(const strat_vtable *vt)
-{
-    for (size_t i = 0; curve_builtin[i]; i++)
-        if (curve_builtin[i] == vt) return 1;
-    return 0;
-}
-
-const strat_vtable *strat_find(const char *name)
-{
-    char known[512];
-    size_t len = 0;
-    known[0] = '\0';
-    const strat_vtable *const *lists[2] = {builtin, curve_builtin};
-    for (int l = 0; l < 2; l++)
-        for (size_t i = 0; lists[l][i]; i++) {
-            if (name && !strcmp(lists[l][i]->name, name)) return lists[l][i];
-            int w = snprintf(known + len, sizeof known - len, "%s%s", len ? ", " : "",
-                             lists[l][i]->name);
-            if (w > 0 && (size_t)w < sizeof known - len) len += (size_t)w;
-        }
-    nb_fail(NB_ENOTFOUND, "strategy '%s' is unknown; known strategies: %s", name ? name : "(null)",
-            known);
-    return NULL;
-}
 
 /* ---- configuration and outputs ---- */
 
@@ -87,34 +53,46 @@ strat_run_config strat_run_config_default(void)
     return c;
 }
 
-void strat_output_alloc(strat_output *o, size_t runs, size_t grid)
+strat_run_config strat_mo_config_default(void)
 {
-    NB_ASSERT(o);
-    memset(o, 0, sizeof *o);
-    size_t cells;
-    NB_ASSERT(nb_mul_ok(runs, grid, &cells));
-    o->runs = runs;
-    o->grid = grid;
-    o->time = nb_xcalloc_array(grid ? grid : 1, sizeof *o->time);
-    o->valid = nb_xcalloc_array(cells ? cells : 1, sizeof *o->valid);
-    o->test = nb_xcalloc_array(cells ? cells : 1, sizeof *o->test);
-    o->final_valid = nb_xcalloc_array(runs ? runs : 1, sizeof *o->final_valid);
-    o->final_test = nb_xcalloc_array(runs ? runs : 1, sizeof *o->final_test);
-    o->final_arch = nb_xcalloc_array(runs ? runs : 1, sizeof *o->final_arch);
-    o->n_evals = nb_xcalloc_array(runs ? runs : 1, sizeof *o->n_evals);
+    strat_run_config c = strat_run_config_default();
+    c.strategy = "nsga2";
+    c.device = "edgegpu";
+    c.runs = 100;
+    return c;
 }
 
-void strat_output_free(strat_output *o)
+/* The arrays of a series: (R, G) trajectories and (R) finals; with cap > 0
+ * also the multi-objective ones, the evaluation trace padded with -1 / NaN. */
+static void series_alloc(res_series *o, size_t runs, size_t grid, size_t cap, int n_obj)
 {
-    if (!o) return;
-    free(o->time);
-    free(o->valid);
-    free(o->test);
-    free(o->final_valid);
-    free(o->final_test);
-    free(o->final_arch);
-    free(o->n_evals);
-    memset(o, 0, sizeof *o);
+    size_t gr, ev;
+    NB_ASSERT(nb_mul_ok(runs, grid, &gr) && nb_mul_ok(runs, cap, &ev));
+    o->n_objectives = n_obj;
+    o->runs = runs;
+    o->grid = grid;
+    o->time = nb_xcalloc_array(grid, sizeof *o->time);
+    o->test = nb_xcalloc_array(gr, sizeof *o->test);
+    o->final_test = nb_xcalloc_array(runs, sizeof *o->final_test);
+    o->final_arch = nb_xcalloc_array(runs, sizeof *o->final_arch);
+    o->n_evals = nb_xcalloc_array(runs, sizeof *o->n_evals);
+    if (n_obj == 1) {
+        o->valid = nb_xcalloc_array(gr, sizeof *o->valid);
+        o->final_valid = nb_xcalloc_array(runs, sizeof *o->final_valid);
+        return;
+    }
+    o->cap = cap;
+    o->hv = nb_xcalloc_array(gr, sizeof *o->hv);
+    o->eval_arch = nb_xcalloc_array(ev, sizeof *o->eval_arch);
+    o->eval_finish = nb_xcalloc_array(ev, sizeof *o->eval_finish);
+    o->eval_score = nb_xcalloc_array(ev, sizeof *o->eval_score);
+    o->eval_test = nb_xcalloc_array(ev, sizeof *o->eval_test);
+    o->eval_latency = nb_xcalloc_array(ev, sizeof *o->eval_latency);
+    for (size_t i = 0; i < ev; i++) {
+        o->eval_arch[i] = -1;
+        o->eval_finish[i] = NAN;
+        o->eval_score[i] = o->eval_test[i] = o->eval_latency[i] = NAN;
+    }
 }
 
 /* ---- shared read-only state of one strat_run ---- */
@@ -142,7 +120,13 @@ typedef struct {
     float *curve;               /* (n_archs, n_epochs) seed-mean valid acc, NaN = missing */
     size_t n_curve_archs;
     uint32_t *curve_archs;      /* (n_curve_archs) codes with a complete curve, ascending */
-    strat_output *out;
+    /* multi-objective runs (n_obj = 2; else latency = NULL) */
+    int n_obj;
+    const float *latency;       /* (n_archs) the hardware column, NaN = missing */
+    float latency_max;          /* constraint L; +INFINITY unconstrained */
+    float lat_ref;
+    int population;
+    res_series *out;            /* filled row by row */
 } shared;
 
 typedef struct {
@@ -241,11 +225,13 @@ static int fid_slot(const shared *sh, int fidelity)
 static nb_status one_run(const shared *sh, size_t r)
 {
     const strat_run_config *cfg = sh->cfg;
-    strat_output *o = sh->out;
+    res_series *o = sh->out;
+    const int mo = sh->n_obj > 1; /* record the trace; the incumbent is constrained */
     const size_t grid = o->grid;
     const int W = cfg->workers;
-    float *row_valid = o->valid + r * grid;
+    float *row_valid = o->valid ? o->valid + r * grid : NULL;
     float *row_test = o->test + r * grid;
+    const size_t base = r * o->cap;
 
     nb_rng rng;
     nb_rng_init(&rng, cfg->seed, r, NB_PURPOSE_SEARCH);
@@ -262,6 +248,10 @@ static nb_status one_run(const shared *sh, size_t r)
         env.n_curve_archs = sh->n_curve_archs;
         env.curve_archs = sh->curve_archs;
     }
+    env.n_objectives = sh->n_obj;
+    env.latency_max = sh->latency_max;
+    env.lat_ref = sh->lat_ref;
+    env.population = sh->population;
     ckpt_set ck = {NULL, 0, 0};
     void *state = sh->vt->create(&env, &rng);
     job *pend = nb_xcalloc_array((size_t)W, sizeof *pend);
@@ -269,7 +259,8 @@ static nb_status one_run(const shared *sh, size_t r)
     uint64_t seq = 0;
     nb_status st = NB_OK;
 
-    /* incumbent: best search score at the highest fidelity finished so far */
+    /* incumbent: best search score at the highest fidelity finished so far
+     * (among the feasible cells in a multi-objective run) */
     int inc_fid = -1;
     float inc_score = -INFINITY;
     int32_t inc_idx = -1;
@@ -332,41 +323,55 @@ static nb_status one_run(const shared *sh, size_t r)
         if (j.finish > sh->budget) break; /* it and all later jobs end past the budget */
         now = j.finish;
         /* grid points strictly before this result see the old incumbent */
-        while (g < grid && o->time[g] < now) {
-            row_valid[g] = inc_valid;
+        for (; g < grid && o->time[g] < now; g++) {
+            if (row_valid) row_valid[g] = inc_valid;
             row_test[g] = inc_test;
-            g++;
         }
-        float score;
+        float obj[STRAT_MAX_OBJECTIVES];
         int level; /* incumbent rule: epochs trained (the fidelity for a classic ask) */
         if (j.ask.epoch > 0) {
-            score = sh->curve[(size_t)j.idx * (size_t)sh->n_epochs +
-                              (size_t)sh->epoch_pos[j.ask.epoch]];
+            obj[STRAT_OBJ_SCORE] = sh->curve[(size_t)j.idx * (size_t)sh->n_epochs +
+                                             (size_t)sh->epoch_pos[j.ask.epoch]];
             level = j.ask.epoch;
             ckpt_add(&ck, ckpt_key(sh, space_code(&j.ask.arch), j.ask.epoch));
         } else {
-            score = sh->search[fid_slot(sh, j.ask.fidelity)][j.idx];
+            obj[STRAT_OBJ_SCORE] = sh->search[fid_slot(sh, j.ask.fidelity)][j.idx];
             level = j.ask.fidelity;
+        }
+        const float score = obj[STRAT_OBJ_SCORE];
+        int feasible = 1;
+        if (mo) {
+            float lat = sh->latency[j.idx];
+            NB_ASSERT(n_evals < o->cap);
+            o->eval_arch[base + n_evals] = j.idx;
+            o->eval_finish[base + n_evals] = now;
+            o->eval_score[base + n_evals] = score;
+            o->eval_test[base + n_evals] = sh->rep_test[j.idx];
+            o->eval_latency[base + n_evals] = lat;
+            obj[STRAT_OBJ_LATENCY] = isfinite(lat) ? lat : INFINITY;
+            feasible = obj[STRAT_OBJ_LATENCY] <= sh->latency_max;
         }
         n_evals++;
         /* a missing value (NaN: a cell the table has no data for) never becomes the incumbent */
-        if (!isnan(score) && (level > inc_fid || (level == inc_fid && score > inc_score))) {
+        if (feasible && !isnan(score) &&
+            (level > inc_fid || (level == inc_fid && score > inc_score))) {
             inc_fid = level;
             inc_score = score;
             inc_idx = j.idx;
             inc_valid = sh->rep_valid[j.idx];
             inc_test = sh->rep_test[j.idx];
         }
-        sh->vt->tell(state, &j.ask, score, &rng);
+        sh->vt->tell(state, &j.ask, obj, &rng);
     }
     for (; g < grid; g++) {
-        row_valid[g] = inc_valid;
+        if (row_valid) row_valid[g] = inc_valid;
         row_test[g] = inc_test;
     }
-    o->final_valid[r] = inc_valid;
+    if (o->final_valid) o->final_valid[r] = inc_valid;
     o->final_test[r] = inc_test;
     o->final_arch[r] = inc_idx;
     o->n_evals[r] = n_evals;
+    if (mo) res_hv_trajectory(o, r, o->hv + r * grid);
 done:
     sh->vt->destroy(state);
     free(pend);
@@ -443,10 +448,9 @@ static nb_status load_curves(shared *sh, tab_table *t, const strat_protocol *p, 
     return NB_OK;
 }
 
-static nb_status validate(const strat_run_config *cfg, const strat_output *out)
+static nb_status validate(const strat_run_config *cfg)
 {
     if (!cfg) return nb_fail(NB_EINVAL, "strat_run: config is NULL");
-    if (!out) return nb_fail(NB_EINVAL, "strat_run: output is NULL");
     if (!cfg->table) return nb_fail(NB_EINVAL, "table: no table given");
     if (!cfg->dataset) return nb_fail(NB_EINVAL, "dataset: none given");
     if (cfg->runs == 0) return nb_fail(NB_EINVAL, "runs: 0; hint: at least 1 run");
@@ -458,51 +462,68 @@ static nb_status validate(const strat_run_config *cfg, const strat_output *out)
         return nb_fail(NB_EINVAL, "workers: %d; must be >= 1", cfg->workers);
     if (cfg->threads < 0)
         return nb_fail(NB_EINVAL, "threads: %d; must be >= 0 (0 = all cores)", cfg->threads);
-    if (out->runs != cfg->runs || out->grid != cfg->grid || !out->time || !out->valid ||
-        !out->test || !out->final_valid || !out->final_test || !out->final_arch || !out->n_evals)
-        return nb_fail(NB_EINVAL,
-                       "output: sized for %zu runs x %zu grid points, config asks %zu x %zu; "
-                       "hint: strat_output_alloc(&out, cfg.runs, cfg.grid)",
-                       out->runs, out->grid, cfg->runs, cfg->grid);
+    if (cfg->population < 0 || cfg->population == 1 || cfg->population > 2048)
+        return nb_fail(NB_EINVAL, "population: %d; must be 0 (default) or 2..2048",
+                       cfg->population);
+    if (!(cfg->latency_max >= 0) || isinf(cfg->latency_max))
+        return nb_fail(NB_EINVAL, "latency_max: %g; must be positive (0 = the column's median)",
+                       cfg->latency_max);
     return NB_OK;
 }
 
-nb_status strat_run(const strat_run_config *cfg, strat_output *out)
+static void shared_free(shared *sh)
 {
-    nb_status st = validate(cfg, out);
+    if (!sh) return;
+    free(sh->epoch_pos);
+    free(sh->curve);
+    free(sh->curve_archs);
+    free(sh);
+}
+
+/* Everything both kinds of run need: the strategy, the protocol, the
+ * columns, the budget, the curves. *out owned by the caller (shared_free). */
+static nb_status prepare(const strat_run_config *cfg, int n_obj, strat_protocol *proto, shared **out)
+{
+    *out = NULL;
+    nb_status st = validate(cfg);
     if (st != NB_OK) return st;
     const strat_vtable *vt = cfg->vtable ? cfg->vtable : strat_find(cfg->strategy);
     if (!vt) return NB_ENOTFOUND;
+    if (vt->min_objectives > n_obj)
+        return nb_fail(NB_EINVAL, "strategy '%s' needs %d objectives; this run has %d; hint: "
+                       "run it with a hardware column (`nastab mo --device ...`)",
+                       vt->name, vt->min_objectives, n_obj);
 
     tab_table *t = cfg->table;
-    strat_protocol proto;
-    if ((st = strat_protocol_nb201(t, cfg->dataset, &proto)) != NB_OK) return st;
+    if ((st = strat_protocol_nb201(t, cfg->dataset, proto)) != NB_OK) return st;
 
     shared *sh = nb_xcalloc_array(1, sizeof *sh);
     sh->vt = vt;
     sh->cfg = cfg;
-    sh->out = out;
+    sh->n_obj = n_obj;
+    sh->latency_max = INFINITY;
+    sh->lat_ref = 1.0f;
     sh->budget = cfg->budget > 0 ? cfg->budget : strat_default_budget(cfg->dataset);
     sh->n_archs = tab_n_archs(t);
-    sh->fidelities[0] = proto.search_fidelity;
-    sh->fidelities[1] = proto.max_fidelity;
-    sh->n_fid = proto.search_fidelity == proto.max_fidelity ? 1 : 2;
+    sh->fidelities[0] = proto->search_fidelity;
+    sh->fidelities[1] = proto->max_fidelity;
+    sh->n_fid = proto->search_fidelity == proto->max_fidelity ? 1 : 2;
     if (sh->n_fid < 2 && (!strcmp(vt->name, "hyperband") || !strcmp(vt->name, "bohb"))) {
         st = nb_fail(NB_EINVAL, "strategy '%s' needs two fidelities; dataset '%s' of %s has one "
                      "schedule (%d epochs); hint: hyperband-epochs or bohb-epochs use its curve",
-                     vt->name, cfg->dataset, tab_path(t), proto.max_fidelity);
+                     vt->name, cfg->dataset, tab_path(t), proto->max_fidelity);
         goto fail;
     }
-    const char *sname = tab_dataset_name(t, proto.search_ds);
+    const char *sname = tab_dataset_name(t, proto->search_ds);
     for (int i = 0; i < sh->n_fid; i++)
-        if (!(sh->search[i] = tab_metric_final(t, proto.search_ds, sh->fidelities[i], TAB_VALID_ACC))) {
+        if (!(sh->search[i] = tab_metric_final(t, proto->search_ds, sh->fidelities[i], TAB_VALID_ACC))) {
             st = NB_ENOTFOUND;
             goto fail;
         }
-    if (!(sh->rep_valid = tab_metric_final(t, proto.report_valid_ds, proto.max_fidelity, TAB_VALID_ACC)) ||
-        !(sh->rep_test = tab_metric_final(t, proto.report_test_ds, proto.max_fidelity, TAB_TEST_ACC)) ||
-        !(sh->train_time = tab_cost_column(t, proto.search_ds, TAB_COST_TRAIN_TIME)) ||
-        !(sh->eval_time = tab_cost_column(t, proto.search_ds, TAB_COST_EVAL_TIME))) {
+    if (!(sh->rep_valid = tab_metric_final(t, proto->report_valid_ds, proto->max_fidelity, TAB_VALID_ACC)) ||
+        !(sh->rep_test = tab_metric_final(t, proto->report_test_ds, proto->max_fidelity, TAB_TEST_ACC)) ||
+        !(sh->train_time = tab_cost_column(t, proto->search_ds, TAB_COST_TRAIN_TIME)) ||
+        !(sh->eval_time = tab_cost_column(t, proto->search_ds, TAB_COST_EVAL_TIME))) {
         st = NB_ENOTFOUND;
         goto fail;
     }
@@ -515,27 +536,126 @@ nb_status strat_run(const strat_run_config *cfg, strat_output *out)
             sum += (double)sh->train_time[i] * sh->fidelities[0] + (double)sh->eval_time[i];
         sh->budget = 100.0 * sum / (double)sh->n_archs;
     }
-    if ((cfg->curves || is_curve_builtin(vt)) &&
-        (st = load_curves(sh, t, &proto, vt->name)) != NB_OK)
+    if ((cfg->curves || strat_is_curve_builtin(vt)) &&
+        (st = load_curves(sh, t, proto, vt->name)) != NB_OK)
         goto fail;
     for (uint32_t code = 0; code < SPACE_NB201_SIZE; code++) {
         space_arch a = space_from_code(code);
         long idx = tab_index_of(t, &a);
         sh->code2idx[code] = (idx >= 0 && (size_t)idx < sh->n_archs) ? (int32_t)idx : -1;
     }
+    *out = sh;
+    return NB_OK;
+fail:
+    shared_free(sh);
+    return st;
+}
 
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+#define MO_MAX_EVAL_CELLS ((size_t)1 << 28) /* runs * cap guard: ~7 GB of traces */
+
+/* The hardware column of a multi-objective run: checks its values, sets
+ * sh->latency, latency_max (cfg's, or the median) and lat_ref. */
+static nb_status load_latency(shared *sh, int col)
+{
+    tab_table *t = sh->cfg->table;
+    tab_device_info info;
+    nb_status st = tab_device(t, col, &info);
+    if (st != NB_OK) return st;
+    if (!(sh->latency = tab_device_values(t, col))) return NB_ENOTFOUND;
+    /* finite values must be >= 0; median and max of them */
+    float *sorted = nb_xcalloc_array(sh->n_archs ? sh->n_archs : 1, sizeof *sorted);
+    size_t nf = 0;
+    for (size_t i = 0; i < sh->n_archs; i++) {
+        float v = sh->latency[i];
+        if (isnan(v)) continue;
+        if (!isfinite(v) || v < 0) {
+            st = nb_fail(NB_EFORMAT, "hardware column %s: arch %zu has %g; latencies must be "
+                                     "finite and >= 0 (NaN = missing)",
+                         info.name, i, (double)v);
+            goto done;
+        }
+        sorted[nf++] = v;
+    }
+    if (nf == 0) {
+        st = nb_fail(NB_EMISSING, "hardware column %s has no value", info.name);
+        goto done;
+    }
+    qsort(sorted, nf, sizeof *sorted, cmp_float);
+    float median = nf % 2 ? sorted[nf / 2] : 0.5f * (sorted[nf / 2 - 1] + sorted[nf / 2]);
+    sh->latency_max = sh->cfg->latency_max > 0 ? (float)sh->cfg->latency_max : median;
+    sh->lat_ref = 1.1f * sorted[nf - 1];
+    if (!(sh->lat_ref > 0)) sh->lat_ref = 1.0f;
+done:
+    free(sorted);
+    return st;
+}
+
+nb_status strat_run(const strat_run_config *cfg, res_series *out)
+{
+    NB_ASSERT(out);
+    memset(out, 0, sizeof *out);
+    const int n_obj = cfg && cfg->device ? 2 : 1;
+    strat_protocol proto;
+    shared *sh = NULL;
+    nb_status st = prepare(cfg, n_obj, &proto, &sh);
+    if (st != NB_OK) return st;
+    size_t cap = 0;
+    int col = -1;
+    tab_device_info info;
+    memset(&info, 0, sizeof info);
+    if (n_obj > 1) {
+        if ((col = strat_device_column(cfg->table, cfg->dataset, cfg->device)) < 0) {
+            st = NB_ENOTFOUND;
+            goto fail;
+        }
+        if ((st = tab_device(cfg->table, col, &info)) != NB_OK ||
+            (st = load_latency(sh, col)) != NB_OK)
+            goto fail;
+        sh->population = cfg->population;
+        /* the cheapest evaluation bounds the evaluations of a run */
+        double min_cost = INFINITY;
+        for (size_t i = 0; i < sh->n_archs; i++) {
+            double c = (double)sh->train_time[i] * sh->fidelities[0] + (double)sh->eval_time[i];
+            if (c < min_cost) min_cost = c;
+        }
+        double capd = (floor(sh->budget / min_cost) + 1.0) * cfg->workers;
+        size_t cells;
+        cap = (size_t)capd;
+        if (capd > (double)MO_MAX_EVAL_CELLS || !nb_mul_ok(cap, cfg->runs, &cells) ||
+            cells > MO_MAX_EVAL_CELLS) {
+            st = nb_fail(NB_EINVAL, "budget %g s x %zu runs allows up to %.0f evaluations per "
+                                    "run: too many to record; hint: fewer runs or a smaller budget",
+                         sh->budget, cfg->runs, capd);
+            goto fail;
+        }
+    }
+    series_alloc(out, cfg->runs, cfg->grid, cap, n_obj);
+    snprintf(out->dataset, sizeof out->dataset, "%s", proto.name);
+    snprintf(out->strategy, sizeof out->strategy, "%s", sh->vt->name);
+    snprintf(out->device, sizeof out->device, "%s", n_obj > 1 ? info.name : "");
     out->budget = sh->budget;
-    out->proto = proto;
+    out->workers = cfg->workers;
+    out->optimum_valid = proto.optimum_valid;
+    out->optimum_test = proto.optimum_test;
+    out->latency_max = n_obj > 1 ? sh->latency_max : 0.0f;
+    out->lat_ref = n_obj > 1 ? sh->lat_ref : 0.0f;
     for (size_t g = 0; g < out->grid; g++)
         out->time[g] = sh->budget * (double)g / (double)(out->grid - 1);
+    sh->out = out;
 
-    char label[64];
-    snprintf(label, sizeof label, "%s %s", vt->name, proto.name);
+    char label[160];
+    if (n_obj > 1) snprintf(label, sizeof label, "%s %s %s", sh->vt->name, proto.name, info.device);
+    else snprintf(label, sizeof label, "%s %s", sh->vt->name, proto.name);
     st = strat_run_pool(cfg->runs, cfg->threads, cfg->progress ? label : NULL, one_run_cb, sh);
+    if (st == NB_OK && n_obj > 1) res_fill_front(out, sh->rep_test, sh->rep_valid, sh->latency, sh->n_archs);
 fail:
-    free(sh->epoch_pos);
-    free(sh->curve);
-    free(sh->curve_archs);
-    free(sh);
+    if (st != NB_OK) res_series_free(out);
+    shared_free(sh);
     return st;
 }

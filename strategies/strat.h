@@ -1,32 +1,43 @@
 /* strategies/strat.h - search strategies behind one ask/tell interface, and
- * the budgeted search loop on a simulated clock.
+ * the one budgeted search loop on a simulated clock.
  *
  * What it does: runs many independent searches of one strategy against a
  * table under a budget of simulated seconds, following the NAS-Bench-201
- * protocol (Dong & Yang, ICLR 2020, sec. 5; documented in
- * strategies/PROTOCOL.md): a strategy sees only the validation accuracy of
- * the search fidelity (12 epochs by default; Hyperband/BOHB also 200), each
- * evaluation charges the table's training time for that many epochs plus one
- * validation pass, and the result of a run is its incumbent's 200-epoch
- * validation and test accuracy. Where the table has per-epoch validation
- * curves of the search dataset, the curve strategies (strat_curve_builtin:
- * hyperband-epochs, bohb-epochs, lcstop) ask for any recorded epoch of the
- * 200-epoch schedule and may continue a cell's checkpoint, charged only the
- * epochs trained since (PROTOCOL.md "Per-epoch budgets"). Runs are spread
- * over threads; run r always
- * uses RNG stream (seed, r), so results are bit-identical whatever the
- * thread count.
- * What it does not do: read or write result files (reports/), print.
+ * protocol (Dong & Yang, ICLR 2020, sec. 5; strategies/PROTOCOL.md): a
+ * strategy sees the validation accuracy of the search fidelity (12 epochs by
+ * default; Hyperband/BOHB also 200), each evaluation charges the table's
+ * training time for that many epochs plus one validation pass, and the
+ * result of a run is its incumbent's 200-epoch validation and test accuracy.
+ * The same loop serves single-objective runs (one objective: the score) and
+ * hardware-aware multi-objective runs (strat_run_config.device set: a second
+ * objective, the latency of one hardware column, minimised; the loop then
+ * also records every evaluation and the incumbent under the latency bound).
+ * Where the table has per-epoch validation curves, the curve strategies
+ * (strat_curve_builtin: hyperband-epochs, bohb-epochs, lcstop) ask for any
+ * recorded epoch of the 200-epoch schedule and may continue a cell's
+ * checkpoint, charged only the epochs trained since (PROTOCOL.md "Per-epoch
+ * budgets"). Runs are spread over threads; run r always uses RNG stream
+ * (seed, r, NB_PURPOSE_SEARCH), so results are bit-identical whatever the
+ * thread count. Out-of-tree strategies load from a shared object
+ * (strat_plugin_load) and implement the same vtable.
+ * What it does not do: read or write result files (results/), print,
+ * sandbox a plugin.
  *
  * Usage:
  *     strat_run_config cfg = strat_run_config_default();
  *     cfg.table = t; cfg.dataset = "cifar10"; cfg.strategy = "rea";
  *     cfg.runs = 500; cfg.budget = 12000;
- *     strat_output out;                    // caller allocates the arrays:
- *     strat_output_alloc(&out, cfg.runs, cfg.grid);
+ *     res_series out;                      // results/res.h
  *     if (strat_run(&cfg, &out) != NB_OK) puts(nb_errmsg());
  *     ... out.final_test[r] ...
- *     strat_output_free(&out);
+ *     res_series_free(&out);               // or res_results_add(results, &out)
+ * A multi-objective run: cfg = strat_mo_config_default(); cfg.device =
+ * "edgegpu"; cfg.strategy = "nsga2"; the same strat_run(&cfg, &out).
+ *
+ * Failures: every nb_status function sets one message (nb_errmsg) naming
+ * the field, strategy, run or cell at fault, with a hint where one helps.
+ * Ownership: vtables are static (built-in) or borrowed from their plugin
+ * until strat_plugin_close; outputs belong to the caller.
  */
 #ifndef STRAT_H
 #define STRAT_H
@@ -35,6 +46,7 @@
 #include <stdint.h>
 
 #include "core/nb.h"
+#include "results/res.h"
 #include "spaces/space.h"
 #include "tables/tab.h"
 
@@ -60,28 +72,44 @@ double strat_default_budget(const char *dataset);
 
 /* ---- the ask/tell interface every strategy implements ---- */
 
+/* The objectives a strategy is told, in this order. */
+enum {
+    STRAT_OBJ_SCORE = 0,   /* validation accuracy (percent) at the asked fidelity/epoch: MAXIMISED */
+    STRAT_OBJ_LATENCY = 1, /* latency of the run's hardware column (its unit, ms): MINIMISED;
+                            * +INFINITY when the table has no value for the cell */
+    STRAT_MAX_OBJECTIVES = 2
+};
+
 /* What a strategy may know about the problem. */
 typedef struct {
     int n_fidelities;     /* number of fidelities available (1 or 2) */
     const int *fidelities;/* (n_fidelities) ascending epochs, e.g. {12, 200} */
     int search_fidelity;  /* the protocol's default fidelity (12) */
     int workers;          /* simulated workers sharing the strategy */
-    /* Per-epoch budgets (interface version 2; PROTOCOL.md "Per-epoch
-     * budgets"): set when the strategy needs learning curves (a built-in
-     * curve strategy, or strat_run_config.curves = 1), else 0 / NULL. The
-     * arrays are borrowed and stay valid until the strategy's destroy. */
+    /* Per-epoch budgets (PROTOCOL.md "Per-epoch budgets"): set when the
+     * strategy needs learning curves (a built-in curve strategy, or
+     * strat_run_config.curves = 1), else 0 / NULL. The arrays are borrowed
+     * and stay valid until the strategy's destroy. */
     int curve_fidelity;   /* schedule whose validation curve is served (epochs), 200; 0 = none */
     int n_epochs;         /* length of epochs[] */
     const int *epochs;    /* (n_epochs) ascending 1-based epochs with a value, last = curve_fidelity */
     size_t n_curve_archs; /* cells with a value at every one of epochs[] */
     const uint32_t *curve_archs; /* (n_curve_archs) their space_code, ascending; only these may be asked with epoch > 0 */
+    /* Objectives (interface version 3): tell() gets obj[0 .. n_objectives-1]
+     * in the order of STRAT_OBJ_*: 1 = the score only; 2 = score and latency. */
+    int n_objectives;     /* 1 or 2 */
+    float latency_max;    /* constraint L on obj[1] (ms), e.g. 10.3; +INFINITY when unconstrained
+                           * (always, with one objective). A strategy that honours it prefers
+                           * cells with obj[1] <= L; the loop's incumbent always honours it */
+    float lat_ref;        /* normaliser of obj[1]: 1.1 * largest latency of the column (ms); 1 with one objective */
+    int population;       /* population size asked for; 0 = the strategy's default (nsga2 20, rea 10) */
 } strat_env;
 
 typedef struct {
     space_arch arch; /* the cell to evaluate */
     int fidelity;    /* epochs, one of env->fidelities */
     uint32_t tag;    /* strategy-private id echoed back in tell() */
-    /* Per-epoch budgets (interface version 2; 0 and 0 = the classic ask above). */
+    /* Per-epoch budgets (0 and 0 = the classic ask above). */
     int epoch;       /* 0, or one of env->epochs: train to this epoch of the env->curve_fidelity
                       * schedule (then fidelity must be env->curve_fidelity) and score the
                       * validation accuracy at that epoch, e.g. 22 */
@@ -100,21 +128,36 @@ typedef struct {
     /* Propose the next evaluation (STRAT_ASK_OK) or ask the loop to wait for
      * a pending result (STRAT_ASK_WAIT; never when nothing is pending). */
     int (*ask)(void *state, nb_rng *rng, strat_ask *out);
-    /* The result of an earlier ask: validation accuracy (percent) at the
-     * asked fidelity (at the asked epoch of it when asked->epoch > 0). */
-    void (*tell)(void *state, const strat_ask *asked, float score, nb_rng *rng);
+    /* The result of an earlier ask: obj[0 .. env->n_objectives - 1] (see
+     * STRAT_OBJ_*; obj[0] at the asked fidelity, at the asked epoch of it
+     * when asked->epoch > 0). obj is borrowed for the call. */
+    void (*tell)(void *state, const strat_ask *asked, const float *obj, nb_rng *rng);
     void (*destroy)(void *state);
+    /* Objectives the strategy needs: 0 or 1 = runs anywhere; 2 = only in a
+     * multi-objective run (strat_run_config.device set). */
+    int min_objectives;
 } strat_vtable;
 
-/* Built-in strategies, NULL-terminated list, and lookup by name (NULL with
+/* Built-in strategies, NULL-terminated lists, and lookup by name (NULL with
  * the message listing the known names when absent). strat_builtin() lists
  * the strategies that run on any NB201 table; strat_curve_builtin() those
  * that need per-epoch validation curves of the search dataset
  * ("hyperband-epochs", "bohb-epochs", "lcstop"; PROTOCOL.md "Per-epoch
- * budgets"). strat_find() finds both. */
+ * budgets"); strat_mo_builtin() the multi-objective ones ("nsga2",
+ * "scalarised", "random", "rea-constrained", "random-constrained"). "random"
+ * is in two lists: it is one strategy. strat_find() finds all. */
 const strat_vtable *const *strat_builtin(void);
 const strat_vtable *const *strat_curve_builtin(void);
+const strat_vtable *const *strat_mo_builtin(void);
 const strat_vtable *strat_find(const char *name);
+
+/* Resolve a hardware column for a dataset column: an exact column name
+ * ("hwnas_edgegpu_latency_cifar10", "help_1080ti_latency_b1"), or a device
+ * short name tried as hwnas_<dev>_latency_<ds> (ds = cifar10 for both
+ * CIFAR-10 columns), then help_<dev>_latency, then help_<dev>_latency_b1.
+ * Returns the column index, or -1 with NB_ENOTFOUND set listing devices
+ * (NB_EINVAL when device is NULL or empty). */
+int strat_device_column(tab_table *t, const char *dataset, const char *device);
 
 /* ---- the search loop ---- */
 typedef struct {
@@ -131,79 +174,62 @@ typedef struct {
     int progress;          /* 1: progress bar on stderr (when a terminal) */
     int curves;            /* 1: serve per-epoch curves to cfg->vtable (strat_env.curve_*), failing
                             * without them; implied for the built-in curve strategies; default 0 */
+    /* Multi-objective runs */
+    const char *device;    /* NULL: single-objective run; else the hardware column or device name
+                            * whose latency is the second objective, e.g. "edgegpu" (strat_device_column) */
+    double latency_max;    /* constraint L (ms); 0 = median latency of the column */
+    int population;        /* 0 = the strategy's default; else 2..2048 */
 } strat_run_config;
+/* Defaults of a single-objective run (runs 500, strategy "random") and of a
+ * multi-objective one (runs 100, strategy "nsga2", device "edgegpu"). */
 strat_run_config strat_run_config_default(void);
+strat_run_config strat_mo_config_default(void);
 
-/* Output arrays: allocate with strat_output_alloc (or point them at your
- * own storage of the documented shapes). */
-typedef struct {
-    size_t runs, grid;
-    double budget;        /* the budget actually used, seconds */
-    double *time;         /* (grid) simulated seconds, time[g] = budget*g/(grid-1) */
-    float *valid;         /* (runs, grid) incumbent's report valid acc at time[g]; NaN before the first result */
-    float *test;          /* (runs, grid) incumbent's report test acc */
-    float *final_valid;   /* (runs) at the end of the budget */
-    float *final_test;    /* (runs) */
-    int32_t *final_arch;  /* (runs) table index of the final incumbent, -1 if none */
-    uint32_t *n_evals;    /* (runs) evaluations finished within the budget */
-    strat_protocol proto; /* filled by strat_run */
-} strat_output;
-void strat_output_alloc(strat_output *o, size_t runs, size_t grid);
-void strat_output_free(strat_output *o); /* frees what strat_output_alloc made */
-
-/* Run cfg->runs independent searches. Failures: NB_EINVAL (bad config:
- * names the field; also a strategy asking for a fidelity other than 12 or
- * 200, or a per-epoch ask with an epoch not in env->epochs, a cell without
- * a curve, or a from_epoch it has no checkpoint for), NB_ENOTFOUND
- * (dataset/strategy, a proposed cell not in the table; a curve strategy on
- * a table without a validation curve for the search dataset at 200 epochs:
- * the message names the strategy, dataset and schedule and hints how to get
- * curves),
- * NB_EFORMAT (a cost column with a non-finite or negative value),
+/* Run cfg->runs independent searches into *out (results/res.h), which is
+ * zeroed first and then allocated and filled whole: a single-objective
+ * series (n_objectives 1) when cfg->device is NULL; a multi-objective one
+ * (n_objectives 2: also every evaluation, each run's hypervolume over time,
+ * the table's true front and feasible optimum) when it names a hardware
+ * column. *out is owned by the caller: res_series_free, or hand it to
+ * res_results_add / res_mo_add. Failures (*out zeroed): NB_EINVAL (bad
+ * config: names the field; also a strategy asking for a fidelity other than
+ * 12 or 200, or a per-epoch ask with an epoch not in env->epochs, a cell
+ * without a curve, or a from_epoch it has no checkpoint for; a strategy
+ * that needs more objectives than the run has), NB_ENOTFOUND
+ * (dataset/strategy/device column, a proposed cell not in the table; a
+ * curve strategy on a table without a validation curve for the search
+ * dataset at 200 epochs: the message names the strategy, dataset and
+ * schedule and hints how to get curves), NB_EFORMAT (a cost column with a
+ * non-finite or negative value; a latency column with a negative or
+ * infinite one), NB_EMISSING (a latency column without any value),
  * NB_EINTERNAL (a strategy answered STRAT_ASK_WAIT with nothing pending),
- * table I/O errors. On failure the outputs are unspecified. */
-nb_status strat_run(const strat_run_config *cfg, strat_output *out);
+ * table I/O errors. */
+nb_status strat_run(const strat_run_config *cfg, res_series *out);
 
-
-/* ======================================================================
- * Out-of-tree strategies (plugins)
- * ====================================================================== */
-/* strategies/strat.h - out-of-tree strategies loaded from a shared object
- * (to be merged into strategies/strat.h; installed as
- * $(PREFIX)/include/nastab/strategies/strat.h).
- *
- * What it does: defines the interface version a plugin is built against and
- * the two symbols a plugin exports, and loads a plugin with dlopen:
- *
+/* ---- out-of-tree strategies (plugins) ----
+ * A plugin is a shared object exporting two symbols:
  *     int nastab_strategy_abi;                  // == STRAT_INTERFACE_VERSION
  *     const strat_vtable *nastab_strategy(void); // the strategy
- *
- * A plugin implements the same ask/tell interface as the built-in strategies
- * (strat_vtable in strategies/strat.h): create() gets the problem (strat_env)
- * and the run's own RNG stream (seed, run, NB_PURPOSE_SEARCH); ask() proposes
- * a cell and fidelity; tell() gets its validation accuracy; the loop charges
- * the simulated cost and stops at the budget. The plugin calls back into the
- * nastab binary for space_* and nb_rng_* (the binary exports them), so it is
- * built without linking libnastab:
- *
+ * It calls back into the nastab binary for space_* and nb_rng_* (the binary
+ * exports them), so it is built without linking libnastab:
  *     cc -shared -fPIC -O2 $(pkg-config --cflags nastab) my_strategy.c -o my_strategy.so
  *     nastab run --strategy-plugin ./my_strategy.so --table nb201.h5 --dataset cifar10 ...
- *
- * What it does not do: sandbox a plugin (it runs in the process, with its
- * rights), or unload it while a strat_vtable from it is in use.
- *
- * Writing one:
+ * Writing one (examples/strategy-plugin):
  *     #include "strategies/strat.h"
  *     static void *my_create(const strat_env *env, nb_rng *rng) { ... }
  *     ...
- *     static const strat_vtable my_vt = {"mine", "one line", my_create, my_ask, my_tell, my_destroy};
+ *     static const strat_vtable my_vt = {"mine", "one line", my_create, my_ask, my_tell, my_destroy, 0};
  *     STRAT_PLUGIN(my_vt)
- */
+ * A plugin is not sandboxed (it runs in the process, with its rights) and
+ * must not be unloaded while a strat_vtable from it is in use. */
+
 /* Version of the strategy interface (strat_vtable, strat_env, strat_ask and
- * the space/RNG functions a plugin calls). Bumped whenever any of them
- * changes in a way a compiled plugin would notice. */
-/* Version 2 appended the per-epoch fields to strat_env and strat_ask. */
-#define STRAT_INTERFACE_VERSION 2
+ * the space/RNG functions a plugin calls), bumped whenever any of them
+ * changes in a way a compiled plugin would notice. 2 appended the per-epoch
+ * fields to strat_env and strat_ask; 3 made tell() take the objective
+ * vector, appended the objective fields to strat_env and min_objectives to
+ * strat_vtable. */
+#define STRAT_INTERFACE_VERSION 3
 
 #define STRAT_PLUGIN_ABI_SYMBOL "nastab_strategy_abi"
 #define STRAT_PLUGIN_SYMBOL "nastab_strategy"
@@ -229,141 +255,5 @@ typedef struct strat_plugin strat_plugin;
 nb_status strat_plugin_load(const char *path, const strat_vtable **vt, strat_plugin **out);
 /* Unload (dlclose); accepts NULL. */
 void strat_plugin_close(strat_plugin *p);
-
-/* ======================================================================
- * Hardware-aware multi-objective search
- * ====================================================================== */
-/* strategies/strat.h - hardware-aware multi-objective search on the table
- * (temporary header: the lead merges it into strategies/strat.h).
- *
- * What it does: runs many independent searches that trade the validation
- * accuracy of the search fidelity (maximised) against the latency of one
- * hardware column of the table (minimised), on the same simulated clock and
- * NB201 protocol as strat_run (strategies/PROTOCOL.md): each evaluation is
- * charged train_time_per_epoch * 12 + eval_time of the search dataset; a
- * latency lookup costs no simulated time but is only known once the cell has
- * been evaluated (a strategy learns score and latency together in tell).
- * One simulated worker; run r uses RNG stream (seed, r, NB_PURPOSE_SEARCH),
- * so results are bit-identical for any thread count.
- * Strategies:
- *   nsga2               NSGA-II (Deb et al., IEEE TEVC 2002): fast
- *                       non-dominated sort, crowding distance, binary
- *                       tournament, mutation only (space_mutate), population 20
- *   scalarised          random scalarisation (ParEGO-style, Knowles 2006): a
- *                       fresh uniform weight per evaluation, augmented
- *                       Tchebycheff over normalised objectives; the parent is
- *                       the best evaluated cell under that weight, mutated
- *   random              uniform random cells (the multi-objective baseline)
- *   rea-constrained     REA (P 10, S 3) where a cell with latency > L loses
- *                       every tournament against a feasible one
- *   random-constrained  uniform random cells
- * Every run records its whole evaluation trace, and for every strategy the
- * constrained incumbent: the best search score among evaluated cells with
- * latency <= L (an infeasible cell costs its evaluation but never becomes
- * incumbent). Missing latencies (NaN, e.g. edgetpu) count as +infinity:
- * such a cell is infeasible and dominated by any cell with a latency.
- * What it does not do: compute hypervolumes or write files (reports/rep.h).
- *
- * Usage:
- *     strat_mo_config cfg = strat_mo_config_default();
- *     cfg.table = t; cfg.dataset = "cifar10"; cfg.device = "edgegpu";
- *     cfg.strategy = "nsga2"; cfg.runs = 100;
- *     strat_mo_output out;
- *     if (strat_mo_run(&cfg, &out) != NB_OK) puts(nb_errmsg());
- *     ... out.eval_arch[r * out.cap + i], out.final_test[r] ...
- *     strat_mo_output_free(&out);
- */
-
-
-/* What a multi-objective strategy knows about the problem. */
-typedef struct {
-    int population;    /* population size: nsga2 20, rea-constrained 10 (0 in config = these) */
-    float latency_max; /* constraint L, unit of the column (ms), e.g. 10.3 */
-    float lat_ref;     /* normaliser: 1.1 * largest latency of the column (ms) */
-} strat_mo_env;
-
-typedef struct {
-    const char *name;        /* "nsga2" */
-    const char *description; /* one line for --help */
-    void *(*create)(const strat_mo_env *env, nb_rng *rng); /* aborts on OOM */
-    void (*ask)(void *state, nb_rng *rng, space_arch *out);
-    /* score: validation accuracy (percent) at the search fidelity; latency:
-     * the column's value, +INFINITY when missing. */
-    void (*tell)(void *state, const space_arch *a, float score, float latency, nb_rng *rng);
-    void (*destroy)(void *state); /* accepts NULL */
-} strat_mo_vtable;
-
-/* Built-in multi-objective strategies (NULL-terminated) and lookup by name
- * (NULL with the message listing the known names). */
-const strat_mo_vtable *const *strat_mo_builtin(void);
-const strat_mo_vtable *strat_mo_find(const char *name);
-
-/* Resolve a hardware column for a dataset column: an exact column name
- * ("hwnas_edgegpu_latency_cifar10", "help_1080ti_latency_b1"), or a device
- * short name tried as hwnas_<dev>_latency_<ds> (ds = cifar10 for both
- * CIFAR-10 columns), then help_<dev>_latency, then help_<dev>_latency_b1.
- * Returns the column index, or -1 with NB_ENOTFOUND set listing devices. */
-int strat_mo_device_column(tab_table *t, const char *dataset, const char *device);
-
-typedef struct {
-    tab_table *table;      /* opened table; borrowed */
-    const char *dataset;   /* NB201 column, e.g. "cifar10" */
-    const char *device;    /* hardware column or device name, e.g. "edgegpu" */
-    const char *strategy;  /* built-in name (ignored when vtable set) */
-    const strat_mo_vtable *vtable; /* optional: a strategy not in the built-in list */
-    size_t runs;           /* independent runs, default 100 */
-    double budget;         /* simulated seconds per run; 0 = strat_default_budget(dataset) */
-    uint64_t seed;         /* master seed, default 0 */
-    int threads;           /* OS threads, 0 = all cores; never changes results */
-    size_t grid;           /* trajectory points over [0, budget], default 101, >= 2 */
-    int population;        /* 0 = the strategy's default */
-    double latency_max;    /* constraint L (ms); 0 = median latency of the column */
-    int progress;          /* 1: progress bar on stderr */
-} strat_mo_config;
-strat_mo_config strat_mo_config_default(void);
-
-/* Everything strat_mo_run records; allocated by strat_mo_run, released with
- * strat_mo_output_free. Evaluation arrays are (runs, cap), row r holding
- * run r's n_evals[r] evaluations in order of finish time, the rest padded
- * with -1 / NaN. */
-typedef struct {
-    size_t runs, grid;
-    size_t cap;            /* evaluations a run can afford at most: floor(budget / cheapest cost) */
-    double budget;         /* seconds actually used */
-    int device_column;     /* index of the hardware column (tab_device) */
-    float latency_max;     /* L used */
-    float lat_ref;         /* 1.1 * largest latency of the column */
-    double *time;          /* (grid) time[g] = budget * g / (grid - 1) */
-    uint32_t *n_evals;     /* (runs) */
-    int32_t *eval_arch;    /* (runs, cap) table index, -1 padding */
-    double *eval_finish;   /* (runs, cap) simulated finish time, s */
-    float *eval_score;     /* (runs, cap) search score (valid acc @12 epochs, %) */
-    float *eval_valid;     /* (runs, cap) report valid acc @200 epochs, % */
-    float *eval_test;      /* (runs, cap) report test acc @200 epochs, % */
-    float *eval_latency;   /* (runs, cap) latency, NaN when missing */
-    float *inc_test;       /* (runs, grid) constrained incumbent's test acc; NaN before the first feasible result */
-    float *final_valid;    /* (runs) constrained incumbent at the end, NaN if none */
-    float *final_test;     /* (runs) */
-    float *final_latency;  /* (runs) */
-    int32_t *final_arch;   /* (runs) table index, -1 if none */
-    strat_protocol proto;  /* filled by strat_mo_run */
-} strat_mo_output;
-void strat_mo_output_free(strat_mo_output *o); /* accepts NULL and a zeroed struct */
-
-/* Run cfg->runs independent searches; fills *out (owned by the caller,
- * release with strat_mo_output_free; zeroed on failure). Failures:
- * NB_EINVAL (bad config: names the field), NB_ENOTFOUND (dataset, device
- * column or strategy), NB_EFORMAT (a cost column unusable), table I/O. */
-nb_status strat_mo_run(const strat_mo_config *cfg, strat_mo_output *out);
-
-/* ---- NSGA-II building blocks (nsga2.c), exposed for tests ----
- * Objectives are minimised: f[2*i + 0], f[2*i + 1] for point i. */
-/* Fast non-dominated sort (Deb et al. 2002, sec. III-A): rank[i] = 0 for the
- * first front, 1 for the next, ... O(n^2). n <= 4096. */
-void strat_mo_nondominated_sort(const double *f, size_t n, int *rank);
-/* Crowding distance (sec. III-B) of the m points idx[0..m-1] of one front:
- * per objective, sort, boundary points get +INFINITY, interior ones add
- * (f[next] - f[prev]) / (f_max - f_min) (nothing when f_max == f_min). */
-void strat_mo_crowding(const double *f, const size_t *idx, size_t m, double *dist);
 
 #endif

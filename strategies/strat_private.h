@@ -1,7 +1,8 @@
 /* strategies/strat_private.h - internals shared by the files of strategies/:
- * the built-in vtables (one file each) and the successive-halving engine that
- * Hyperband and BOHB share. Not part of the public API; include only from
- * the .c files of strategies/. */
+ * the built-in vtables (one file each), the run pool, the curve helpers, the
+ * successive-halving engine (Hyperband, BOHB and their per-epoch versions)
+ * and TPE. Not part of the public API; include only from the .c files of
+ * strategies/. */
 #ifndef STRAT_PRIVATE_H
 #define STRAT_PRIVATE_H
 
@@ -17,6 +18,14 @@ extern const strat_vtable strat_local_vtable;     /* local.c */
 extern const strat_vtable strat_hyperband_epochs_vtable; /* hb_epochs.c */
 extern const strat_vtable strat_bohb_epochs_vtable;      /* hb_epochs.c */
 extern const strat_vtable strat_lcstop_vtable;           /* lcstop.c */
+/* multi-objective strategies (strat_mo_builtin; "random" is strat_random_vtable) */
+extern const strat_vtable strat_nsga2_vtable;              /* nsga2.c */
+extern const strat_vtable strat_scalarised_vtable;         /* scalarised.c */
+extern const strat_vtable strat_rea_constrained_vtable;    /* rea.c */
+extern const strat_vtable strat_random_constrained_vtable; /* random.c */
+
+/* 1 when vt is one of strat_curve_builtin() (registry.c). */
+int strat_is_curve_builtin(const strat_vtable *vt);
 
 /* ---- the run pool (pool.c): one(ctx, r) for r in 0..runs-1 on up to
  * `threads` threads (0: one per core); stops taking runs after a failure
@@ -25,41 +34,63 @@ extern const strat_vtable strat_lcstop_vtable;           /* lcstop.c */
 typedef nb_status (*strat_one_run_fn)(void *ctx, size_t r);
 nb_status strat_run_pool(size_t runs, int threads, const char *label, strat_one_run_fn one, void *ctx);
 
-/* A uniform random cell among env->curve_archs (hb_epochs.c). */
+/* ---- learning-curve helpers (curves.c) ---- */
+/* A uniform random cell among env->curve_archs (n_curve_archs > 0). */
 void strat_curve_random(const strat_env *env, nb_rng *rng, space_arch *out);
-/* 1 when code is one of env->curve_archs (binary search; hb_epochs.c). */
+/* 1 when code is one of env->curve_archs (binary search). */
 int strat_curve_has(const strat_env *env, uint32_t code);
 
-/* ---- successive halving over the fidelities {12, 200} (hyperband.c) ----
- * Brackets (eta = 3, two rungs; PROTOCOL.md "Hyperband and BOHB"):
- *   s = 1: 9 configurations at the low fidelity, the best 3 promoted to the high one;
- *   s = 0: 3 configurations straight at the high fidelity.
- * Brackets alternate s = 1, 0, 1, 0, ...; a new bracket starts when the
- * open ones have nothing to run and fewer than `workers` brackets are open
- * (with one worker: strictly one bracket after another). */
-typedef struct hb_state hb_state;
-/* Draws a new configuration for rung 0 of a bracket whose rung-0 fidelity
- * is `fidelity`; ctx is the owner's (BOHB's model), obs the history. */
-typedef void (*hb_sample_fn)(void *ctx, const hb_state *hb, int fidelity, nb_rng *rng,
-                             space_arch *out);
-hb_state *hb_create(const strat_env *env, hb_sample_fn sample, void *ctx);
-int hb_ask(hb_state *hb, nb_rng *rng, strat_ask *out);
-void hb_tell(hb_state *hb, const strat_ask *asked, float score);
-void hb_destroy(hb_state *hb);
-
-/* Every finished evaluation, per fidelity slot (0 = low, 1 = high), in the
- * order told: codes[i] (space_code) and scores[i] (valid acc, percent). */
+/* ---- observations (sh.c): every finished evaluation of one budget level,
+ * in the order told: codes[i] (space_code) and scores[i] (valid acc, %). */
 typedef struct {
     size_t n, cap;
     uint32_t *codes;
     float *scores;
-} hb_history;
+} strat_history;
 /* Append one observation (cell code, score), growing the arrays. */
-void hb_history_add(hb_history *h, uint32_t code, float score);
-const hb_history *hb_observations(const hb_state *hb, int slot);
-int hb_fidelity(const hb_state *hb, int slot);
+void strat_history_add(strat_history *h, uint32_t code, float score);
+void strat_history_free(strat_history *h);
 
-/* ---- BOHB's TPE proposal (bohb.c), shared by bohb and bohb-epochs ----
+/* ---- successive halving over a budget grid (sh.c) ----
+ * Li et al., JMLR 2018 (Hyperband) as hpbandster runs it. The grid holds
+ * the budgets in ascending order; a budget is a classic fidelity (epoch 0)
+ * or an epoch of the curve_fidelity schedule (PROTOCOL.md "Per-epoch
+ * budgets"). Bracket number b follows plans[b mod n_plans]: n[0] cells drawn
+ * by sample() at grid level level0, the best n[r] of rung r-1 (ties: earlier
+ * slot) at level level0 + r. With `checkpoint`, a promoted cell continues
+ * from the previous rung's epoch (strat_ask.from_epoch). Asynchrony: the
+ * oldest open bracket with runnable work is served first; a new bracket
+ * opens when none has work and fewer than `workers` are open; otherwise the
+ * worker waits (STRAT_ASK_WAIT). With one worker brackets run one after
+ * another. Hyperband over {12, 200} epochs is its two-rung case
+ * (hyperband.c), hyperband-epochs the many-rung one (hb_epochs.c). */
+#define SH_MAX_LEVELS 16  /* grid length */
+#define SH_MAX_N 4096     /* cells per rung (12-bit tag field) */
+typedef struct {
+    int fidelity; /* epochs of the ask, one of env->fidelities (or env->curve_fidelity) */
+    int epoch;    /* 0: classic ask; else the epoch of the curve_fidelity schedule */
+} sh_budget;
+typedef struct {
+    int level0;            /* grid level of rung 0 */
+    int n_rungs;           /* rungs, level0 + n_rungs <= grid length */
+    int n[SH_MAX_LEVELS];  /* (n_rungs) cells per rung, non-increasing, <= SH_MAX_N */
+} sh_plan;
+typedef struct sh_state sh_state;
+/* Draws a new rung-0 cell; ctx is the owner's (BOHB's model). */
+typedef void (*sh_sample_fn)(void *ctx, const sh_state *sh, nb_rng *rng, space_arch *out);
+/* grid and plans are copied. Aborts on OOM. */
+sh_state *sh_create(int workers, const sh_budget *grid, int n_levels, const sh_plan *plans,
+                    int n_plans, int checkpoint, sh_sample_fn sample, void *ctx);
+int sh_ask(sh_state *sh, nb_rng *rng, strat_ask *out);
+void sh_tell(sh_state *sh, const strat_ask *asked, float score);
+void sh_destroy(sh_state *sh); /* accepts NULL */
+int sh_levels(const sh_state *sh);
+/* The two-rung Hyperband engine over env's low and high fidelity (hyperband.c). */
+sh_state *strat_hyperband_engine(const strat_env *env, sh_sample_fn sample, void *ctx);
+/* Observations of grid level `level` (borrowed, valid until sh_destroy). */
+const strat_history *sh_observations(const sh_state *sh, int level);
+
+/* ---- TPE proposal (tpe.c), BOHB's model (Falkner et al. 2018) ----
  * levels[0..n_levels-1]: observation sets, highest budget first; the model
  * is fit on the first with at least N_min + 2 observations (PROTOCOL.md).
  * env: NULL draws any cell (space_random); non-NULL restricts every draw to
@@ -68,8 +99,12 @@ int hb_fidelity(const hb_state *hb, int slot);
 typedef struct {
     size_t cap;
     size_t *order; /* scratch: observation indices sorted by score */
-} bohb_ctx;
-void bohb_propose(bohb_ctx *ctx, const hb_history *const *levels, int n_levels,
-                  const strat_env *env, nb_rng *rng, space_arch *out);
+} strat_tpe;
+void strat_tpe_propose(strat_tpe *ctx, const strat_history *const *levels, int n_levels,
+                       const strat_env *env, nb_rng *rng, space_arch *out);
+void strat_tpe_free(strat_tpe *ctx);
+/* TPE over every level of sh, highest budget first. */
+void strat_tpe_propose_sh(strat_tpe *ctx, const sh_state *sh, const strat_env *env, nb_rng *rng,
+                          space_arch *out);
 
 #endif

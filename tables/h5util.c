@@ -396,3 +396,106 @@ nb_status tab_h5_commit(hid_t file, const char *tmp, const char *path, char hex[
     }
     return nb_file_commit(tmp, path);
 }
+
+/* ---- writing whole HDF5 files (the results files of results/) ---- */
+
+void tab_h5_quiet_save(tab_h5_quiet_state *q)
+{
+    H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+void tab_h5_quiet_restore(const tab_h5_quiet_state *q) { H5Eset_auto2(H5E_DEFAULT, q->func, q->data); }
+
+void tab_h5_close(hid_t id, herr_t (*fn)(hid_t))
+{
+    if (id >= 0) fn(id);
+}
+
+/* one scalar attribute of type file_type, written from memory type mem_type */
+static nb_status put_scalar(hid_t loc, const char *obj, const char *name, hid_t file_type,
+                             hid_t mem_type, const void *v, const char *path)
+{
+    nb_status st = NB_OK;
+    hid_t space = H5Screate(H5S_SCALAR), attr = -1;
+    if (space < 0 || (attr = H5Acreate2(loc, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT)) < 0 ||
+        H5Awrite(attr, mem_type, v) < 0)
+        st = nb_fail(NB_EIO, "%s: cannot write attribute %s of %s", path, name, obj);
+    tab_h5_close(attr, H5Aclose);
+    tab_h5_close(space, H5Sclose);
+    return st;
+}
+
+nb_status tab_h5_put_str(hid_t loc, const char *obj, const char *name, const char *v,
+                         const char *path)
+{
+    const char *data[1] = {v ? v : ""};
+    hid_t type = H5Tcopy(H5T_C_S1);
+    nb_status st;
+    if (type < 0 || H5Tset_size(type, H5T_VARIABLE) < 0 || H5Tset_cset(type, H5T_CSET_UTF8) < 0)
+        st = nb_fail(NB_EIO, "%s: cannot write attribute %s of %s", path, name, obj);
+    else
+        st = put_scalar(loc, obj, name, type, type, data, path);
+    tab_h5_close(type, H5Tclose);
+    return st;
+}
+
+nb_status tab_h5_put_num(hid_t loc, const char *obj, const char *name, hid_t file_type,
+                         hid_t mem_type, const void *v, const char *path)
+{
+    return put_scalar(loc, obj, name, file_type, mem_type, v, path);
+}
+
+/* the HDF5 side of tab_h5_write_atomic, into tmp */
+static nb_status write_h5_file(const char *tmp, const char *path, const char *format_name,
+                               int32_t format_version,
+                               nb_status (*fill)(const void *ctx, hid_t file, const char *path),
+                               const void *ctx)
+{
+    nb_status st = NB_OK;
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS), f = -1;
+    /* Strong close: H5Fclose really closes the file before it is renamed. */
+    if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0) {
+        st = nb_fail(NB_EINTERNAL, "%s: HDF5 file access property list failed", path);
+        goto done;
+    }
+    if ((f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)) < 0) {
+        st = nb_fail(NB_EIO, "%s: cannot create HDF5 file %s", path, tmp);
+        goto done;
+    }
+    if ((st = tab_h5_put_str(f, "/", "format", format_name, path)) ||
+        (st = tab_h5_put_num(f, "/", "format_version", H5T_STD_I32LE, H5T_NATIVE_INT32,
+                             &format_version, path)) ||
+        (st = fill(ctx, f, path)))
+        goto done;
+    if (H5Fclose(f) < 0) st = nb_fail(NB_EIO, "%s: closing %s failed (disk full?)", path, tmp);
+    f = -1;
+done:
+    tab_h5_close(f, H5Fclose);
+    tab_h5_close(fapl, H5Pclose);
+    return st;
+}
+
+nb_status tab_h5_write_atomic(const char *path, const char *format_name, int32_t format_version,
+                              nb_status (*fill)(const void *ctx, hid_t file, const char *path),
+                              const void *ctx)
+{
+    NB_ASSERT(path && format_name && fill);
+    if (!path[0]) return nb_fail(NB_EINVAL, "results file: empty path");
+    char *tmp = NULL;
+    tab_h5_quiet_state q;
+    tab_h5_quiet_save(&q);
+    /* The temporary is created by nb_file_tmp_create first: errno then says
+     * why a directory is not writable, which HDF5's message would not. */
+    nb_status st = nb_file_tmp_create(path, &tmp, NULL);
+    if (st != NB_OK) goto done;
+    if ((st = write_h5_file(tmp, path, format_name, format_version, fill, ctx)) != NB_OK) {
+        nb_file_discard(tmp);
+        goto done;
+    }
+    st = nb_file_commit(tmp, path); /* fsync, rename, fsync the directory */
+done:
+    tab_h5_quiet_restore(&q);
+    free(tmp);
+    return st;
+}

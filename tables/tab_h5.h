@@ -71,4 +71,32 @@ nb_status tab_h5_checksum(hid_t file, const char *path, char hex[17]);
  * tmp) or nb_file_commit's NB_EIO (naming path and the OS error). */
 nb_status tab_h5_commit(hid_t file, const char *tmp, const char *path, char hex[17]);
 
+/* ---- writing whole HDF5 files (the results files of results/) ---- */
+/* HDF5's automatic error printing, switched off around a public call and
+ * restored afterwards (other modules' settings survive). */
+typedef struct {
+    H5E_auto2_t func;
+    void *data;
+} tab_h5_quiet_state;
+void tab_h5_quiet_save(tab_h5_quiet_state *q);
+void tab_h5_quiet_restore(const tab_h5_quiet_state *q);
+/* fn(id) when id is valid (>= 0). */
+void tab_h5_close(hid_t id, herr_t (*fn)(hid_t));
+/* Create a scalar attribute of loc: a UTF-8 variable-length string (NULL
+ * writes ""), or one number stored as file_type from memory type mem_type.
+ * NB_EIO names path, object obj and attribute. */
+nb_status tab_h5_put_str(hid_t loc, const char *obj, const char *name, const char *v, const char *path);
+nb_status tab_h5_put_num(hid_t loc, const char *obj, const char *name, hid_t file_type, hid_t mem_type,
+                         const void *v, const char *path);
+/* Writes an HDF5 file atomically: a temporary file "<path>.tmp.<pid>"
+ * (created here first, so errno says why a directory is not writable) gets
+ * the root attributes format = format_name and format_version, then
+ * fill(ctx, file, path) writes the rest; the file is closed (strong close)
+ * and committed with nb_file_commit (core/file.c). On any failure the temporary file is
+ * removed and path is untouched. HDF5's error printing is off meanwhile.
+ * NB_EINVAL for an empty path, NB_EIO naming the step, or fill's status. */
+nb_status tab_h5_write_atomic(const char *path, const char *format_name, int32_t format_version,
+                              nb_status (*fill)(const void *ctx, hid_t file, const char *path),
+                              const void *ctx);
+
 #endif

@@ -167,11 +167,12 @@ TEST(gate_rank_avg_ties)
 
 /* A series whose run r reaches accuracy `final - shift(r)` at grid point g >= 1
  * (NaN at g = 0), regret against optimum 95. */
-static void add_series(rep_results *res, const char *ds, const char *strat, size_t runs, size_t grid,
+static void add_series(res_results *res, const char *ds, const char *strat, size_t runs, size_t grid,
                        double budget, double level, double noise, uint64_t seed)
 {
-    rep_series s;
+    res_series s;
     memset(&s, 0, sizeof s);
+    s.n_objectives = 1;
     snprintf(s.dataset, sizeof s.dataset, "%s", ds);
     snprintf(s.strategy, sizeof s.strategy, "%s", strat);
     s.runs = runs;
@@ -202,33 +203,33 @@ static void add_series(rep_results *res, const char *ds, const char *strat, size
         s.final_arch[r] = 1;
         s.n_evals[r] = 10;
     }
-    rep_results_add(res, &s);
+    res_results_add(res, &s);
 }
 
-static rep_results *make_results(const char *checksum, const char *protocol)
+static res_results *make_results(const char *checksum, const char *protocol)
 {
-    rep_meta m = {.table_path = "synthetic.h5", .table_checksum = checksum, .protocol = protocol,
+    res_meta m = {.table_path = "synthetic.h5", .table_checksum = checksum, .protocol = protocol,
                   .command = "test", .seed = 0};
-    return rep_results_create(&m);
+    return res_results_create(&m);
 }
 
 TEST(gate_series_regret_backfills_and_averages)
 {
-    rep_results *res = make_results("abc", REP_PROTOCOL);
+    res_results *res = make_results("abc", RES_PROTOCOL);
     add_series(res, "cifar10", "rea", 1, 3, 100, 94, 0, 1);
-    const rep_series *s = rep_results_get(res, 0);
+    const res_series *s = res_results_get(res, 0);
     /* test = NaN, 92, 93 -> regret 3 (back-filled), 3, 2 over t = 0, 50, 100:
      * area = 50 * (3 + 3) / 2 + 50 * (3 + 2) / 2 = 275, / 100 = 2.75. */
     double fin, auc;
     rep_series_regret(s, &fin, &auc);
     CHECK_NEAR(fin, 2, 1e-6);
     CHECK_NEAR(auc, 2.75, 1e-6);
-    rep_results_free(res);
+    res_results_free(res);
 }
 
 TEST(gate_compare_planted_shift_and_refusals)
 {
-    rep_results *b = make_results("abc", REP_PROTOCOL), *c = make_results("abc", REP_PROTOCOL);
+    res_results *b = make_results("abc", RES_PROTOCOL), *c = make_results("abc", RES_PROTOCOL);
     add_series(b, "cifar10", "rea", 60, 11, 1000, 94, 0.3, 1);
     add_series(b, "cifar100", "rea", 60, 11, 2000, 70, 0.3, 2);
     add_series(c, "cifar10", "rea", 60, 11, 1000, 93.6, 0.3, 3);  /* 0.4 pp worse */
@@ -261,17 +262,17 @@ TEST(gate_compare_planted_shift_and_refusals)
     for (size_t i = 0; i < n; i++) CHECK_NEAR(rows[i].p, 1, 1e-9);
     free(rows);
     rep_gate_set_free(gc);
-    rep_results_free(c);
+    res_results_free(c);
 
     /* Refusals name both values. */
-    c = make_results("def", REP_PROTOCOL);
+    c = make_results("def", RES_PROTOCOL);
     add_series(c, "cifar10", "rea", 60, 11, 1000, 94, 0.3, 3);
     gc = rep_gate_set_from_results(c);
     CHECK_STATUS(rep_gate_compare(gb, gc, &cfg, &rows, &n), NB_EINVAL);
     CHECK_ERRMSG("baseline abc");
     CHECK_ERRMSG("candidate def");
     rep_gate_set_free(gc);
-    rep_results_free(c);
+    res_results_free(c);
 
     c = make_results("abc", "nb201-v0");
     add_series(c, "cifar10", "rea", 60, 11, 1000, 94, 0.3, 3);
@@ -280,39 +281,39 @@ TEST(gate_compare_planted_shift_and_refusals)
     CHECK_ERRMSG("protocol");
     CHECK_ERRMSG("nb201-v0");
     rep_gate_set_free(gc);
-    rep_results_free(c);
+    res_results_free(c);
 
-    c = make_results("abc", REP_PROTOCOL);
+    c = make_results("abc", RES_PROTOCOL);
     add_series(c, "cifar10", "rea", 60, 11, 500, 94, 0.3, 3);
     gc = rep_gate_set_from_results(c);
     CHECK_STATUS(rep_gate_compare(gb, gc, &cfg, &rows, &n), NB_EINVAL);
     CHECK_ERRMSG("budgets differ on cifar10: baseline 1000 s vs candidate 500 s");
     rep_gate_set_free(gc);
-    rep_results_free(c);
+    res_results_free(c);
 
-    c = make_results("abc", REP_PROTOCOL);
+    c = make_results("abc", RES_PROTOCOL);
     add_series(c, "cifar10", "random", 60, 11, 1000, 94, 0.3, 3);
     add_series(c, "cifar10", "local", 60, 11, 1000, 94, 0.3, 3);
     gc = rep_gate_set_from_results(c);
     CHECK_STATUS(rep_gate_compare(gb, gc, &cfg, &rows, &n), NB_EINVAL);
     CHECK_ERRMSG("no strategy in common");
     rep_gate_set_free(gc);
-    rep_results_free(c);
+    res_results_free(c);
 
     rep_gate_set_free(gb);
-    rep_results_free(b);
+    res_results_free(b);
 }
 
 TEST(gate_summary_roundtrip_and_results_file)
 {
-    rep_results *b = make_results("abc123", REP_PROTOCOL);
+    res_results *b = make_results("abc123", RES_PROTOCOL);
     add_series(b, "cifar10", "rea", 5, 11, 1000, 94, 0.3, 1);
     add_series(b, "cifar10", "random", 4, 11, 1000, 93, 0.3, 2);
     char h5[512], csv[512], bad[512];
     snprintf(h5, sizeof h5, "%s/gate.h5", test_tmpdir());
     snprintf(csv, sizeof csv, "%s/gate.csv", test_tmpdir());
     snprintf(bad, sizeof bad, "%s/gate-bad.csv", test_tmpdir());
-    CHECK_OK(rep_results_write(b, h5));
+    CHECK_OK(res_results_write(b, h5));
     rep_gate_set *g1 = NULL, *g2 = NULL;
     CHECK_OK(rep_gate_set_read(h5, &g1));
     if (g1) {
@@ -322,7 +323,7 @@ TEST(gate_summary_roundtrip_and_results_file)
     if (g1 && g2) {
         CHECK_EQ_INT(rep_gate_set_count(g2), 2);
         CHECK_STR(rep_gate_set_attr(g2, "table_checksum"), "abc123");
-        CHECK_STR(rep_gate_set_attr(g2, "protocol"), REP_PROTOCOL);
+        CHECK_STR(rep_gate_set_attr(g2, "protocol"), RES_PROTOCOL);
         const rep_gate_sample *a = rep_gate_set_get(g1, 1), *c = rep_gate_set_get(g2, 1);
         CHECK_STR(c->strategy, "random");
         CHECK_EQ_INT(c->runs, 4);
@@ -352,12 +353,12 @@ TEST(gate_summary_roundtrip_and_results_file)
     fclose(f);
     CHECK_STATUS(rep_gate_set_read(bad, &g1), NB_EFORMAT);
     CHECK_ERRMSG("not a results file");
-    rep_results_free(b);
+    res_results_free(b);
 }
 
 TEST(gate_rank_over_time_and_report)
 {
-    rep_results *r = make_results("abc", REP_PROTOCOL);
+    res_results *r = make_results("abc", RES_PROTOCOL);
     add_series(r, "cifar10", "good", 20, 11, 1000, 94, 0.01, 1);
     add_series(r, "cifar10", "bad", 20, 11, 1000, 90, 0.01, 2);
     add_series(r, "cifar100", "good", 20, 11, 1000, 70, 0.01, 3);
@@ -392,7 +393,7 @@ TEST(gate_rank_over_time_and_report)
     f = fopen(path, "r");
     CHECK_MSG(f != NULL, "%s not written", path);
     if (f) fclose(f);
-    rep_results_free(r);
+    res_results_free(r);
 }
 
 /* ---- planted differences on the NB201 table ---- */
@@ -407,10 +408,10 @@ static int weak_ask(void *st, nb_rng *rng, strat_ask *out)
     if (rc == STRAT_ASK_OK) space_random(rng, &out->arch);
     return rc;
 }
-static void weak_tell(void *st, const strat_ask *a, float score, nb_rng *rng) { strat_find("rea")->tell(st, a, score, rng); }
+static void weak_tell(void *st, const strat_ask *a, const float *obj, nb_rng *rng) { strat_find("rea")->tell(st, a, obj, rng); }
 static void weak_destroy(void *st) { strat_find("rea")->destroy(st); }
 static const strat_vtable weak_rea = {"rea-weak", "REA with mutation replaced by random sampling", weak_create,
-                                      weak_ask, weak_tell, weak_destroy};
+                                      weak_ask, weak_tell, weak_destroy, 0};
 
 /* Run `vt` (or the built-in `name`) on a dataset and return its gate set. */
 static rep_gate_set *run_set(tab_table *t, const char *dataset, const char *name, const strat_vtable *vt,
@@ -424,36 +425,18 @@ static rep_gate_set *run_set(tab_table *t, const char *dataset, const char *name
     cfg.runs = runs;
     cfg.seed = seed;
     cfg.grid = 51;
-    strat_output o;
-    strat_output_alloc(&o, cfg.runs, cfg.grid);
+    res_series o;
     if (strat_run(&cfg, &o) != NB_OK) {
         test_fail_at(__FILE__, __LINE__, "strat_run %s: %s", name, nb_errmsg());
-        strat_output_free(&o);
+        res_series_free(&o);
         return NULL;
     }
-    rep_meta m = {.table_path = tab_path(t), .table_checksum = tab_checksum(t), .protocol = REP_PROTOCOL,
+    res_meta m = {.table_path = tab_path(t), .table_checksum = tab_checksum(t), .protocol = RES_PROTOCOL,
                   .command = "test", .seed = seed};
-    rep_results *res = rep_results_create(&m);
-    rep_series s;
-    memset(&s, 0, sizeof s);
-    snprintf(s.dataset, sizeof s.dataset, "%s", dataset);
-    snprintf(s.strategy, sizeof s.strategy, "%s", vt ? vt->name : name);
-    s.runs = o.runs;
-    s.grid = o.grid;
-    s.budget = o.budget;
-    s.workers = 1;
-    s.time = o.time;
-    s.valid = o.valid;
-    s.test = o.test;
-    s.final_valid = o.final_valid;
-    s.final_test = o.final_test;
-    s.final_arch = o.final_arch;
-    s.n_evals = o.n_evals;
-    s.optimum_valid = o.proto.optimum_valid;
-    s.optimum_test = o.proto.optimum_test;
-    rep_results_add(res, &s); /* takes the arrays */
+    res_results *res = res_results_create(&m);
+    res_results_add(res, &o); /* takes the series as the loop filled it */
     rep_gate_set *g = rep_gate_set_from_results(res);
-    rep_results_free(res);
+    res_results_free(res);
     return g;
 }
 

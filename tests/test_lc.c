@@ -102,7 +102,7 @@ static strat_run_config lc_config(tab_table *t, const char *strategy)
     return c;
 }
 
-static int same_output(const strat_output *a, const strat_output *b)
+static int same_output(const res_series *a, const res_series *b)
 {
     size_t cells = a->runs * a->grid;
     return !memcmp(a->valid, b->valid, cells * sizeof *a->valid) &&
@@ -127,14 +127,15 @@ static void *lcw_create(const strat_env *env, nb_rng *rng)
     return lcl.inner->create(env, rng);
 }
 static int lcw_ask(void *s, nb_rng *rng, strat_ask *out) { return lcl.inner->ask(s, rng, out); }
-static void lcw_tell(void *s, const strat_ask *a, float score, nb_rng *rng)
+static void lcw_tell(void *s, const strat_ask *a, const float *obj, nb_rng *rng)
 {
+    const float score = obj[STRAT_OBJ_SCORE];
     if (lcl.n < sizeof lcl.rec / sizeof lcl.rec[0]) lcl.rec[lcl.n++] = (lc_rec){*a, score};
-    lcl.inner->tell(s, a, score, rng);
+    lcl.inner->tell(s, a, obj, rng);
 }
 static void lcw_destroy(void *s) { lcl.inner->destroy(s); }
 static const strat_vtable lcw_vt = {"lc-wrap", "logging wrapper", lcw_create, lcw_ask, lcw_tell,
-                                    lcw_destroy};
+                                    lcw_destroy, 0};
 
 /* Every told result re-computed from the table: the score is the curve at
  * the asked epoch, a continuation continues a finished evaluation of the
@@ -155,8 +156,7 @@ TEST(lc_budget_accounting_all_curve_strategies)
         c.runs = 1;
         c.grid = 200;
         c.seed = 3;
-        strat_output o;
-        strat_output_alloc(&o, c.runs, c.grid);
+        res_series o;
         CHECK_OK(strat_run(&c, &o));
         double now = 0, scratch_cost = 0;
         int inc_level = -1, n_cont = 0, failures = 0;
@@ -211,7 +211,7 @@ TEST(lc_budget_accounting_all_curve_strategies)
         CHECK_EQ_INT(o.final_arch[0], inc_idx);
         CHECK(o.final_valid[0] == inc_valid);
         for (; g < o.grid; g++) CHECK(o.valid[g] == inc_valid);
-        strat_output_free(&o);
+        res_series_free(&o);
     }
 }
 
@@ -238,13 +238,13 @@ static int script_ask(void *s, nb_rng *rng, strat_ask *out)
     script_step++;
     return STRAT_ASK_OK;
 }
-static void script_tell(void *s, const strat_ask *a, float score, nb_rng *rng)
+static void script_tell(void *s, const strat_ask *a, const float *obj, nb_rng *rng)
 {
-    (void)s, (void)a, (void)score, (void)rng;
+    (void)s, (void)a, (void)obj, (void)rng;
 }
 static void script_destroy(void *s) { (void)s; }
 static const strat_vtable script_vt = {"script", "scripted continuations", script_create,
-                                       script_ask, script_tell, script_destroy};
+                                       script_ask, script_tell, script_destroy, 0};
 
 TEST(lc_continuation_charges_only_extra_epochs)
 {
@@ -256,16 +256,17 @@ TEST(lc_continuation_charges_only_extra_epochs)
     c.runs = 1;
     c.budget = 30.0 * lc_train(0) + 2.0 * lc_eval(0); /* 30 epochs + 2 passes */
     script_bad = 0;
-    strat_output o;
-    strat_output_alloc(&o, c.runs, c.grid);
+    res_series o;
     CHECK_OK(strat_run(&c, &o));
     CHECK_EQ_INT(o.n_evals[0], 2); /* a retrain from scratch (40 epochs) would not fit */
     CHECK_EQ_INT(o.final_arch[0], 0);
     c.budget -= 0.125; /* a hair less: the continuation no longer fits */
+    res_series_free(&o);
     CHECK_OK(strat_run(&c, &o));
     CHECK_EQ_INT(o.n_evals[0], 1);
     /* continuing from an epoch the run never reached is refused */
     script_bad = 1;
+    res_series_free(&o);
     CHECK_STATUS(strat_run(&c, &o), NB_EINVAL);
     CHECK_ERRMSG("no checkpoint of it at epoch 20");
     script_bad = 0;
@@ -273,7 +274,7 @@ TEST(lc_continuation_charges_only_extra_epochs)
     c.curves = 0;
     CHECK_STATUS(strat_run(&c, &o), NB_EINVAL);
     CHECK_ERRMSG("curves = 1");
-    strat_output_free(&o);
+    res_series_free(&o);
 }
 
 /* Same seed -> identical; threads 1 vs 2 and the same with 3 workers
@@ -286,11 +287,7 @@ TEST(lc_determinism_and_threads)
         for (int workers = 1; workers <= 3; workers += 2) {
             strat_run_config c = lc_config(t, curve_names[s]);
             c.workers = workers;
-            strat_output a, b, d, e;
-            strat_output_alloc(&a, c.runs, c.grid);
-            strat_output_alloc(&b, c.runs, c.grid);
-            strat_output_alloc(&d, c.runs, c.grid);
-            strat_output_alloc(&e, c.runs, c.grid);
+            res_series a, b, d, e;
             CHECK_OK(strat_run(&c, &a));
             CHECK_OK(strat_run(&c, &b));
             CHECK_MSG(same_output(&a, &b), "%s W=%d: same seed differs", curve_names[s], workers);
@@ -304,10 +301,10 @@ TEST(lc_determinism_and_threads)
             for (size_t r = 0; r < c.runs; r++)
                 CHECK_MSG(a.n_evals[r] > 0 && a.final_arch[r] >= 0, "%s run %zu found nothing",
                           curve_names[s], r);
-            strat_output_free(&a);
-            strat_output_free(&b);
-            strat_output_free(&d);
-            strat_output_free(&e);
+            res_series_free(&a);
+            res_series_free(&b);
+            res_series_free(&d);
+            res_series_free(&e);
         }
     }
 }
@@ -346,7 +343,7 @@ TEST(lc_lcstop_median_rule)
         CHECK_EQ_INT(a.from_epoch, prev); /* continues its own checkpoint */
         CHECK_EQ_INT(a.fidelity, 200);
         reports++;
-        vt->tell(st, &a, 5.0f, &rng);
+        vt->tell(st, &a, &(float){5.0f}, &rng);
         prev = a.epoch;
         if (a.epoch == 200) break;
     }
@@ -358,7 +355,7 @@ TEST(lc_lcstop_median_rule)
             memset(&a, 0, sizeof a);
             CHECK_EQ_INT(vt->ask(st, &rng, &a), STRAT_ASK_OK);
             CHECK_EQ_INT(a.from_epoch, prev);
-            vt->tell(st, &a, 80.0f, &rng);
+            vt->tell(st, &a, &(float){80.0f}, &rng);
             prev = a.epoch;
         } while (a.epoch < 200);
     }
@@ -367,19 +364,19 @@ TEST(lc_lcstop_median_rule)
     vt->ask(st, &rng, &a);
     CHECK_EQ_INT(a.epoch, 10);
     CHECK_EQ_INT(a.from_epoch, 0);
-    vt->tell(st, &a, 50.0f, &rng);
+    vt->tell(st, &a, &(float){50.0f}, &rng);
     memset(&a, 0, sizeof a);
     vt->ask(st, &rng, &a);
     CHECK_MSG(a.epoch == 10 && a.from_epoch == 0, "the trial below the median was continued "
               "(epoch %d from %d)", a.epoch, a.from_epoch);
     /* this new trial is at 90 > 80: it continues from its checkpoint */
-    vt->tell(st, &a, 90.0f, &rng);
+    vt->tell(st, &a, &(float){90.0f}, &rng);
     memset(&a, 0, sizeof a);
     vt->ask(st, &rng, &a);
     CHECK_EQ_INT(a.epoch, 20);
     CHECK_EQ_INT(a.from_epoch, 10);
     /* its best so far (90) stays above the median even when it dips */
-    vt->tell(st, &a, 70.0f, &rng);
+    vt->tell(st, &a, &(float){70.0f}, &rng);
     memset(&a, 0, sizeof a);
     vt->ask(st, &rng, &a);
     CHECK_EQ_INT(a.from_epoch, 20);
@@ -445,7 +442,7 @@ TEST(lc_hyperband_epochs_rungs)
             }
             for (int i = 0; i < want_n[b][r]; i++) {
                 scores[i] = (float)nb_rng_uniform(&rng) * 100.0f;
-                vt->tell(st, &asks[i], scores[i], &rng);
+                vt->tell(st, &asks[i], &(float){scores[i]}, &rng);
                 prev_codes[i] = space_code(&asks[i].arch);
                 prev_scores[i] = scores[i];
             }
@@ -463,15 +460,14 @@ TEST(lc_table_without_curves_fails_clearly)
     if (!t) return;
     for (int s = 0; s < N_CURVE; s++) {
         strat_run_config c = lc_config(t, curve_names[s]);
-        strat_output o;
-        strat_output_alloc(&o, c.runs, c.grid);
+        res_series o;
         CHECK_STATUS(strat_run(&c, &o), NB_ENOTFOUND);
         CHECK_ERRMSG(curve_names[s]);
         CHECK_ERRMSG("needs per-epoch validation curves");
         CHECK_ERRMSG("none for cifar10-valid at 200 epochs");
         CHECK_ERRMSG("nastab tables import nats-tss");
         CHECK_ERRMSG("nastab tables build");
-        strat_output_free(&o);
+        res_series_free(&o);
     }
     CHECK(strat_find("lcstop") == strat_curve_builtin()[2]);
     CHECK(strat_find("nope") == NULL);
@@ -500,8 +496,7 @@ TEST(lc_nb201_restricted_to_cells_with_curves)
         strat_run_config c = lc_config(t, curve_names[s]);
         c.budget = 0; /* the default 12000 s */
         c.runs = 8;
-        strat_output o;
-        strat_output_alloc(&o, c.runs, c.grid);
+        res_series o;
         CHECK_OK(strat_run(&c, &o));
         for (size_t r = 0; r < c.runs; r++) {
             CHECK_MSG(o.final_arch[r] >= 0 && o.final_arch[r] < 200,
@@ -510,9 +505,10 @@ TEST(lc_nb201_restricted_to_cells_with_curves)
             CHECK(o.n_evals[r] > 5);
         }
         c.dataset = "cifar100";
+        res_series_free(&o);
         CHECK_STATUS(strat_run(&c, &o), NB_ENOTFOUND);
         CHECK_ERRMSG("none for cifar100 at 200 epochs");
-        strat_output_free(&o);
+        res_series_free(&o);
     }
     tab_close(t);
 }

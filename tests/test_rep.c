@@ -17,10 +17,11 @@
  * valid - 1; run 0 has no result at the first grid point (NaN). Finals are
  * the last grid column: valid base+i+grid-1, so with 3 runs mean base+grid,
  * std 1. */
-static void make_series(rep_series *s, const char *ds, const char *strat, size_t runs,
+static void make_series(res_series *s, const char *ds, const char *strat, size_t runs,
                         size_t grid, float base, double budget)
 {
     memset(s, 0, sizeof *s);
+    s->n_objectives = 1;
     snprintf(s->dataset, sizeof s->dataset, "%s", ds);
     snprintf(s->strategy, sizeof s->strategy, "%s", strat);
     s->runs = runs;
@@ -51,29 +52,29 @@ static void make_series(rep_series *s, const char *ds, const char *strat, size_t
 }
 
 /* Two datasets x two strategies, added in non-NB201 dataset order. */
-static rep_results *make_results(void)
+static res_results *make_results(void)
 {
-    rep_meta m = {.table_path = "build/nb201.h5",
+    res_meta m = {.table_path = "build/nb201.h5",
                   .table_checksum = "abc123",
-                  .protocol = REP_PROTOCOL,
+                  .protocol = RES_PROTOCOL,
                   .command = "nastab run --runs 3",
                   .seed = 18446744073709551615ull};
-    rep_results *r = rep_results_create(&m);
-    rep_series s;
+    res_results *r = res_results_create(&m);
+    res_series s;
     make_series(&s, "cifar10", "rea", 3, 4, 88.0f, 1000.5);
-    rep_results_add(r, &s);
+    res_results_add(r, &s);
     CHECK(s.time == NULL && s.valid == NULL); /* ownership moved */
     make_series(&s, "cifar10", "local_search", 3, 4, 85.5f, 1000.5);
-    rep_results_add(r, &s);
+    res_results_add(r, &s);
     make_series(&s, "cifar10-valid", "rea", 3, 4, 86.25f, 2000);
-    rep_results_add(r, &s);
+    res_results_add(r, &s);
     make_series(&s, "cifar10-valid", "local_search", 3, 4, 80.0f, 2000);
-    rep_results_add(r, &s);
+    res_results_add(r, &s);
     return r;
 }
 
 /* Contents written to a FILE by fn, as a malloc'd string. */
-static char *capture(nb_status (*fn)(const rep_results *, FILE *), const rep_results *r)
+static char *capture(nb_status (*fn)(const res_results *, FILE *), const res_results *r)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -244,12 +245,12 @@ static const char golden_tex[] =
 
 TEST(rep_tables_golden)
 {
-    rep_results *r = make_results();
+    res_results *r = make_results();
     const char *ds[4], *st[4];
-    CHECK_EQ_INT(rep_results_datasets(r, ds, 4), 2);
+    CHECK_EQ_INT(res_results_datasets(r, ds, 4), 2);
     CHECK_STR(ds[0], "cifar10-valid"); /* NB201 order, not insertion order */
     CHECK_STR(ds[1], "cifar10");
-    CHECK_EQ_INT(rep_results_strategies(r, st, 4), 2);
+    CHECK_EQ_INT(res_results_strategies(r, st, 4), 2);
     CHECK_STR(st[0], "rea");
     CHECK_STR(st[1], "local_search");
     char *csv = capture(rep_write_csv, r), *md = capture(rep_write_markdown, r),
@@ -260,17 +261,17 @@ TEST(rep_tables_golden)
     free(csv);
     free(md);
     free(tex);
-    rep_results_free(r);
+    res_results_free(r);
 }
 
 TEST(rep_tables_missing_cell_and_single_run)
 {
-    rep_results *r = rep_results_create(NULL);
-    rep_series s;
+    res_results *r = res_results_create(NULL);
+    res_series s;
     make_series(&s, "cifar100", "rea", 1, 2, 70.0f, 100);
-    rep_results_add(r, &s);
+    res_results_add(r, &s);
     make_series(&s, "ImageNet16-120", "random", 3, 2, 40.0f, 100);
-    rep_results_add(r, &s);
+    res_results_add(r, &s);
     char *md = capture(rep_write_markdown, r);
     /* One run: no ± std; strategy absent on a dataset: "-". */
     CHECK_MSG(strstr(md, "| rea | 71.00 | 70.00 | - | - |\n") != NULL, "md was:\n%s", md);
@@ -281,20 +282,20 @@ TEST(rep_tables_missing_cell_and_single_run)
               csv);
     free(md);
     free(csv);
-    rep_results_free(r);
+    res_results_free(r);
 }
 
 /* ---- results file ---- */
 
-static void check_same(const rep_results *a, const rep_results *b)
+static void check_same(const res_results *a, const res_results *b)
 {
     static const char *names[] = {"protocol", "nastab_version", "git_sha", "created", "command",
                                   "seed", "table_path", "table_checksum"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        CHECK_STR(rep_results_attr(a, names[i]), rep_results_attr(b, names[i]));
-    CHECK_EQ_INT(rep_results_count(a), rep_results_count(b));
-    for (size_t k = 0; k < rep_results_count(a) && k < rep_results_count(b); k++) {
-        const rep_series *x = rep_results_get(a, k), *y = rep_results_get(b, k);
+        CHECK_STR(res_results_attr(a, names[i]), res_results_attr(b, names[i]));
+    CHECK_EQ_INT(res_results_count(a), res_results_count(b));
+    for (size_t k = 0; k < res_results_count(a) && k < res_results_count(b); k++) {
+        const res_series *x = res_results_get(a, k), *y = res_results_get(b, k);
         CHECK_STR(x->dataset, y->dataset);
         CHECK_STR(x->strategy, y->strategy);
         CHECK_EQ_INT(x->runs, y->runs);
@@ -314,51 +315,51 @@ static void check_same(const rep_results *a, const rep_results *b)
     }
 }
 
-TEST(rep_results_roundtrip)
+TEST(res_results_roundtrip)
 {
-    rep_results *r = make_results();
-    rep_series big; /* big enough to be chunked and compressed */
+    res_results *r = make_results();
+    res_series big; /* big enough to be chunked and compressed */
     make_series(&big, "cifar100", "rea", 40, 300, 60.0f, 5e4);
     big.workers = 8;
     big.final_arch[3] = -1;
-    rep_results_add(r, &big);
+    res_results_add(r, &big);
     char path[600];
     snprintf(path, sizeof path, "%s/roundtrip.h5", test_tmpdir());
-    CHECK_OK(rep_results_write(r, path));
-    rep_results *b = NULL;
-    CHECK_OK(rep_results_read(path, &b));
+    CHECK_OK(res_results_write(r, path));
+    res_results *b = NULL;
+    CHECK_OK(res_results_read(path, &b));
     if (b) {
         check_same(r, b);
-        CHECK_STR(rep_results_attr(b, "seed"), "18446744073709551615");
-        CHECK_STR(rep_results_attr(b, "format"), REP_FORMAT_NAME);
-        CHECK_STR(rep_results_attr(b, "nastab_version"), nb_version());
-        CHECK(strlen(rep_results_attr(b, "created")) == 20); /* 2024-01-02T03:04:05Z */
+        CHECK_STR(res_results_attr(b, "seed"), "18446744073709551615");
+        CHECK_STR(res_results_attr(b, "format"), RES_FORMAT_NAME);
+        CHECK_STR(res_results_attr(b, "nastab_version"), nb_version());
+        CHECK(strlen(res_results_attr(b, "created")) == 20); /* 2024-01-02T03:04:05Z */
         /* first-seen strategy order survives the file */
         const char *st[4];
-        rep_results_strategies(b, st, 4);
+        res_results_strategies(b, st, 4);
         CHECK_STR(st[0], "rea");
         CHECK_STR(st[1], "local_search");
-        CHECK(rep_results_find(b, "cifar100", "rea") != NULL);
-        CHECK(rep_results_find(b, "cifar100", "bohb") == NULL);
+        CHECK(res_results_find(b, "cifar100", "rea") != NULL);
+        CHECK(res_results_find(b, "cifar100", "bohb") == NULL);
     }
     /* Writing what was read gives the same object again. */
-    rep_results *c = NULL;
+    res_results *c = NULL;
     if (b) {
-        CHECK_OK(rep_results_write(b, path));
-        CHECK_OK(rep_results_read(path, &c));
+        CHECK_OK(res_results_write(b, path));
+        CHECK_OK(res_results_read(path, &c));
     }
     if (c) check_same(b, c);
-    rep_results_free(c);
-    rep_results_free(b);
-    rep_results_free(r);
+    res_results_free(c);
+    res_results_free(b);
+    res_results_free(r);
 }
 
 /* Write a valid file and let edit() damage it with the HDF5 API. */
 static void write_then_edit(const char *path, void (*edit)(hid_t f))
 {
-    rep_results *r = make_results();
-    CHECK_OK(rep_results_write(r, path));
-    rep_results_free(r);
+    res_results *r = make_results();
+    CHECK_OK(res_results_write(r, path));
+    res_results_free(r);
     H5E_auto2_t fn;
     void *data;
     H5Eget_auto2(H5E_DEFAULT, &fn, &data);
@@ -398,12 +399,12 @@ static void edit_reshape_valid(hid_t f)
 static void edit_drop_format(hid_t f) { CHECK(H5Adelete(f, "format") >= 0); }
 static void edit_drop_checksum(hid_t f) { CHECK(H5Adelete(f, "table_checksum") >= 0); }
 
-TEST(rep_results_read_errors)
+TEST(res_results_read_errors)
 {
     char path[600];
-    rep_results *r = (rep_results *)&path; /* must be reset to NULL on failure */
+    res_results *r = (res_results *)&path; /* must be reset to NULL on failure */
     snprintf(path, sizeof path, "%s/absent.h5", test_tmpdir());
-    CHECK_STATUS(rep_results_read(path, &r), NB_EIO);
+    CHECK_STATUS(res_results_read(path, &r), NB_EIO);
     CHECK_ERRMSG("absent.h5");
     CHECK(r == NULL);
 
@@ -414,72 +415,72 @@ TEST(rep_results_read_errors)
     nb_rng_init(&rng, 1, 0, NB_PURPOSE_TEST);
     for (int i = 0; i < 4096; i++) fputc((int)(nb_rng_u64(&rng) & 0xff), f);
     fclose(f);
-    CHECK_STATUS(rep_results_read(path, &r), NB_EFORMAT);
+    CHECK_STATUS(res_results_read(path, &r), NB_EFORMAT);
     CHECK_ERRMSG("not an HDF5 file");
     /* Empty file. */
     f = fopen(path, "wb");
     fclose(f);
-    CHECK_STATUS(rep_results_read(path, &r), NB_EFORMAT);
+    CHECK_STATUS(res_results_read(path, &r), NB_EFORMAT);
 
     /* Truncated: a real results file cut in half. */
     snprintf(path, sizeof path, "%s/truncated.h5", test_tmpdir());
-    rep_results *big = rep_results_create(NULL);
-    rep_series s;
+    res_results *big = res_results_create(NULL);
+    res_series s;
     make_series(&s, "cifar10", "rea", 50, 400, 60.0f, 100);
-    rep_results_add(big, &s);
-    CHECK_OK(rep_results_write(big, path));
-    rep_results_free(big);
+    res_results_add(big, &s);
+    CHECK_OK(res_results_write(big, path));
+    res_results_free(big);
     long n = fsize(path);
     CHECK(n > 10000);
     CHECK(truncate(path, n / 2) == 0);
-    CHECK_STATUS(rep_results_read(path, &r), NB_EFORMAT);
+    CHECK_STATUS(res_results_read(path, &r), NB_EFORMAT);
     CHECK_ERRMSG("truncated.h5");
 
     snprintf(path, sizeof path, "%s/version.h5", test_tmpdir());
     write_then_edit(path, edit_version);
-    CHECK_STATUS(rep_results_read(path, &r), NB_EVERSION);
+    CHECK_STATUS(res_results_read(path, &r), NB_EVERSION);
     CHECK_ERRMSG("format_version 2");
     CHECK_ERRMSG("expected 1");
     CHECK_ERRMSG("hint:");
 
     snprintf(path, sizeof path, "%s/missing.h5", test_tmpdir());
     write_then_edit(path, edit_drop_test);
-    CHECK_STATUS(rep_results_read(path, &r), NB_EFORMAT);
+    CHECK_STATUS(res_results_read(path, &r), NB_EFORMAT);
     CHECK_ERRMSG("dataset /series/cifar10/rea/test is missing");
 
     snprintf(path, sizeof path, "%s/shape.h5", test_tmpdir());
     write_then_edit(path, edit_reshape_valid);
-    CHECK_STATUS(rep_results_read(path, &r), NB_EFORMAT);
+    CHECK_STATUS(res_results_read(path, &r), NB_EFORMAT);
     CHECK_ERRMSG("/series/cifar10-valid/local_search/valid has shape (2, 4), expected (3, 4)");
 
     snprintf(path, sizeof path, "%s/noformat.h5", test_tmpdir());
     write_then_edit(path, edit_drop_format);
-    CHECK_STATUS(rep_results_read(path, &r), NB_EFORMAT);
+    CHECK_STATUS(res_results_read(path, &r), NB_EFORMAT);
     CHECK_ERRMSG("not a nastab results file");
 
     snprintf(path, sizeof path, "%s/nochecksum.h5", test_tmpdir());
     write_then_edit(path, edit_drop_checksum);
-    CHECK_STATUS(rep_results_read(path, &r), NB_EFORMAT);
+    CHECK_STATUS(res_results_read(path, &r), NB_EFORMAT);
     CHECK_ERRMSG("attribute table_checksum of / is missing");
     CHECK(r == NULL);
 }
 
-TEST(rep_results_atomic_write)
+TEST(res_results_atomic_write)
 {
     char *dir = subdir("atomic");
     char path[600], bad[700];
     snprintf(path, sizeof path, "%s/results.h5", dir);
-    rep_results *r = make_results();
+    res_results *r = make_results();
     /* Overwriting an existing file replaces it and leaves no temporary. */
-    CHECK_OK(rep_results_write(r, path));
+    CHECK_OK(res_results_write(r, path));
     long n1 = fsize(path);
-    CHECK_OK(rep_results_write(r, path));
+    CHECK_OK(res_results_write(r, path));
     CHECK_EQ_INT(fsize(path), n1);
     CHECK_EQ_INT(count_entries(dir, ".tmp."), 0);
 
     /* A directory that does not exist: NB_EIO naming the path. */
     snprintf(bad, sizeof bad, "%s/no/such/dir/results.h5", dir);
-    CHECK_STATUS(rep_results_write(r, bad), NB_EIO);
+    CHECK_STATUS(res_results_write(r, bad), NB_EIO);
     CHECK_ERRMSG("no/such/dir/results.h5");
 
     /* The target is a non-empty directory: rename fails after the file was
@@ -489,7 +490,7 @@ TEST(rep_results_atomic_write)
     char inner[800];
     snprintf(inner, sizeof inner, "%s/keep", bad);
     fclose(fopen(inner, "w"));
-    CHECK_STATUS(rep_results_write(r, bad), NB_EIO);
+    CHECK_STATUS(res_results_write(r, bad), NB_EIO);
     CHECK_ERRMSG("occupied");
     CHECK(fsize(inner) == 0);
     CHECK_EQ_INT(count_entries(dir, ".tmp."), 0);
@@ -498,18 +499,18 @@ TEST(rep_results_atomic_write)
      * survives untouched. */
     if (geteuid() != 0) {
         chmod(dir, 0555);
-        rep_series s;
+        res_series s;
         make_series(&s, "cifar100", "rea", 2, 2, 50.0f, 10);
-        rep_results_add(r, &s);
-        CHECK_STATUS(rep_results_write(r, path), NB_EIO);
+        res_results_add(r, &s);
+        CHECK_STATUS(res_results_write(r, path), NB_EIO);
         chmod(dir, 0755);
-        rep_results *old = NULL;
-        CHECK_OK(rep_results_read(path, &old));
-        CHECK_EQ_INT(rep_results_count(old), 4);
-        rep_results_free(old);
+        res_results *old = NULL;
+        CHECK_OK(res_results_read(path, &old));
+        CHECK_EQ_INT(res_results_count(old), 4);
+        res_results_free(old);
         CHECK_EQ_INT(count_entries(dir, ".tmp."), 0);
     }
-    rep_results_free(r);
+    res_results_free(r);
     free(dir);
 }
 
@@ -538,7 +539,7 @@ TEST(rep_report_with_gnuplot)
     char *dir = subdir("report");
     char sub[600], p[800];
     snprintf(sub, sizeof sub, "%s/nested/out", dir); /* created as needed */
-    rep_results *r = make_results();
+    res_results *r = make_results();
     int all = REP_FMT_CSV | REP_FMT_MD | REP_FMT_TEX | REP_FMT_PNG | REP_FMT_PDF | REP_FMT_SVG;
     CHECK_OK(rep_report(r, sub, all));
     static const char *ds[] = {"cifar10", "cifar10-valid"};
@@ -572,7 +573,7 @@ TEST(rep_report_with_gnuplot)
     snprintf(p, sizeof p, "%s/report.tex", sub);
     CHECK(file_contains(p, golden_tex));
     CHECK(file_contains(p, "\\includegraphics[width=\\textwidth]{anytime_cifar10.pdf}"));
-    rep_results_free(r);
+    res_results_free(r);
     free(dir);
 }
 
@@ -584,7 +585,7 @@ TEST(rep_report_without_gnuplot)
     const char *old = getenv("PATH");
     char *saved = old ? nb_xstrdup(old) : NULL;
     setenv("PATH", empty, 1);
-    rep_results *r = make_results();
+    res_results *r = make_results();
     nb_status st = rep_report(r, dir, REP_FMT_CSV | REP_FMT_MD | REP_FMT_TEX | REP_FMT_PNG);
     if (saved) setenv("PATH", saved, 1);
     else unsetenv("PATH");
@@ -610,7 +611,7 @@ TEST(rep_report_without_gnuplot)
     if (saved) setenv("PATH", saved, 1);
     CHECK_EQ_INT(st, NB_OK);
     free(saved);
-    rep_results_free(r);
+    res_results_free(r);
     free(empty);
     free(dir);
 }
@@ -628,7 +629,7 @@ TEST(rep_report_failing_gnuplot_and_bad_dir)
     const char *old = getenv("PATH");
     char *saved = old ? nb_xstrdup(old) : NULL;
     setenv("PATH", bin, 1);
-    rep_results *r = make_results();
+    res_results *r = make_results();
     nb_status st = rep_report(r, dir, REP_FMT_PNG);
     if (saved) setenv("PATH", saved, 1);
     CHECK_EQ_INT(st, NB_ETOOL);
@@ -660,7 +661,7 @@ TEST(rep_report_failing_gnuplot_and_bad_dir)
     snprintf(p, sizeof p, "%s/plainfile/report", dir);
     CHECK_STATUS(rep_report(r, p, REP_FMT_MD), NB_EIO);
     CHECK_ERRMSG("plainfile");
-    rep_results_free(r);
+    res_results_free(r);
     free(saved);
     free(bin);
     free(dir);

@@ -50,7 +50,7 @@ static strat_run_config small_config(tab_table *t, const char *strategy)
     return c;
 }
 
-static int outputs_equal(const strat_output *a, const strat_output *b)
+static int outputs_equal(const res_series *a, const res_series *b)
 {
     size_t cells = a->runs * a->grid;
     return a->runs == b->runs && a->grid == b->grid && a->budget == b->budget &&
@@ -128,11 +128,7 @@ TEST(strat_determinism_all_strategies)
     if (!t) return;
     for (const strat_vtable *const *vt = strat_builtin(); *vt; vt++) {
         strat_run_config c = small_config(t, (*vt)->name);
-        strat_output a, b, d, e;
-        strat_output_alloc(&a, c.runs, c.grid);
-        strat_output_alloc(&b, c.runs, c.grid);
-        strat_output_alloc(&d, c.runs, c.grid);
-        strat_output_alloc(&e, c.runs, c.grid);
+        res_series a, b, d, e;
         CHECK_OK(strat_run(&c, &a));
         CHECK_OK(strat_run(&c, &b));
         CHECK_MSG(outputs_equal(&a, &b), "%s: same seed, different outputs", (*vt)->name);
@@ -159,10 +155,10 @@ TEST(strat_determinism_all_strategies)
         }
         CHECK_NEAR(a.time[c.grid - 1], 12000, 1e-9);
         CHECK_NEAR(a.time[1], 600, 1e-9);
-        strat_output_free(&a);
-        strat_output_free(&b);
-        strat_output_free(&d);
-        strat_output_free(&e);
+        res_series_free(&a);
+        res_series_free(&b);
+        res_series_free(&d);
+        res_series_free(&e);
     }
 }
 
@@ -192,11 +188,12 @@ static int wrap_ask(void *s, nb_rng *rng, strat_ask *out)
 {
     return wlog.inner->ask(((wrap_state *)s)->inner, rng, out);
 }
-static void wrap_tell(void *s, const strat_ask *a, float score, nb_rng *rng)
+static void wrap_tell(void *s, const strat_ask *a, const float *obj, nb_rng *rng)
 {
+    const float score = obj[STRAT_OBJ_SCORE];
     if (wlog.n < sizeof wlog.rec / sizeof wlog.rec[0])
         wlog.rec[wlog.n++] = (told_rec){a->arch, a->fidelity, score};
-    wlog.inner->tell(((wrap_state *)s)->inner, a, score, rng);
+    wlog.inner->tell(((wrap_state *)s)->inner, a, obj, rng);
 }
 static void wrap_destroy(void *s)
 {
@@ -204,13 +201,15 @@ static void wrap_destroy(void *s)
     free(s);
 }
 static const strat_vtable wrap_vt = {"wrap", "logging wrapper", wrap_create, wrap_ask, wrap_tell,
-                                     wrap_destroy};
+                                     wrap_destroy, 0};
 
 /* Recompute, from the tell log and tab_metric/tab_cost, the clock, the
  * incumbent (best score at the highest fidelity so far) and the trajectory. */
-static void check_against_log(tab_table *t, const strat_output *o, const char *who)
+static void check_against_log(tab_table *t, const res_series *o, const char *who)
 {
-    const strat_protocol *p = &o->proto;
+    strat_protocol proto;
+    CHECK_OK(strat_protocol_nb201(t, o->dataset, &proto));
+    const strat_protocol *p = &proto;
     double now = 0;
     int inc_fid = -1;
     float inc_score = -INFINITY, inc_valid = NAN, inc_test = NAN, inc_search_prev = -INFINITY;
@@ -269,13 +268,12 @@ TEST(strat_clock_and_incumbent_all_strategies)
             c.grid = 50;
             c.budget = 30000; /* a few Hyperband brackets on cifar10 */
             c.seed = 7;
-            strat_output o;
-            strat_output_alloc(&o, c.runs, c.grid);
+            res_series o;
             CHECK_OK(strat_run(&c, &o));
             char who[64];
             snprintf(who, sizeof who, "%s/%s", (*vt)->name, cols[ci]);
             check_against_log(t, &o, who);
-            strat_output_free(&o);
+            res_series_free(&o);
         }
     }
 }
@@ -290,8 +288,7 @@ TEST(strat_random_budget_accounting)
     c.budget = 1500;
     c.runs = 5;
     c.seed = 42;
-    strat_output o;
-    strat_output_alloc(&o, c.runs, c.grid);
+    res_series o;
     CHECK_OK(strat_run(&c, &o));
     int ds = tab_dataset_id(t, "cifar10-valid"), ts = tab_dataset_id(t, "cifar10");
     for (size_t r = 0; r < c.runs; r++) {
@@ -327,7 +324,7 @@ TEST(strat_random_budget_accounting)
         CHECK(o.final_valid[r] == v);
         CHECK(o.final_test[r] == te);
     }
-    strat_output_free(&o);
+    res_series_free(&o);
 }
 
 /* With a huge budget random search sees every cell: its incumbent is the
@@ -340,15 +337,14 @@ TEST(strat_random_huge_budget_finds_best)
     c.dataset = "cifar10-valid";
     c.runs = 1;
     c.budget = 1e8; /* ~880k evaluations: P(some cell never drawn) ~ 1e-20 */
-    strat_output o;
-    strat_output_alloc(&o, c.runs, c.grid);
+    res_series o;
     CHECK_OK(strat_run(&c, &o));
     size_t best;
     float v;
     CHECK_OK(tab_best(t, tab_dataset_id(t, "cifar10-valid"), 12, TAB_VALID_ACC, &best, &v));
     CHECK_EQ_INT(o.final_arch[0], (long)best);
     CHECK(o.n_evals[0] > 500000);
-    strat_output_free(&o);
+    res_series_free(&o);
 }
 
 /* Regularized evolution beats random search on average (100 runs, CIFAR-10). */
@@ -360,17 +356,15 @@ TEST(strat_rea_beats_random)
     strat_run_config c = small_config(t, "random");
     c.runs = runs;
     c.threads = 0;
-    strat_output rs, rea;
-    strat_output_alloc(&rs, runs, c.grid);
-    strat_output_alloc(&rea, runs, c.grid);
+    res_series rs, rea;
     CHECK_OK(strat_run(&c, &rs));
     c.strategy = "rea";
     CHECK_OK(strat_run(&c, &rea));
     double m_rs = mean_f(rs.final_test, runs), m_rea = mean_f(rea.final_test, runs);
     CHECK_MSG(m_rea > m_rs, "mean final test: rea %.3f <= random %.3f", m_rea, m_rs);
     CHECK(m_rs > 92.5 && m_rs < 94.4); /* NB201 Table 5: RS 93.70 +- 0.36 */
-    strat_output_free(&rs);
-    strat_output_free(&rea);
+    res_series_free(&rs);
+    res_series_free(&rea);
 }
 
 /* W workers spend the same simulated time ~W times faster in evaluations. */
@@ -380,9 +374,7 @@ TEST(strat_workers_scale_evaluations)
     if (!t) return;
     strat_run_config c = small_config(t, "random");
     c.runs = 20;
-    strat_output o1, o4;
-    strat_output_alloc(&o1, c.runs, c.grid);
-    strat_output_alloc(&o4, c.runs, c.grid);
+    res_series o1, o4;
     CHECK_OK(strat_run(&c, &o1));
     c.workers = 4;
     CHECK_OK(strat_run(&c, &o4));
@@ -395,14 +387,13 @@ TEST(strat_workers_scale_evaluations)
         c.workers = 8;
         c.runs = 4;
         c.threads = 2;
-        strat_output o;
-        strat_output_alloc(&o, c.runs, c.grid);
+        res_series o;
         CHECK_OK(strat_run(&c, &o));
         for (size_t r = 0; r < c.runs; r++) CHECK(o.n_evals[r] > 0 && o.final_arch[r] >= 0);
-        strat_output_free(&o);
+        res_series_free(&o);
     }
-    strat_output_free(&o1);
-    strat_output_free(&o4);
+    res_series_free(&o1);
+    res_series_free(&o4);
 }
 
 /* A strategy that waits whenever anything is pending runs sequentially even
@@ -424,21 +415,21 @@ static int waiter_ask(void *s, nb_rng *rng, strat_ask *out)
     out->tag = 0;
     return STRAT_ASK_OK;
 }
-static void waiter_tell(void *s, const strat_ask *a, float score, nb_rng *rng)
+static void waiter_tell(void *s, const strat_ask *a, const float *obj, nb_rng *rng)
 {
-    (void)a, (void)score, (void)rng;
+    (void)a, (void)obj, (void)rng;
     *(int *)s = 0;
 }
 static void waiter_destroy(void *s) { (void)s; }
 static const strat_vtable waiter_vt = {"waiter", "waits for each result", waiter_create,
-                                       waiter_ask, waiter_tell, waiter_destroy};
+                                       waiter_ask, waiter_tell, waiter_destroy, 0};
 static int bad_ask(void *s, nb_rng *rng, strat_ask *out)
 {
     (void)s, (void)rng, (void)out;
     return STRAT_ASK_WAIT;
 }
 static const strat_vtable never_vt = {"never", "waits with nothing pending", waiter_create,
-                                      bad_ask, waiter_tell, waiter_destroy};
+                                      bad_ask, waiter_tell, waiter_destroy, 0};
 
 TEST(strat_wait_reduces_to_sequential)
 {
@@ -446,19 +437,18 @@ TEST(strat_wait_reduces_to_sequential)
     if (!t) return;
     strat_run_config c = small_config(t, "random");
     c.runs = 3;
-    strat_output a, b;
-    strat_output_alloc(&a, c.runs, c.grid);
-    strat_output_alloc(&b, c.runs, c.grid);
+    res_series a, b;
     CHECK_OK(strat_run(&c, &a));
     c.vtable = &waiter_vt;
     c.workers = 4;
     CHECK_OK(strat_run(&c, &b));
     CHECK(outputs_equal(&a, &b));
     c.vtable = &never_vt;
+    res_series_free(&b);
     CHECK_STATUS(strat_run(&c, &b), NB_EINTERNAL);
     CHECK_ERRMSG("no evaluation pending");
-    strat_output_free(&a);
-    strat_output_free(&b);
+    res_series_free(&a);
+    res_series_free(&b);
 }
 
 /* Hyperband's first bracket: 9 cells at 12 epochs, then the best 3 of them
@@ -472,8 +462,7 @@ TEST(strat_hyperband_brackets)
     c.vtable = &wrap_vt;
     c.runs = 1;
     c.budget = 15000;
-    strat_output o;
-    strat_output_alloc(&o, c.runs, c.grid);
+    res_series o;
     CHECK_OK(strat_run(&c, &o));
     CHECK(wlog.n >= 15);
     if (wlog.n < 15) goto out;
@@ -491,7 +480,7 @@ TEST(strat_hyperband_brackets)
         CHECK_MSG(better < 3, "promoted cell ranks %d of 9", better + 1);
     }
 out:
-    strat_output_free(&o);
+    res_series_free(&o);
 }
 
 /* Local search never pays for the same cell twice, and each evaluation after
@@ -505,8 +494,7 @@ TEST(strat_local_no_repeats)
     c.vtable = &wrap_vt;
     c.runs = 1;
     c.budget = 100000;
-    strat_output o;
-    strat_output_alloc(&o, c.runs, c.grid);
+    res_series o;
     CHECK_OK(strat_run(&c, &o));
     static uint8_t seen[SPACE_NB201_SIZE];
     memset(seen, 0, sizeof seen);
@@ -524,7 +512,7 @@ TEST(strat_local_no_repeats)
     }
     CHECK(wlog.n > 500);
     CHECK(neighbours * 10 > wlog.n * 8); /* mostly neighbourhood moves, few restarts */
-    strat_output_free(&o);
+    res_series_free(&o);
 }
 
 TEST(strat_bad_configs)
@@ -532,8 +520,7 @@ TEST(strat_bad_configs)
     tab_table *t = strat_table();
     if (!t) return;
     strat_run_config c = small_config(t, "random");
-    strat_output o;
-    strat_output_alloc(&o, c.runs, c.grid);
+    res_series o;
 
     c.strategy = "anneal";
     CHECK_STATUS(strat_run(&c, &o), NB_ENOTFOUND);
@@ -570,9 +557,10 @@ TEST(strat_bad_configs)
     CHECK_ERRMSG("grid");
     c.grid = 21;
 
-    c.runs = 7; /* output sized for 6 */
+    c.runs = 0;
     CHECK_STATUS(strat_run(&c, &o), NB_EINVAL);
-    CHECK_ERRMSG("strat_output_alloc");
+    CHECK_ERRMSG("runs");
+    CHECK(o.time == NULL && o.runs == 0); /* zeroed on failure */
     c.runs = 6;
 
     c.table = NULL;
@@ -582,7 +570,7 @@ TEST(strat_bad_configs)
 
     CHECK_OK(strat_run(&c, &o)); /* and the fixed config runs */
     CHECK_NEAR(o.budget, 12000, 1e-9);
-    strat_output_free(&o);
+    res_series_free(&o);
 }
 
 /* ---- a scripted strategy: asks script[0], script[1], ... (cycling) at 12
@@ -610,14 +598,14 @@ static int scr_ask(void *s, nb_rng *rng, strat_ask *out)
     out->tag = (uint32_t)(*pos)++;
     return STRAT_ASK_OK;
 }
-static void scr_tell(void *s, const strat_ask *a, float score, nb_rng *rng)
+static void scr_tell(void *s, const strat_ask *a, const float *obj, nb_rng *rng)
 {
-    (void)s, (void)score, (void)rng;
+    (void)s, (void)obj, (void)rng;
     if (scr.n_told < 64) scr.told[scr.n_told++] = a->tag;
 }
 static void scr_destroy(void *s) { free(s); }
 static const strat_vtable scr_vt = {"script", "fixed sequence", scr_create, scr_ask, scr_tell,
-                                    scr_destroy};
+                                    scr_destroy, 0};
 
 /* Boundaries: a result finishing exactly at the budget counts, one
  * finishing exactly at a grid time counts at that grid point; simultaneous
@@ -646,8 +634,7 @@ TEST(strat_loop_boundaries_and_ties)
     c.budget = 2 * cost; /* time = {0, cost, 2 cost}, all exact */
     scr.script[0] = space_code(&a);
     scr.n = 1;
-    strat_output o;
-    strat_output_alloc(&o, c.runs, c.grid);
+    res_series o;
     CHECK_OK(strat_run(&c, &o));
     CHECK_EQ_INT(o.n_evals[0], 2);
     CHECK(isnan(o.valid[0]));
@@ -656,6 +643,7 @@ TEST(strat_loop_boundaries_and_ties)
 
     /* two workers, same cell: both finish at `cost`; told in submission order */
     c.workers = 2;
+    res_series_free(&o);
     CHECK_OK(strat_run(&c, &o));
     CHECK_EQ_INT(o.n_evals[0], 4);
     CHECK(scr.n_told == 4 && scr.told[0] == 0 && scr.told[1] == 1 && scr.told[2] == 2);
@@ -683,12 +671,13 @@ TEST(strat_loop_boundaries_and_ties)
         CHECK_OK(tab_cost(t, ds, TAB_COST_TRAIN_TIME, second, &tt2));
         CHECK_OK(tab_cost(t, ds, TAB_COST_EVAL_TIME, second, &et2));
         c.budget = ((double)tt * 12 + (double)et) + ((double)tt2 * 12 + (double)et2);
+        res_series_free(&o);
         CHECK_OK(strat_run(&c, &o));
         CHECK_EQ_INT(o.n_evals[0], 2);
         CHECK_EQ_INT(o.final_arch[0], (long)first);
     }
 out:
-    strat_output_free(&o);
+    res_series_free(&o);
 }
 
 /* Driving the vtables directly on a planted objective (score 50, +20 when
@@ -722,7 +711,7 @@ TEST(strat_strategies_learn_planted_signal)
                 n12++;
                 hits += a.arch.op[0] == SPACE_OP_CONV3;
             }
-            vt->tell(st, &a, score, &rng);
+            vt->tell(st, &a, &(float){score}, &rng);
         }
         vt->destroy(st);
         double frac = n12 ? (double)hits / n12 : 0;

@@ -44,8 +44,9 @@ static int hill_ask(void *state, nb_rng *rng, strat_ask *out)
     return STRAT_ASK_OK;
 }
 
-static void hill_tell(void *state, const strat_ask *asked, float score, nb_rng *rng)
+static void hill_tell(void *state, const strat_ask *asked, const float *obj, nb_rng *rng)
 {
+    const float score = obj[STRAT_OBJ_SCORE];
     (void)rng;
     hill *h = state;
     if (asked->tag == 1 || score > h->best_score) { /* a restart always becomes the incumbent */
@@ -61,7 +62,7 @@ static void hill_destroy(void *state) { free(state); }
 
 static const strat_vtable hill_vtable = {
     "hill", "hill climber with random restarts (example plugin)", hill_create, hill_ask, hill_tell,
-    hill_destroy};
+    hill_destroy, 0};
 
 /* Exports nastab_strategy_abi and nastab_strategy(). */
 STRAT_PLUGIN(hill_vtable)

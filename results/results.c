@@ -1,14 +1,16 @@
-/* reports/results.c - the results object and its HDF5 file (format
- * "nastab-results", layout in reports/RESULTS.md).
+/* results/results.c - the results object and its HDF5 file (format
+ * "nastab-results", layout in results/RESULTS.md).
  *
  * Writing goes to "<path>.tmp.<pid>" and is renamed over <path> only after
  * the file is complete and synced, so a crash or a failure never leaves a
  * half-written file at <path> and never clobbers the previous one.
  * Reading checks the format name and version first, then every object the
  * format requires, with shapes against the group's runs/grid attributes, and
- * names what is missing or wrong. */
-#include "reports/rep.h"
-#include "reports/rep_private.h"
+ * names what is missing or wrong. (About 690 lines: the object, its writer
+ * and its validating reader share the private struct and the attribute
+ * list, and the reader's checks are most of it.) */
+#include "results/res.h"
+#include "tables/tab_h5.h"
 
 #include <errno.h>
 #include <math.h>
@@ -27,22 +29,22 @@ static const char *const attr_names[A_COUNT] = {"protocol", "nastab_version", "g
                                                 "created", "command", "seed",
                                                 "table_path", "table_checksum"};
 
-struct rep_results {
+struct res_results {
     char *attr[A_COUNT]; /* owned strings; attr[A_SEED] is the decimal seed */
     uint64_t seed;
-    rep_series *series; /* (n) owned, in insertion order */
+    res_series *series; /* (n) owned, in insertion order */
     size_t n, cap;
 };
 
 /* ---- the object ---- */
 
-static void set_attr(rep_results *r, int a, const char *v)
+static void set_attr(res_results *r, int a, const char *v)
 {
     free(r->attr[a]);
     r->attr[a] = nb_xstrdup(v ? v : "");
 }
 
-static void set_seed(rep_results *r, uint64_t seed)
+static void set_seed(res_results *r, uint64_t seed)
 {
     char buf[32];
     snprintf(buf, sizeof buf, "%llu", (unsigned long long)seed);
@@ -50,14 +52,14 @@ static void set_seed(rep_results *r, uint64_t seed)
     set_attr(r, A_SEED, buf);
 }
 
-rep_results *rep_results_create(const rep_meta *meta)
+res_results *res_results_create(const res_meta *meta)
 {
-    rep_results *r = nb_xcalloc_array(1, sizeof *r);
+    res_results *r = nb_xcalloc_array(1, sizeof *r);
     char created[32] = "";
     time_t now = time(NULL);
     struct tm tm;
     if (gmtime_r(&now, &tm)) strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    set_attr(r, A_PROTOCOL, meta && meta->protocol ? meta->protocol : REP_PROTOCOL);
+    set_attr(r, A_PROTOCOL, meta && meta->protocol ? meta->protocol : RES_PROTOCOL);
     set_attr(r, A_VERSION, nb_version());
     set_attr(r, A_GIT_SHA, nb_git_sha());
     set_attr(r, A_CREATED, created);
@@ -77,37 +79,33 @@ static int name_ok(const char *s, size_t cap)
     return strchr(s, '/') == NULL;
 }
 
-void rep_results_add(rep_results *r, rep_series *s)
+void res_results_add(res_results *r, res_series *s)
 {
-    NB_ASSERT(r && s);
+    NB_ASSERT(r && s && s->n_objectives == 1);
     NB_ASSERT(name_ok(s->dataset, sizeof s->dataset));
     NB_ASSERT(name_ok(s->strategy, sizeof s->strategy));
     NB_ASSERT(s->runs >= 1 && s->grid >= 1);
     NB_ASSERT(s->time && s->valid && s->test && s->final_valid && s->final_test &&
               s->final_arch && s->n_evals);
-    NB_ASSERT(!rep_results_find(r, s->dataset, s->strategy)); /* one series per pair */
+    NB_ASSERT(!res_results_find(r, s->dataset, s->strategy)); /* one series per pair */
     if (r->n == r->cap) {
         size_t cap = r->cap ? 2 * r->cap : 8;
         r->series = nb_xrealloc_array(r->series, cap, sizeof *r->series);
         r->cap = cap;
     }
     r->series[r->n++] = *s;
-    /* The arrays now belong to r; the caller's copy must not free them. */
-    s->time = NULL;
-    s->valid = s->test = s->final_valid = s->final_test = NULL;
-    s->final_arch = NULL;
-    s->n_evals = NULL;
+    memset(s, 0, sizeof *s); /* the arrays now belong to r */
 }
 
-size_t rep_results_count(const rep_results *r) { return r ? r->n : 0; }
+size_t res_results_count(const res_results *r) { return r ? r->n : 0; }
 
-const rep_series *rep_results_get(const rep_results *r, size_t i)
+const res_series *res_results_get(const res_results *r, size_t i)
 {
     NB_ASSERT(r && i < r->n);
     return &r->series[i];
 }
 
-const rep_series *rep_results_find(const rep_results *r, const char *dataset,
+const res_series *res_results_find(const res_results *r, const char *dataset,
                                    const char *strategy)
 {
     for (size_t i = 0; r && i < r->n; i++)
@@ -116,31 +114,20 @@ const rep_series *rep_results_find(const rep_results *r, const char *dataset,
     return NULL;
 }
 
-const char *rep_results_attr(const rep_results *r, const char *name)
+const char *res_results_attr(const res_results *r, const char *name)
 {
     if (!r || !name) return NULL;
-    if (!strcmp(name, "format")) return REP_FORMAT_NAME;
+    if (!strcmp(name, "format")) return RES_FORMAT_NAME;
     if (!strcmp(name, "format_version")) return "1";
     for (int a = 0; a < A_COUNT; a++)
         if (!strcmp(name, attr_names[a])) return r->attr[a];
     return NULL;
 }
 
-static void series_free(rep_series *s)
-{
-    free(s->time);
-    free(s->valid);
-    free(s->test);
-    free(s->final_valid);
-    free(s->final_test);
-    free(s->final_arch);
-    free(s->n_evals);
-}
-
-void rep_results_free(rep_results *r)
+void res_results_free(res_results *r)
 {
     if (!r) return;
-    for (size_t i = 0; i < r->n; i++) series_free(&r->series[i]);
+    for (size_t i = 0; i < r->n; i++) res_series_free(&r->series[i]);
     free(r->series);
     for (int a = 0; a < A_COUNT; a++) free(r->attr[a]);
     free(r);
@@ -151,7 +138,7 @@ void rep_results_free(rep_results *r)
 static const char *const nb201_order[] = {"cifar10-valid", "cifar10", "cifar100",
                                           "ImageNet16-120"};
 
-size_t rep_results_datasets(const rep_results *r, const char **names, size_t cap)
+size_t res_results_datasets(const res_results *r, const char **names, size_t cap)
 {
     size_t k = 0;
     const size_t n_known = sizeof nb201_order / sizeof nb201_order[0];
@@ -175,7 +162,7 @@ size_t rep_results_datasets(const rep_results *r, const char **names, size_t cap
     return k;
 }
 
-size_t rep_results_strategies(const rep_results *r, const char **names, size_t cap)
+size_t res_results_strategies(const res_results *r, const char **names, size_t cap)
 {
     size_t k = 0;
     for (size_t i = 0; r && i < r->n; i++) {
@@ -227,9 +214,9 @@ static nb_status w_dset(hid_t loc, const char *obj, const char *name, hid_t file
 bad:
     st = nb_fail(NB_EIO, "%s: cannot write dataset %s/%s", path, obj, name);
 done:
-    rp_h5_close(dset, H5Dclose);
-    rp_h5_close(dcpl, H5Pclose);
-    rp_h5_close(space, H5Sclose);
+    tab_h5_close(dset, H5Dclose);
+    tab_h5_close(dcpl, H5Pclose);
+    tab_h5_close(space, H5Sclose);
     return st;
 }
 
@@ -240,7 +227,7 @@ static hid_t make_group(hid_t loc, const char *name)
     return H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
 }
 
-static nb_status write_series(hid_t series_grp, const rep_series *s, uint32_t index,
+static nb_status write_series(hid_t series_grp, const res_series *s, uint32_t index,
                               const char *path)
 {
     nb_status st = NB_OK;
@@ -257,16 +244,16 @@ static nb_status write_series(hid_t series_grp, const rep_series *s, uint32_t in
     }
     uint64_t runs = s->runs, grid = s->grid;
     int32_t workers = s->workers;
-    if ((st = rp_h5_attr_str(g, obj, "dataset", s->dataset, path)) ||
-        (st = rp_h5_attr_str(g, obj, "strategy", s->strategy, path)) ||
-        (st = rp_h5_attr_num(g, obj, "index", H5T_STD_U32LE, H5T_NATIVE_UINT32, &index, path)) ||
-        (st = rp_h5_attr_num(g, obj, "runs", H5T_STD_U64LE, H5T_NATIVE_UINT64, &runs, path)) ||
-        (st = rp_h5_attr_num(g, obj, "grid", H5T_STD_U64LE, H5T_NATIVE_UINT64, &grid, path)) ||
-        (st = rp_h5_attr_num(g, obj, "budget", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &s->budget, path)) ||
-        (st = rp_h5_attr_num(g, obj, "workers", H5T_STD_I32LE, H5T_NATIVE_INT32, &workers, path)) ||
-        (st = rp_h5_attr_num(g, obj, "optimum_valid", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
+    if ((st = tab_h5_put_str(g, obj, "dataset", s->dataset, path)) ||
+        (st = tab_h5_put_str(g, obj, "strategy", s->strategy, path)) ||
+        (st = tab_h5_put_num(g, obj, "index", H5T_STD_U32LE, H5T_NATIVE_UINT32, &index, path)) ||
+        (st = tab_h5_put_num(g, obj, "runs", H5T_STD_U64LE, H5T_NATIVE_UINT64, &runs, path)) ||
+        (st = tab_h5_put_num(g, obj, "grid", H5T_STD_U64LE, H5T_NATIVE_UINT64, &grid, path)) ||
+        (st = tab_h5_put_num(g, obj, "budget", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &s->budget, path)) ||
+        (st = tab_h5_put_num(g, obj, "workers", H5T_STD_I32LE, H5T_NATIVE_INT32, &workers, path)) ||
+        (st = tab_h5_put_num(g, obj, "optimum_valid", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
                          &s->optimum_valid, path)) ||
-        (st = rp_h5_attr_num(g, obj, "optimum_test", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
+        (st = tab_h5_put_num(g, obj, "optimum_test", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
                          &s->optimum_test, path)))
         goto done;
     if ((st = w_dset(g, obj, "time", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, s->grid, 0, s->time,
@@ -285,22 +272,22 @@ static nb_status write_series(hid_t series_grp, const rep_series *s, uint32_t in
                      s->n_evals, path)))
         goto done;
 done:
-    rp_h5_close(g, H5Gclose);
-    rp_h5_close(dg, H5Gclose);
+    tab_h5_close(g, H5Gclose);
+    tab_h5_close(dg, H5Gclose);
     return st;
 }
 
 /* the root attributes and /series of an open file */
 static nb_status fill_h5(const void *ctx, hid_t f, const char *path)
 {
-    const rep_results *r = ctx;
+    const res_results *r = ctx;
     nb_status st = NB_OK;
     hid_t sg = -1;
     for (int a = 0; a < A_COUNT; a++) {
         if (a == A_SEED)
-            st = rp_h5_attr_num(f, "/", "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &r->seed, path);
+            st = tab_h5_put_num(f, "/", "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &r->seed, path);
         else
-            st = rp_h5_attr_str(f, "/", attr_names[a], r->attr[a], path);
+            st = tab_h5_put_str(f, "/", attr_names[a], r->attr[a], path);
         if (st) return st;
     }
     if ((sg = H5Gcreate2(f, "series", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0)
@@ -311,10 +298,10 @@ static nb_status fill_h5(const void *ctx, hid_t f, const char *path)
     return st;
 }
 
-nb_status rep_results_write(const rep_results *r, const char *path)
+nb_status res_results_write(const res_results *r, const char *path)
 {
     NB_ASSERT(r && path);
-    return rp_h5_write_atomic(path, REP_FORMAT_NAME, REP_FORMAT_VERSION, fill_h5, r);
+    return tab_h5_write_atomic(path, RES_FORMAT_NAME, RES_FORMAT_VERSION, fill_h5, r);
 }
 
 /* ---- reading ---- */
@@ -361,10 +348,10 @@ bad:
     st = nb_fail(NB_EFORMAT, "%s: cannot read attribute %s of %s (corrupt file?)", c->path, name,
                  obj);
 done:
-    rp_h5_close(mtype, H5Tclose);
-    rp_h5_close(space, H5Sclose);
-    rp_h5_close(ftype, H5Tclose);
-    rp_h5_close(attr, H5Aclose);
+    tab_h5_close(mtype, H5Tclose);
+    tab_h5_close(space, H5Sclose);
+    tab_h5_close(ftype, H5Tclose);
+    tab_h5_close(attr, H5Aclose);
     return st;
 }
 
@@ -391,9 +378,9 @@ bad:
     st = nb_fail(NB_EFORMAT, "%s: cannot read attribute %s of %s (corrupt file?)", c->path, name,
                  obj);
 done:
-    rp_h5_close(space, H5Sclose);
-    rp_h5_close(ftype, H5Tclose);
-    rp_h5_close(attr, H5Aclose);
+    tab_h5_close(space, H5Sclose);
+    tab_h5_close(ftype, H5Tclose);
+    tab_h5_close(attr, H5Aclose);
     return st;
 }
 
@@ -444,14 +431,14 @@ static nb_status r_dset(const rctx *c, hid_t loc, const char *obj, const char *n
     }
     *out = buf;
 done:
-    rp_h5_close(space, H5Sclose);
-    rp_h5_close(ftype, H5Tclose);
-    rp_h5_close(dset, H5Dclose);
+    tab_h5_close(space, H5Sclose);
+    tab_h5_close(ftype, H5Tclose);
+    tab_h5_close(dset, H5Dclose);
     return st;
 }
 
 static nb_status read_series(const rctx *c, hid_t dg, const char *dataset, const char *strategy,
-                             rep_series *s, uint32_t *index)
+                             res_series *s, uint32_t *index)
 {
     nb_status st = NB_OK;
     char obj[600];
@@ -462,6 +449,7 @@ static nb_status read_series(const rctx *c, hid_t dg, const char *dataset, const
                        obj, sizeof s->dataset - 1);
     strcpy(s->dataset, dataset);
     strcpy(s->strategy, strategy);
+    s->n_objectives = 1;
     hid_t g = H5Gopen2(dg, strategy, H5P_DEFAULT);
     if (g < 0) return nb_fail(NB_EFORMAT, "%s: %s is not a group", c->path, obj);
     uint64_t runs = 0, grid = 0;
@@ -502,7 +490,7 @@ static nb_status read_series(const rctx *c, hid_t dg, const char *dataset, const
     RD(n_evals, "n_evals", H5T_INTEGER, H5T_NATIVE_UINT32, 1, s->runs, 0);
 #undef RD
 done:
-    if (st) series_free(s);
+    if (st) res_series_free(s);
     H5Gclose(g);
     return st;
 }
@@ -540,7 +528,7 @@ static void free_names(char **v, size_t n)
 }
 
 typedef struct {
-    rep_series s;
+    res_series s;
     uint32_t index;
 } indexed_series;
 
@@ -552,7 +540,7 @@ static int cmp_index(const void *a, const void *b)
     return d ? d : strcmp(x->s.strategy, y->s.strategy);
 }
 
-static nb_status read_root(const rctx *c, rep_results *r)
+static nb_status read_root(const rctx *c, res_results *r)
 {
     nb_status st;
     char *fmt = NULL;
@@ -561,11 +549,11 @@ static nb_status read_root(const rctx *c, rep_results *r)
         return nb_fail(NB_EFORMAT,
                        "%s: not a nastab results file (root attribute 'format' missing; "
                        "expected format \"%s\")",
-                       c->path, REP_FORMAT_NAME);
+                       c->path, RES_FORMAT_NAME);
     if ((st = r_attr_str(c, root, "/", "format", &fmt))) return st;
-    if (strcmp(fmt, REP_FORMAT_NAME)) {
+    if (strcmp(fmt, RES_FORMAT_NAME)) {
         st = nb_fail(NB_EFORMAT, "%s: format is \"%s\", expected \"%s\"", c->path, fmt,
-                     REP_FORMAT_NAME);
+                     RES_FORMAT_NAME);
         free(fmt);
         return st;
     }
@@ -574,14 +562,14 @@ static nb_status read_root(const rctx *c, rep_results *r)
     if ((st = r_attr_num(c, root, "/", "format_version", H5T_INTEGER, H5T_NATIVE_INT64,
                          &version)))
         return st;
-    if (version != REP_FORMAT_VERSION) {
+    if (version != RES_FORMAT_VERSION) {
         char *by = NULL;
         if (r_attr_str(c, root, "/", "nastab_version", &by) != NB_OK) by = NULL;
         st = nb_fail(NB_EVERSION,
                      "%s: results format_version %lld (written by nastab %s), expected %d; "
                      "hint: read it with the nastab version that wrote it, or re-create it "
                      "with `nastab run` of nastab %s",
-                     c->path, (long long)version, by ? by : "?", REP_FORMAT_VERSION,
+                     c->path, (long long)version, by ? by : "?", RES_FORMAT_VERSION,
                      nb_version());
         free(by);
         return st;
@@ -602,7 +590,7 @@ static nb_status read_root(const rctx *c, rep_results *r)
     return NB_OK;
 }
 
-static nb_status read_all(const rctx *c, rep_results *r)
+static nb_status read_all(const rctx *c, res_results *r)
 {
     nb_status st = read_root(c, r);
     if (st) return st;
@@ -648,16 +636,16 @@ static nb_status read_all(const rctx *c, rep_results *r)
     }
     n = 0;
 done:
-    for (size_t i = 0; i < n; i++) series_free(&all[i].s);
+    for (size_t i = 0; i < n; i++) res_series_free(&all[i].s);
     free(all);
     free_names(stn, n_st);
     free_names(dsn, n_ds);
-    rp_h5_close(dg, H5Gclose);
+    tab_h5_close(dg, H5Gclose);
     H5Gclose(sg);
     return st;
 }
 
-nb_status rep_results_read(const char *path, rep_results **out)
+nb_status res_results_read(const char *path, res_results **out)
 {
     NB_ASSERT(path && out);
     *out = NULL;
@@ -668,10 +656,10 @@ nb_status rep_results_read(const char *path, rep_results **out)
         return nb_fail(NB_EIO, "%s: is a directory, not a results file", path);
     if (access(path, R_OK) != 0)
         return nb_fail(NB_EIO, "%s: cannot read results file: %s", path, strerror(errno));
-    rp_h5_quiet q;
-    rp_h5_quiet_on(&q);
+    tab_h5_quiet_state q;
+    tab_h5_quiet_save(&q);
     nb_status st = NB_OK;
-    rep_results *r = NULL;
+    res_results *r = NULL;
     hid_t f = -1;
 #if H5_VERSION_GE(1, 12, 0)
     htri_t is = H5Fis_accessible(path, H5P_DEFAULT);
@@ -682,21 +670,21 @@ nb_status rep_results_read(const char *path, rep_results **out)
         st = nb_fail(NB_EFORMAT,
                      "%s: not an HDF5 file (expected a nastab results file, format \"%s\"; "
                      "empty, truncated or another format?)",
-                     path, REP_FORMAT_NAME);
+                     path, RES_FORMAT_NAME);
         goto done;
     }
     if ((f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) < 0) {
         st = nb_fail(NB_EFORMAT, "%s: cannot open as HDF5 (truncated or corrupt file?)", path);
         goto done;
     }
-    r = rep_results_create(NULL);
+    r = res_results_create(NULL);
     rctx c = {path, f};
     if ((st = read_all(&c, r))) goto done;
     *out = r;
     r = NULL;
 done:
-    rep_results_free(r);
-    rp_h5_close(f, H5Fclose);
-    rp_h5_quiet_off(&q);
+    res_results_free(r);
+    tab_h5_close(f, H5Fclose);
+    tab_h5_quiet_restore(&q);
     return st;
 }

@@ -1,11 +1,12 @@
-/* reports/mo_results.c - the multi-objective results object and its HDF5
- * file (format "nastab-mo-results", layout in reports/MO_RESULTS.md).
+/* results/mo_results.c - the multi-objective results object and its HDF5
+ * file (format "nastab-mo-results", layout in results/MO_RESULTS.md).
  *
  * Every per-series array is described once in `fields` below (name, type,
- * shape in terms of runs / grid / cap / n_front, place in rep_mo_series);
+ * shape in terms of runs / grid / cap / n_front, place in res_series);
  * the writer and the reader both walk that list, so they cannot disagree.
  * Writing goes to "<path>.tmp.<pid>", is fsynced and renamed into place. */
-#include "reports/rep_private.h"
+#include "results/res.h"
+#include "tables/tab_h5.h"
 
 #include <errno.h>
 #include <math.h>
@@ -23,11 +24,11 @@ static const char *const attr_names[A_COUNT] = {"protocol", "nastab_version", "g
                                                 "created", "command", "table_path",
                                                 "table_checksum"};
 
-struct rep_mo_results {
+struct res_mo_results {
     char *attr[A_COUNT];
     char seed_str[32];
     uint64_t seed;
-    rep_mo_series *s;
+    res_series *s;
     size_t n, cap;
 };
 
@@ -38,9 +39,9 @@ enum { T_F32, T_F64, T_I32, T_U32 };
 typedef struct {
     const char *name;
     int type, d0, d1; /* d1 = D_ONE for rank 1 */
-    size_t off;       /* offsetof the pointer in rep_mo_series */
+    size_t off;       /* offsetof the pointer in res_series */
 } field;
-#define F(n, t, a, b, m) {n, t, a, b, offsetof(rep_mo_series, m)}
+#define F(n, t, a, b, m) {n, t, a, b, offsetof(res_series, m)}
 static const field fields[] = {
     F("time", T_F64, D_GRID, D_ONE, time),
     F("n_evals", T_U32, D_RUNS, D_ONE, n_evals),
@@ -49,7 +50,7 @@ static const field fields[] = {
     F("eval_score", T_F32, D_RUNS, D_CAP, eval_score),
     F("eval_test", T_F32, D_RUNS, D_CAP, eval_test),
     F("eval_latency", T_F32, D_RUNS, D_CAP, eval_latency),
-    F("inc_test", T_F32, D_RUNS, D_GRID, inc_test),
+    F("inc_test", T_F32, D_RUNS, D_GRID, test),
     F("final_test", T_F32, D_RUNS, D_ONE, final_test),
     F("final_arch", T_I32, D_RUNS, D_ONE, final_arch),
     F("hv", T_F64, D_RUNS, D_GRID, hv),
@@ -60,9 +61,9 @@ static const field fields[] = {
 #undef F
 #define N_FIELDS (sizeof fields / sizeof fields[0])
 
-static void **field_ptr(rep_mo_series *s, const field *fd) { return (void **)((char *)s + fd->off); }
+static void **field_ptr(res_series *s, const field *fd) { return (void **)((char *)s + fd->off); }
 
-static size_t dim_of(const rep_mo_series *s, int d)
+static size_t dim_of(const res_series *s, int d)
 {
     switch (d) {
     case D_RUNS: return s->runs;
@@ -87,20 +88,20 @@ static hid_t file_type(int t)
 
 /* ---- the object ---- */
 
-static void set_attr(rep_mo_results *r, int a, const char *v)
+static void set_attr(res_mo_results *r, int a, const char *v)
 {
     free(r->attr[a]);
     r->attr[a] = nb_xstrdup(v ? v : "");
 }
 
-rep_mo_results *rep_mo_create(const rep_meta *meta)
+res_mo_results *res_mo_create(const res_meta *meta)
 {
-    rep_mo_results *r = nb_xcalloc_array(1, sizeof *r);
+    res_mo_results *r = nb_xcalloc_array(1, sizeof *r);
     char created[32] = "";
     time_t now = time(NULL);
     struct tm tm;
     if (gmtime_r(&now, &tm)) strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    set_attr(r, A_PROTOCOL, meta && meta->protocol ? meta->protocol : REP_MO_PROTOCOL);
+    set_attr(r, A_PROTOCOL, meta && meta->protocol ? meta->protocol : RES_MO_PROTOCOL);
     set_attr(r, A_VERSION, nb_version());
     set_attr(r, A_GIT_SHA, nb_git_sha());
     set_attr(r, A_CREATED, created);
@@ -118,9 +119,9 @@ static int name_ok(const char *s, size_t cap)
     return n > 0 && n < cap && !strchr(s, '/');
 }
 
-void rep_mo_add(rep_mo_results *r, rep_mo_series *s)
+void res_mo_add(res_mo_results *r, res_series *s)
 {
-    NB_ASSERT(r && s);
+    NB_ASSERT(r && s && s->n_objectives == 2);
     NB_ASSERT(name_ok(s->dataset, sizeof s->dataset) && name_ok(s->device, sizeof s->device) &&
               name_ok(s->strategy, sizeof s->strategy));
     NB_ASSERT(s->runs >= 1 && s->grid >= 1);
@@ -133,25 +134,25 @@ void rep_mo_add(rep_mo_results *r, rep_mo_series *s)
         r->cap = r->cap ? 2 * r->cap : 8;
         r->s = nb_xrealloc_array(r->s, r->cap, sizeof *r->s);
     }
-    rep_mo_series *d = &r->s[r->n++];
+    res_series *d = &r->s[r->n++];
     *d = *s;
     if (!d->hv) {
         size_t cells;
         NB_ASSERT(nb_mul_ok(d->runs, d->grid, &cells));
         d->hv = nb_xcalloc_array(cells, sizeof *d->hv);
-        for (size_t run = 0; run < d->runs; run++) rep_mo_hv_trajectory(d, run, d->hv + run * d->grid);
+        for (size_t run = 0; run < d->runs; run++) res_hv_trajectory(d, run, d->hv + run * d->grid);
     }
-    for (size_t k = 0; k < N_FIELDS; k++) *field_ptr(s, &fields[k]) = NULL;
+    memset(s, 0, sizeof *s); /* the arrays now belong to r */
 }
 
-size_t rep_mo_count(const rep_mo_results *r) { return r->n; }
-const rep_mo_series *rep_mo_get(const rep_mo_results *r, size_t i)
+size_t res_mo_count(const res_mo_results *r) { return r->n; }
+const res_series *res_mo_get(const res_mo_results *r, size_t i)
 {
     NB_ASSERT(i < r->n);
     return &r->s[i];
 }
 
-const char *rep_mo_attr(const rep_mo_results *r, const char *name)
+const char *res_mo_attr(const res_mo_results *r, const char *name)
 {
     if (!strcmp(name, "seed")) return r->seed_str;
     for (int a = 0; a < A_COUNT; a++)
@@ -159,19 +160,10 @@ const char *rep_mo_attr(const rep_mo_results *r, const char *name)
     return NULL;
 }
 
-static void series_free(rep_mo_series *s)
-{
-    for (size_t k = 0; k < N_FIELDS; k++) {
-        void **p = field_ptr(s, &fields[k]);
-        free(*p);
-        *p = NULL;
-    }
-}
-
-void rep_mo_free(rep_mo_results *r)
+void res_mo_free(res_mo_results *r)
 {
     if (!r) return;
-    for (size_t i = 0; i < r->n; i++) series_free(&r->s[i]);
+    for (size_t i = 0; i < r->n; i++) res_series_free(&r->s[i]);
     free(r->s);
     for (int a = 0; a < A_COUNT; a++) free(r->attr[a]);
     free(r);
@@ -207,13 +199,13 @@ static nb_status w_dset(hid_t loc, const char *obj, const field *fd, size_t rows
 bad:
     st = nb_fail(NB_EIO, "%s: cannot write dataset %s/%s", path, obj, fd->name);
 done:
-    rp_h5_close(dset, H5Dclose);
-    rp_h5_close(dcpl, H5Pclose);
-    rp_h5_close(space, H5Sclose);
+    tab_h5_close(dset, H5Dclose);
+    tab_h5_close(dcpl, H5Pclose);
+    tab_h5_close(space, H5Sclose);
     return st;
 }
 
-static nb_status write_series(hid_t sg, rep_mo_series *s, size_t i, const char *path)
+static nb_status write_series(hid_t sg, res_series *s, size_t i, const char *path)
 {
     char obj[64], name[32];
     snprintf(name, sizeof name, "%zu", i);
@@ -222,20 +214,25 @@ static nb_status write_series(hid_t sg, rep_mo_series *s, size_t i, const char *
     if (g < 0) return nb_fail(NB_EIO, "%s: cannot create group %s", path, obj);
     uint64_t runs = s->runs, grid = s->grid, cap = s->cap, nf = s->n_front;
     nb_status st;
-    if ((st = rp_h5_attr_str(g, obj, "dataset", s->dataset, path)) ||
-        (st = rp_h5_attr_str(g, obj, "device", s->device, path)) ||
-        (st = rp_h5_attr_str(g, obj, "strategy", s->strategy, path)) ||
-        (st = rp_h5_attr_num(g, obj, "runs", H5T_STD_U64LE, H5T_NATIVE_UINT64, &runs, path)) ||
-        (st = rp_h5_attr_num(g, obj, "grid", H5T_STD_U64LE, H5T_NATIVE_UINT64, &grid, path)) ||
-        (st = rp_h5_attr_num(g, obj, "cap", H5T_STD_U64LE, H5T_NATIVE_UINT64, &cap, path)) ||
-        (st = rp_h5_attr_num(g, obj, "n_front", H5T_STD_U64LE, H5T_NATIVE_UINT64, &nf, path)) ||
-        (st = rp_h5_attr_num(g, obj, "budget", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &s->budget, path)) ||
-        (st = rp_h5_attr_num(g, obj, "hv_true", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &s->hv_true, path)) ||
-        (st = rp_h5_attr_num(g, obj, "latency_max", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, &s->latency_max,
+    if ((st = tab_h5_put_str(g, obj, "dataset", s->dataset, path)) ||
+        (st = tab_h5_put_str(g, obj, "device", s->device, path)) ||
+        (st = tab_h5_put_str(g, obj, "strategy", s->strategy, path)) ||
+        (st = tab_h5_put_num(g, obj, "runs", H5T_STD_U64LE, H5T_NATIVE_UINT64, &runs, path)) ||
+        (st = tab_h5_put_num(g, obj, "grid", H5T_STD_U64LE, H5T_NATIVE_UINT64, &grid, path)) ||
+        (st = tab_h5_put_num(g, obj, "cap", H5T_STD_U64LE, H5T_NATIVE_UINT64, &cap, path)) ||
+        (st = tab_h5_put_num(g, obj, "n_front", H5T_STD_U64LE, H5T_NATIVE_UINT64, &nf, path)) ||
+        (st = tab_h5_put_num(g, obj, "budget", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &s->budget, path)) ||
+        (st = tab_h5_put_num(g, obj, "hv_true", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &s->hv_true, path)) ||
+        (st = tab_h5_put_num(g, obj, "latency_max", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, &s->latency_max,
                          path)) ||
-        (st = rp_h5_attr_num(g, obj, "lat_ref", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, &s->lat_ref, path)) ||
-        (st = rp_h5_attr_num(g, obj, "optimum_feasible", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
-                         &s->optimum_feasible, path)))
+        (st = tab_h5_put_num(g, obj, "lat_ref", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, &s->lat_ref, path)) ||
+        (st = tab_h5_put_num(g, obj, "optimum_feasible", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
+                         &s->optimum_feasible, path)) ||
+        (st = tab_h5_put_num(g, obj, "workers", H5T_STD_I32LE, H5T_NATIVE_INT32, &s->workers, path)) ||
+        (st = tab_h5_put_num(g, obj, "optimum_valid", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
+                             &s->optimum_valid, path)) ||
+        (st = tab_h5_put_num(g, obj, "optimum_test", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
+                             &s->optimum_test, path)))
         goto done;
     for (size_t k = 0; k < N_FIELDS; k++) {
         const field *fd = &fields[k];
@@ -251,14 +248,14 @@ done:
 /* the root attributes and /series of an open file */
 static nb_status fill_h5(const void *ctx, hid_t f, const char *path)
 {
-    const rep_mo_results *r = ctx;
+    const res_mo_results *r = ctx;
     nb_status st;
     uint64_t n = r->n;
-    if ((st = rp_h5_attr_num(f, "/", "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &r->seed, path)) ||
-        (st = rp_h5_attr_num(f, "/", "n_series", H5T_STD_U64LE, H5T_NATIVE_UINT64, &n, path)))
+    if ((st = tab_h5_put_num(f, "/", "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &r->seed, path)) ||
+        (st = tab_h5_put_num(f, "/", "n_series", H5T_STD_U64LE, H5T_NATIVE_UINT64, &n, path)))
         return st;
     for (int a = 0; a < A_COUNT; a++)
-        if ((st = rp_h5_attr_str(f, "/", attr_names[a], r->attr[a], path))) return st;
+        if ((st = tab_h5_put_str(f, "/", attr_names[a], r->attr[a], path))) return st;
     hid_t sg = H5Gcreate2(f, "series", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (sg < 0) return nb_fail(NB_EIO, "%s: cannot create group /series", path);
     for (size_t i = 0; i < r->n && st == NB_OK; i++) st = write_series(sg, &r->s[i], i, path);
@@ -266,10 +263,10 @@ static nb_status fill_h5(const void *ctx, hid_t f, const char *path)
     return st;
 }
 
-nb_status rep_mo_write(const rep_mo_results *r, const char *path)
+nb_status res_mo_write(const res_mo_results *r, const char *path)
 {
     NB_ASSERT(r && path);
-    return rp_h5_write_atomic(path, REP_MO_FORMAT_NAME, REP_MO_FORMAT_VERSION, fill_h5, r);
+    return tab_h5_write_atomic(path, RES_MO_FORMAT_NAME, RES_MO_FORMAT_VERSION, fill_h5, r);
 }
 
 /* ---- reading ---- */
@@ -310,9 +307,9 @@ static nb_status r_attr_str(hid_t loc, const char *obj, const char *name, const 
         *out = v;
     }
 done:
-    rp_h5_close(mt, H5Tclose);
-    rp_h5_close(t, H5Tclose);
-    rp_h5_close(a, H5Aclose);
+    tab_h5_close(mt, H5Tclose);
+    tab_h5_close(t, H5Tclose);
+    tab_h5_close(a, H5Aclose);
     return st;
 }
 
@@ -323,7 +320,7 @@ static nb_status r_attr_num(hid_t loc, const char *obj, const char *name, hid_t 
         return nb_fail(NB_EFORMAT, "%s: attribute %s of %s is missing", path, name, obj);
     hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
     herr_t e = a >= 0 ? H5Aread(a, mtype, out) : -1;
-    rp_h5_close(a, H5Aclose);
+    tab_h5_close(a, H5Aclose);
     if (e < 0) return nb_fail(NB_EFORMAT, "%s: cannot read attribute %s of %s", path, name, obj);
     return NB_OK;
 }
@@ -369,12 +366,12 @@ static nb_status r_dset(hid_t g, const char *obj, const field *fd, size_t rows, 
         st = nb_fail(NB_EFORMAT, "%s: cannot read dataset %s/%s", path, obj, fd->name);
     }
 done:
-    rp_h5_close(sp, H5Sclose);
-    rp_h5_close(d, H5Dclose);
+    tab_h5_close(sp, H5Sclose);
+    tab_h5_close(d, H5Dclose);
     return st;
 }
 
-static nb_status read_series(hid_t sg, size_t i, const char *path, rep_mo_series *s)
+static nb_status read_series(hid_t sg, size_t i, const char *path, res_series *s)
 {
     char obj[64], name[32];
     snprintf(name, sizeof name, "%zu", i);
@@ -399,6 +396,17 @@ static nb_status read_series(hid_t sg, size_t i, const char *path, rep_mo_series
         (st = r_attr_num(g, obj, "lat_ref", H5T_NATIVE_FLOAT, path, &s->lat_ref)) ||
         (st = r_attr_num(g, obj, "optimum_feasible", H5T_NATIVE_FLOAT, path,
                          &s->optimum_feasible)))
+        goto done;
+    /* added within version 1: absent in older files */
+    s->n_objectives = 2;
+    s->workers = 1;
+    s->optimum_valid = s->optimum_test = NAN;
+    if ((H5Aexists(g, "workers") > 0 &&
+         (st = r_attr_num(g, obj, "workers", H5T_NATIVE_INT32, path, &s->workers))) ||
+        (H5Aexists(g, "optimum_valid") > 0 &&
+         (st = r_attr_num(g, obj, "optimum_valid", H5T_NATIVE_FLOAT, path, &s->optimum_valid))) ||
+        (H5Aexists(g, "optimum_test") > 0 &&
+         (st = r_attr_num(g, obj, "optimum_test", H5T_NATIVE_FLOAT, path, &s->optimum_test))))
         goto done;
     size_t cells;
     if (runs < 1 || grid < 1 || runs > ((uint64_t)1 << 32) || grid > ((uint64_t)1 << 32) ||
@@ -427,19 +435,19 @@ static nb_status read_series(hid_t sg, size_t i, const char *path, rep_mo_series
         }
 done:
     H5Gclose(g);
-    if (st) series_free(s);
+    if (st) res_series_free(s);
     return st;
 }
 
-nb_status rep_mo_read(const char *path, rep_mo_results **out)
+nb_status res_mo_read(const char *path, res_mo_results **out)
 {
     NB_ASSERT(path && out);
     *out = NULL;
-    rp_h5_quiet q;
-    rp_h5_quiet_on(&q);
+    tab_h5_quiet_state q;
+    tab_h5_quiet_save(&q);
     nb_status st = NB_OK;
     hid_t f = -1, sg = -1;
-    rep_mo_results *r = NULL;
+    res_mo_results *r = NULL;
     if (access(path, R_OK) != 0) {
         st = nb_fail(NB_EIO, "%s: cannot open: %s", path, strerror(errno));
         goto done;
@@ -450,22 +458,22 @@ nb_status rep_mo_read(const char *path, rep_mo_results **out)
         goto done;
     }
     char *fmt = NULL;
-    if (r_attr_str(f, "/", "format", path, &fmt) != NB_OK || strcmp(fmt, REP_MO_FORMAT_NAME)) {
+    if (r_attr_str(f, "/", "format", path, &fmt) != NB_OK || strcmp(fmt, RES_MO_FORMAT_NAME)) {
         st = nb_fail(NB_EFORMAT, "%s: not a nastab multi-objective results file (format '%s', "
                                  "expected '%s'); hint: make one with nastab mo",
-                     path, fmt ? fmt : "(none)", REP_MO_FORMAT_NAME);
+                     path, fmt ? fmt : "(none)", RES_MO_FORMAT_NAME);
         free(fmt);
         goto done;
     }
     free(fmt);
     int32_t version;
     if ((st = r_attr_num(f, "/", "format_version", H5T_NATIVE_INT32, path, &version))) goto done;
-    if (version != REP_MO_FORMAT_VERSION) {
+    if (version != RES_MO_FORMAT_VERSION) {
         st = nb_fail(NB_EVERSION, "%s: format_version %d, expected %d; hint: rerun nastab mo "
-                                  "with this version", path, version, REP_MO_FORMAT_VERSION);
+                                  "with this version", path, version, RES_MO_FORMAT_VERSION);
         goto done;
     }
-    r = rep_mo_create(NULL);
+    r = res_mo_create(NULL);
     uint64_t n;
     if ((st = r_attr_num(f, "/", "seed", H5T_NATIVE_UINT64, path, &r->seed)) ||
         (st = r_attr_num(f, "/", "n_series", H5T_NATIVE_UINT64, path, &n)))
@@ -486,15 +494,15 @@ nb_status rep_mo_read(const char *path, rep_mo_results **out)
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
-        rep_mo_series s;
+        res_series s;
         if ((st = read_series(sg, i, path, &s))) goto done;
-        rep_mo_add(r, &s);
+        res_mo_add(r, &s);
     }
 done:
-    rp_h5_close(sg, H5Gclose);
-    rp_h5_close(f, H5Fclose);
-    rp_h5_quiet_off(&q);
-    if (st) rep_mo_free(r);
+    tab_h5_close(sg, H5Gclose);
+    tab_h5_close(f, H5Fclose);
+    tab_h5_quiet_restore(&q);
+    if (st) res_mo_free(r);
     else *out = r;
     return st;
 }
