@@ -3,7 +3,10 @@
  * (AVX-512: 32 x 12 and 16 x 16 positions; AVX2: 16 x 6 and 8 x 12), row
  * tiles for 16 channels or fewer (AVX-512), input staging and the
  * plane/tile transposes with their epilogues; and a portable fmaf() path
- * for each that gives the same bits. */
+ * for each that gives the same bits. (About 660 lines: the AVX-512, AVX2 and
+ * portable versions of each tile must be read side by side to see that they
+ * sum in the same order, which is what makes the bits equal; split across
+ * files they would drift.) */
 #include "nn/conv_direct.h"
 
 #include <math.h>
