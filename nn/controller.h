@@ -38,8 +38,9 @@
  * LSTM has no bias; its value at creation is then ENAS's).
  *
  * Reward and baseline (NB201's exps/algos/ENAS.py train_controller, ENAS's
- * build_trainer): for each reward R, first the baseline moves,
- *     b = R on the first reward,  else b <- b - (1 - decay) (b - R),
+ * build_trainer): for each reward R the baseline moves first,
+ *     b = R on the first reward (NB201; ENAS starts at 0),
+ *     b <- b - (1 - decay) (b - R) on every later one,
  * then the sample's loss is
  *     L = -(R - b) * sum_t log p_t(a_t) - entropy_weight * sum_t H_t
  * and its gradient is added to the accumulator; nn_ctrl_step averages the
@@ -47,15 +48,17 @@
  * and takes one Adam step. Difference from ENAS/NB201: they add
  * entropy_weight * sum H to the reward (ENAS under stop_gradient) instead
  * of differentiating the entropy; here the bonus is the entropy's own
- * gradient (the usual regulariser of Williams & Peng 1991), and R is the
- * reward as given. The log-probabilities are recomputed under the current
- * parameters when the reward arrives (a strategy with asynchronous workers
- * may have stepped in between; the gradient is that of the current policy).
+ * gradient (the regulariser of Williams & Peng 1991), and R is the reward
+ * as given: NB201's ENAS rewards the accuracy as a fraction (top-1 / 100),
+ * and the defaults (lr, entropy_weight) assume that scale. The
+ * log-probabilities are recomputed under the current parameters when the
+ * reward arrives (a strategy with asynchronous workers may have stepped in
+ * between; the gradient is that of the current policy).
  *
- * Defaults (nn_ctrl_config_default): hidden 64, one layer (NB201's
- * controller is 2 x 32, ENAS's paper uses 100 units; issue 13 asks for one
- * layer of 64-100); temperature 5 and tanh_c 2.5 (NB201's Controller);
- * Adam lr 1e-3, betas (0, 0.999), eps 1e-3 (NB201's
+ * Defaults (nn_ctrl_config_default): hidden 64, one layer (ENAS's
+ * micro_controller.py and NB201's Controller default to 2 layers of 32;
+ * issue 13 asks for one layer of 64-100); temperature 5 and tanh_c 2.5
+ * (NB201's Controller); Adam lr 1e-3, betas (0, 0.999), eps 1e-3 (NB201's
  * configs/nas-benchmark/algos/ENAS.config); clip 5 (ENAS.py,
  * clip_grad_norm_(controller.parameters(), 5.0)); entropy_weight 1e-4 and
  * baseline decay 0.99 (NB201's ENAS.sh and ENAS's cifar10 flags).
@@ -64,19 +67,21 @@
  *     nb_rng init; nb_rng_init(&init, seed, run, NB_PURPOSE_INIT);
  *     nn_ctrl_config cfg = nn_ctrl_config_default();
  *     nn_ctrl *c;
- *     if (nn_ctrl_create(&cfg, &space_nb201, &init, &c) != NB_OK) return nb_errmsg();
+ *     if (nn_ctrl_create(&cfg, &space_nb201, &init, &c) != NB_OK) return fail();
  *     nn_ctrl_draw d;
  *     nn_ctrl_sample(c, rng, &d);                   // ask: d.arch, n_decisions draws
- *     nn_ctrl_update(c, &asked->arch, score, NULL); // tell: one REINFORCE step
+ *     nn_ctrl_update(c, &asked->arch, score / 100, NULL); // tell: one REINFORCE step
  *     nn_ctrl_destroy(c);
- * ENAS (reward = the supernet's validation accuracy on a batch, NB201 sums
- * 20 samples per step, 50 steps per epoch):
+ * ENAS (reward = the supernet's validation accuracy on a batch, as a
+ * fraction; NB201 averages 20 samples per step, 50 steps per epoch):
  *     for (s = 0; s < 20; s++) {
  *         nn_ctrl_sample(c, rng, &d);
  *         nn_ctrl_accumulate(c, &d.arch, supernet_valid_acc(&d.arch, batch), NULL);
  *     }
  *     nn_ctrl_step(c, NULL);                         // mean gradient, clip, Adam
- *     nn_ctrl_greedy(c, &d);                         // the derived cell, no draws
+ *     nn_ctrl_greedy(c, &d);                         // a derived cell, no draws
+ * (NB201's get_best_arch derives the cell otherwise: 10 samples, the best
+ * on a validation batch.)
  *
  * Failures: nn_ctrl_create returns NB_EINVAL naming the field and value for
  * a bad configuration or space (no decisions, more than SPACE_ARCH_MAX, a

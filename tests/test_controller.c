@@ -225,7 +225,7 @@ TEST(ctrl_sample_draws_and_sums)
         for (int t = uneven_space.n_decisions; t < SPACE_ARCH_MAX; t++)
             CHECK_EQ_INT(d.arch.op[t], 0);
     }
-    CHECK(r.s[0] == mirror.s[0] && r.s[3] == mirror.s[3]); /* no extra draw */
+    CHECK(memcmp(&r, &mirror, sizeof r) == 0); /* no extra draw */
     nn_ctrl_destroy(c);
 }
 
@@ -297,8 +297,10 @@ TEST(ctrl_baseline_and_accumulation)
 }
 
 /* Reward = the number of decisions equal to op 3 (nor_conv_3x3). With the
- * default controller and NB201's optimiser, a few hundred REINFORCE steps
- * must make the greedy decode all 3s. */
+ * default controller and NB201's optimiser, 300 REINFORCE steps must make
+ * the greedy decode all 3s and that cell likely: P = 5^-6 = 6.4e-5 at the
+ * start; measured 0.56 .. 0.65 over seeds 1..8 after 300 steps (the greedy
+ * decode was all 3s from step 5 .. 35 on). */
 TEST(ctrl_reinforce_toy_converges)
 {
     nn_ctrl_config cfg = nn_ctrl_config_default();
@@ -326,6 +328,7 @@ TEST(ctrl_reinforce_toy_converges)
     space_format(&d.arch, buf, sizeof buf);
     CHECK_MSG(first_all3 > 0, "greedy decode after %d updates: %s", steps, buf);
     CHECK(d.entropy < ent0);
+    CHECK_MSG(exp(d.log_prob) > 0.4, "P(all 3s) = %.3f after %d updates", exp(d.log_prob), steps);
     nn_ctrl_destroy(c);
 }
 
