@@ -215,7 +215,7 @@ static nb_status parse_row(line_reader *r, char **f, size_t row, nb201_data *d)
     if (!parse_num(f[COL_INDEX], &v) || v != (double)row)
         return bad_field(r, COL_INDEX, header[COL_INDEX], f[COL_INDEX],
                          "index must equal the row number; got");
-    space_arch a, b;
+    space_arch a = {{0}}, b = {{0}}; /* whole structs are compared below */
     if (space_parse(f[COL_ARCH], &a) != NB_OK) {
         char msg[300];
         snprintf(msg, sizeof msg, "%s; value", nb_errmsg());
