@@ -220,9 +220,9 @@ TEST(super_gdas_straight_through_matches_definition)
 /* Path mode = the standalone nn_net of the cell with the supernet's
  * weights (nn_super_load_net; cell BN gamma 1, beta 0), both in train mode
  * (batch statistics in every BN): logits, loss, and the stem's and the
- * linear layer's weight gradients bit for bit. Fast kernels, odd size
- * (ceil-mode reductions), cells with 'none' edges, a disconnected one and
- * the all-conv one. */
+ * linear layer's weight gradients bit for bit. Fast kernels, N = 2, odd
+ * size (ceil-mode reductions), cells with 'none' edges, a disconnected one
+ * and the all-conv one. */
 TEST(super_path_mode_equals_standalone_network)
 {
     const char *cells[] = {
@@ -232,7 +232,7 @@ TEST(super_path_mode_equals_standalone_network)
         "|none~0|+|none~0|nor_conv_1x1~1|+|none~0|none~1|none~2|",
         "|skip_connect~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|nor_conv_3x3~0|skip_connect~1|avg_pool_3x3~2|",
     };
-    nn_config cfg = {4, 1, 5, 3, 9, 9, 6, 0};
+    nn_config cfg = {4, 2, 5, 3, 9, 9, 6, 0};
     nn_super *s = make_super(&cfg, 21);
     float x[6 * 243];
     int32_t y[6];
