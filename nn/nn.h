@@ -10,9 +10,11 @@
  * parameter and FLOP counts that equal NB201's; SGD with Nesterov momentum,
  * weight decay and a cosine schedule (NB201's hyper-parameters); readers for
  * Fashion-MNIST IDX (gzip) and CIFAR binary files, deterministic splits,
- * augmentation and normalisation; an epoch loop with per-epoch statistics.
+ * augmentation and normalisation; an epoch loop with per-epoch statistics;
+ * the NB201 training protocol by name; latency measurement; a weight-sharing
+ * supernet of the NB201 cell (nn_super_*, nn/SUPERNET.md).
  * What it does not do: GPUs (see nn/cuda), read an architecture's decisions
- * (only the space's description of it), weight sharing, mixed
+ * (only the space's description of it), mixed
  * precision, checkpoint files. The op-level kernels (conv, batch norm, pool,
  * linear, loss) and their plain reference versions are in nn/nn_kernels.h.
  *
@@ -392,5 +394,125 @@ nb_status nn_latency_measure(const nn_latency_config *cfg, const space_arch *arc
                              nn_latency_result *out);
 void nn_latency_free(nn_latency_result *r); /* accepts an all-zero r */
 /* ==== end of latency measurement ==== */
+
+
+/* ==== supernet (nn/supernet.c, nn/supernet_gdas.c, nn/SUPERNET.md): weight sharing over NB201 ====
+ *
+ * What it does: one network in which every edge of the NB201 cell holds all
+ * five candidate ops (none, skip_connect, nor_conv_1x1, nor_conv_3x3,
+ * avg_pool_3x3), each conv with its own weights, inside the TinyNetwork
+ * skeleton of nn_net (stem, 3 stages of N cells, residual reductions, BN +
+ * ReLU, global pool, linear) at any C, N, input size and class count. An
+ * edge runs in one of three modes, set before each forward:
+ *   mixed  (DARTS): edge output = sum_o softmax(alpha_e)_o op_o(x); backward
+ *          also gives d loss / d alpha (6 x 5);
+ *   path   (SPOS, RSPS, ENAS training; the fixed evaluation of an inherited
+ *          cell): only arch->op[e] runs, weight 1; no arch gradient;
+ *   hard   (GDAS): only arch->op[e] runs, scaled by its hard weight h[e][o];
+ *          every other op adds its weight h[e][o] (0 in value) as a constant,
+ *          as xautodl's forward_gdas; backward gives d loss / d h (6 x 5),
+ *          which nn_super_gdas_backward turns into d loss / d alpha.
+ * Cell-op batch norm is non-affine (NB201's search cells, affine=False):
+ * batch statistics in training; in eval the running statistics when
+ * track_running_stats is 1, batch statistics again when 0. The stem,
+ * reduction and head BNs are affine as in nn_net. Every scratch buffer is
+ * planned at create; results are bit for bit the same for any thread count.
+ * What it does not do: the search methods (SGD/Adam on alpha, sampling
+ * schedules), data loading, optimizer state (nn_sgd works on nn_net only).
+ *
+ * Usage (one DARTS first-order step; alpha (6, 5) owned by the caller):
+ *     nn_super_config sc = {cfg, 0};               // cfg: an nn_config
+ *     nn_super *s;
+ *     if (nn_super_create(&sc, &s) != NB_OK) { puts(nb_errmsg()); return 1; }
+ *     nn_super_init(s, seed);
+ *     nn_super_set_mixed(s, alpha);
+ *     nn_super_forward(s, x, n, 1);
+ *     double loss = nn_super_loss(s, y, NULL);
+ *     nn_super_backward(s, y);                     // nn_super_grads, nn_super_arch_grad
+ *     nn_super_destroy(s);
+ */
+typedef struct {
+    nn_config net;           /* skeleton and batch as for nn_net: C, N, classes, in_ch, H, W,
+                              * batch, reference; e.g. C=16, N=5 */
+    int track_running_stats; /* cell-op BN in eval: 1 running statistics, 0 batch statistics
+                              * (PyTorch track_running_stats=False); NB201's scripts take both */
+} nn_super_config;
+
+typedef enum {
+    NN_SUPER_MIXED = 0, /* softmax(alpha) over all ops, DARTS */
+    NN_SUPER_PATH = 1,  /* one op per edge, weight 1 */
+    NN_SUPER_HARD = 2   /* one op per edge with GDAS's straight-through hard weights */
+} nn_super_mode;
+
+typedef struct nn_super nn_super;
+
+/* NB_EINVAL naming the field for a bad config (nn_config_check);
+ * NB_ENOMEM with the size when the memory cannot be allocated. Parameters
+ * are zero until nn_super_init; the mode is NN_SUPER_MIXED with alpha 0
+ * (uniform weights). */
+nb_status nn_super_create(const nn_super_config *cfg, nn_super **out);
+void nn_super_destroy(nn_super *s); /* accepts NULL */
+/* nn_net_init's scheme in the supernet's parameter order: conv and linear
+ * weights ~ U(-1/sqrt(fan_in), +), BN gamma 1, beta 0, running mean 0, var 1. */
+void nn_super_init(nn_super *s, uint64_t seed);
+const nn_super_config *nn_super_get_config(const nn_super *s); /* borrowed */
+size_t nn_super_num_params(const nn_super *s);
+/* Parameter and gradient blocks (nn_super_num_params floats); borrowed,
+ * valid until nn_super_destroy. */
+float *nn_super_params(nn_super *s);
+float *nn_super_grads(nn_super *s);
+/* Batch-norm statistics block (nn_super_num_state floats: per BN running
+ * mean, running var, last batch mean, last batch invstd), for checkpoints;
+ * borrowed, valid until nn_super_destroy. */
+size_t nn_super_num_state(const nn_super *s);
+float *nn_super_state(nn_super *s);
+/* Bytes of activations and scratch (all modes share them; mixed mode uses
+ * them all): see nn/SUPERNET.md for the formula. */
+size_t nn_super_activation_bytes(const nn_super *s);
+
+/* Edge weights for the following forwards. alpha, hard: (6, 5) floats,
+ * [edge][op] in spaces/space.h's edge and op order, copied. arch must be a
+ * valid NB201 cell (asserted). */
+void nn_super_set_mixed(nn_super *s, const float *alpha);
+void nn_super_set_path(nn_super *s, const space_arch *arch);
+void nn_super_set_hard(nn_super *s, const space_arch *arch, const float *hard);
+nn_super_mode nn_super_mode_of(const nn_super *s);
+/* The (6, 5) op weights in effect: softmax(alpha) (mixed), one-hot (path),
+ * hard (hard). Borrowed, valid until the next set. */
+const float *nn_super_edge_weights(const nn_super *s);
+
+/* As nn_net_forward / nn_net_loss / nn_net_backward: logits (n, classes)
+ * borrowed until the next forward; backward after a train-mode forward
+ * overwrites the gradient block and the arch gradient. */
+const float *nn_super_forward(nn_super *s, const float *x, int n, int train);
+double nn_super_loss(const nn_super *s, const int32_t *y, int *correct);
+void nn_super_backward(nn_super *s, const int32_t *y);
+/* (6, 5) floats from the last backward: d loss / d alpha (mixed), d loss /
+ * d hard (hard), zeros (path). Borrowed, valid until the next backward. */
+const float *nn_super_arch_grad(const nn_super *s);
+
+/* GDAS sampling (Dong & Yang, CVPR 2019, eq. 5; xautodl TinyNetworkGDAS):
+ * logits = (log_softmax(alpha_e) + gumbel_e) / tau, probs = softmax(logits),
+ * arch->op[e] = argmax probs_e (first on ties), hard = one_hot - probs + probs
+ * computed in float as PyTorch does (value 1 or 0, up to rounding).
+ * gumbel (6, 5): the caller's -log(Exp(1)) draws. All arrays (6, 5). */
+void nn_super_gdas_sample(const float *alpha, const float *gumbel, double tau, float *probs,
+                          space_arch *arch, float *hard);
+/* The straight-through chain: d loss / d hard passes unchanged to probs
+ * (hard = one_hot - probs.detach() + probs), then through the softmax, the
+ * 1/tau and the log_softmax back to alpha. dalpha (6, 5) is overwritten. */
+void nn_super_gdas_backward(const float *alpha, const float *probs, double tau,
+                            const float *dhard, float *dalpha);
+
+/* Copy the sub-network `arch` out of the supernet into `net`, an nn_net
+ * built for the same C, N, classes, in_ch, H, W and for `arch` (batch and
+ * reference may differ): stem, reductions, head and the chosen convs'
+ * weights; cell BN gamma 1, beta 0 (the supernet's non-affine BN). Running
+ * statistics are not copied (nn.h has no access to them): call nn_net_init
+ * first (running mean 0, var 1), then re-estimate them with train-mode
+ * forwards before an eval-mode forward. NB_EINVAL when the shapes or the
+ * parameter count do not match. */
+nb_status nn_super_load_net(const nn_super *s, const space_arch *arch, nn_net *net);
+/* ==== end of supernet ==== */
 
 #endif
