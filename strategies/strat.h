@@ -259,7 +259,11 @@ typedef struct strat_plugin strat_plugin;
  * against another interface version: says found and expected, and "hint:
  * rebuild the plugin against this nastab's headers"), NB_EINVAL (its name
  * is a built-in strategy's). *vt borrowed, valid until strat_plugin_close;
- * *out owned by the caller. */
+ * *out owned by the caller. *vt is a copy of the plugin's vtable whose
+ * functions call the plugin's under an exit guard: a plugin that calls
+ * exit() inside create/ask/tell/destroy makes the process print "strategy
+ * plugin PATH ('NAME') called exit() inside its ask" and end with status 1.
+ * At most 16 plugins are loaded at a time. */
 nb_status strat_plugin_load(const char *path, const strat_vtable **vt, strat_plugin **out);
 /* Unload (dlclose); accepts NULL. */
 void strat_plugin_close(strat_plugin *p);

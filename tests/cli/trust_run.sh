@@ -38,4 +38,24 @@ fi
 check 2 "columns it can serve: fashion-mnist" run --table tables/fmnist.h5 --dataset cifar10 \
     --strategy random -o "$tmp/x.h5"
 
+# Item 10: a plugin that calls exit(0) inside ask is a failure, not a run
+# that silently wrote nothing.
+cat > "$tmp/exit_plugin.c" <<'C'
+#include <stdlib.h>
+#include "strategies/strat.h"
+static void *c_(const strat_env *e, nb_rng *r) { (void)e; (void)r; return malloc(1); }
+static int a_(void *s, nb_rng *r, strat_ask *o) { (void)s; (void)r; (void)o; exit(0); }
+static void t_(void *s, const strat_ask *a, const float *v, nb_rng *r) { (void)s; (void)a; (void)v; (void)r; }
+static void d_(void *s) { free(s); }
+static const strat_vtable vt = {"exits", "calls exit(0) in ask", c_, a_, t_, d_, 0};
+STRAT_PLUGIN(vt)
+C
+if ${CC:-cc} -shared -fPIC -O1 -I. -I/usr/include/hdf5/serial "$tmp/exit_plugin.c" -o "$tmp/exit_plugin.so" 2> "$tmp/cc.log"; then
+    check 1 "called exit() inside its ask" run --table "$T" --dataset cifar10 \
+        --strategy-plugin "$tmp/exit_plugin.so" --runs 2 --threads 1 -o "$tmp/exit.h5"
+    ok_if "a plugin's exit writes no results file" test ! -e "$tmp/exit.h5"
+else
+    echo "FAIL cli: cannot build the test plugin: $(head -c 300 "$tmp/cc.log")"; fail=$((fail + 1))
+fi
+
 finish
