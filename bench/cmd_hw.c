@@ -120,9 +120,12 @@ int cmd_mo(int argc, char **argv)
     if (tab_open(table, &t) != NB_OK) return cli_fail("mo", 0);
     for (int i = 0; i < nd; i++) {
         strat_protocol p;
-        if (strat_protocol_nb201(t, datasets[i], &p) != NB_OK) {
+        nb_status pst = strat_protocol_nb201(t, datasets[i], &p);
+        if (pst != NB_OK) {
             tab_close(t);
-            return cli_usage_error("mo", "--dataset: %s", nb_errmsg());
+            /* a dataset the table lacks is a usage error; a damaged table is not */
+            if (pst == NB_ENOTFOUND) return cli_usage_error("mo", "--dataset: %s", nb_errmsg());
+            return cli_fail("mo", 0);
         }
         for (int k = 0; k < nv; k++)
             if (strat_device_column(t, datasets[i], devices[k]) < 0) {

@@ -523,6 +523,18 @@ nb_status rep_gate_compare(const rep_gate_set *base, const rep_gate_set *cand, c
     if (strcmp(base->attr[G_TABLE_CHECKSUM], cand->attr[G_TABLE_CHECKSUM]) || !base->attr[G_TABLE_CHECKSUM][0])
         return refuse_attr(base, cand, G_TABLE_CHECKSUM, "the tables' content checksums",
                            "run both on the same table (nastab tables info shows its checksum)");
+    int rb = !strcmp(base->attr[G_PROTOCOL], RES_PROTOCOL_CURVE_CELLS),
+        rc = !strcmp(cand->attr[G_PROTOCOL], RES_PROTOCOL_CURVE_CELLS);
+    if (rb != rc)
+        return nb_fail(NB_EINVAL, "refusing to compare a run restricted to the cells with "
+                       "per-epoch curves (--restrict-to-curves) with an unrestricted one: baseline "
+                       "%s (protocol %s, table %s) vs candidate %s (protocol %s, table %s); their "
+                       "optima and regrets are over different sets of cells; hint: run both with "
+                       "or both without --restrict-to-curves",
+                       rb ? "restricted" : "unrestricted", base->attr[G_PROTOCOL],
+                       base->attr[G_TABLE_PATH][0] ? base->attr[G_TABLE_PATH] : "?",
+                       rc ? "restricted" : "unrestricted", cand->attr[G_PROTOCOL],
+                       cand->attr[G_TABLE_PATH][0] ? cand->attr[G_TABLE_PATH] : "?");
     if (strcmp(base->attr[G_PROTOCOL], cand->attr[G_PROTOCOL]) || !base->attr[G_PROTOCOL][0])
         return refuse_attr(base, cand, G_PROTOCOL, "the protocol versions",
                            "re-run the baseline with this version of nastab");
@@ -607,7 +619,9 @@ nb_status rep_gate_compare(const rep_gate_set *base, const rep_gate_set *cand, c
             row->diff = row->mean_cand - row->mean_base;
             rep_mwu t;
             if ((st = rep_mann_whitney(xc, c->runs, xb, b->runs, &t)) != NB_OK) {
-                nb_fail(st, "%s/%s: %s", b->dataset, b->strategy, nb_errmsg());
+                char why[512]; /* nb_fail formats into the buffer nb_errmsg() returns */
+                snprintf(why, sizeof why, "%s", nb_errmsg());
+                nb_fail(st, "%s/%s: %s", b->dataset, b->strategy, why);
                 goto fail;
             }
             double pairs = (double)b->runs * (double)c->runs;

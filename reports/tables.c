@@ -210,6 +210,13 @@ nb_status rep_write_markdown(const res_results *r, FILE *f)
         fputs(" |", f);
     }
     fputs("\n\n", f);
+    for (size_t d = 0; d < l.n_ds; d++) {
+        const res_series *s = first_of(r, l.ds[d]);
+        if (s->restricted_cells)
+            fprintf(f, "Restricted run (--restrict-to-curves): %s searched only the %zu cells "
+                    "with a per-epoch curve; the optimum and the regret are theirs.\n\n",
+                    s->dataset, s->restricted_cells);
+    }
     if (l.n_ds) {
         fputs("Runs and budget (simulated time):", f);
         for (size_t d = 0; d < l.n_ds; d++) {

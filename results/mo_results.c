@@ -234,6 +234,11 @@ static nb_status write_series(hid_t sg, res_series *s, size_t i, const char *pat
         (st = tab_h5_put_num(g, obj, "optimum_test", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
                              &s->optimum_test, path)))
         goto done;
+    uint64_t restricted = s->restricted_cells;
+    if (restricted &&
+        (st = tab_h5_put_num(g, obj, "restricted_cells", H5T_STD_U64LE, H5T_NATIVE_UINT64,
+                             &restricted, path)))
+        goto done;
     for (size_t k = 0; k < N_FIELDS; k++) {
         const field *fd = &fields[k];
         if ((st = w_dset(g, obj, fd, dim_of(s, fd->d0), dim_of(s, fd->d1), *field_ptr(s, fd),
@@ -359,6 +364,9 @@ static nb_status r_dset(hid_t g, const char *obj, const field *fd, size_t rows, 
         goto done;
     }
     size_t cells = rows * cols;
+    if ((st = res_check_stored(path, obj, fd->name, cells, elem_size(fd->type),
+                               H5Dget_storage_size(d))))
+        goto done;
     *out = nb_xcalloc_array(cells ? cells : 1, elem_size(fd->type));
     if (cells && H5Dread(d, mem_type(fd->type), H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0) {
         free(*out);
@@ -408,15 +416,17 @@ static nb_status read_series(hid_t sg, size_t i, const char *path, res_series *s
         (H5Aexists(g, "optimum_test") > 0 &&
          (st = r_attr_num(g, obj, "optimum_test", H5T_NATIVE_FLOAT, path, &s->optimum_test))))
         goto done;
-    size_t cells;
-    if (runs < 1 || grid < 1 || runs > ((uint64_t)1 << 32) || grid > ((uint64_t)1 << 32) ||
-        cap > ((uint64_t)1 << 32) || nf > ((uint64_t)1 << 32) ||
-        !nb_mul_ok((size_t)runs, (size_t)(cap > grid ? cap : grid), &cells)) {
-        st = nb_fail(NB_EFORMAT, "%s: %s has runs %llu, grid %llu, cap %llu, n_front %llu: out "
-                                 "of range", path, obj, (unsigned long long)runs,
-                     (unsigned long long)grid, (unsigned long long)cap, (unsigned long long)nf);
+    uint64_t restricted = 0;
+    if (H5Aexists(g, "restricted_cells") > 0 &&
+        (st = r_attr_num(g, obj, "restricted_cells", H5T_NATIVE_UINT64, path, &restricted)))
+        goto done;
+    if ((st = res_check_dims(path, obj, runs, grid, cap, nf))) goto done;
+    if (restricted > RES_MAX_CELLS) {
+        st = nb_fail(NB_EFORMAT, "%s: %s: restricted_cells %llu out of range; damaged file?",
+                     path, obj, (unsigned long long)restricted);
         goto done;
     }
+    s->restricted_cells = (size_t)restricted;
     s->runs = runs;
     s->grid = grid;
     s->cap = cap;
@@ -433,6 +443,7 @@ static nb_status read_series(hid_t sg, size_t i, const char *path, res_series *s
                          s->n_evals[r], s->cap);
             goto done;
         }
+    st = res_series_check(s, path, obj);
 done:
     H5Gclose(g);
     if (st) res_series_free(s);

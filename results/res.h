@@ -45,6 +45,10 @@
 #define RES_FORMAT_NAME "nastab-results"
 #define RES_FORMAT_VERSION 1
 #define RES_PROTOCOL "nb201-v1" /* protocol version: see strategies/PROTOCOL.md */
+/* The protocol of a run restricted to the cells with a per-epoch curve
+ * (`nastab run --restrict-to-curves`): comparison tools, which refuse files
+ * of different protocols, never compare it with an unrestricted run. */
+#define RES_PROTOCOL_CURVE_CELLS "nb201-v1-curve-cells"
 #define RES_MO_FORMAT_NAME "nastab-mo-results"
 #define RES_MO_FORMAT_VERSION 1
 #define RES_MO_PROTOCOL "nb201-mo-v1"
@@ -62,6 +66,9 @@ typedef struct {
     int workers;          /* simulated workers of the clock */
     float optimum_valid;  /* table's best report valid acc, % */
     float optimum_test;   /* table's best report test acc, %: regret = optimum_test - test */
+    size_t restricted_cells; /* 0: the protocol covered the whole table; else the run was
+                              * restricted to these many cells (those with a per-epoch curve,
+                              * strat_run_config.restrict_to_curves), optimum_* are theirs */
     double *time;         /* (G) seconds, time[g] = budget * g / (G - 1) */
     float *valid;         /* (R, G) incumbent's report valid acc, NaN before the first result; NULL when MO */
     float *test;          /* (R, G) incumbent's report test acc (MO: the constrained incumbent, "inc_test") */
@@ -89,6 +96,28 @@ typedef struct {
 
 /* Frees every array of s and zeroes it; accepts NULL. */
 void res_series_free(res_series *s);
+
+/* Sanity limits of the sizes a results file declares, checked before
+ * anything is allocated (res_check_dims): runs and grid as `nastab run`
+ * accepts them, and at most 2^28 values per (runs, grid or cap) array. */
+#define RES_MAX_RUNS 10000000ull
+#define RES_MAX_GRID 100000ull
+#define RES_MAX_CELLS (1ull << 28)
+/* NB_EFORMAT naming path and obj ("/series/cifar10/rea") when a declared
+ * size is out of those limits (runs or grid 0; cap, n_front 0 are fine). */
+nb_status res_check_dims(const char *path, const char *obj, uint64_t runs, uint64_t grid,
+                         uint64_t cap, uint64_t n_front);
+/* NB_EFORMAT when a dataset of n values of elem bytes, over 1 MiB, has
+ * under 1/2048 of that stored (more than compression can explain): checked
+ * before the reader allocates for it. */
+nb_status res_check_stored(const char *path, const char *obj, const char *name, size_t n,
+                           size_t elem, uint64_t stored);
+/* The check every reader applies to a series it read, once (so report,
+ * check and mo-report all get it): budget finite and > 0, workers >= 1,
+ * finite optima, times finite and non-decreasing, every accuracy finite or
+ * NaN (missing; never +-inf), final_arch / eval_arch >= -1. NB_EFORMAT
+ * names path, obj, the field and the index. */
+nb_status res_series_check(const res_series *s, const char *path, const char *obj);
 
 /* File-level metadata. Strings copied in. */
 typedef struct {

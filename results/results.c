@@ -256,6 +256,11 @@ static nb_status write_series(hid_t series_grp, const res_series *s, uint32_t in
         (st = tab_h5_put_num(g, obj, "optimum_test", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
                          &s->optimum_test, path)))
         goto done;
+    uint64_t restricted = s->restricted_cells;
+    if (restricted &&
+        (st = tab_h5_put_num(g, obj, "restricted_cells", H5T_STD_U64LE, H5T_NATIVE_UINT64,
+                             &restricted, path)))
+        goto done;
     if ((st = w_dset(g, obj, "time", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, s->grid, 0, s->time,
                      path)) ||
         (st = w_dset(g, obj, "valid", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, s->runs, s->grid,
@@ -422,6 +427,8 @@ static nb_status r_dset(const rctx *c, hid_t loc, const char *obj, const char *n
         goto done;
     }
     size_t n = rank == 2 ? rows * cols : rows;
+    if ((st = res_check_stored(c->path, obj, name, n, elem, H5Dget_storage_size(dset))))
+        goto done;
     void *buf = nb_xcalloc_array(n, elem);
     if (H5Dread(dset, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
         free(buf);
@@ -464,13 +471,18 @@ static nb_status read_series(const rctx *c, hid_t dg, const char *dataset, const
         (st = r_attr_num(c, g, obj, "optimum_test", H5T_FLOAT, H5T_NATIVE_FLOAT,
                          &s->optimum_test)))
         goto done;
-    size_t cells;
-    if (runs < 1 || grid < 1 || runs > SIZE_MAX || grid > SIZE_MAX ||
-        !nb_mul_ok((size_t)runs, (size_t)grid, &cells) || cells > SIZE_MAX / sizeof(double)) {
-        st = nb_fail(NB_EFORMAT, "%s: %s: runs=%llu, grid=%llu out of range (each must be >= 1)",
-                     c->path, obj, (unsigned long long)runs, (unsigned long long)grid);
+    uint64_t restricted = 0; /* optional: absent = the whole table */
+    if ((st = res_check_dims(c->path, obj, runs, grid, 0, 0)) ||
+        (H5Aexists(g, "restricted_cells") > 0 &&
+         (st = r_attr_num(c, g, obj, "restricted_cells", H5T_INTEGER, H5T_NATIVE_UINT64,
+                          &restricted))))
+        goto done;
+    if (restricted > RES_MAX_CELLS) {
+        st = nb_fail(NB_EFORMAT, "%s: %s: restricted_cells %llu out of range; damaged file?",
+                     c->path, obj, (unsigned long long)restricted);
         goto done;
     }
+    s->restricted_cells = (size_t)restricted;
     s->runs = (size_t)runs;
     s->grid = (size_t)grid;
     s->workers = workers;
@@ -489,6 +501,7 @@ static nb_status read_series(const rctx *c, hid_t dg, const char *dataset, const
     RD(final_arch, "final_arch", H5T_INTEGER, H5T_NATIVE_INT32, 1, s->runs, 0);
     RD(n_evals, "n_evals", H5T_INTEGER, H5T_NATIVE_UINT32, 1, s->runs, 0);
 #undef RD
+    st = res_series_check(s, c->path, obj);
 done:
     if (st) res_series_free(s);
     H5Gclose(g);

@@ -43,18 +43,29 @@ double strat_default_budget(const char *dataset)
     return BASE_BUDGET * columns[c].cost_ratio;
 }
 
-/* "cifar10-valid, cifar10, ..." of the columns this table can serve. */
+/* "cifar10-valid, cifar10, ..." of the columns this table can serve: the
+ * NB201 columns whose datasets it has, then its other datasets with a
+ * schedule (searched by the generic protocol of strat_protocol_nb201). */
 static void list_columns(tab_table *t, char *buf, size_t n)
 {
     buf[0] = '\0';
     size_t len = 0;
-    for (size_t i = 0; i < N_COLUMNS; i++) {
+    int full = 0;
+    for (size_t i = 0; i < N_COLUMNS && !full; i++) {
         if (tab_dataset_id(t, columns[i].search) < 0 ||
             tab_dataset_id(t, columns[i].report_test) < 0)
             continue;
         int w = snprintf(buf + len, n - len, "%s%s", len ? ", " : "", columns[i].column);
-        if (w < 0 || (size_t)w >= n - len) break;
-        len += (size_t)w;
+        if (w < 0 || (size_t)w >= n - len) full = 1;
+        else len += (size_t)w;
+    }
+    for (int ds = 0; ds < tab_n_datasets(t) && !full; ds++) {
+        const char *name = tab_dataset_name(t, ds);
+        int fid[16];
+        if (!name || column_of(name) >= 0 || tab_fidelities(t, ds, fid, 16) < 1) continue;
+        int w = snprintf(buf + len, n - len, "%s%s", len ? ", " : "", name);
+        if (w < 0 || (size_t)w >= n - len) full = 1;
+        else len += (size_t)w;
     }
     if (!len) snprintf(buf, n, "(none)");
 }

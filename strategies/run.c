@@ -120,6 +120,10 @@ typedef struct {
     float *curve;               /* (n_archs, n_epochs) seed-mean valid acc, NaN = missing */
     size_t n_curve_archs;
     uint32_t *curve_archs;      /* (n_curve_archs) codes with a complete curve, ascending */
+    int serve_curves;           /* 1: the strategy is given the curves (env.curve_*) */
+    uint8_t *has_curve;         /* (n_archs) 1 = the cell has a complete curve (with the curves) */
+    int restricted;             /* 1: cfg->restrict_to_curves on a table whose curves cover
+                                 * part of it: only cells with has_curve are searched */
     /* multi-objective runs (n_obj = 2; else latency = NULL) */
     int n_obj;
     const float *latency;       /* (n_archs) the hardware column, NaN = missing */
@@ -192,7 +196,7 @@ static nb_status check_epoch_ask(const shared *sh, size_t r, const strat_ask *a,
 {
     char s[SPACE_STR_MAX];
     space_format(&a->arch, s, sizeof s);
-    if (!sh->curve_fid)
+    if (!sh->serve_curves)
         return nb_fail(NB_EINVAL, "strategy '%s' (run %zu) asked %s at epoch %d, but it was not "
                        "given curves; hint: set strat_run_config.curves = 1", sh->vt->name, r, s,
                        a->epoch);
@@ -221,6 +225,11 @@ static int fid_slot(const shared *sh, int fidelity)
     return -1;
 }
 
+/* A restricted run gives up after this many consecutive proposals outside
+ * its cells (each costs no simulated time, so a strategy that never leaves
+ * them would loop for ever). */
+#define MAX_OUTSIDE 1000000
+
 /* One run r: writes row r of the outputs. */
 static nb_status one_run(const shared *sh, size_t r)
 {
@@ -241,7 +250,7 @@ static nb_status one_run(const shared *sh, size_t r)
     env.fidelities = sh->fidelities;
     env.search_fidelity = sh->fidelities[0];
     env.workers = W;
-    if (sh->curve_fid) {
+    if (sh->serve_curves) {
         env.curve_fidelity = sh->curve_fid;
         env.n_epochs = sh->n_epochs;
         env.epochs = sh->epochs;
@@ -257,6 +266,7 @@ static nb_status one_run(const shared *sh, size_t r)
     job *pend = nb_xcalloc_array((size_t)W, sizeof *pend);
     int n_pend = 0;
     uint64_t seq = 0;
+    int n_outside = 0; /* consecutive proposals outside a restricted run's cells */
     nb_status st = NB_OK;
 
     /* incumbent: best search score at the highest fidelity finished so far
@@ -302,6 +312,21 @@ static nb_status one_run(const shared *sh, size_t r)
                              sh->vt->name, r, s);
                 goto done;
             }
+            if (sh->restricted && !sh->has_curve[idx]) {
+                /* a restricted run: the cell is outside the protocol, told missing at no cost */
+                if (++n_outside > MAX_OUTSIDE) {
+                    st = nb_fail(NB_EINVAL, "strategy '%s' (run %zu) proposed %d cells in a row "
+                                 "outside the %zu cells this run is restricted to (cells with a "
+                                 "per-epoch curve); hint: run it without --restrict-to-curves on "
+                                 "a table with complete curves", sh->vt->name, r, MAX_OUTSIDE,
+                                 sh->n_curve_archs);
+                    goto done;
+                }
+                float miss[STRAT_MAX_OBJECTIVES] = {NAN, INFINITY};
+                sh->vt->tell(state, &a, miss, &rng);
+                continue;
+            }
+            n_outside = 0;
             if (a.epoch > 0 && (st = check_epoch_ask(sh, r, &a, idx, &ck)) != NB_OK) goto done;
             /* classic: the whole schedule; per-epoch: only the epochs not yet trained */
             int trained = a.epoch > 0 ? a.epoch - a.from_epoch : a.fidelity;
@@ -393,6 +418,26 @@ static nb_status check_column(const float *v, size_t n, int positive, const char
     return NB_OK;
 }
 
+/* An accuracy column the loop reads: finite or NaN (missing) values only,
+ * and at least one value. what: "valid_acc of cifar10-valid at 12 epochs". */
+static nb_status check_acc_column(const float *v, size_t n, const char *what, const char *path)
+{
+    size_t have = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(v[i])) continue;
+        if (!isfinite(v[i]))
+            return nb_fail(NB_EFORMAT, "%s in %s: arch %zu has %g; accuracies must be finite "
+                           "(NaN = missing); damaged or badly built table?", what, path, i,
+                           (double)v[i]);
+        have++;
+    }
+    if (have == 0)
+        return nb_fail(NB_EMISSING, "%s in %s has values for 0 of %zu cells (every one NaN = "
+                       "missing): nothing to search or report; hint: `nastab tables info %s` "
+                       "shows the columns", what, path, n, path);
+    return NB_OK;
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -427,6 +472,7 @@ static nb_status load_curves(shared *sh, tab_table *t, const strat_protocol *p, 
                        info.n_epochs);
     sh->curve = nb_xcalloc_array(cells ? cells : 1, sizeof *sh->curve);
     sh->curve_archs = nb_xcalloc_array(sh->n_archs ? sh->n_archs : 1, sizeof *sh->curve_archs);
+    sh->has_curve = nb_xcalloc_array(sh->n_archs ? sh->n_archs : 1, sizeof *sh->has_curve);
     for (size_t i = 0; i < sh->n_archs; i++) {
         float *row = sh->curve + i * (size_t)info.n_epochs;
         int k = 0;
@@ -435,9 +481,16 @@ static nb_status load_curves(shared *sh, tab_table *t, const strat_protocol *p, 
                             &row[k]);
             if (st == NB_EMISSING) break; /* the rest stays unusable: a curve has no gaps here */
             if (st != NB_OK) return st;
+            if (isinf(row[k]))
+                return nb_fail(NB_EFORMAT, "the %d-epoch validation curve of %s in %s: arch %zu "
+                               "has %g at epoch %d; accuracies must be finite (NaN = missing)",
+                               fid, ds, tab_path(t), i, (double)row[k], info.epochs[k]);
         }
         for (int q = k; q < info.n_epochs; q++) row[q] = NAN;
-        if (k == info.n_epochs) sh->curve_archs[sh->n_curve_archs++] = space_code(tab_arch(t, i));
+        if (k == info.n_epochs) {
+            sh->curve_archs[sh->n_curve_archs++] = space_code(tab_arch(t, i));
+            sh->has_curve[i] = 1;
+        }
     }
     if (sh->n_curve_archs == 0)
         return nb_fail(NB_ENOTFOUND, "%s needs per-epoch validation curves; the table %s has a "
@@ -445,6 +498,32 @@ static nb_status load_curves(shared *sh, tab_table *t, const strat_protocol *p, 
                        "every epoch; hint: import NATS-Bench with `nastab tables import nats-tss` "
                        "or build a table with `nastab tables build`", who, tab_path(t), ds, fid);
     qsort(sh->curve_archs, sh->n_curve_archs, sizeof *sh->curve_archs, cmp_u32);
+    return NB_OK;
+}
+
+/* The curves cover only part of the table: refuse (the search would cover
+ * those cells while its regret is against the whole table), or, with
+ * cfg->restrict_to_curves, restrict the run to them (sh->restricted) and
+ * the protocol's optimum to the best of those cells. */
+static nb_status restrict_to_curves(shared *sh, tab_table *t, strat_protocol *p)
+{
+    if (!sh->cfg->restrict_to_curves)
+        return nb_fail(NB_EINVAL, "strategy '%s' on %s: the table %s has per-epoch curves for "
+                       "%zu of %zu cells (%s, %d epochs); its search would cover only those "
+                       "cells while its regret is against the whole table; hint: "
+                       "--restrict-to-curves restricts every strategy of the run, the optimum "
+                       "and the regret to those cells (strat_run_config.restrict_to_curves)",
+                       sh->vt->name, p->name, tab_path(t), sh->n_curve_archs, sh->n_archs,
+                       tab_dataset_name(t, p->search_ds), sh->curve_fid);
+    sh->restricted = 1;
+    float best_valid = -INFINITY, best_test = -INFINITY;
+    for (size_t i = 0; i < sh->n_archs; i++) {
+        if (!sh->has_curve[i]) continue;
+        if (sh->rep_valid[i] > best_valid) best_valid = sh->rep_valid[i];
+        if (sh->rep_test[i] > best_test) best_test = sh->rep_test[i];
+    }
+    p->optimum_valid = isfinite(best_valid) ? best_valid : NAN;
+    p->optimum_test = isfinite(best_test) ? best_test : NAN;
     return NB_OK;
 }
 
@@ -477,6 +556,7 @@ static void shared_free(shared *sh)
     free(sh->epoch_pos);
     free(sh->curve);
     free(sh->curve_archs);
+    free(sh->has_curve);
     free(sh);
 }
 
@@ -527,6 +607,17 @@ static nb_status prepare(const strat_run_config *cfg, int n_obj, strat_protocol 
         st = NB_ENOTFOUND;
         goto fail;
     }
+    char what[160];
+    for (int i = 0; i < sh->n_fid; i++) {
+        snprintf(what, sizeof what, "valid_acc of %s at %d epochs", sname, sh->fidelities[i]);
+        if ((st = check_acc_column(sh->search[i], sh->n_archs, what, tab_path(t))) != NB_OK) goto fail;
+    }
+    snprintf(what, sizeof what, "valid_acc of %s at %d epochs",
+             tab_dataset_name(t, proto->report_valid_ds), proto->max_fidelity);
+    if ((st = check_acc_column(sh->rep_valid, sh->n_archs, what, tab_path(t))) != NB_OK) goto fail;
+    snprintf(what, sizeof what, "test_acc of %s at %d epochs",
+             tab_dataset_name(t, proto->report_test_ds), proto->max_fidelity);
+    if ((st = check_acc_column(sh->rep_test, sh->n_archs, what, tab_path(t))) != NB_OK) goto fail;
     if ((st = check_column(sh->train_time, sh->n_archs, 1, "train_time_per_epoch", sname)) != NB_OK ||
         (st = check_column(sh->eval_time, sh->n_archs, 0, "eval_time", sname)) != NB_OK)
         goto fail;
@@ -536,8 +627,12 @@ static nb_status prepare(const strat_run_config *cfg, int n_obj, strat_protocol 
             sum += (double)sh->train_time[i] * sh->fidelities[0] + (double)sh->eval_time[i];
         sh->budget = 100.0 * sum / (double)sh->n_archs;
     }
-    if ((cfg->curves || strat_is_curve_builtin(vt)) &&
+    sh->serve_curves = cfg->curves || strat_is_curve_builtin(vt);
+    if ((sh->serve_curves || cfg->restrict_to_curves) &&
         (st = load_curves(sh, t, proto, vt->name)) != NB_OK)
+        goto fail;
+    if (sh->curve_fid && sh->n_curve_archs < sh->n_archs &&
+        (st = restrict_to_curves(sh, t, proto)) != NB_OK)
         goto fail;
     for (uint32_t code = 0; code < SPACE_NB201_SIZE; code++) {
         space_arch a = space_from_code(code);
@@ -643,6 +738,7 @@ nb_status strat_run(const strat_run_config *cfg, res_series *out)
     out->workers = cfg->workers;
     out->optimum_valid = proto.optimum_valid;
     out->optimum_test = proto.optimum_test;
+    out->restricted_cells = sh->restricted ? sh->n_curve_archs : 0;
     out->latency_max = n_obj > 1 ? sh->latency_max : 0.0f;
     out->lat_ref = n_obj > 1 ? sh->lat_ref : 0.0f;
     for (size_t g = 0; g < out->grid; g++)

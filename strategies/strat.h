@@ -174,6 +174,12 @@ typedef struct {
     int progress;          /* 1: progress bar on stderr (when a terminal) */
     int curves;            /* 1: serve per-epoch curves to cfg->vtable (strat_env.curve_*), failing
                             * without them; implied for the built-in curve strategies; default 0 */
+    int restrict_to_curves; /* 1: when the search dataset's per-epoch curves cover only part of
+                            * the table, restrict the whole protocol to the cells with a curve:
+                            * a proposal of another cell is told missing (score NaN) at no
+                            * cost, and the optimum (so the regret) is the best of those cells;
+                            * res_series.restricted_cells records it. 0 (default): a strategy
+                            * that is served curves refuses partial ones (NB_EINVAL) */
     /* Multi-objective runs */
     const char *device;    /* NULL: single-objective run; else the hardware column or device name
                             * whose latency is the second objective, e.g. "edgegpu" (strat_device_column) */
@@ -192,7 +198,9 @@ strat_run_config strat_mo_config_default(void);
  * the table's true front and feasible optimum) when it names a hardware
  * column. *out is owned by the caller: res_series_free, or hand it to
  * res_results_add / res_mo_add. Failures (*out zeroed): NB_EINVAL (bad
- * config: names the field; also a strategy asking for a fidelity other than
+ * config: names the field; a strategy served curves that cover only part
+ * of the table, without restrict_to_curves: names the coverage, "per-epoch
+ * curves for 200 of 15625 cells", and hints --restrict-to-curves; also a strategy asking for a fidelity other than
  * 12 or 200, or a per-epoch ask with an epoch not in env->epochs, a cell
  * without a curve, or a from_epoch it has no checkpoint for; a strategy
  * that needs more objectives than the run has), NB_ENOTFOUND
@@ -251,7 +259,11 @@ typedef struct strat_plugin strat_plugin;
  * against another interface version: says found and expected, and "hint:
  * rebuild the plugin against this nastab's headers"), NB_EINVAL (its name
  * is a built-in strategy's). *vt borrowed, valid until strat_plugin_close;
- * *out owned by the caller. */
+ * *out owned by the caller. *vt is a copy of the plugin's vtable whose
+ * functions call the plugin's under an exit guard: a plugin that calls
+ * exit() inside create/ask/tell/destroy makes the process print "strategy
+ * plugin PATH ('NAME') called exit() inside its ask" and end with status 1.
+ * At most 16 plugins are loaded at a time. */
 nb_status strat_plugin_load(const char *path, const strat_vtable **vt, strat_plugin **out);
 /* Unload (dlclose); accepts NULL. */
 void strat_plugin_close(strat_plugin *p);

@@ -300,6 +300,32 @@ TEST(gate_compare_planted_shift_and_refusals)
     rep_gate_set_free(gc);
     res_results_free(c);
 
+    /* A run restricted to the cells with per-epoch curves is never compared
+     * with an unrestricted one; the message names both (issue 11 item 1). */
+    c = make_results("abc", RES_PROTOCOL_CURVE_CELLS);
+    add_series(c, "cifar10", "rea", 60, 11, 1000, 94, 0.3, 3);
+    gc = rep_gate_set_from_results(c);
+    CHECK_STATUS(rep_gate_compare(gb, gc, &cfg, &rows, &n), NB_EINVAL);
+    CHECK_ERRMSG("baseline unrestricted (protocol nb201-v1");
+    CHECK_ERRMSG("candidate restricted (protocol nb201-v1-curve-cells");
+    CHECK_ERRMSG("--restrict-to-curves");
+    CHECK_STATUS(rep_gate_compare(gc, gb, &cfg, &rows, &n), NB_EINVAL);
+    CHECK_ERRMSG("baseline restricted");
+    rep_gate_set_free(gc);
+    res_results_free(c);
+
+    /* A failing test names its cell once (the message was formatted into
+     * the buffer it read: "cifar10/rea: cifar10/rea: ..."; issue 11 item 11). */
+    c = make_results("abc", RES_PROTOCOL);
+    add_series(c, "cifar10", "rea", 60, 11, 1000, 94, 0.3, 3);
+    ((res_series *)res_results_get(c, 0))->optimum_test = NAN; /* regrets NaN */
+    gc = rep_gate_set_from_results(c);
+    CHECK_STATUS(rep_gate_compare(gb, gc, &cfg, &rows, &n), NB_EINVAL);
+    CHECK_ERRMSG("cifar10/rea: Mann-Whitney: NaN");
+    CHECK(strstr(nb_errmsg(), "cifar10/rea: cifar10/rea") == NULL);
+    rep_gate_set_free(gc);
+    res_results_free(c);
+
     rep_gate_set_free(gb);
     res_results_free(b);
 }

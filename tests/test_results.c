@@ -14,7 +14,7 @@
 
 /* A new field of res_series changes its size: add it to series_equal below
  * and to the file (results/RESULTS.md or MO_RESULTS.md), then update this. */
-_Static_assert(sizeof(res_series) == 376 || sizeof(void *) != 8,
+_Static_assert(sizeof(res_series) == 384 || sizeof(void *) != 8,
                "res_series changed: compare the new field in series_equal and store it in the file");
 
 static int arr_eq(const void *a, const void *b, size_t n, size_t size)
@@ -34,7 +34,8 @@ static int series_equal(const res_series *a, const res_series *b)
         strcmp(a->device, b->device)) diff = "names";
     else if (!SAME(n_objectives) || !SAME(runs) || !SAME(grid) || !SAME(cap) || !SAME(n_front))
         diff = "sizes";
-    else if (!SAME(budget) || !SAME(workers) || !SAME(optimum_valid) || !SAME(optimum_test))
+    else if (!SAME(budget) || !SAME(workers) || !SAME(optimum_valid) || !SAME(optimum_test) ||
+             !SAME(restricted_cells))
         diff = "budget/workers/optimum";
     else if (!SAME(latency_max) || !SAME(lat_ref) || !SAME(hv_true) || !SAME(optimum_feasible))
         diff = "multi-objective scalars";
@@ -121,9 +122,11 @@ TEST(results_so_every_field_roundtrips)
     if (!t) return;
     strat_run_config c = small(t, "rea", NULL);
     c.workers = 2;
+    c.restrict_to_curves = 1; /* so restricted_cells is set (200: the cells with a curve) */
     res_series o, keep;
     CHECK_OK(strat_run(&c, &o));
     CHECK_EQ_INT(o.n_objectives, 1);
+    CHECK_EQ_INT(o.restricted_cells, 200);
     CHECK(o.valid && o.final_valid && !o.eval_arch && !o.hv);
     series_copy(&o, &keep);
     res_meta meta = {tab_path(t), tab_checksum(t), NULL, "test", 0};
@@ -200,4 +203,166 @@ TEST(results_so_and_mo_runs_share_the_loop)
     CHECK_STATUS(strat_run(&so, &x), NB_EINVAL);
     CHECK_ERRMSG("needs 2 objectives");
     tab_close(t);
+}
+
+/* ---- what a reader refuses (issue 11, items 2 and 9): every reader gets
+ * the same check, at read, before anything is allocated for a declared
+ * size. The files are valid results files with one value changed. */
+#include <hdf5.h>
+
+static void so_file(const char *path)
+{
+    res_series s;
+    memset(&s, 0, sizeof s);
+    s.n_objectives = 1;
+    snprintf(s.dataset, sizeof s.dataset, "cifar10");
+    snprintf(s.strategy, sizeof s.strategy, "rea");
+    s.runs = 3;
+    s.grid = 4;
+    s.budget = 100;
+    s.workers = 1;
+    s.optimum_valid = 91;
+    s.optimum_test = 94;
+    s.time = nb_xcalloc_array(4, sizeof *s.time);
+    s.valid = nb_xcalloc_array(12, sizeof *s.valid);
+    s.test = nb_xcalloc_array(12, sizeof *s.test);
+    s.final_valid = nb_xcalloc_array(3, sizeof(float));
+    s.final_test = nb_xcalloc_array(3, sizeof(float));
+    s.final_arch = nb_xcalloc_array(3, sizeof(int32_t));
+    s.n_evals = nb_xcalloc_array(3, sizeof(uint32_t));
+    for (int g = 0; g < 4; g++) s.time[g] = 25.0 * g;
+    for (int i = 0; i < 12; i++) s.valid[i] = s.test[i] = 90;
+    for (int r = 0; r < 3; r++) s.final_valid[r] = s.final_test[r] = 90;
+    res_meta meta = {"t.h5", "abc", NULL, "test", 0};
+    res_results *r = res_results_create(&meta);
+    res_results_add(r, &s);
+    CHECK_OK(res_results_write(r, path));
+    res_results_free(r);
+}
+
+/* Overwrite attribute `name` of /series/cifar10/rea with one value of type t. */
+static void set_attr(const char *path, const char *name, hid_t t, const void *v)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t g = H5Gopen2(f, "series/cifar10/rea", H5P_DEFAULT);
+    H5Adelete(g, name);
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(g, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+    CHECK(a >= 0 && H5Awrite(a, t, v) >= 0);
+    H5Aclose(a);
+    H5Sclose(sp);
+    H5Gclose(g);
+    H5Fclose(f);
+}
+
+/* Overwrite element i of dataset /series/cifar10/rea/name (float or int32). */
+static void set_elem(const char *path, const char *name, hid_t t, size_t i, const void *v)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    char full[96];
+    snprintf(full, sizeof full, "series/cifar10/rea/%s", name);
+    hid_t d = H5Dopen2(f, full, H5P_DEFAULT), fs = H5Dget_space(d);
+    hsize_t n = (hsize_t)H5Sget_simple_extent_npoints(fs);
+    void *buf = nb_xcalloc_array((size_t)n, 8);
+    CHECK(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0);
+    memcpy((char *)buf + i * H5Tget_size(t), v, H5Tget_size(t));
+    CHECK(H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0);
+    free(buf);
+    H5Sclose(fs);
+    H5Dclose(d);
+    H5Fclose(f);
+}
+
+static void expect_refused(const char *path, const char *needle)
+{
+    res_results *r = NULL;
+    CHECK_STATUS(res_results_read(path, &r), NB_EFORMAT);
+    CHECK(r == NULL);
+    CHECK_ERRMSG(path);
+    CHECK_ERRMSG(needle);
+    res_results_free(r);
+}
+
+TEST(results_read_refuses_bad_numbers)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/bad-numbers.h5", test_tmpdir());
+    double d;
+    int32_t i32;
+    float f;
+    so_file(path);
+    res_results *ok = NULL;
+    CHECK_OK(res_results_read(path, &ok));
+    res_results_free(ok);
+
+    d = -5;
+    set_attr(path, "budget", H5T_NATIVE_DOUBLE, &d);
+    expect_refused(path, "budget -5");
+    so_file(path);
+    d = NAN;
+    set_attr(path, "budget", H5T_NATIVE_DOUBLE, &d);
+    expect_refused(path, "budget nan");
+    so_file(path);
+    i32 = -3;
+    set_attr(path, "workers", H5T_NATIVE_INT32, &i32);
+    expect_refused(path, "workers -3");
+    so_file(path);
+    i32 = -7;
+    set_elem(path, "final_arch", H5T_NATIVE_INT32, 1, &i32);
+    expect_refused(path, "final_arch[1] is -7");
+    so_file(path);
+    f = INFINITY;
+    set_elem(path, "final_test", H5T_NATIVE_FLOAT, 2, &f);
+    expect_refused(path, "final_test[2] is inf");
+    so_file(path);
+    f = -INFINITY;
+    set_elem(path, "test", H5T_NATIVE_FLOAT, 5, &f);
+    expect_refused(path, "test[5] is -inf");
+    so_file(path);
+    f = NAN; /* NaN is a missing value: accepted */
+    set_elem(path, "final_test", H5T_NATIVE_FLOAT, 2, &f);
+    CHECK_OK(res_results_read(path, &ok));
+    res_results_free(ok);
+}
+
+/* A small file declaring runs = 2^31 and grid = 2^20, with datasets of that
+ * shape that hold no data (never written chunks): a format error, not an
+ * allocation of petabytes. */
+TEST(results_read_refuses_huge_declared_sizes)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/huge.h5", test_tmpdir());
+    so_file(path);
+    uint64_t runs = (uint64_t)1 << 31, grid = (uint64_t)1 << 20;
+    set_attr(path, "runs", H5T_NATIVE_UINT64, &runs);
+    set_attr(path, "grid", H5T_NATIVE_UINT64, &grid);
+    expect_refused(path, "runs 2147483648, grid 1048576");
+    /* within the limits, but the datasets declare far more than the file holds */
+    so_file(path);
+    runs = 4000;
+    grid = 20000;
+    set_attr(path, "runs", H5T_NATIVE_UINT64, &runs);
+    set_attr(path, "grid", H5T_NATIVE_UINT64, &grid);
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t g = H5Gopen2(f, "series/cifar10/rea", H5P_DEFAULT);
+    hsize_t dims[2] = {runs, grid}, dims1[1] = {grid}, chunk[2] = {1, 1024};
+    H5Ldelete(g, "time", H5P_DEFAULT);
+    hid_t sp1 = H5Screate_simple(1, dims1, NULL);
+    hid_t t = H5Dcreate2(g, "time", H5T_IEEE_F64LE, sp1, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    double *tv = nb_xcalloc_array(grid, sizeof *tv);
+    H5Dwrite(t, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, tv);
+    free(tv);
+    H5Dclose(t);
+    H5Sclose(sp1);
+    H5Ldelete(g, "valid", H5P_DEFAULT);
+    hid_t sp = H5Screate_simple(2, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, 2, chunk);
+    hid_t d = H5Dcreate2(g, "valid", H5T_IEEE_F32LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    CHECK(d >= 0);
+    H5Dclose(d);
+    H5Pclose(dcpl);
+    H5Sclose(sp);
+    H5Gclose(g);
+    H5Fclose(f);
+    expect_refused(path, "declares 80000000 values but the file holds only 0 bytes");
 }
