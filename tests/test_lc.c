@@ -319,7 +319,8 @@ static strat_env hand_env(int workers)
     static const int fid[2] = {12, 200};
     return (strat_env){.n_fidelities = 2, .fidelities = fid, .search_fidelity = 12,
                        .workers = workers, .curve_fidelity = 200, .n_epochs = LC_EP,
-                       .epochs = env_epochs, .n_curve_archs = LC_NA, .curve_archs = env_codes};
+                       .epochs = env_epochs, .n_curve_archs = LC_NA, .curve_archs = env_codes,
+                       .space = &space_nb201};
 }
 
 /* Median stopping rule on hand-made curves: three good trials complete

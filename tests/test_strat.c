@@ -431,6 +431,49 @@ static int bad_ask(void *s, nb_rng *rng, strat_ask *out)
 static const strat_vtable never_vt = {"never", "waits with nothing pending", waiter_create,
                                       bad_ask, waiter_tell, waiter_destroy, 0};
 
+/* Strategies answering architectures the table's space does not have: an
+ * op id past the last choice of a decision, and a nonzero slot after the
+ * last decision. The loop stops with NB_EINVAL naming the strategy and the
+ * decision, not an assertion. */
+static int bad_op_slot; /* the slot the next bad ask corrupts */
+static void *bad_op_create(const strat_env *env, nb_rng *rng)
+{
+    (void)rng;
+    return (void *)env->space;
+}
+static int bad_op_ask(void *s, nb_rng *rng, strat_ask *out)
+{
+    const space_def *sp = s;
+    sp->random(rng, &out->arch);
+    out->arch.op[bad_op_slot] = bad_op_slot < sp->n_decisions ? sp->n_choices[bad_op_slot] + 2 : 1;
+    out->fidelity = 12;
+    out->tag = 0;
+    return STRAT_ASK_OK;
+}
+static const strat_vtable bad_op_vt = {"bad-op", "asks invalid op ids", bad_op_create,
+                                       bad_op_ask, waiter_tell, waiter_destroy, 0};
+
+TEST(strat_invalid_arch_is_einval)
+{
+    tab_table *t = strat_table();
+    if (!t) return;
+    strat_run_config c = small_config(t, "random");
+    c.runs = 2;
+    c.vtable = &bad_op_vt;
+    res_series o;
+    bad_op_slot = 2;
+    CHECK_STATUS(strat_run(&c, &o), NB_EINVAL);
+    CHECK_ERRMSG("strategy 'bad-op'");
+    CHECK_ERRMSG("decision 2 is 7");
+    CHECK_ERRMSG("0..4");
+    CHECK(o.time == NULL && o.runs == 0);
+    bad_op_slot = SPACE_ARCH_MAX - 1;
+    CHECK_STATUS(strat_run(&c, &o), NB_EINVAL);
+    CHECK_ERRMSG("strategy 'bad-op'");
+    CHECK_ERRMSG("slot 7 is 1");
+    CHECK(o.time == NULL && o.runs == 0);
+}
+
 TEST(strat_wait_reduces_to_sequential)
 {
     tab_table *t = strat_table();
@@ -697,7 +740,8 @@ TEST(strat_strategies_learn_planted_signal)
         CHECK(vt != NULL);
         if (!vt) continue;
         static const int fid[2] = {12, 200};
-        strat_env env = {.n_fidelities = 2, .fidelities = fid, .search_fidelity = 12, .workers = 1};
+        strat_env env = {.n_fidelities = 2, .fidelities = fid, .search_fidelity = 12, .workers = 1,
+                         .space = &space_nb201};
         nb_rng rng;
         nb_rng_init(&rng, 3, 0, NB_PURPOSE_TEST);
         void *st = vt->create(&env, &rng);
