@@ -24,8 +24,6 @@
 #include "reports/rep.h"
 #include "tables/tab.h"
 
-int cmd_latency(int argc, char **argv);
-
 #define CMD "latency"
 #define MAX_BATCHES 8
 #define DEFAULT_SAMPLE 100

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "strategies/strat.h"
 #include "test.h"
@@ -480,18 +479,7 @@ TEST(lc_table_without_curves_fails_clearly)
  * and fail clearly on the columns without curves. */
 TEST(lc_nb201_restricted_to_cells_with_curves)
 {
-    const char *path = test_table_path();
-    char built[512];
-    if (!path) {
-        snprintf(built, sizeof built, "%s/lc-nb201.h5", test_tmpdir());
-        if (access(built, R_OK) != 0 && tab_import_nb201("tables/data", built) != NB_OK) {
-            test_fail_at(__FILE__, __LINE__, "building the NB201 table: %s", nb_errmsg());
-            return;
-        }
-        path = built;
-    }
-    tab_table *t;
-    CHECK_OK(tab_open(path, &t));
+    tab_table *t = test_table();
     if (!t) return;
     for (int s = 0; s < N_CURVE; s++) {
         strat_run_config c = lc_config(t, curve_names[s]);
@@ -511,5 +499,4 @@ TEST(lc_nb201_restricted_to_cells_with_curves)
         CHECK_ERRMSG("none for cifar100 at 200 epochs");
         res_series_free(&o);
     }
-    tab_close(t);
 }

@@ -9,35 +9,6 @@
 #include "strategies/strat.h"
 #include "test.h"
 
-/* The table from --table, or one built from tables/data once per process.
- * NULL (and the calling test fails) when neither works. */
-static tab_table *strat_table(void)
-{
-    static tab_table *t;
-    static int tried;
-    if (t) return t;
-    if (tried) {
-        test_fail_at(__FILE__, __LINE__, "no NB201 table (see the first failure)");
-        return NULL;
-    }
-    tried = 1;
-    const char *path = test_table_path();
-    char built[512];
-    if (!path) {
-        snprintf(built, sizeof built, "%s/strat-nb201.h5", test_tmpdir());
-        if (tab_import_nb201("tables/data", built) != NB_OK) {
-            test_fail_at(__FILE__, __LINE__, "building the table: %s", nb_errmsg());
-            return NULL;
-        }
-        path = built;
-    }
-    if (tab_open(path, &t) != NB_OK) {
-        test_fail_at(__FILE__, __LINE__, "tab_open(%s): %s", path, nb_errmsg());
-        t = NULL;
-    }
-    return t;
-}
-
 static strat_run_config small_config(tab_table *t, const char *strategy)
 {
     strat_run_config c = strat_run_config_default();
@@ -97,7 +68,7 @@ TEST(strat_default_budgets)
 
 TEST(strat_protocol_columns)
 {
-    tab_table *t = strat_table();
+    tab_table *t = test_table();
     if (!t) return;
     strat_protocol p;
     CHECK_OK(strat_protocol_nb201(t, "cifar10", &p));
@@ -124,7 +95,7 @@ TEST(strat_protocol_columns)
  * bit-identical; trajectories NaN only before the first result. */
 TEST(strat_determinism_all_strategies)
 {
-    tab_table *t = strat_table();
+    tab_table *t = test_table();
     if (!t) return;
     for (const strat_vtable *const *vt = strat_builtin(); *vt; vt++) {
         strat_run_config c = small_config(t, (*vt)->name);
@@ -255,7 +226,7 @@ static void check_against_log(tab_table *t, const res_series *o, const char *who
 
 TEST(strat_clock_and_incumbent_all_strategies)
 {
-    tab_table *t = strat_table();
+    tab_table *t = test_table();
     if (!t) return;
     const char *cols[] = {"cifar10", "ImageNet16-120"};
     for (const strat_vtable *const *vt = strat_builtin(); *vt; vt++) {
@@ -282,7 +253,7 @@ TEST(strat_clock_and_incumbent_all_strategies)
  * draws, costs and scores from tab_cost/tab_metric; a tiny budget. */
 TEST(strat_random_budget_accounting)
 {
-    tab_table *t = strat_table();
+    tab_table *t = test_table();
     if (!t) return;
     strat_run_config c = small_config(t, "random");
     c.budget = 1500;
@@ -331,7 +302,7 @@ TEST(strat_random_budget_accounting)
  * table's best 12-epoch cell. */
 TEST(strat_random_huge_budget_finds_best)
 {
-    tab_table *t = strat_table();
+    tab_table *t = test_table();
     if (!t) return;
     strat_run_config c = small_config(t, "random");
     c.dataset = "cifar10-valid";
@@ -350,7 +321,7 @@ TEST(strat_random_huge_budget_finds_best)
 /* Regularized evolution beats random search on average (100 runs, CIFAR-10). */
 TEST(strat_rea_beats_random)
 {
-    tab_table *t = strat_table();
+    tab_table *t = test_table();
     if (!t) return;
     size_t runs = test_quick() ? 30 : 100;
     strat_run_config c = small_config(t, "random");
@@ -370,7 +341,7 @@ TEST(strat_rea_beats_random)
 /* W workers spend the same simulated time ~W times faster in evaluations. */
 TEST(strat_workers_scale_evaluations)
 {
-    tab_table *t = strat_table();
+    tab_table *t = test_table();
     if (!t) return;
     strat_run_config c = small_config(t, "random");
     c.runs = 20;
@@ -455,7 +426,7 @@ static const strat_vtable bad_op_vt = {"bad-op", "asks invalid op ids", bad_op_c
 
 TEST(strat_invalid_arch_is_einval)
 {
-    tab_table *t = strat_table();
+    tab_table *t = test_table();
     if (!t) return;
     strat_run_config c = small_config(t, "random");
     c.runs = 2;
@@ -476,7 +447,7 @@ TEST(strat_invalid_arch_is_einval)
 
 TEST(strat_wait_reduces_to_sequential)
 {
-    tab_table *t = strat_table();
+    tab_table *t = test_table();
     if (!t) return;
     strat_run_config c = small_config(t, "random");
     c.runs = 3;
@@ -498,7 +469,7 @@ TEST(strat_wait_reduces_to_sequential)
  * at 200; the second bracket: 3 cells at 200. */
 TEST(strat_hyperband_brackets)
 {
-    tab_table *t = strat_table();
+    tab_table *t = test_table();
     if (!t) return;
     wlog.inner = strat_find("hyperband");
     strat_run_config c = small_config(t, NULL);
@@ -530,7 +501,7 @@ out:
  * a start is a neighbour (Hamming distance 1) of an earlier cell or a restart. */
 TEST(strat_local_no_repeats)
 {
-    tab_table *t = strat_table();
+    tab_table *t = test_table();
     if (!t) return;
     wlog.inner = strat_find("local");
     strat_run_config c = small_config(t, NULL);
@@ -560,7 +531,7 @@ TEST(strat_local_no_repeats)
 
 TEST(strat_bad_configs)
 {
-    tab_table *t = strat_table();
+    tab_table *t = test_table();
     if (!t) return;
     strat_run_config c = small_config(t, "random");
     res_series o;
@@ -655,7 +626,7 @@ static const strat_vtable scr_vt = {"script", "fixed sequence", scr_create, scr_
  * results are told in submission order; score ties keep the earlier cell. */
 TEST(strat_loop_boundaries_and_ties)
 {
-    tab_table *t = strat_table();
+    tab_table *t = test_table();
     if (!t) return;
     int ds = tab_dataset_id(t, "cifar10-valid");
     const float *s12 = tab_metric_final(t, ds, 12, TAB_VALID_ACC);
