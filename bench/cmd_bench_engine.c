@@ -108,15 +108,17 @@ int cmd_bench_engine(int argc, char **argv)
         return 1;
     if (seed_s && nb_parse_u64("--seed", seed_s, &seed) != NB_OK) return cli_fail("bench engine", 1);
     if (!arch_s) arch_s = ENGINE_ALL_CONV3;
+    const space_def *sp = space_find("nb201"); /* the command times NB201 networks by definition */
+    if (!sp) return cli_fail("bench engine", 0);
     space_arch arch;
-    if (space_parse(arch_s, &arch) != NB_OK) return cli_fail("bench engine", 1);
+    if (sp->parse(arch_s, &arch) != NB_OK) return cli_fail("bench engine", 1);
 
     nn_set_threads((int)threads);
     const int infer_b = 64;
     nn_config cfg = {(int)C, (int)N, (int)classes, (int)in_ch, (int)size, (int)size,
                      (int)(batch > infer_b ? batch : infer_b), 0};
     nn_net *net;
-    if (nn_net_create(&cfg, &space_nb201, &arch, &net) != NB_OK) return cli_fail("bench engine", 1);
+    if (nn_net_create(&cfg, sp, &arch, &net) != NB_OK) return cli_fail("bench engine", 1);
     nn_net_init(net, seed);
     const nn_protocol nb201 = nn_protocol_nb201(1, seed);
     nn_sgd *opt = nn_sgd_create(net, &nb201.sgd);
@@ -181,7 +183,7 @@ int cmd_bench_engine(int argc, char **argv)
     }
 
     char canon[256];
-    space_format(&arch, canon, sizeof canon);
+    sp->format(&arch, canon, sizeof canon);
     printf("config=C%ld_N%ld_%ldx%ldx%ld_cls%ld_b%ld\n", C, N, in_ch, size, size, classes, batch);
     printf("arch=%s\n", canon);
     printf("threads=%ld\n", threads);

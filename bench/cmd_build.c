@@ -34,7 +34,7 @@ static void build_help(void)
     for (const pc_preset *const *p = pc_presets(); *p; p++)
         printf("                     %-13s %s\n", (*p)->name, (*p)->description);
     printf("  -o FILE          output table (required)\n"
-           "  --space S        search space, only nb201 (default)\n"
+           "  --space S        search space: the preset's, nb201 for every preset (default)\n"
            "  --shard k/N      train only the classes with number %% N == k into\n"
            "                   FILE.shard-k-of-N.journal (no table; join the N journals with\n"
            "                   nastab tables merge FILE J0 .. J(N-1))\n"
@@ -97,6 +97,42 @@ static char *journal_name(const char *out, int k, int n, int reverse)
 
 static int file_exists(const char *path) { return access(path, F_OK) == 0; }
 
+/* pc_train_shard's progress as lines on stdout. */
+static void print_progress(void *ctx, const pc_event *ev)
+{
+    const pc_job *job = ev->job;
+    const pc_journal_header *h = ev->h;
+    (void)ctx;
+    switch (ev->kind) {
+    case PC_EV_DROPPED:
+        printf("journal %s: dropped a torn last record (%lld bytes)\n", ev->journal, ev->dropped);
+        return;
+    case PC_EV_START:
+        printf("preset %s on %s (%ux%ux%u, train %u, valid %u, test %u): shard %d/%d has %zu classes, "
+               "%zu in the journal, %d threads, OpenBLAS %s\n",
+               job->preset->name, job->dataset, h->in_ch, h->h, h->w, h->n_train, h->n_valid, h->n_test,
+               job->shard_k, job->shard_n, ev->todo, ev->have, job->threads, nn_blas_corename());
+        break;
+    case PC_EV_CLASS: {
+        char s[SPACE_STR_MAX];
+        const space_def *sp = job->preset->space;
+        space_arch a = sp->arch(ev->code);
+        sp->format(&a, s, sizeof s);
+        printf("[%zu/%zu] class %zu %s valid %.2f test %.2f (%.2fs; eta %.0fs)\n", ev->have, ev->todo,
+               ev->cls, s, ev->valid, ev->test, ev->sec, ev->eta);
+        break;
+    }
+    case PC_EV_MET:
+        printf("class %zu is in %s: met the other direction; stopping\n", ev->cls, job->partner);
+        return;
+    case PC_EV_DONE:
+        printf("shard %d/%d done: %zu classes in this journal (%zu trained now in %.1fs)\n", job->shard_k,
+               job->shard_n, ev->have, ev->trained, ev->sec);
+        return;
+    }
+    fflush(stdout);
+}
+
 /* The table's summary: the fit of the measured times and what was written. */
 static void print_table_info(const char *out, const pc_table_info *in)
 {
@@ -130,18 +166,19 @@ int cmd_build(int argc, char **argv)
         build_help();
         return 0;
     }
-    if (space && strcmp(space, "nb201"))
-        return cli_usage_error(cmd, "--space: unknown '%s'; only nb201", space);
     if (!dataset) return cli_usage_error(cmd, "missing --dataset");
     if (strcmp(dataset, "fashion-mnist") && strcmp(dataset, "cifar10") && strcmp(dataset, "cifar100"))
         return cli_usage_error(cmd, "--dataset: unknown '%s'; expected fashion-mnist, cifar10 or cifar100", dataset);
     if (!preset_s) return cli_usage_error(cmd, "missing --preset P");
     const pc_preset *p = pc_preset_find(preset_s);
     if (!p) return cli_usage_error(cmd, "%s", nb_errmsg());
+    if (space && strcmp(space, p->space->name))
+        return cli_usage_error(cmd, "--space: '%s' is not the space of preset %s; it trains %s", space,
+                               p->name, p->space->name);
     if (!out) return cli_usage_error(cmd, "missing -o FILE");
     long threads = 1, archs_k = 0;
     if (threads_s && nb_parse_long("--threads", threads_s, 0, 256, &threads) != NB_OK) return cli_fail(cmd, 1);
-    if (archs_s && nb_parse_long("--archs", archs_s, 1, SPACE_NB201_SIZE, &archs_k) != NB_OK) return cli_fail(cmd, 1);
+    if (archs_s && nb_parse_long("--archs", archs_s, 1, (long)p->space->size, &archs_k) != NB_OK) return cli_fail(cmd, 1);
     if (threads == 0) threads = nb_cpu_count();
     int shard_k = 0, shard_n = 1;
     if (shard_s && parse_shard(shard_s, &shard_k, &shard_n)) return 2;
@@ -159,11 +196,11 @@ int cmd_build(int argc, char **argv)
     char *ppath = journal_name(out, shard_k, shard_n, !reverse);
     pc_job job = {p, dataset, dir, (size_t)archs_k, shard_k, shard_n, (int)threads, reverse, ppath};
     pc_classes cl;
-    pc_classes_init(&cl, job.archs_k);
+    pc_classes_init(&cl, p->space, job.archs_k);
     char **all = NULL;
     int n_all = 0;
     int rc = 1;
-    if (pc_train_shard(&job, &cl, jpath) != NB_OK) {
+    if (pc_train_shard(&job, &cl, jpath, print_progress, NULL) != NB_OK) {
         fprintf(stderr, "nastab %s: %s\n", cmd, nb_errmsg());
         goto done;
     }

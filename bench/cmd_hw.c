@@ -18,10 +18,6 @@
 
 #define MAX_ITEMS 16
 
-int cmd_mo(int argc, char **argv);
-int cmd_mo_report(int argc, char **argv);
-int cmd_devices_report(int argc, char **argv);
-
 static void mo_help(void)
 {
     printf("usage: nastab mo --table FILE --dataset D[,D...] --device COLUMN[,COLUMN...]\n"

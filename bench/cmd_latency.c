@@ -24,8 +24,6 @@
 #include "reports/rep.h"
 #include "tables/tab.h"
 
-int cmd_latency(int argc, char **argv);
-
 #define CMD "latency"
 #define MAX_BATCHES 8
 #define DEFAULT_SAMPLE 100
@@ -144,7 +142,7 @@ static int write_csv(const char *path, tab_table *t, const size_t *idx, size_t k
     char s[SPACE_STR_MAX];
     for (size_t j = 0; j < k; j++) {
         size_t i = idx[j];
-        space_format(tab_arch(t, i), s, sizeof s);
+        tab_space(t)->format(tab_arch(t, i), s, sizeof s);
         if (isnan(val[i])) fprintf(f, "%zu,%s,,\n", i, s);
         else fprintf(f, "%zu,%s,%.6g,%.3g\n", i, s, val[i], spread[i]);
     }
@@ -290,7 +288,7 @@ int cmd_latency(int argc, char **argv)
             char s[SPACE_STR_MAX];
             fprintf(pf, "index,arch\n");
             for (size_t j = 0; j < k; j++) {
-                space_format(tab_arch(t, perm[j]), s, sizeof s);
+                tab_space(t)->format(tab_arch(t, perm[j]), s, sizeof s);
                 fprintf(pf, "%zu,%s\n", perm[j], s);
             }
             if (fclose(pf) != 0) {

@@ -5,7 +5,6 @@
 #include "bench/cmd.h"
 #include "core/nb.h"
 #include "reports/rep.h"
-#include "reports/rep.h"
 
 int cmd_report(int argc, char **argv)
 {

@@ -89,8 +89,10 @@ int cmd_train(int argc, char **argv)
     if (!dataset) return cli_usage_error("train", "missing --dataset");
     if (strcmp(dataset, "fashion-mnist") && strcmp(dataset, "cifar10") && strcmp(dataset, "cifar100"))
         return cli_usage_error("train", "--dataset: unknown '%s'; expected fashion-mnist, cifar10 or cifar100", dataset);
+    const space_def *sp = space_find("nb201"); /* the command trains NB201 cells by definition */
+    if (!sp) return cli_fail("train", 0);
     space_arch arch;
-    if (space_parse(arch_s, &arch) != NB_OK) return cli_fail("train", 1);
+    if (sp->parse(arch_s, &arch) != NB_OK) return cli_fail("train", 1);
     long epochs, C, N, batch, threads, subset, esubset, down;
     uint64_t seed = 0;
     const nn_protocol nb201 = nn_protocol_nb201(retrain ? 200 : 12, 0); /* the defaults */
@@ -133,20 +135,20 @@ int cmd_train(int argc, char **argv)
 
     nn_config cfg = {(int)C, (int)N, train.classes, train.c, train.h, train.w, (int)batch, 0};
     nn_set_threads((int)threads);
-    if (nn_net_create(&cfg, &space_nb201, &arch, &net) != NB_OK) {
+    if (nn_net_create(&cfg, sp, &arch, &net) != NB_OK) {
         fprintf(stderr, "nastab train: %s\n", nb_errmsg());
         goto done;
     }
     nn_net_init(net, seed);
     opt = nn_sgd_create(net, &pr.sgd);
     char canon[SPACE_STR_MAX];
-    space_format(&arch, canon, sizeof canon);
+    sp->format(&arch, canon, sizeof canon);
     printf("arch %s\n", canon);
     printf("dataset %s (%s), %dx%dx%d, %d classes: train %zu, valid %zu, test %zu%s\n", dataset, dir,
            train.c, train.h, train.w, train.classes, train.n, valid.n, test.n,
            retrain ? " (retrain: whole training set)" : "");
     printf("network C=%ld N=%ld: %zu parameters, %.2f MFLOPs/image, %.0f MiB activations at batch %ld\n",
-           C, N, nn_net_num_params(net), nn_net_flops(&cfg, &space_nb201, &arch),
+           C, N, nn_net_num_params(net), nn_net_flops(&cfg, sp, &arch),
            nn_net_activation_bytes(net) / 1048576.0, batch);
     printf("sgd lr %g nesterov momentum 0.9 wd 5e-4 cosine, %ld epochs, seed %llu, %ld threads, "
            "conv %s, OpenBLAS %s\n",

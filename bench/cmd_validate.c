@@ -15,32 +15,6 @@
 
 #define FMNIST_DIR "/usr/share/datasets/fashion-mnist"
 
-/* Spearman's rho: Pearson correlation of the mid-ranks. NaN when n < 2 or a
- * side is constant. */
-static double spearman(const double *x, const double *y, size_t n)
-{
-    if (n < 2) return NAN;
-    double *rx = nb_xcalloc_array(n, sizeof *rx), *ry = nb_xcalloc_array(n, sizeof *ry);
-    rep_rank_avg(x, n, rx);
-    rep_rank_avg(y, n, ry);
-    double mx = 0, my = 0;
-    for (size_t i = 0; i < n; i++) {
-        mx += rx[i];
-        my += ry[i];
-    }
-    mx /= (double)n;
-    my /= (double)n;
-    double sxy = 0, sxx = 0, syy = 0;
-    for (size_t i = 0; i < n; i++) {
-        sxy += (rx[i] - mx) * (ry[i] - my);
-        sxx += (rx[i] - mx) * (rx[i] - mx);
-        syy += (ry[i] - my) * (ry[i] - my);
-    }
-    free(rx);
-    free(ry);
-    return sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : NAN;
-}
-
 static void compare_print(const char *what, const double *live, const double *tab, size_t n)
 {
     double mad = 0, mx = 0;
@@ -52,7 +26,7 @@ static void compare_print(const char *what, const double *live, const double *ta
         same += live[i] == tab[i];
     }
     printf("%-9s spearman %.4f  kendall %.4f  mean |live - table| %.4f  max %.4f  identical %zu/%zu\n",
-           what, spearman(live, tab, n), rep_kendall_tau_b(live, tab, n), n ? mad / (double)n : NAN, mx,
+           what, rep_spearman(live, tab, n), rep_kendall_tau_b(live, tab, n), n ? mad / (double)n : NAN, mx,
            same, n);
 }
 
@@ -93,65 +67,21 @@ int cmd_validate(int argc, char **argv)
     tab_table *t = NULL;
     if (tab_open(pos[0], &t) != NB_OK) return cli_fail(cmd, 0);
     int rc = 1;
-    uint32_t *codes = NULL;
-    size_t *rows = NULL;
     float *vals = NULL;
     double *a = NULL, *b = NULL;
-    pc_classes cl = {0};
-    const char *pname = tab_attr(t, "precompute_preset"), *pcrc = tab_attr(t, "precompute_preset_crc");
-    if (!pname) {
-        fprintf(stderr, "nastab %s: %s has no attribute precompute_preset: not built by `nastab tables build`\n",
-                cmd, pos[0]);
-        goto done;
-    }
-    const pc_preset *p = pc_preset_find(pname);
-    if (!p) {
-        fprintf(stderr, "nastab %s: %s: %s\n", cmd, pos[0], nb_errmsg());
-        goto done;
-    }
-    char want[16];
-    snprintf(want, sizeof want, "%08x", pc_preset_crc(p));
-    if (!pcrc || strcmp(pcrc, want)) {
-        fprintf(stderr, "nastab %s: %s: preset '%s' fingerprint %s, this build has %s: the preset changed\n",
-                cmd, pos[0], pname, pcrc ? pcrc : "(none)", want);
-        goto done;
-    }
-    const char *dataset = tab_dataset_name(t, 0);
-    if (!dir) dir = !strcmp(dataset, "fashion-mnist") ? FMNIST_DIR : !strcmp(dataset, "cifar10") ? "data/cifar10" : "data/cifar100";
-    const float *va = tab_metric_final(t, 0, p->epochs, TAB_VALID_ACC);
-    if (!va) {
+    pc_sample smp;
+    if (pc_sample_choose(t, (size_t)k, seed, &smp) != NB_OK) {
         fprintf(stderr, "nastab %s: %s\n", cmd, nb_errmsg());
         goto done;
     }
-    /* candidates: one row per trained class (its representative's row) */
-    pc_classes_init(&cl, 0);
-    size_t n = tab_n_archs(t), m = 0;
-    rows = nb_xcalloc_array(n, sizeof *rows);
-    uint8_t *seen = nb_xcalloc_array(cl.n, 1);
-    for (size_t i = 0; i < n; i++) {
-        uint32_t code = space_code(tab_arch(t, i));
-        int32_t c = cl.class_of[code];
-        if (cl.rep[c] == code && !isnan(va[i]) && !seen[c]) {
-            seen[c] = 1;
-            rows[m++] = i;
-        }
-    }
-    free(seen);
-    if ((size_t)k > m) k = (long)m;
-    nb_rng rng;
-    nb_rng_init(&rng, seed, 0, NB_PURPOSE_DATA);
-    for (size_t i = 0; i < (size_t)k; i++) { /* partial Fisher-Yates */
-        size_t j = i + (size_t)nb_rng_below(&rng, m - i);
-        size_t tmp = rows[i];
-        rows[i] = rows[j];
-        rows[j] = tmp;
-    }
-    codes = nb_xcalloc_array((size_t)k, sizeof *codes);
-    for (size_t i = 0; i < (size_t)k; i++) codes[i] = space_code(tab_arch(t, rows[i]));
+    const pc_preset *p = smp.preset;
+    const char *dataset = smp.dataset;
+    if (!dir) dir = !strcmp(dataset, "fashion-mnist") ? FMNIST_DIR : !strcmp(dataset, "cifar10") ? "data/cifar10" : "data/cifar100";
+    k = (long)smp.k;
     size_t nf = (size_t)p->n_seeds * (size_t)p->epochs * PC_NV;
-    vals = nb_xcalloc_array((size_t)k * nf, sizeof *vals);
-    printf("retraining %ld of %zu trained classes of %s (preset %s, %s, %d epochs, %d seeds)\n", k, m, pos[0],
-           p->name, dataset, p->epochs, p->n_seeds);
+    vals = nb_xcalloc_array((size_t)k * nf + 1, sizeof *vals);
+    printf("retraining %ld of %zu trained classes of %s (preset %s, %s, %d epochs, %d seeds)\n", k,
+           smp.n_trained, pos[0], p->name, dataset, p->epochs, p->n_seeds);
     const char *built = tab_attr(t, "precompute_machine");
     printf("built on: %s\nhere: OpenBLAS %s, direct conv %s (identical values expected when the "
            "OpenBLAS kernels match)\n",
@@ -159,24 +89,17 @@ int cmd_validate(int argc, char **argv)
     fflush(stdout);
     pc_job job = {p, dataset, dir, 0, 0, 1, (int)threads, 0, NULL};
     double t0 = nb_now();
-    if (pc_train_cells(&job, codes, (size_t)k, vals) != NB_OK) {
+    if (pc_train_cells(&job, smp.codes, (size_t)k, vals) != NB_OK) {
         fprintf(stderr, "nastab %s: %s\n", cmd, nb_errmsg());
         goto done;
     }
     printf("retrained in %.1fs\n", nb_now() - t0);
-    a = nb_xcalloc_array((size_t)k, sizeof *a);
-    b = nb_xcalloc_array((size_t)k, sizeof *b);
-    static const struct { int v; tab_metric_id m; const char *name; } mets[] = {
-        {PC_VALID_ACC, TAB_VALID_ACC, "valid_acc"}, {PC_TEST_ACC, TAB_TEST_ACC, "test_acc"}};
+    a = nb_xcalloc_array((size_t)k + 1, sizeof *a);
+    b = nb_xcalloc_array((size_t)k + 1, sizeof *b);
     for (int s = 0; s < p->n_seeds; s++)
         for (int q = 0; q < 2; q++) {
-            for (size_t i = 0; i < (size_t)k; i++) {
-                float x;
-                a[i] = vals[i * nf + ((size_t)s * (size_t)p->epochs + (size_t)p->epochs - 1) * PC_NV + (size_t)mets[q].v];
-                b[i] = tab_metric(t, 0, p->epochs, mets[q].m, p->seeds[s], TAB_EPOCH_LAST, rows[i], &x) == NB_OK ? x : NAN;
-            }
             char what[48];
-            snprintf(what, sizeof what, "%s s%d", mets[q].name, p->seeds[s]);
+            pc_sample_pairs(t, &smp, vals, s, q, a, b, what, sizeof what);
             compare_print(what, a, b, (size_t)k);
         }
     rc = 0;
@@ -184,9 +107,7 @@ done:
     free(a);
     free(b);
     free(vals);
-    free(codes);
-    free(rows);
-    pc_classes_free(&cl);
+    pc_sample_free(&smp);
     tab_close(t);
     return rc;
 }
@@ -276,14 +197,15 @@ int cmd_correlate(int argc, char **argv)
     x = nb_xcalloc_array(n, sizeof *x);
     y = nb_xcalloc_array(n, sizeof *y);
     row = nb_xcalloc_array(n, sizeof *row);
-    pc_classes_init(&cl, 0);
-    uint8_t *seen = nb_xcalloc_array(cl.n, 1);
+    const space_def *sp = tab_space(t[0]);
+    if (unique) pc_classes_init(&cl, sp, 0);
+    uint8_t *seen = nb_xcalloc_array(cl.n ? cl.n : 1, 1);
     for (size_t i = 0; i < n; i++) {
         const space_arch *a = tab_arch(t[0], i);
         long j = tab_index_of(t[1], a);
         if (j < 0 || isnan(col[0][i]) || isnan(col[1][j])) continue;
         if (unique) {
-            int32_t c = cl.class_of[space_code(a)];
+            int32_t c = cl.class_of[sp->index(a)];
             if (seen[c]) continue;
             seen[c] = 1;
         }
@@ -295,7 +217,7 @@ int cmd_correlate(int argc, char **argv)
     printf("%s %s %s (%ld epochs) vs %s %s %s (%ld epochs): %zu %scells\n", pos[0], pos[1],
            tab_metric_name(m[0]), fid[0], pos[2], pos[3], tab_metric_name(m[1]), fid[1], k,
            unique ? "unique " : "");
-    printf("spearman %.4f\nkendall %.4f\n", spearman(x, y, k), rep_kendall_tau_b(x, y, k));
+    printf("spearman %.4f\nkendall %.4f\n", rep_spearman(x, y, k), rep_kendall_tau_b(x, y, k));
     /* top 10 of A by its metric (losses: lowest), with B's rank */
     int low = m[0] == TAB_TRAIN_LOSS || m[0] == TAB_VALID_LOSS || m[0] == TAB_TEST_LOSS;
     double *ry = nb_xcalloc_array(k ? k : 1, sizeof *ry);
@@ -310,7 +232,7 @@ int cmd_correlate(int argc, char **argv)
         ord[i] = ord[b];
         ord[b] = tmp;
         char s[SPACE_STR_MAX];
-        space_format(tab_arch(t[0], row[ord[i]]), s, sizeof s);
+        sp->format(tab_arch(t[0], row[ord[i]]), s, sizeof s);
         printf("top%-2zu %-8.2f B %-8.2f B rank %.0f of %zu  %s\n", i + 1, x[ord[i]], y[ord[i]],
                (double)k + 1 - ry[ord[i]], k, s);
     }

@@ -27,9 +27,14 @@ typedef struct {
 static nb_status canary_create(canary *cn, uint64_t seed)
 {
     nn_config cc = {8, 1, 10, 3, 32, 32, 1, 0};
-    space_arch a = {{0}}; /* the canary is an NB201 network whatever space is measured */
-    for (int e = 0; e < SPACE_NB201_EDGES; e++) a.op[e] = SPACE_OP_CONV3;
-    nb_status st = nn_net_create(&cc, &space_nb201, &a, &cn->net);
+    /* the canary is an NB201 network (every edge nor_conv_3x3) whatever space is measured */
+    const space_def *nb201 = space_find("nb201");
+    space_arch a;
+    nb_status st = nb201 ? nb201->parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|"
+                                        "nor_conv_3x3~1|nor_conv_3x3~2|", &a)
+                         : NB_ENOTFOUND;
+    if (st != NB_OK) return st;
+    st = nn_net_create(&cc, nb201, &a, &cn->net);
     if (st != NB_OK) return st;
     nn_net_init(cn->net, seed);
     nb_rng r;

@@ -16,8 +16,8 @@ double pc_cost_eval_time(const pc_preset *p, double n_valid, double mflops)
 /* Ordinary least squares of y = a + b x per record: x the class's MFLOPs,
  * y its mean measured seconds per image (training: per training image;
  * evaluation: per valid + test image). */
-void pc_cost_fit_journals(const pc_journal_data *js, int n_journals, const nn_config *cfg,
-                          pc_cost_fit *out)
+void pc_cost_fit_journals(const pc_journal_data *js, int n_journals, const space_def *space,
+                          const nn_config *cfg, pc_cost_fit *out)
 {
     out->ok = 0;
     out->train_a = out->train_b = out->eval_a = out->eval_b = 0;
@@ -26,8 +26,8 @@ void pc_cost_fit_journals(const pc_journal_data *js, int n_journals, const nn_co
         const pc_journal_header *h = &js[i].h;
         const size_t S = h->n_seeds, E = h->n_epochs, nf = pc_journal_record_floats(h);
         for (size_t r = 0; r < js[i].n; r++) {
-            space_arch a = space_from_code(js[i].codes[r]);
-            double f = nn_net_flops(cfg, &space_nb201, &a), tr = 0, ev = 0;
+            space_arch a = space->arch(js[i].codes[r]);
+            double f = nn_net_flops(cfg, space, &a), tr = 0, ev = 0;
             const float *v = js[i].vals + r * nf;
             for (size_t q = 0; q < S * E; q++) {
                 tr += v[q * PC_NV + PC_TRAIN_SEC];

@@ -180,7 +180,7 @@ nb_status pc_journal_read(const char *path, const pc_journal_header *want, pc_jo
 nb_status pc_journal_count(const pc_job *job, const char *path, size_t *count)
 {
     pc_classes cl;
-    pc_classes_init(&cl, job->archs_k);
+    pc_classes_init(&cl, job->preset->space, job->archs_k);
     pc_journal_header want;
     pc_journal_header_init(&want, job, &cl);
     pc_classes_free(&cl);

@@ -1,19 +1,24 @@
 /* precompute/pc.h - full-training mode as a library: train every unique
- * NB201 cell with the C engine and store the results as a nastab table (the
+ * architecture of a preset's search space (NB201's cells for the presets
+ * today) with the C engine and store the results as a nastab table (the
  * schema of the imported NB201 table, tables/SCHEMA.md), resumably.
  *
  * What it does: presets (network width and depth, image size, data subset,
  * epochs, seeds, cost model; precompute/preset.c) on NB201's training
  * protocol (nn_protocol_nb201); the isomorphism classes to train
- * (space_canonical_code; the 341 disconnected cells, whose networks output a
- * constant, form ONE class here instead of five); shards (class number % N);
+ * (space_canon of the preset's space; the cells whose network description
+ * does not connect input to output, NB201's 341 disconnected cells, whose
+ * networks output a constant, form ONE class here instead of five);
+ * shards (class number % N);
  * an append-only journal of fixed-size CRC-checked records, one per trained
  * class, fsynced per record, so `kill -9` loses at most the class in flight
  * (precompute/journal.c); the table written from one or more journals
  * through tab_writer, atomically (precompute/table.c), with seed means and
- * the cost columns from the preset's cost model (precompute/cost.c).
- * What it does not do: parse the command line or wait for other processes
- * (bench/cmd_build.c), search, measure latency.
+ * the cost columns from the preset's cost model (precompute/cost.c); the
+ * sample `tables validate` retrains and its pairs of live and table values
+ * (precompute/validate.c).
+ * What it does not do: parse the command line, print, or wait for other
+ * processes (bench/cmd_build.c), search, measure latency.
  *
  * Determinism: the HDF5 file depends only on the journals' metric values
  * (bit-identical for any thread count, shard split or process count: the
@@ -26,17 +31,17 @@
  * Usage:
  *     const pc_preset *p = pc_preset_find("tiny");
  *     pc_classes cl;
- *     pc_classes_init(&cl, 0);                          // all 6462 classes
+ *     pc_classes_init(&cl, p->space, 0);                // all 6462 classes
  *     pc_job job = {p, "fashion-mnist", dir, 0, 0, 1, 1, 0, NULL}; // shard 0/1, 1 thread
- *     if (pc_train_shard(&job, &cl, "out.h5.journal") != NB_OK) fail(nb_errmsg());
+ *     if (pc_train_shard(&job, &cl, "out.h5.journal", NULL, NULL) != NB_OK) fail(nb_errmsg());
  *     const char *j[] = {"out.h5.journal"};
  *     pc_table_info info;
  *     if (pc_write_table("out.h5", j, 1, NULL, &info) != NB_OK) fail(nb_errmsg());
  *     pc_classes_free(&cl);
  *
  * Failures are nb_status with one message (nb_errmsg) naming the file and
- * field; allocation failures abort (nb_xcalloc_array). Printing: only
- * pc_train_shard prints (one progress line per class, to stdout).
+ * field; allocation failures abort (nb_xcalloc_array). Nothing prints:
+ * pc_train_shard reports progress through its callback.
  */
 #ifndef NASTAB_PRECOMPUTE_H
 #define NASTAB_PRECOMPUTE_H
@@ -47,6 +52,7 @@
 #include "core/nb.h"
 #include "nn/nn.h"
 #include "spaces/space.h"
+#include "tables/tab.h"
 
 #define PC_MAX_SEEDS 4
 #define PC_MAX_EPOCHS 64
@@ -62,6 +68,7 @@ enum {
 typedef struct {
     const char *name;        /* "tiny" */
     const char *description; /* one line for --help */
+    const space_def *space;  /* the space whose architectures it trains (static), NB201 */
     int C, N;                /* network width and cells per stage */
     int downsample;          /* image shrink factor (1 = full size) */
     int epochs;              /* schedule length = table fidelity */
@@ -94,15 +101,19 @@ nn_protocol pc_preset_protocol(const pc_preset *p, uint64_t seed);
 
 /* ==== classes and shards (precompute/classes.c) */
 typedef struct {
-    size_t n;                            /* classes selected */
-    uint32_t *rep;                       /* (n) representative (smallest) code per class, owned */
-    int32_t class_of[SPACE_NB201_SIZE];  /* code -> selected class number, -1 not selected */
+    const space_def *space; /* whose indices ("codes") these are (static) */
+    size_t n;               /* classes selected */
+    uint32_t *rep;          /* (n) representative (smallest) index per class, owned */
+    int32_t *class_of;      /* (space->size) index -> selected class number, -1 not selected; owned */
 } pc_classes;
-/* Classes in ascending order of their smallest code. archs_k == 0: every
- * class (6462: 6466 canonical classes with the 5 disconnected ones merged);
- * archs_k = K: K classes spread evenly over that list (class j*total/K), for
- * tests and timing. Aborts on OOM. */
-void pc_classes_init(pc_classes *c, size_t archs_k);
+/* Classes of `space` in ascending order of their smallest index: the
+ * classes of space_canon, with every architecture whose network
+ * description (space->network) has no path from the cell's input to its
+ * output merged into one. archs_k == 0: every class (NB201: 6462, its 6466
+ * canonical classes with the 5 disconnected ones merged); archs_k = K: K
+ * classes spread evenly over that list (class j*total/K), for tests and
+ * timing. Aborts on OOM. */
+void pc_classes_init(pc_classes *c, const space_def *space, size_t archs_k);
 void pc_classes_free(pc_classes *c);
 /* Number of classes of shard k/N (classes with number % N == k). */
 size_t pc_shard_size(const pc_classes *cl, int shard_k, int shard_n);
@@ -124,9 +135,10 @@ typedef struct {
 /* ==== the journal (precompute/journal.c)
  * File (native byte order, little-endian x86-64; format version 1):
  *   header   pc_journal_header (184 bytes) ending in a CRC-32 of the bytes before it
- *   records  each record_bytes = 4 (class code) + 4 * n_seeds * n_epochs * PC_NV
- *            (floats, layout [seed][epoch][value]) + 4 (CRC-32 of the code and
- *            the floats)
+ *   records  each record_bytes = 4 (class code: its representative's index
+ *            in the preset's space) + 4 * n_seeds * n_epochs * PC_NV
+ *            (floats, layout [seed][epoch][value]) + 4 (CRC-32 of the code
+ *            and the floats)
  * A record is written with one write() and fsynced; on reopening, a torn or
  * CRC-failing LAST record is cut off (the class in flight when the process
  * died), a bad record before the last one is corruption (NB_EFORMAT). */
@@ -196,16 +208,39 @@ nb_status pc_journal_append(pc_journal *j, uint32_t code, const float *vals);
 void pc_journal_close(pc_journal *j); /* accepts NULL */
 
 /* ==== training (precompute/train.c) */
+/* What pc_train_shard reports, in this order: DROPPED (resuming cut a torn
+ * last record: dropped bytes), START (the data is loaded: header, todo,
+ * have), then per class CLASS (one trained and journalled: cls, code, have,
+ * valid and test accuracy of the last seed's last epoch, sec, eta) or MET
+ * (cls is in the partner journal: training stops), then DONE (have,
+ * trained, sec). Fields not listed for a kind are 0 / NULL. */
+typedef enum { PC_EV_DROPPED, PC_EV_START, PC_EV_CLASS, PC_EV_MET, PC_EV_DONE } pc_event_kind;
+typedef struct {
+    pc_event_kind kind;
+    const pc_job *job;
+    const char *journal;            /* the journal being written */
+    const pc_journal_header *h;     /* START: the job's header with the data's shape */
+    long long dropped;              /* DROPPED: bytes cut off */
+    size_t todo, have;              /* classes of the shard; in the journal now */
+    size_t trained;                 /* DONE: classes trained by this call */
+    size_t cls;                     /* CLASS, MET: class number */
+    uint32_t code;                  /* CLASS: its representative (space index) */
+    float valid, test;              /* CLASS: last seed's last-epoch accuracies (percent) */
+    double sec, eta;                /* CLASS: seconds for the class, estimate for the rest;
+                                     * DONE: seconds in all */
+} pc_event;
+typedef void (*pc_progress_fn)(void *ctx, const pc_event *ev);
+
 /* Train the job's shard into `journal`, resuming from what it holds (see
- * pc_journal_open; prints "journal PATH: dropped a torn last record (N
- * bytes)" when it cut one). Prints one line per class to stdout. With
+ * pc_journal_open). progress (may be NULL) hears the events above. With
  * job->partner, a second process can work through the same shard from the
  * other end (--reverse) and both stop where they meet. Data errors as
  * nn_protocol_data. */
-nb_status pc_train_shard(const pc_job *job, const pc_classes *cl, const char *journal);
-/* Retrain cells codes[0..n) with the job's preset and data (for tables
- * validate): vals (n, n_seeds, epochs, PC_NV), caller-allocated. Data errors
- * as nn_protocol_data. */
+nb_status pc_train_shard(const pc_job *job, const pc_classes *cl, const char *journal,
+                         pc_progress_fn progress, void *ctx);
+/* Retrain cells codes[0..n) (indices of the preset's space) with the job's
+ * preset and data (for tables validate): vals (n, n_seeds, epochs, PC_NV),
+ * caller-allocated. Data errors as nn_protocol_data. */
 nb_status pc_train_cells(const pc_job *job, const uint32_t *codes, size_t n, float *vals);
 
 /* ==== the table (precompute/table.c, precompute/cost.c) */
@@ -232,10 +267,11 @@ typedef struct {
 double pc_cost_train_time(const pc_preset *p, double n_train, double mflops);
 double pc_cost_eval_time(const pc_preset *p, double n_valid, double mflops);
 
-/* Fit the measured wall times of the records of js[0..n_journals) (one job)
- * for networks of shape cfg. Never fails (out->ok = 0: no fit). */
-void pc_cost_fit_journals(const pc_journal_data *js, int n_journals, const nn_config *cfg,
-                          pc_cost_fit *out);
+/* Fit the measured wall times of the records of js[0..n_journals) (one job,
+ * codes of `space`) for networks of shape cfg. Never fails (out->ok = 0: no
+ * fit). */
+void pc_cost_fit_journals(const pc_journal_data *js, int n_journals, const space_def *space,
+                          const nn_config *cfg, pc_cost_fit *out);
 
 /* Seed statistics of one metric for one cell: v is a journal record
  * ([seed][epoch][PC_NV], NULL for a class not trained: all NaN), m the
@@ -247,11 +283,14 @@ void pc_seed_stats(const float *v, size_t S, size_t E, int m, float *per_seed, f
 
 /* Write the table `out` from journals covering every shard 0..N-1 of one
  * job exactly once, each complete. Architectures: the order of the table
- * `like` (e.g. nb201.h5, so indices equal NB201's) or, with like NULL, all
- * 15625 cells in base-5 code order (index = space_code). Cells of a class
- * share its values; cells of classes not trained (--archs K) are NaN.
- * NB_EFORMAT for journals that disagree, miss a shard or are incomplete;
- * table errors as tab_writer_*. info (may be NULL) gets what was written. */
+ * `like` (e.g. nb201.h5, so indices equal NB201's; it must hold the
+ * preset's space) or, with like NULL, all architectures of the preset's
+ * space in index order (NB201: 15625 cells, index = base-5 code). The
+ * table's space is the preset's. Cells of a class share its values; cells
+ * of classes not trained (--archs K) are NaN. NB_EFORMAT for journals that
+ * disagree, miss a shard or are incomplete, or a `like` table of another
+ * space; table errors as tab_writer_*. info (may be NULL) gets what was
+ * written. */
 nb_status pc_write_table(const char *out, const char *const *journals, int n_journals,
                          const char *like, pc_table_info *info);
 /* The same, but shards may be incomplete (a build still running; torn last
@@ -259,5 +298,31 @@ nb_status pc_write_table(const char *out, const char *const *journals, int n_jou
  * attribute "precompute_incomplete" says how many classes are present. */
 nb_status pc_write_table_partial(const char *out, const char *const *journals, int n_journals,
                                  const char *like, pc_table_info *info);
+
+/* ==== validation (precompute/validate.c): retrain a sample of a built
+ * table and pair the live values with the table's. */
+typedef struct {
+    const pc_preset *preset;  /* the table's recorded preset (static) */
+    const char *dataset;      /* the table's dataset (borrowed from the table) */
+    size_t n_trained;         /* trained classes in the table: the candidates */
+    size_t k;                 /* cells to retrain, min(asked, n_trained) */
+    size_t *rows;             /* (k) their table rows, owned */
+    uint32_t *codes;          /* (k) their space indices, owned */
+} pc_sample;
+/* Choose k cells of table t to retrain: one row per trained class (its
+ * representative's row, the cell the build trained, with a final validation
+ * accuracy), k of them by a partial Fisher-Yates shuffle on the RNG stream
+ * (seed, 0, NB_PURPOSE_DATA). Fails with NB_EFORMAT when t was not built by
+ * `nastab tables build` (no precompute_preset attribute) or its preset
+ * changed (fingerprint), NB_ENOTFOUND for an unknown preset or a missing
+ * column. *out owned by the caller: pc_sample_free (also after a failure). */
+nb_status pc_sample_choose(tab_table *t, size_t k, uint64_t seed, pc_sample *out);
+void pc_sample_free(pc_sample *s); /* accepts an all-zero s */
+/* Pairs to compare: for seed slot s and metric q (0 = valid_acc, 1 =
+ * test_acc) of the preset, live[i] the retrained final-epoch value of cell i
+ * (vals as pc_train_cells writes them for s->codes) and table[i] the
+ * table's (NaN where it has none); what gets e.g. "valid_acc s777". */
+void pc_sample_pairs(tab_table *t, const pc_sample *s, const float *vals, int seed_slot, int q,
+                     double *live, double *table, char *what, size_t what_n);
 
 #endif

@@ -43,7 +43,7 @@ static nb_status load_journals(const char *const *journals, int n_journals, pc_j
     return NB_OK;
 }
 
-/* by_code (SPACE_NB201_SIZE): class representative code -> its record, the
+/* by_code (the space's size): class representative index -> its record, the
  * union of all journals (a shard may have a forward and a --reverse journal
  * that overlap by the classes in flight when they met; the engine is
  * deterministic, so such duplicates must agree on every metric). */
@@ -56,7 +56,7 @@ static nb_status index_records(const char *const *journals, int n_journals, cons
         for (size_t r = 0; r < js[i].n; r++) {
             uint32_t c = js[i].codes[r];
             const float *v = js[i].vals + r * nf;
-            if (c >= SPACE_NB201_SIZE || cl->class_of[c] < 0 || cl->rep[cl->class_of[c]] != c)
+            if (c >= cl->space->size || cl->class_of[c] < 0 || cl->rep[cl->class_of[c]] != c)
                 return nb_fail(NB_EFORMAT, "%s: record %zu: cell code %u is not a class of this job",
                                journals[i], r + 1, c);
             if (!by_code[c]) {
@@ -95,18 +95,25 @@ static nb_status count_present(const pc_journal_header *h, const pc_classes *cl,
 }
 
 /* The table's architectures: like's order (its checksum into like_sum) or
- * all cells in code order. *archs owned by the caller. */
-static nb_status table_archs(const char *like, space_arch **archs, size_t *n, char *like_sum, size_t ls)
+ * all of the space in index order. *archs owned by the caller. */
+static nb_status table_archs(const space_def *sp, const char *like, space_arch **archs, size_t *n,
+                             char *like_sum, size_t ls)
 {
     if (!like) {
-        *n = SPACE_NB201_SIZE;
+        *n = sp->size;
         *archs = nb_xcalloc_array(*n, sizeof **archs);
-        for (uint32_t c = 0; c < *n; c++) (*archs)[c] = space_from_code(c);
+        for (uint32_t c = 0; c < *n; c++) (*archs)[c] = sp->arch(c);
         return NB_OK;
     }
     tab_table *lt = NULL;
     nb_status st = tab_open(like, &lt);
     if (st != NB_OK) return st;
+    if (tab_space(lt) != sp) {
+        st = nb_fail(NB_EFORMAT, "--like %s: its space is %s, the preset trains %s; hint: give a "
+                     "table of the preset's space", like, tab_space(lt)->name, sp->name);
+        tab_close(lt);
+        return st;
+    }
     *n = tab_n_archs(lt);
     *archs = nb_xcalloc_array(*n, sizeof **archs);
     for (size_t i = 0; i < *n; i++) (*archs)[i] = *tab_arch(lt, i);
@@ -132,7 +139,7 @@ static nb_status write_attrs(tab_writer *w, const pc_preset *p, const pc_journal
     pc_preset_text(p, text, sizeof text);
     machine_text(mach, sizeof mach);
     size_t trained_cells = 0;
-    for (size_t i = 0; i < n; i++) trained_cells += cl->class_of[space_code(&archs[i])] >= 0;
+    for (size_t i = 0; i < n; i++) trained_cells += cl->class_of[cl->space->index(&archs[i])] >= 0;
     /* the protocol's text: pc_preset_protocol, i.e. nn_protocol_nb201 */
     snprintf(buf, sizeof buf,
              "trained with the nastab C engine (nn/) by `nastab tables build --preset %s --dataset %s`: "
@@ -196,7 +203,7 @@ static nb_status write_metrics(tab_writer *w, const pc_preset *p, const pc_journ
     nb_status st = NB_OK;
     for (size_t k = 0; k < sizeof mets / sizeof mets[0] && st == NB_OK; k++) {
         for (size_t i = 0; i < n; i++) {
-            int32_t c = cl->class_of[space_code(&archs[i])];
+            int32_t c = cl->class_of[cl->space->index(&archs[i])];
             pc_seed_stats(c >= 0 ? by_code[cl->rep[c]] : NULL, S, E, mets[k].v, cs + i * S * E, cm + i * E,
                           fs + i * S, fm + i);
         }
@@ -218,8 +225,8 @@ static nb_status write_costs(tab_writer *w, const pc_preset *p, const pc_journal
     float *costs = nb_xcalloc_array(4 * n, sizeof *costs);
     float *par = costs, *fl = costs + n, *tt = costs + 2 * n, *et = costs + 3 * n;
     for (size_t i = 0; i < n; i++) {
-        par[i] = (float)((double)nn_net_param_count(cfg, &space_nb201, &archs[i]) / 1e6);
-        double f = nn_net_flops(cfg, &space_nb201, &archs[i]);
+        par[i] = (float)((double)nn_net_param_count(cfg, p->space, &archs[i]) / 1e6);
+        double f = nn_net_flops(cfg, p->space, &archs[i]);
         fl[i] = (float)f;
         tt[i] = (float)pc_cost_train_time(p, (double)h->n_train, f);
         et[i] = (float)pc_cost_eval_time(p, (double)h->n_valid, f);
@@ -249,7 +256,7 @@ static nb_status write_table(const char *out, const char *const *journals, int n
     if (!info) info = &local;
     memset(info, 0, sizeof *info);
     pc_journal_data *js = nb_xcalloc_array((size_t)n_journals, sizeof *js);
-    const float **by_code = nb_xcalloc_array(SPACE_NB201_SIZE, sizeof *by_code);
+    const float **by_code = NULL;
     space_arch *archs = NULL;
     tab_writer *w = NULL;
     pc_classes cl = {0};
@@ -259,17 +266,18 @@ static nb_status write_table(const char *out, const char *const *journals, int n
     nb_status st = load_journals(journals, n_journals, js, &p);
     if (st != NB_OK) goto fail;
     const pc_journal_header *h = &js[0].h;
-    pc_classes_init(&cl, h->archs_k);
+    by_code = nb_xcalloc_array(p->space->size, sizeof *by_code);
+    pc_classes_init(&cl, p->space, h->archs_k);
     if ((st = index_records(journals, n_journals, js, &cl, by_code)) != NB_OK ||
         (st = count_present(h, &cl, by_code, partial, &info->present)) != NB_OK ||
-        (st = table_archs(like, &archs, &n, like_sum, sizeof like_sum)) != NB_OK ||
-        (st = tab_writer_create(out, "nb201", n, archs, &w)) != NB_OK ||
+        (st = table_archs(p->space, like, &archs, &n, like_sum, sizeof like_sum)) != NB_OK ||
+        (st = tab_writer_create(out, p->space->name, n, archs, &w)) != NB_OK ||
         (st = write_attrs(w, p, h, &cl, archs, n, like, like_sum)) != NB_OK ||
         (st = write_metrics(w, p, h, &cl, by_code, archs, n)) != NB_OK)
         goto fail;
     nn_config cfg = {p->C, p->N, (int)h->classes, (int)h->in_ch, (int)h->h, (int)h->w, p->batch, 0};
     if ((st = write_costs(w, p, h, &cfg, archs, n)) != NB_OK) goto fail;
-    pc_cost_fit_journals(js, n_journals, &cfg, &info->fit);
+    pc_cost_fit_journals(js, n_journals, p->space, &cfg, &info->fit);
     if (partial) {
         snprintf(buf, sizeof buf, "%zu of %zu classes present (merged from a build in progress)", info->present, cl.n);
         if ((st = tab_writer_attr(w, "precompute_incomplete", buf)) != NB_OK) goto fail;

@@ -3,7 +3,6 @@
  * preset's protocol (pc_preset_protocol: NB201's recipe) once per seed. */
 #include "precompute/pc.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,14 +23,14 @@ static nb_status data_load(const pc_job *job, pc_data *d)
     return nn_protocol_data(&pr, job->dataset, job->data_dir, &d->train, &d->valid, &d->test);
 }
 
-/* Train class representative `code` for every seed on data of shape d:
- * vals [seed][epoch][PC_NV]. */
+/* Train class representative `code` (an index of the preset's space) for
+ * every seed on data of shape d: vals [seed][epoch][PC_NV]. */
 static nb_status train_class(const pc_preset *p, const pc_data *d, uint32_t code, float *vals)
 {
-    space_arch a = space_from_code(code);
+    space_arch a = p->space->arch(code);
     nn_config cfg = {p->C, p->N, d->train.classes, d->train.c, d->train.h, d->train.w, p->batch, 0};
     nn_net *net = NULL;
-    nb_status st = nn_net_create(&cfg, &space_nb201, &a, &net);
+    nb_status st = nn_net_create(&cfg, p->space, &a, &net);
     if (st != NB_OK) return st;
     for (int s = 0; s < p->n_seeds; s++) {
         nn_protocol pr = pc_preset_protocol(p, (uint64_t)p->seeds[s]);
@@ -75,7 +74,7 @@ static nb_status check_resumed(const char *path, const pc_journal_data *j, const
                                const pc_classes *cl, uint8_t *done)
 {
     for (size_t i = 0; i < j->n; i++) {
-        int32_t c = j->codes[i] < SPACE_NB201_SIZE ? cl->class_of[j->codes[i]] : -1;
+        int32_t c = j->codes[i] < cl->space->size ? cl->class_of[j->codes[i]] : -1;
         if (c < 0 || cl->rep[c] != j->codes[i] || (int)((size_t)c % (size_t)job->shard_n) != job->shard_k ||
             done[c])
             return nb_fail(NB_EFORMAT, "%s: record %zu names cell code %u, not a class of this shard "
@@ -99,7 +98,13 @@ static void job_header(const pc_job *job, const pc_classes *cl, const pc_data *d
     pc_journal_header_seal(h);
 }
 
-nb_status pc_train_shard(const pc_job *job, const pc_classes *cl, const char *path)
+static void report(pc_progress_fn progress, void *ctx, pc_event *ev)
+{
+    if (progress) progress(ctx, ev);
+}
+
+nb_status pc_train_shard(const pc_job *job, const pc_classes *cl, const char *path,
+                         pc_progress_fn progress, void *ctx)
 {
     const pc_preset *p = job->preset;
     NB_ASSERT(p && job->shard_n >= 1 && job->shard_k >= 0 && job->shard_k < job->shard_n);
@@ -114,15 +119,21 @@ nb_status pc_train_shard(const pc_job *job, const pc_classes *cl, const char *pa
     uint8_t *done = NULL;
     float *vals = NULL;
     if ((st = pc_journal_open(path, &want, &jr, &j)) != NB_OK) goto fail;
-    if (j.dropped) printf("journal %s: dropped a torn last record (%lld bytes)\n", path, j.dropped);
+    pc_event ev = {PC_EV_DROPPED, job, path, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    if (j.dropped) {
+        ev.dropped = j.dropped;
+        report(progress, ctx, &ev);
+        ev.dropped = 0;
+    }
     done = nb_xcalloc_array(cl->n, 1);
     if ((st = check_resumed(path, &j, job, cl, done)) != NB_OK) goto fail;
     size_t todo = pc_shard_size(cl, job->shard_k, job->shard_n), have = j.n;
-    printf("preset %s on %s (%ux%ux%u, train %u, valid %u, test %u): shard %d/%d has %zu classes, "
-           "%zu in the journal, %d threads, OpenBLAS %s\n",
-           p->name, job->dataset, want.in_ch, want.h, want.w, want.n_train, want.n_valid, want.n_test,
-           job->shard_k, job->shard_n, todo, have, job->threads, nn_blas_corename());
-    fflush(stdout);
+    ev.kind = PC_EV_START;
+    ev.h = &want;
+    ev.todo = todo;
+    ev.have = have;
+    report(progress, ctx, &ev);
+    ev.h = NULL;
     nn_set_threads(job->threads);
     vals = nb_xcalloc_array(pc_journal_record_floats(&want), sizeof *vals);
     double t0 = nb_now();
@@ -131,7 +142,10 @@ nb_status pc_train_shard(const pc_job *job, const pc_classes *cl, const char *pa
         size_t c = job->reverse ? cl->n - 1 - i : i;
         if ((int)(c % (size_t)job->shard_n) != job->shard_k || done[c]) continue;
         if (job->partner && partner_has(job->partner, &want, cl->rep[c])) {
-            printf("class %zu is in %s: met the other direction; stopping\n", c, job->partner);
+            ev.kind = PC_EV_MET;
+            ev.cls = c;
+            ev.have = have;
+            report(progress, ctx, &ev);
             break;
         }
         double t1 = nb_now();
@@ -142,16 +156,18 @@ nb_status pc_train_shard(const pc_job *job, const pc_classes *cl, const char *pa
         have++;
         double now = nb_now();
         const float *last = vals + ((size_t)want.n_seeds * want.n_epochs - 1) * PC_NV;
-        char s[SPACE_STR_MAX];
-        space_arch a = space_from_code(cl->rep[c]);
-        space_format(&a, s, sizeof s);
-        double eta = (now - t0) / (double)trained * (double)(todo - have);
-        printf("[%zu/%zu] class %zu %s valid %.2f test %.2f (%.2fs; eta %.0fs)\n", have, todo, c, s,
-               last[PC_VALID_ACC], last[PC_TEST_ACC], now - t1, eta);
-        fflush(stdout);
+        ev.kind = PC_EV_CLASS;
+        ev.cls = c;
+        ev.code = cl->rep[c];
+        ev.have = have;
+        ev.valid = last[PC_VALID_ACC];
+        ev.test = last[PC_TEST_ACC];
+        ev.sec = now - t1;
+        ev.eta = (now - t0) / (double)trained * (double)(todo - have);
+        report(progress, ctx, &ev);
     }
-    printf("shard %d/%d done: %zu classes in this journal (%zu trained now in %.1fs)\n", job->shard_k,
-           job->shard_n, have, trained, nb_now() - t0);
+    ev = (pc_event){PC_EV_DONE, job, path, NULL, 0, todo, have, trained, 0, 0, 0, 0, nb_now() - t0, 0};
+    report(progress, ctx, &ev);
     st = NB_OK;
 fail:
     pc_journal_close(jr);

@@ -156,7 +156,7 @@ static nb_status best_under_budget(tab_table *t, FILE *f, int col, const tab_dev
         return NB_OK;
     }
     char s[SPACE_STR_MAX];
-    space_format(tab_arch(t, (size_t)best), s, sizeof s);
+    tab_space(t)->format(tab_arch(t, (size_t)best), s, sizeof s);
     fprintf(f, "| %s | %s | %.4g %s | %.2f | %.4g | %.2f (%.4g %s) | `%s` |\n", d->name, ds,
             (double)budget, d->unit, (double)test[best], (double)lat[best],
             (double)test[best_all], (double)lat[best_all], d->unit, s);

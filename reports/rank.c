@@ -46,6 +46,30 @@ void rep_rank_avg(const double *x, size_t n, double *ranks)
     free(a);
 }
 
+double rep_spearman(const double *x, const double *y, size_t n)
+{
+    if (n < 2) return NAN;
+    double *rx = nb_xcalloc_array(n, sizeof *rx), *ry = nb_xcalloc_array(n, sizeof *ry);
+    rep_rank_avg(x, n, rx);
+    rep_rank_avg(y, n, ry);
+    double mx = 0, my = 0;
+    for (size_t i = 0; i < n; i++) {
+        mx += rx[i];
+        my += ry[i];
+    }
+    mx /= (double)n;
+    my /= (double)n;
+    double sxy = 0, sxx = 0, syy = 0;
+    for (size_t i = 0; i < n; i++) {
+        sxy += (rx[i] - mx) * (ry[i] - my);
+        sxx += (rx[i] - mx) * (rx[i] - mx);
+        syy += (ry[i] - my) * (ry[i] - my);
+    }
+    free(rx);
+    free(ry);
+    return sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : NAN;
+}
+
 /* ---- special functions ---- */
 
 /* Regularised upper incomplete gamma Q(a, x): the series for P when

@@ -270,6 +270,10 @@ nb_status rep_mo_report(const res_mo_results *r, const char *dir, int formats);
  * sort by (x, y), count ties, count discordant pairs as merge-sort swaps on
  * y; O(n log n). NaN when fewer than 2 pairs or one side is constant. */
 double rep_kendall_tau_b(const double *x, const double *y, size_t n);
+/* Spearman's rho of (x[i], y[i]): the Pearson correlation of their
+ * mid-ranks (rep_rank_avg; reports/rank.c). NaN when n < 2 or one side is
+ * constant. */
+double rep_spearman(const double *x, const double *y, size_t n);
 
 typedef struct {
     const char *dataset;  /* accuracy column for HELP columns (no dataset), e.g. "cifar10" */

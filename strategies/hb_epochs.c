@@ -87,7 +87,7 @@ static void *hbe_create(const strat_env *env, int use_model)
             plans[p].n[r] = ni < 1 ? 1 : (int)ni;
         }
     }
-    h->sh = sh_create(env->workers, grid, n, plans, s_max + 1, 1, sample, h);
+    h->sh = sh_create(env->space, env->workers, grid, n, plans, s_max + 1, 1, sample, h);
     return h;
 }
 

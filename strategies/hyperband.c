@@ -31,15 +31,15 @@ sh_state *strat_hyperband_engine(const strat_env *env, sh_sample_fn sample, void
         {0, 2, {HB_ETA * HB_ETA, HB_ETA}}, /* s = 1 */
         {1, 1, {HB_ETA}},                  /* s = 0 */
     };
-    return sh_create(env->workers, grid, 2, plans, 2, 0, sample, ctx);
+    return sh_create(env->space, env->workers, grid, 2, plans, 2, 0, sample, ctx);
 }
 
 /* ---- plain Hyperband: rung-0 cells uniform at random (with replacement) ---- */
 
 static void random_sample(void *ctx, const sh_state *sh, nb_rng *rng, space_arch *out)
 {
-    (void)ctx, (void)sh;
-    space_random(rng, out);
+    (void)ctx;
+    sh_space(sh)->random(rng, out);
 }
 
 static void *hyperband_create(const strat_env *env, nb_rng *rng)

@@ -1,7 +1,7 @@
 /* strategies/local.c - local search (White, Nolen, Zela & Hutter, "Local
  * search is state of the art for neural architecture search benchmarks",
- * 2021): from a uniform random cell, evaluate its 24 neighbours (one edge,
- * another op; space_neighbours) in random order and move to the first one
+ * 2021): from a uniform random cell, evaluate its neighbours (one decision,
+ * another choice; space->neighbours: 24 on NB201) in random order and move to the first one
  * that is strictly better; at a local optimum (no neighbour better) restart
  * from a new random cell. All at 12 epochs.
  *
@@ -16,26 +16,33 @@
 #include <math.h>
 #include <stdlib.h>
 
-enum { NB = SPACE_NB201_NEIGHBOURS };
-
 typedef struct {
+    const space_def *space;
     int fidelity;
     int has_center;
     uint32_t center;
     float center_score;
-    uint32_t nbr[NB]; /* centre's neighbours, shuffled */
+    uint32_t *nbr;    /* (space->max_neighbours) centre's neighbours (space->index), shuffled */
+    space_arch *nb;   /* (space->max_neighbours) scratch for space->neighbours */
+    int n_nbr;        /* neighbours of the centre */
     int pos;          /* next neighbour to consider */
     int n_pending;
-    float known[SPACE_NB201_SIZE];     /* score, NaN = not evaluated */
-    uint8_t pending[SPACE_NB201_SIZE]; /* 1 = asked, result not in */
+    float *known;     /* (space->size) score, NaN = not evaluated */
+    uint8_t *pending; /* (space->size) 1 = asked, result not in */
 } local_state;
 
 static void *local_create(const strat_env *env, nb_rng *rng)
 {
     (void)rng;
+    const space_def *sp = env->space;
     local_state *s = nb_xcalloc_array(1, sizeof *s);
+    s->space = sp;
     s->fidelity = env->search_fidelity;
-    for (uint32_t c = 0; c < SPACE_NB201_SIZE; c++) s->known[c] = NAN;
+    s->nbr = nb_xcalloc_array((size_t)sp->max_neighbours, sizeof *s->nbr);
+    s->nb = nb_xcalloc_array((size_t)sp->max_neighbours, sizeof *s->nb);
+    s->known = nb_xcalloc_array(sp->size, sizeof *s->known);
+    s->pending = nb_xcalloc_array(sp->size, sizeof *s->pending);
+    for (uint32_t c = 0; c < sp->size; c++) s->known[c] = NAN;
     return s;
 }
 
@@ -44,10 +51,12 @@ static void move_to(local_state *s, uint32_t code, nb_rng *rng)
     s->has_center = 1;
     s->center = code;
     s->center_score = s->known[code];
-    space_arch a = space_from_code(code), nb[NB];
-    space_neighbours(&a, nb);
-    for (int i = 0; i < NB; i++) s->nbr[i] = space_code(&nb[i]);
-    for (int i = NB - 1; i > 0; i--) { /* Fisher-Yates */
+    const space_def *sp = s->space;
+    space_arch a = sp->arch(code);
+    s->n_nbr = sp->neighbours(&a, s->nb);
+    NB_ASSERT(s->n_nbr >= 0 && s->n_nbr <= sp->max_neighbours);
+    for (int i = 0; i < s->n_nbr; i++) s->nbr[i] = sp->index(&s->nb[i]);
+    for (int i = s->n_nbr - 1; i > 0; i--) { /* Fisher-Yates */
         int j = (int)nb_rng_below(rng, (uint64_t)i + 1);
         uint32_t t = s->nbr[i];
         s->nbr[i] = s->nbr[j];
@@ -60,7 +69,7 @@ static int propose(local_state *s, uint32_t code, strat_ask *out)
 {
     s->pending[code] = 1;
     s->n_pending++;
-    out->arch = space_from_code(code);
+    out->arch = s->space->arch(code);
     out->fidelity = s->fidelity;
     out->tag = code;
     return STRAT_ASK_OK;
@@ -72,8 +81,8 @@ static int local_ask(void *state, nb_rng *rng, strat_ask *out)
     for (int tries = 0;; tries++) {
         if (!s->has_center) { /* random (re)start */
             space_arch a;
-            space_random(rng, &a);
-            uint32_t c = space_code(&a);
+            s->space->random(rng, &a);
+            uint32_t c = s->space->index(&a);
             if (tries > 1000) return propose(s, c, out); /* nearly everything seen */
             if (!isnan(s->known[c])) {
                 move_to(s, c, rng);
@@ -82,7 +91,7 @@ static int local_ask(void *state, nb_rng *rng, strat_ask *out)
             if (s->pending[c]) continue;
             return propose(s, c, out);
         }
-        while (s->pos < NB) {
+        while (s->pos < s->n_nbr) {
             uint32_t y = s->nbr[s->pos++];
             if (!isnan(s->known[y])) {
                 if (s->known[y] > s->center_score) move_to(s, y, rng);
@@ -101,7 +110,7 @@ static void local_tell(void *state, const strat_ask *asked, const float *obj, nb
     const float score = obj[STRAT_OBJ_SCORE];
     local_state *s = state;
     uint32_t c = asked->tag;
-    NB_ASSERT(c < SPACE_NB201_SIZE);
+    NB_ASSERT(c < s->space->size);
     if (s->pending[c]) {
         s->pending[c] = 0;
         s->n_pending--;
@@ -110,9 +119,18 @@ static void local_tell(void *state, const strat_ask *asked, const float *obj, nb
     if (!s->has_center || score > s->center_score) move_to(s, c, rng);
 }
 
-static void local_destroy(void *state) { free(state); }
+static void local_destroy(void *state)
+{
+    local_state *s = state;
+    if (!s) return;
+    free(s->nbr);
+    free(s->nb);
+    free(s->known);
+    free(s->pending);
+    free(s);
+}
 
 const strat_vtable strat_local_vtable = {
-    "local", "local search (White et al. 2021): first improvement over 24 neighbours, restarts",
+    "local", "local search (White et al. 2021): first improvement over the neighbours (24 on NB201), restarts",
     local_create, local_ask, local_tell, local_destroy, 0,
 };

@@ -1,6 +1,6 @@
 /* strategies/nsga2.c - NSGA-II (Deb, Pratap, Agarwal & Meyarivan, "A fast
  * and elitist multiobjective genetic algorithm: NSGA-II", IEEE TEVC 6(2),
- * 2002) on the NB201 cell space, as an ask/tell multi-objective strategy.
+ * 2002) on the table's search space, as an ask/tell multi-objective strategy.
  *
  * Objectives (both minimised, normalised as in results/MO_RESULTS.md):
  *   f0 = 1 - score / 100          (score: validation accuracy, percent)
@@ -15,7 +15,7 @@
  *   - each later ask is a binary tournament (two members drawn uniformly
  *     with replacement; lower rank wins, then larger crowding distance, then
  *     the first drawn: Deb's crowded-comparison operator) whose winner is
- *     mutated (space_mutate: one edge, another op). Deb's NSGA-II also uses
+ *     mutated (space->mutate: one edge, another op). Deb's NSGA-II also uses
  *     crossover; here variation is mutation only, as in REA on this space;
  *   - when N children are told, parents + children (2N) are sorted into
  *     fronts, whole fronts fill the next population, and the front that does
@@ -39,6 +39,7 @@
 /* ---- the strategy ---- */
 
 typedef struct {
+    const space_def *space;
     size_t n;             /* population size N */
     double lat_ref;
     size_t size;          /* members told so far in the initial population (<= N) */
@@ -129,6 +130,7 @@ static void *nsga2_create(const strat_env *env, nb_rng *rng)
 {
     (void)rng;
     nsga2_state *s = nb_xcalloc_array(1, sizeof *s);
+    s->space = env->space;
     s->fidelity = env->search_fidelity;
     s->n = env->population > 0 ? (size_t)env->population : NSGA2_DEFAULT_N;
     NB_ASSERT(s->n >= 2 && s->n <= 2048);
@@ -147,13 +149,13 @@ static int nsga2_ask(void *state, nb_rng *rng, strat_ask *out)
     out->tag = 0;
     if (!s->ranked) {
         s->n_asked++;
-        space_random(rng, &out->arch);
+        s->space->random(rng, &out->arch);
         return STRAT_ASK_OK;
     }
     size_t a = (size_t)nb_rng_below(rng, s->n), b = (size_t)nb_rng_below(rng, s->n);
     ranked x = {s->rank[a], s->crowd[a], 0}, y = {s->rank[b], s->crowd[b], 1};
     size_t w = cmp_ranked(&x, &y) <= 0 ? a : b;
-    space_mutate(&s->arch[w], rng, &out->arch);
+    s->space->mutate(&s->arch[w], rng, &out->arch);
     return STRAT_ASK_OK;
 }
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 typedef struct {
+    const space_def *space;
     int fidelity;
 } random_state;
 
@@ -19,6 +20,7 @@ static void *random_create(const strat_env *env, nb_rng *rng)
 {
     (void)rng;
     random_state *s = nb_xmalloc(sizeof *s);
+    s->space = env->space;
     s->fidelity = env->search_fidelity;
     return s;
 }
@@ -26,7 +28,7 @@ static void *random_create(const strat_env *env, nb_rng *rng)
 static int random_ask(void *state, nb_rng *rng, strat_ask *out)
 {
     random_state *s = state;
-    space_random(rng, &out->arch);
+    s->space->random(rng, &out->arch);
     out->fidelity = s->fidelity;
     out->tag = 0;
     return STRAT_ASK_OK;

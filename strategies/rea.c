@@ -1,7 +1,7 @@
 /* strategies/rea.c - regularized (aging) evolution, Real et al., AAAI 2019,
  * Algorithm 1, with NB201's settings (scripts-search/NAS-Bench-201-algos/R-EA.sh):
  * population P = 10, tournament sample S = 3 drawn with replacement, the
- * child is the tournament winner with one edge's op changed (space_mutate),
+ * child is the tournament winner with one edge's op changed (space->mutate),
  * the oldest member dies when a child joins. The first P asks are uniform
  * random cells. Children are evaluated (and charged) even when an identical
  * cell was seen before, as in the paper's simulation.
@@ -25,6 +25,7 @@
 #define REA_S 3
 
 typedef struct {
+    const space_def *space;
     int fidelity;
     int constrained;    /* 1: the feasibility rule decides tournaments */
     float latency_max;
@@ -49,6 +50,7 @@ static int better(const rea_state *s, int a, int b)
 static rea_state *rea_new(const strat_env *env, int constrained)
 {
     rea_state *s = nb_xcalloc_array(1, sizeof *s);
+    s->space = env->space;
     s->fidelity = env->search_fidelity;
     s->constrained = constrained;
     s->latency_max = env->latency_max;
@@ -75,7 +77,7 @@ static int rea_ask(void *state, nb_rng *rng, strat_ask *out)
     out->tag = 0;
     if (s->n_asked_random < s->pop || s->size == 0) {
         s->n_asked_random++;
-        space_random(rng, &out->arch);
+        s->space->random(rng, &out->arch);
         return STRAT_ASK_OK;
     }
     int best = -1;
@@ -84,7 +86,7 @@ static int rea_ask(void *state, nb_rng *rng, strat_ask *out)
         int i = (s->head + m) % s->pop;
         if (best < 0 || better(s, i, best)) best = i;
     }
-    space_mutate(&s->arch[best], rng, &out->arch);
+    s->space->mutate(&s->arch[best], rng, &out->arch);
     return STRAT_ASK_OK;
 }
 

@@ -111,7 +111,8 @@ typedef struct {
     const float *rep_test;      /* (n_archs) report test acc, 200 epochs */
     const float *train_time;    /* (n_archs) seconds per epoch, search dataset */
     const float *eval_time;     /* (n_archs) seconds per validation pass, search dataset */
-    int32_t code2idx[SPACE_NB201_SIZE]; /* space_code -> table row, -1 absent */
+    const space_def *space;     /* the table's (tab_space) */
+    int32_t *code2idx;          /* (space->size) space->index -> table row, -1 absent */
     /* per-epoch curves (only when the strategy needs them; else curve_fid = 0) */
     int curve_fid;              /* schedule of the curve, 200 */
     int n_epochs;
@@ -119,7 +120,7 @@ typedef struct {
     int *epoch_pos;             /* (curve_fid + 1) epoch -> column of curve, -1 when not recorded */
     float *curve;               /* (n_archs, n_epochs) seed-mean valid acc, NaN = missing */
     size_t n_curve_archs;
-    uint32_t *curve_archs;      /* (n_curve_archs) codes with a complete curve, ascending */
+    uint32_t *curve_archs;      /* (n_curve_archs) indices with a complete curve, ascending */
     int serve_curves;           /* 1: the strategy is given the curves (env.curve_*) */
     uint8_t *has_curve;         /* (n_archs) 1 = the cell has a complete curve (with the curves) */
     int restricted;             /* 1: cfg->restrict_to_curves on a table whose curves cover
@@ -195,7 +196,7 @@ static nb_status check_epoch_ask(const shared *sh, size_t r, const strat_ask *a,
                                  const ckpt_set *ck)
 {
     char s[SPACE_STR_MAX];
-    space_format(&a->arch, s, sizeof s);
+    sh->space->format(&a->arch, s, sizeof s);
     if (!sh->serve_curves)
         return nb_fail(NB_EINVAL, "strategy '%s' (run %zu) asked %s at epoch %d, but it was not "
                        "given curves; hint: set strat_run_config.curves = 1", sh->vt->name, r, s,
@@ -210,12 +211,31 @@ static nb_status check_epoch_ask(const shared *sh, size_t r, const strat_ask *a,
                        "validation accuracy there (only cells of env->curve_archs can be asked)",
                        sh->vt->name, r, s, a->epoch);
     if (a->from_epoch < 0 || a->from_epoch >= a->epoch ||
-        (a->from_epoch > 0 && !ckpt_has(ck, ckpt_key(sh, space_code(&a->arch), a->from_epoch))))
+        (a->from_epoch > 0 && !ckpt_has(ck, ckpt_key(sh, sh->space->index(&a->arch), a->from_epoch))))
         return nb_fail(NB_EINVAL, "strategy '%s' (run %zu) asked %s from epoch %d to %d: no "
                        "checkpoint of it at epoch %d in this run (from_epoch must be 0 or an "
                        "earlier finished epoch of the same cell, below epoch)",
                        sh->vt->name, r, s, a->from_epoch, a->epoch, a->from_epoch);
     return NB_OK;
+}
+
+/* An asked architecture must be one of the table's space: NB_EINVAL names
+ * the strategy and the first bad decision (a plugin may return anything). */
+static nb_status check_arch(const shared *sh, size_t r, const space_arch *a)
+{
+    if (space_arch_valid(sh->space, a)) return NB_OK;
+    const space_def *sp = sh->space;
+    int d = 0;
+    while (d < SPACE_ARCH_MAX && a->op[d] < (d < sp->n_decisions ? sp->n_choices[d] : 1)) d++;
+    if (d < sp->n_decisions)
+        return nb_fail(NB_EINVAL, "strategy '%s' (run %zu) asked an invalid %s architecture: "
+                       "decision %d is %d, its choices are 0..%d; hint: draw architectures "
+                       "with env->space (random, mutate, neighbours, arch)", sh->vt->name, r,
+                       sp->name, d, a->op[d], sp->n_choices[d] - 1);
+    return nb_fail(NB_EINVAL, "strategy '%s' (run %zu) asked an invalid %s architecture: slot %d "
+                   "is %d, but the space has %d decisions and the slots after them must be 0; "
+                   "hint: draw architectures with env->space", sh->vt->name, r, sp->name,
+                   d < SPACE_ARCH_MAX ? d : 0, d < SPACE_ARCH_MAX ? a->op[d] : 0, sp->n_decisions);
 }
 
 static int fid_slot(const shared *sh, int fidelity)
@@ -261,6 +281,7 @@ static nb_status one_run(const shared *sh, size_t r)
     env.latency_max = sh->latency_max;
     env.lat_ref = sh->lat_ref;
     env.population = sh->population;
+    env.space = sh->space;
     ckpt_set ck = {NULL, 0, 0};
     void *state = sh->vt->create(&env, &rng);
     job *pend = nb_xcalloc_array((size_t)W, sizeof *pend);
@@ -303,11 +324,11 @@ static nb_status one_run(const shared *sh, size_t r)
                              sh->fidelities[sh->n_fid - 1]);
                 goto done;
             }
-            uint32_t code = space_code(&a.arch);
-            int32_t idx = code < SPACE_NB201_SIZE ? sh->code2idx[code] : -1;
+            if ((st = check_arch(sh, r, &a.arch)) != NB_OK) goto done;
+            int32_t idx = sh->code2idx[sh->space->index(&a.arch)];
             if (idx < 0) {
                 char s[SPACE_STR_MAX];
-                space_format(&a.arch, s, sizeof s);
+                sh->space->format(&a.arch, s, sizeof s);
                 st = nb_fail(NB_ENOTFOUND, "strategy '%s' (run %zu) proposed %s: not in table",
                              sh->vt->name, r, s);
                 goto done;
@@ -358,7 +379,7 @@ static nb_status one_run(const shared *sh, size_t r)
             obj[STRAT_OBJ_SCORE] = sh->curve[(size_t)j.idx * (size_t)sh->n_epochs +
                                              (size_t)sh->epoch_pos[j.ask.epoch]];
             level = j.ask.epoch;
-            ckpt_add(&ck, ckpt_key(sh, space_code(&j.ask.arch), j.ask.epoch));
+            ckpt_add(&ck, ckpt_key(sh, sh->space->index(&j.ask.arch), j.ask.epoch));
         } else {
             obj[STRAT_OBJ_SCORE] = sh->search[fid_slot(sh, j.ask.fidelity)][j.idx];
             level = j.ask.fidelity;
@@ -488,7 +509,7 @@ static nb_status load_curves(shared *sh, tab_table *t, const strat_protocol *p, 
         }
         for (int q = k; q < info.n_epochs; q++) row[q] = NAN;
         if (k == info.n_epochs) {
-            sh->curve_archs[sh->n_curve_archs++] = space_code(tab_arch(t, i));
+            sh->curve_archs[sh->n_curve_archs++] = sh->space->index(tab_arch(t, i));
             sh->has_curve[i] = 1;
         }
     }
@@ -557,6 +578,7 @@ static void shared_free(shared *sh)
     free(sh->curve);
     free(sh->curve_archs);
     free(sh->has_curve);
+    free(sh->code2idx);
     free(sh);
 }
 
@@ -585,6 +607,7 @@ static nb_status prepare(const strat_run_config *cfg, int n_obj, strat_protocol 
     sh->lat_ref = 1.0f;
     sh->budget = cfg->budget > 0 ? cfg->budget : strat_default_budget(cfg->dataset);
     sh->n_archs = tab_n_archs(t);
+    sh->space = tab_space(t);
     sh->fidelities[0] = proto->search_fidelity;
     sh->fidelities[1] = proto->max_fidelity;
     sh->n_fid = proto->search_fidelity == proto->max_fidelity ? 1 : 2;
@@ -634,8 +657,9 @@ static nb_status prepare(const strat_run_config *cfg, int n_obj, strat_protocol 
     if (sh->curve_fid && sh->n_curve_archs < sh->n_archs &&
         (st = restrict_to_curves(sh, t, proto)) != NB_OK)
         goto fail;
-    for (uint32_t code = 0; code < SPACE_NB201_SIZE; code++) {
-        space_arch a = space_from_code(code);
+    sh->code2idx = nb_xcalloc_array(sh->space->size, sizeof *sh->code2idx);
+    for (uint32_t code = 0; code < sh->space->size; code++) {
+        space_arch a = sh->space->arch(code);
         long idx = tab_index_of(t, &a);
         sh->code2idx[code] = (idx >= 0 && (size_t)idx < sh->n_archs) ? (int32_t)idx : -1;
     }

@@ -5,7 +5,7 @@
  * objectives (both minimised, as in nsga2.c)
  *   f0 = 1 - score / 100,   f1 = latency / lat_ref   (2 when missing);
  * the parent is the best evaluated cell under that weight, mutated
- * (space_mutate). The first 10 asks are uniform random cells. Needs two
+ * (space->mutate). The first 10 asks are uniform random cells. Needs two
  * objectives (min_objectives 2). */
 #include "strategies/strat_private.h"
 
@@ -17,6 +17,7 @@
 #define SCAL_MISSING_F1 2.0 /* normalised latency given to a missing latency */
 
 typedef struct {
+    const space_def *space;
     int fidelity;
     double lat_ref;
     size_t n, cap;
@@ -28,6 +29,7 @@ static void *scal_create(const strat_env *env, nb_rng *rng)
 {
     (void)rng;
     scal_state *s = nb_xcalloc_array(1, sizeof *s);
+    s->space = env->space;
     s->fidelity = env->search_fidelity;
     s->lat_ref = env->lat_ref > 0 ? env->lat_ref : 1.0;
     return s;
@@ -39,7 +41,7 @@ static int scal_ask(void *state, nb_rng *rng, strat_ask *out)
     out->fidelity = s->fidelity;
     out->tag = 0;
     if (s->n < SCAL_INIT) {
-        space_random(rng, &out->arch);
+        s->space->random(rng, &out->arch);
         return STRAT_ASK_OK;
     }
     /* lambda uniform on the 2-simplex; augmented Tchebycheff
@@ -56,7 +58,7 @@ static int scal_ask(void *state, nb_rng *rng, strat_ask *out)
             best = i;
         }
     }
-    space_mutate(&s->arch[best], rng, &out->arch);
+    s->space->mutate(&s->arch[best], rng, &out->arch);
     return STRAT_ASK_OK;
 }
 

@@ -20,6 +20,7 @@ typedef struct {
 } sh_bracket;
 
 struct sh_state {
+    const space_def *space;
     int workers;
     int n_levels;
     sh_budget grid[SH_MAX_LEVELS];
@@ -54,11 +55,13 @@ void strat_history_free(strat_history *h)
     memset(h, 0, sizeof *h);
 }
 
-sh_state *sh_create(int workers, const sh_budget *grid, int n_levels, const sh_plan *plans,
-                    int n_plans, int checkpoint, sh_sample_fn sample, void *ctx)
+sh_state *sh_create(const space_def *space, int workers, const sh_budget *grid, int n_levels,
+                    const sh_plan *plans, int n_plans, int checkpoint, sh_sample_fn sample,
+                    void *ctx)
 {
-    NB_ASSERT(n_levels >= 1 && n_levels <= SH_MAX_LEVELS && n_plans >= 1 && sample);
+    NB_ASSERT(space && n_levels >= 1 && n_levels <= SH_MAX_LEVELS && n_plans >= 1 && sample);
     sh_state *sh = nb_xcalloc_array(1, sizeof *sh);
+    sh->space = space;
     sh->workers = workers;
     sh->n_levels = n_levels;
     memcpy(sh->grid, grid, (size_t)n_levels * sizeof *grid);
@@ -97,6 +100,7 @@ void sh_destroy(sh_state *sh)
 }
 
 int sh_levels(const sh_state *sh) { return sh->n_levels; }
+const space_def *sh_space(const sh_state *sh) { return sh->space; }
 const strat_history *sh_observations(const sh_state *sh, int level) { return &sh->hist[level]; }
 
 static void open_bracket(sh_state *sh)
@@ -175,7 +179,7 @@ void sh_tell(sh_state *sh, const strat_ask *asked, float score)
     NB_ASSERT(r < b->plan.n_rungs && i < b->plan.n[r]);
     b->score[r][i] = score;
     b->told[r]++;
-    strat_history_add(&sh->hist[b->plan.level0 + r], space_code(&asked->arch), score);
+    strat_history_add(&sh->hist[b->plan.level0 + r], sh->space->index(&asked->arch), score);
     if (b->told[r] == b->plan.n[r]) {
         if (r + 1 < b->plan.n_rungs) {
             promote(b, r);

@@ -94,7 +94,7 @@ typedef struct {
     int n_epochs;         /* length of epochs[] */
     const int *epochs;    /* (n_epochs) ascending 1-based epochs with a value, last = curve_fidelity */
     size_t n_curve_archs; /* cells with a value at every one of epochs[] */
-    const uint32_t *curve_archs; /* (n_curve_archs) their space_code, ascending; only these may be asked with epoch > 0 */
+    const uint32_t *curve_archs; /* (n_curve_archs) their space->index, ascending; only these may be asked with epoch > 0 */
     /* Objectives (interface version 3): tell() gets obj[0 .. n_objectives-1]
      * in the order of STRAT_OBJ_*: 1 = the score only; 2 = score and latency. */
     int n_objectives;     /* 1 or 2 */
@@ -103,10 +103,16 @@ typedef struct {
                            * cells with obj[1] <= L; the loop's incumbent always honours it */
     float lat_ref;        /* normaliser of obj[1]: 1.1 * largest latency of the column (ms); 1 with one objective */
     int population;       /* population size asked for; 0 = the strategy's default (nsga2 20, rea 10) */
+    /* The table's search space (interface version 4; tab_space): a strategy
+     * draws, mutates, indexes and encodes architectures only through it
+     * (space->random, ->mutate, ->neighbours into space->max_neighbours
+     * slots, ->index, ->arch, ->onehot, ->path where not NULL), never
+     * through one space's constants. Static. */
+    const space_def *space;
 } strat_env;
 
 typedef struct {
-    space_arch arch; /* the cell to evaluate */
+    space_arch arch; /* the architecture to evaluate; must be valid for env->space (space_arch_valid) */
     int fidelity;    /* epochs, one of env->fidelities */
     uint32_t tag;    /* strategy-private id echoed back in tell() */
     /* Per-epoch budgets (0 and 0 = the classic ask above). */
@@ -218,8 +224,9 @@ nb_status strat_run(const strat_run_config *cfg, res_series *out);
  * A plugin is a shared object exporting two symbols:
  *     int nastab_strategy_abi;                  // == STRAT_INTERFACE_VERSION
  *     const strat_vtable *nastab_strategy(void); // the strategy
- * It calls back into the nastab binary for space_* and nb_rng_* (the binary
- * exports them), so it is built without linking libnastab:
+ * It reaches the search space through env->space and calls back into the
+ * nastab binary for nb_rng_* (the binary exports them), so it is built
+ * without linking libnastab:
  *     cc -shared -fPIC -O2 $(pkg-config --cflags nastab) my_strategy.c -o my_strategy.so
  *     nastab run --strategy-plugin ./my_strategy.so --table nb201.h5 --dataset cifar10 ...
  * Writing one (examples/strategy-plugin):
@@ -236,8 +243,11 @@ nb_status strat_run(const strat_run_config *cfg, res_series *out);
  * changes in a way a compiled plugin would notice. 2 appended the per-epoch
  * fields to strat_env and strat_ask; 3 made tell() take the objective
  * vector, appended the objective fields to strat_env and min_objectives to
- * strat_vtable. */
-#define STRAT_INTERFACE_VERSION 3
+ * strat_vtable; 4 appended strat_env.space (the table's search space): the
+ * layout grew, and architectures are reached only through it now, not
+ * through the NB201 functions a version-3 plugin calls, so such a plugin
+ * would silently search NB201 on another space's table. */
+#define STRAT_INTERFACE_VERSION 4
 
 #define STRAT_PLUGIN_ABI_SYMBOL "nastab_strategy_abi"
 #define STRAT_PLUGIN_SYMBOL "nastab_strategy"

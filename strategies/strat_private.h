@@ -37,17 +37,17 @@ nb_status strat_run_pool(size_t runs, int threads, const char *label, strat_one_
 /* ---- learning-curve helpers (curves.c) ---- */
 /* A uniform random cell among env->curve_archs (n_curve_archs > 0). */
 void strat_curve_random(const strat_env *env, nb_rng *rng, space_arch *out);
-/* 1 when code is one of env->curve_archs (binary search). */
-int strat_curve_has(const strat_env *env, uint32_t code);
+/* 1 when index (env->space->index) is one of env->curve_archs (binary search). */
+int strat_curve_has(const strat_env *env, uint32_t index);
 
 /* ---- observations (sh.c): every finished evaluation of one budget level,
- * in the order told: codes[i] (space_code) and scores[i] (valid acc, %). */
+ * in the order told: codes[i] (the space's index) and scores[i] (valid acc, %). */
 typedef struct {
     size_t n, cap;
     uint32_t *codes;
     float *scores;
 } strat_history;
-/* Append one observation (cell code, score), growing the arrays. */
+/* Append one observation (cell index, score), growing the arrays. */
 void strat_history_add(strat_history *h, uint32_t code, float score);
 void strat_history_free(strat_history *h);
 
@@ -78,32 +78,38 @@ typedef struct {
 typedef struct sh_state sh_state;
 /* Draws a new rung-0 cell; ctx is the owner's (BOHB's model). */
 typedef void (*sh_sample_fn)(void *ctx, const sh_state *sh, nb_rng *rng, space_arch *out);
-/* grid and plans are copied. Aborts on OOM. */
-sh_state *sh_create(int workers, const sh_budget *grid, int n_levels, const sh_plan *plans,
-                    int n_plans, int checkpoint, sh_sample_fn sample, void *ctx);
+/* grid and plans are copied; space (static) indexes the observations.
+ * Aborts on OOM. */
+sh_state *sh_create(const space_def *space, int workers, const sh_budget *grid, int n_levels,
+                    const sh_plan *plans, int n_plans, int checkpoint, sh_sample_fn sample,
+                    void *ctx);
 int sh_ask(sh_state *sh, nb_rng *rng, strat_ask *out);
 void sh_tell(sh_state *sh, const strat_ask *asked, float score);
 void sh_destroy(sh_state *sh); /* accepts NULL */
 int sh_levels(const sh_state *sh);
+/* The space given to sh_create. */
+const space_def *sh_space(const sh_state *sh);
 /* The two-rung Hyperband engine over env's low and high fidelity (hyperband.c). */
 sh_state *strat_hyperband_engine(const strat_env *env, sh_sample_fn sample, void *ctx);
 /* Observations of grid level `level` (borrowed, valid until sh_destroy). */
 const strat_history *sh_observations(const sh_state *sh, int level);
 
 /* ---- TPE proposal (tpe.c), BOHB's model (Falkner et al. 2018) ----
- * levels[0..n_levels-1]: observation sets, highest budget first; the model
- * is fit on the first with at least N_min + 2 observations (PROTOCOL.md).
- * env: NULL draws any cell (space_random); non-NULL restricts every draw to
- * env->curve_archs (a candidate outside the set is skipped; when none of
- * the candidates is in it, a random member is drawn). */
+ * levels[0..n_levels-1]: observation sets (indices of space), highest
+ * budget first; the model is fit on the first with at least N_min + 2
+ * observations (PROTOCOL.md), one categorical variable per decision of
+ * space. env: NULL draws any architecture (space->random); non-NULL
+ * restricts every draw to env->curve_archs (a candidate outside the set is
+ * skipped; when none of the candidates is in it, a random member is drawn). */
 typedef struct {
     size_t cap;
     size_t *order; /* scratch: observation indices sorted by score */
 } strat_tpe;
 void strat_tpe_propose(strat_tpe *ctx, const strat_history *const *levels, int n_levels,
-                       const strat_env *env, nb_rng *rng, space_arch *out);
+                       const space_def *space, const strat_env *env, nb_rng *rng,
+                       space_arch *out);
 void strat_tpe_free(strat_tpe *ctx);
-/* TPE over every level of sh, highest budget first. */
+/* TPE over every level of sh (its space), highest budget first. */
 void strat_tpe_propose_sh(strat_tpe *ctx, const sh_state *sh, const strat_env *env, nb_rng *rng,
                           space_arch *out);
 

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 
 #include "reports/rep.h"
-#include "reports/rep.h"
 #include "spaces/space.h"
 #include "strategies/strat.h"
 #include "tables/tab.h"
@@ -466,20 +465,9 @@ static rep_gate_set *run_set(tab_table *t, const char *dataset, const char *name
     return g;
 }
 
-static tab_table *open_table(void)
-{
-    tab_table *t = NULL;
-    if (!test_table_path()) {
-        test_fail_at(__FILE__, __LINE__, "needs --table nb201.h5");
-        return NULL;
-    }
-    if (tab_open(test_table_path(), &t) != NB_OK) test_fail_at(__FILE__, __LINE__, "%s", nb_errmsg());
-    return t;
-}
-
 TEST(gate_planted_weak_rea_is_caught)
 {
-    tab_table *t = open_table();
+    tab_table *t = test_table();
     if (!t) return;
     rep_gate_set *base = run_set(t, "cifar10", "rea", NULL, 100, 11);
     rep_gate_set *weak = run_set(t, "cifar10", "rea", &weak_rea, 100, 12);
@@ -516,12 +504,11 @@ TEST(gate_planted_weak_rea_is_caught)
     if (pairs)
         printf("  power: weakened REA caught in %zu of %zu seed pairs (%.3f) at %zu runs, alpha %.2f\n", caught,
                pairs, (double)caught / (double)pairs, runs, cfg.alpha);
-    tab_close(t);
 }
 
 TEST(gate_rerun_with_other_seeds_passes)
 {
-    tab_table *t = open_table();
+    tab_table *t = test_table();
     if (!t) return;
     rep_gate_set *a = run_set(t, "cifar10", "rea", NULL, 100, 11);
     rep_gate_set *b = run_set(t, "cifar10", "rea", NULL, 100, 13);
@@ -537,7 +524,6 @@ TEST(gate_rerun_with_other_seeds_passes)
     free(rows);
     rep_gate_set_free(a);
     rep_gate_set_free(b);
-    tab_close(t);
 }
 
 /* False alarms: the gate on pairs of independent runs of one strategy (other
@@ -546,7 +532,7 @@ TEST(gate_rerun_with_other_seeds_passes)
  * quoted in the README (prints the rates). */
 TEST(gate_false_alarm_rate_near_alpha)
 {
-    tab_table *t = open_table();
+    tab_table *t = test_table();
     if (!t) return;
     const char *ep = getenv("NASTAB_GATE_PAIRS"), *er = getenv("NASTAB_GATE_RUNS");
     size_t pairs = ep ? (size_t)atol(ep) : test_quick() ? 10 : 40, runs = er ? (size_t)atol(er) : 20;
@@ -586,5 +572,4 @@ TEST(gate_false_alarm_rate_near_alpha)
         CHECK_MSG((double)any_sig <= 0.05 * (double)pairs + 3 * sqrt(0.05 * 0.95 * (double)pairs) + 1,
                   "%s: %zu of %zu same-strategy pairs differ significantly", strategies[s], any_sig, pairs);
     }
-    tab_close(t);
 }

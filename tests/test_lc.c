@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "strategies/strat.h"
 #include "test.h"
@@ -319,7 +318,8 @@ static strat_env hand_env(int workers)
     static const int fid[2] = {12, 200};
     return (strat_env){.n_fidelities = 2, .fidelities = fid, .search_fidelity = 12,
                        .workers = workers, .curve_fidelity = 200, .n_epochs = LC_EP,
-                       .epochs = env_epochs, .n_curve_archs = LC_NA, .curve_archs = env_codes};
+                       .epochs = env_epochs, .n_curve_archs = LC_NA, .curve_archs = env_codes,
+                       .space = &space_nb201};
 }
 
 /* Median stopping rule on hand-made curves: three good trials complete
@@ -482,18 +482,7 @@ TEST(lc_table_without_curves_fails_clearly)
  * and the series records it; the columns without curves fail clearly. */
 TEST(lc_nb201_restricted_to_cells_with_curves)
 {
-    const char *path = test_table_path();
-    char built[512];
-    if (!path) {
-        snprintf(built, sizeof built, "%s/lc-nb201.h5", test_tmpdir());
-        if (access(built, R_OK) != 0 && tab_import_nb201("tables/data", built) != NB_OK) {
-            test_fail_at(__FILE__, __LINE__, "building the NB201 table: %s", nb_errmsg());
-            return;
-        }
-        path = built;
-    }
-    tab_table *t;
-    CHECK_OK(tab_open(path, &t));
+    tab_table *t = test_table();
     if (!t) return;
     /* the optimum of the 200 cells with a curve */
     const float *test = tab_metric_final(t, tab_dataset_id(t, "cifar10"), 200, TAB_TEST_ACC);
@@ -533,5 +522,4 @@ TEST(lc_nb201_restricted_to_cells_with_curves)
         CHECK_ERRMSG("none for cifar100 at 200 epochs");
         res_series_free(&o);
     }
-    tab_close(t);
 }

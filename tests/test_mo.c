@@ -12,29 +12,6 @@
 #include "strategies/strat.h"
 #include "test.h"
 
-static tab_table *mo_table(void)
-{
-    static tab_table *t;
-    static int tried;
-    if (t || tried) return t;
-    tried = 1;
-    const char *path = test_table_path();
-    char built[512];
-    if (!path) {
-        snprintf(built, sizeof built, "%s/mo-nb201.h5", test_tmpdir());
-        if (tab_import_nb201("tables/data", built) != NB_OK) {
-            test_fail_at(__FILE__, __LINE__, "building the table: %s", nb_errmsg());
-            return NULL;
-        }
-        path = built;
-    }
-    if (tab_open(path, &t) != NB_OK) {
-        test_fail_at(__FILE__, __LINE__, "tab_open(%s): %s", path, nb_errmsg());
-        t = NULL;
-    }
-    return t;
-}
-
 TEST(mo_pareto_filter_hand)
 {
     /* minimise both: (1,5) (2,3) (3,4)x (4,1) (2,3)dup (5,5)x (NaN,0)skip */
@@ -188,7 +165,7 @@ static strat_run_config small_cfg(tab_table *t, const char *strategy)
 
 TEST(mo_constrained_never_infeasible)
 {
-    tab_table *t = mo_table();
+    tab_table *t = test_table();
     if (!t) return;
     const char *names[] = {"rea-constrained", "random-constrained", "nsga2", "scalarised"};
     for (size_t k = 0; k < 4; k++) {
@@ -251,7 +228,7 @@ static int mo_equal(const res_series *a, const res_series *b)
 
 TEST(mo_deterministic_and_thread_independent)
 {
-    tab_table *t = mo_table();
+    tab_table *t = test_table();
     if (!t) return;
     const char *names[] = {"nsga2", "scalarised", "rea-constrained"};
     for (size_t k = 0; k < 3; k++) {
@@ -282,7 +259,7 @@ TEST(mo_scalarised_beats_random_front)
      * hypervolume beats random sampling's on average (measured over 100 runs:
      * 0.8306 +- 0.0027 vs 0.8219 +- 0.0022; NSGA-II 0.8229 +- 0.0038 is not
      * significantly better than random at this budget, so it is not claimed). */
-    tab_table *t = mo_table();
+    tab_table *t = test_table();
     if (!t) return;
     double mean[2] = {0, 0};
     const char *names[] = {"scalarised", "random"};
@@ -341,7 +318,7 @@ TEST(mo_hv_trajectory_hand)
 
 TEST(mo_results_roundtrip)
 {
-    tab_table *t = mo_table();
+    tab_table *t = test_table();
     if (!t) return;
     strat_run_config c = small_cfg(t, "nsga2");
     c.runs = 3;
@@ -395,7 +372,7 @@ TEST(mo_results_roundtrip)
 
 TEST(mo_bad_config)
 {
-    tab_table *t = mo_table();
+    tab_table *t = test_table();
     if (!t) return;
     res_series o;
     strat_run_config c = small_cfg(t, "nsga2");

@@ -1,7 +1,6 @@
 /* tests/test_rep.c - reports/: statistics, t quantiles, tables (golden
  * outputs), the results file (round trip, bad files, atomic write) and the
  * report folder with and without gnuplot. */
-#include <dirent.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -109,27 +108,6 @@ static long fsize(const char *path)
 {
     struct stat sb;
     return stat(path, &sb) == 0 ? (long)sb.st_size : -1;
-}
-
-static char *subdir(const char *name)
-{
-    char *p = nb_xmalloc(512);
-    snprintf(p, 512, "%s/%s", test_tmpdir(), name);
-    mkdir(p, 0755);
-    return p;
-}
-
-/* Number of entries in dir whose name contains needle. */
-static int count_entries(const char *dir, const char *needle)
-{
-    DIR *d = opendir(dir);
-    if (!d) return -1;
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (strstr(e->d_name, needle)) n++;
-    closedir(d);
-    return n;
 }
 
 /* ---- statistics ---- */
@@ -467,7 +445,7 @@ TEST(res_results_read_errors)
 
 TEST(res_results_atomic_write)
 {
-    char *dir = subdir("atomic");
+    char *dir = test_subdir("atomic");
     char path[600], bad[700];
     snprintf(path, sizeof path, "%s/results.h5", dir);
     res_results *r = make_results();
@@ -476,7 +454,7 @@ TEST(res_results_atomic_write)
     long n1 = fsize(path);
     CHECK_OK(res_results_write(r, path));
     CHECK_EQ_INT(fsize(path), n1);
-    CHECK_EQ_INT(count_entries(dir, ".tmp."), 0);
+    CHECK_EQ_INT(test_count_entries(dir, ".tmp."), 0);
 
     /* A directory that does not exist: NB_EIO naming the path. */
     snprintf(bad, sizeof bad, "%s/no/such/dir/results.h5", dir);
@@ -493,7 +471,7 @@ TEST(res_results_atomic_write)
     CHECK_STATUS(res_results_write(r, bad), NB_EIO);
     CHECK_ERRMSG("occupied");
     CHECK(fsize(inner) == 0);
-    CHECK_EQ_INT(count_entries(dir, ".tmp."), 0);
+    CHECK_EQ_INT(test_count_entries(dir, ".tmp."), 0);
 
     /* A read-only directory (only meaningful when not root): the old file
      * survives untouched. */
@@ -508,7 +486,7 @@ TEST(res_results_atomic_write)
         CHECK_OK(res_results_read(path, &old));
         CHECK_EQ_INT(res_results_count(old), 4);
         res_results_free(old);
-        CHECK_EQ_INT(count_entries(dir, ".tmp."), 0);
+        CHECK_EQ_INT(test_count_entries(dir, ".tmp."), 0);
     }
     res_results_free(r);
     free(dir);
@@ -536,7 +514,7 @@ static int file_contains(const char *path, const char *needle)
 
 TEST(rep_report_with_gnuplot)
 {
-    char *dir = subdir("report");
+    char *dir = test_subdir("report");
     char sub[600], p[800];
     snprintf(sub, sizeof sub, "%s/nested/out", dir); /* created as needed */
     res_results *r = make_results();
@@ -579,8 +557,8 @@ TEST(rep_report_with_gnuplot)
 
 TEST(rep_report_without_gnuplot)
 {
-    char *dir = subdir("nognuplot");
-    char *empty = subdir("emptybin");
+    char *dir = test_subdir("nognuplot");
+    char *empty = test_subdir("emptybin");
     char p[800];
     const char *old = getenv("PATH");
     char *saved = old ? nb_xstrdup(old) : NULL;
@@ -618,8 +596,8 @@ TEST(rep_report_without_gnuplot)
 
 TEST(rep_report_failing_gnuplot_and_bad_dir)
 {
-    char *dir = subdir("badgnuplot");
-    char *bin = subdir("fakebin");
+    char *dir = test_subdir("badgnuplot");
+    char *bin = test_subdir("fakebin");
     char p[800];
     snprintf(p, sizeof p, "%s/gnuplot", bin);
     FILE *f = fopen(p, "w");

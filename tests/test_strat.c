@@ -9,35 +9,6 @@
 #include "strategies/strat.h"
 #include "test.h"
 
-/* The table from --table, or one built from tables/data once per process.
- * NULL (and the calling test fails) when neither works. */
-static tab_table *strat_table(void)
-{
-    static tab_table *t;
-    static int tried;
-    if (t) return t;
-    if (tried) {
-        test_fail_at(__FILE__, __LINE__, "no NB201 table (see the first failure)");
-        return NULL;
-    }
-    tried = 1;
-    const char *path = test_table_path();
-    char built[512];
-    if (!path) {
-        snprintf(built, sizeof built, "%s/strat-nb201.h5", test_tmpdir());
-        if (tab_import_nb201("tables/data", built) != NB_OK) {
-            test_fail_at(__FILE__, __LINE__, "building the table: %s", nb_errmsg());
-            return NULL;
-        }
-        path = built;
-    }
-    if (tab_open(path, &t) != NB_OK) {
-        test_fail_at(__FILE__, __LINE__, "tab_open(%s): %s", path, nb_errmsg());
-        t = NULL;
-    }
-    return t;
-}
-
 static strat_run_config small_config(tab_table *t, const char *strategy)
 {
     strat_run_config c = strat_run_config_default();
@@ -97,7 +68,7 @@ TEST(strat_default_budgets)
 
 TEST(strat_protocol_columns)
 {
-    tab_table *t = strat_table();
+    tab_table *t = test_table();
     if (!t) return;
     strat_protocol p;
     CHECK_OK(strat_protocol_nb201(t, "cifar10", &p));
@@ -124,7 +95,7 @@ TEST(strat_protocol_columns)
  * bit-identical; trajectories NaN only before the first result. */
 TEST(strat_determinism_all_strategies)
 {
-    tab_table *t = strat_table();
+    tab_table *t = test_table();
     if (!t) return;
     for (const strat_vtable *const *vt = strat_builtin(); *vt; vt++) {
         strat_run_config c = small_config(t, (*vt)->name);
@@ -255,7 +226,7 @@ static void check_against_log(tab_table *t, const res_series *o, const char *who
 
 TEST(strat_clock_and_incumbent_all_strategies)
 {
-    tab_table *t = strat_table();
+    tab_table *t = test_table();
     if (!t) return;
     const char *cols[] = {"cifar10", "ImageNet16-120"};
     for (const strat_vtable *const *vt = strat_builtin(); *vt; vt++) {
@@ -282,7 +253,7 @@ TEST(strat_clock_and_incumbent_all_strategies)
  * draws, costs and scores from tab_cost/tab_metric; a tiny budget. */
 TEST(strat_random_budget_accounting)
 {
-    tab_table *t = strat_table();
+    tab_table *t = test_table();
     if (!t) return;
     strat_run_config c = small_config(t, "random");
     c.budget = 1500;
@@ -331,7 +302,7 @@ TEST(strat_random_budget_accounting)
  * table's best 12-epoch cell. */
 TEST(strat_random_huge_budget_finds_best)
 {
-    tab_table *t = strat_table();
+    tab_table *t = test_table();
     if (!t) return;
     strat_run_config c = small_config(t, "random");
     c.dataset = "cifar10-valid";
@@ -350,7 +321,7 @@ TEST(strat_random_huge_budget_finds_best)
 /* Regularized evolution beats random search on average (100 runs, CIFAR-10). */
 TEST(strat_rea_beats_random)
 {
-    tab_table *t = strat_table();
+    tab_table *t = test_table();
     if (!t) return;
     size_t runs = test_quick() ? 30 : 100;
     strat_run_config c = small_config(t, "random");
@@ -370,7 +341,7 @@ TEST(strat_rea_beats_random)
 /* W workers spend the same simulated time ~W times faster in evaluations. */
 TEST(strat_workers_scale_evaluations)
 {
-    tab_table *t = strat_table();
+    tab_table *t = test_table();
     if (!t) return;
     strat_run_config c = small_config(t, "random");
     c.runs = 20;
@@ -431,9 +402,52 @@ static int bad_ask(void *s, nb_rng *rng, strat_ask *out)
 static const strat_vtable never_vt = {"never", "waits with nothing pending", waiter_create,
                                       bad_ask, waiter_tell, waiter_destroy, 0};
 
+/* Strategies answering architectures the table's space does not have: an
+ * op id past the last choice of a decision, and a nonzero slot after the
+ * last decision. The loop stops with NB_EINVAL naming the strategy and the
+ * decision, not an assertion. */
+static int bad_op_slot; /* the slot the next bad ask corrupts */
+static void *bad_op_create(const strat_env *env, nb_rng *rng)
+{
+    (void)rng;
+    return (void *)env->space;
+}
+static int bad_op_ask(void *s, nb_rng *rng, strat_ask *out)
+{
+    const space_def *sp = s;
+    sp->random(rng, &out->arch);
+    out->arch.op[bad_op_slot] = bad_op_slot < sp->n_decisions ? sp->n_choices[bad_op_slot] + 2 : 1;
+    out->fidelity = 12;
+    out->tag = 0;
+    return STRAT_ASK_OK;
+}
+static const strat_vtable bad_op_vt = {"bad-op", "asks invalid op ids", bad_op_create,
+                                       bad_op_ask, waiter_tell, waiter_destroy, 0};
+
+TEST(strat_invalid_arch_is_einval)
+{
+    tab_table *t = test_table();
+    if (!t) return;
+    strat_run_config c = small_config(t, "random");
+    c.runs = 2;
+    c.vtable = &bad_op_vt;
+    res_series o;
+    bad_op_slot = 2;
+    CHECK_STATUS(strat_run(&c, &o), NB_EINVAL);
+    CHECK_ERRMSG("strategy 'bad-op'");
+    CHECK_ERRMSG("decision 2 is 7");
+    CHECK_ERRMSG("0..4");
+    CHECK(o.time == NULL && o.runs == 0);
+    bad_op_slot = SPACE_ARCH_MAX - 1;
+    CHECK_STATUS(strat_run(&c, &o), NB_EINVAL);
+    CHECK_ERRMSG("strategy 'bad-op'");
+    CHECK_ERRMSG("slot 7 is 1");
+    CHECK(o.time == NULL && o.runs == 0);
+}
+
 TEST(strat_wait_reduces_to_sequential)
 {
-    tab_table *t = strat_table();
+    tab_table *t = test_table();
     if (!t) return;
     strat_run_config c = small_config(t, "random");
     c.runs = 3;
@@ -455,7 +469,7 @@ TEST(strat_wait_reduces_to_sequential)
  * at 200; the second bracket: 3 cells at 200. */
 TEST(strat_hyperband_brackets)
 {
-    tab_table *t = strat_table();
+    tab_table *t = test_table();
     if (!t) return;
     wlog.inner = strat_find("hyperband");
     strat_run_config c = small_config(t, NULL);
@@ -487,7 +501,7 @@ out:
  * a start is a neighbour (Hamming distance 1) of an earlier cell or a restart. */
 TEST(strat_local_no_repeats)
 {
-    tab_table *t = strat_table();
+    tab_table *t = test_table();
     if (!t) return;
     wlog.inner = strat_find("local");
     strat_run_config c = small_config(t, NULL);
@@ -517,7 +531,7 @@ TEST(strat_local_no_repeats)
 
 TEST(strat_bad_configs)
 {
-    tab_table *t = strat_table();
+    tab_table *t = test_table();
     if (!t) return;
     strat_run_config c = small_config(t, "random");
     res_series o;
@@ -612,7 +626,7 @@ static const strat_vtable scr_vt = {"script", "fixed sequence", scr_create, scr_
  * results are told in submission order; score ties keep the earlier cell. */
 TEST(strat_loop_boundaries_and_ties)
 {
-    tab_table *t = strat_table();
+    tab_table *t = test_table();
     if (!t) return;
     int ds = tab_dataset_id(t, "cifar10-valid");
     const float *s12 = tab_metric_final(t, ds, 12, TAB_VALID_ACC);
@@ -697,7 +711,8 @@ TEST(strat_strategies_learn_planted_signal)
         CHECK(vt != NULL);
         if (!vt) continue;
         static const int fid[2] = {12, 200};
-        strat_env env = {.n_fidelities = 2, .fidelities = fid, .search_fidelity = 12, .workers = 1};
+        strat_env env = {.n_fidelities = 2, .fidelities = fid, .search_fidelity = 12, .workers = 1,
+                         .space = &space_nb201};
         nb_rng rng;
         nb_rng_init(&rng, 3, 0, NB_PURPOSE_TEST);
         void *st = vt->create(&env, &rng);

@@ -34,7 +34,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 ENGINE="core/alloc.c core/log.c core/parse.c core/rng.c core/status.c
-        spaces/canonical.c spaces/encode.c spaces/nb201.c
+        spaces/canonical.c spaces/encode.c spaces/nb201.c spaces/nb201_def.c spaces/space.c
         nn/net.c nn/conv2d.c nn/conv_direct.c nn/batchnorm.c nn/pool.c nn/linear.c nn/loss.c
         nn/parallel.c nn/ref.c nn/latency.c nn/latency_sample.c"
 FLAGS="-std=c11 -O2 -g -Wall -Wextra -Wshadow -Wno-unused-parameter -D_POSIX_C_SOURCE=200809L

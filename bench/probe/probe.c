@@ -89,7 +89,7 @@ static int read_plan(const char *path, plan_row **rows, size_t *n)
         }
         plan_row *r = &(*rows)[*n];
         if (nb_parse_long("index", line, 0, 1L << 30, &r->index) != NB_OK ||
-            space_parse(arch, &r->arch) != NB_OK) {
+            space_find("nb201")->parse(arch, &r->arch) != NB_OK) { /* the probe times NB201 cells */
             fprintf(stderr, "probe: %s:%ld: %s\n", path, ln, nb_errmsg());
             fclose(f);
             return 1;
@@ -191,7 +191,7 @@ int main(int argc, char **argv)
     if (logits) {
         for (size_t j = 0; j < n && rc == 0; j++) {
             nn_net *net;
-            if (nn_net_create(&cfg, &space_nb201, &rows[j].arch, &net) != NB_OK) {
+            if (nn_net_create(&cfg, space_find("nb201"), &rows[j].arch, &net) != NB_OK) {
                 fprintf(stderr, "probe: %s\n", nb_errmsg());
                 rc = 1;
                 break;
@@ -207,7 +207,8 @@ int main(int argc, char **argv)
         space_arch *archs = nb_xcalloc_array(n, sizeof *archs);
         for (size_t j = 0; j < n; j++) archs[j] = rows[j].arch;
         const int batches[1] = {cfg.batch};
-        nn_latency_config lc = {cfg, batches, 1, (uint64_t)seed, nn_lat_rule_default(), 0, NULL, &space_nb201};
+        nn_latency_config lc = {cfg, batches, 1, (uint64_t)seed, nn_lat_rule_default(), 0, NULL,
+                                space_find("nb201")};
         nn_latency_result res;
         if (nn_latency_measure(&lc, archs, n, &res) != NB_OK) {
             fprintf(stderr, "probe: %s\n", nb_errmsg());

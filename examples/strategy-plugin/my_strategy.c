@@ -1,6 +1,7 @@
 /* my_strategy.c - an out-of-tree nastab strategy: a hill climber with
- * restarts. It keeps the best cell found so far and asks for a one-edge
- * mutation of it; after `patience` children in a row that did not improve,
+ * restarts. It keeps the best architecture found so far and asks for a
+ * mutation of it (one decision changed, through env->space, so it searches
+ * whatever space the table holds); after `patience` children in a row that did not improve,
  * it restarts from a random cell.
  *
  * Everything a run needs lives in its state (runs execute on several
@@ -12,6 +13,7 @@
 #include "strategies/strat.h"
 
 typedef struct {
+    const space_def *space; /* the table's search space, from env */
     space_arch best; /* incumbent of the current climb */
     float best_score;/* its validation accuracy (percent), -1 before the first */
     int stale;       /* children in a row that did not improve */
@@ -27,6 +29,7 @@ static void *hill_create(const strat_env *env, nb_rng *rng)
     h->best_score = -1;
     h->patience = 20;
     h->fidelity = env->search_fidelity;
+    h->space = env->space;
     return h;
 }
 
@@ -34,10 +37,10 @@ static int hill_ask(void *state, nb_rng *rng, strat_ask *out)
 {
     hill *h = state;
     if (h->best_score < 0 || h->stale >= h->patience) {
-        space_random(rng, &out->arch); /* (re)start */
+        h->space->random(rng, &out->arch); /* (re)start */
         out->tag = 1;
     } else {
-        space_mutate(&h->best, rng, &out->arch); /* one edge, another op */
+        h->space->mutate(&h->best, rng, &out->arch); /* one decision, another choice */
         out->tag = 0;
     }
     out->fidelity = h->fidelity;
