@@ -27,7 +27,9 @@ static void train_help(void)
            "training set, validate on the other half (a fixed split, nn/nn.h\n"
            "nn_data_split), test on the test set. Results are bit-identical for any --threads.\n"
            "\n"
-           "  --arch STR         NB201 cell string, e.g.\n"
+           "  --space SPACE      nb201 (default) or sss, the NATS-Bench size space (its\n"
+           "                     widths are the architecture's: --channels, --cells ignored)\n"
+           "  --arch STR         the space's string: an NB201 cell, e.g.\n"
            "                     '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|'\n"
            "  --dataset D        fashion-mnist, cifar10 or cifar100 (required)\n"
            "  --data-dir D       folder with the files (default: fashion-mnist %s,\n"
@@ -68,7 +70,7 @@ int cmd_train(int argc, char **argv)
 {
     const char *arch_s = NULL, *dataset = NULL, *dir = NULL, *epochs_s = NULL, *ch_s = NULL,
                *cells_s = NULL, *batch_s = NULL, *lr_s = NULL, *seed_s = NULL, *threads_s = NULL,
-               *subset_s = NULL, *esubset_s = NULL, *down_s = NULL;
+               *subset_s = NULL, *esubset_s = NULL, *down_s = NULL, *space_s = NULL;
     int retrain = 0, n_pos, help;
     const char *pos[1];
     cli_opt opts[] = {
@@ -79,6 +81,7 @@ int cmd_train(int argc, char **argv)
         {"--seed", NULL, &seed_s, NULL},          {"--threads", NULL, &threads_s, NULL},
         {"--train-subset", NULL, &subset_s, NULL}, {"--eval-subset", NULL, &esubset_s, NULL},
         {"--downsample", NULL, &down_s, NULL},    {"--retrain", NULL, NULL, &retrain},
+        {"--space", NULL, &space_s, NULL},
     };
     if (cli_parse("train", argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, &n_pos, &help)) return 2;
     if (help) {
@@ -89,8 +92,9 @@ int cmd_train(int argc, char **argv)
     if (!dataset) return cli_usage_error("train", "missing --dataset");
     if (strcmp(dataset, "fashion-mnist") && strcmp(dataset, "cifar10") && strcmp(dataset, "cifar100"))
         return cli_usage_error("train", "--dataset: unknown '%s'; expected fashion-mnist, cifar10 or cifar100", dataset);
+    const space_def *sp = space_find(space_s ? space_s : "nb201");
     space_arch arch;
-    if (space_parse(arch_s, &arch) != NB_OK) return cli_fail("train", 1);
+    if (!sp || sp->parse(arch_s, &arch) != NB_OK) return cli_fail("train", 1);
     long epochs, C, N, batch, threads, subset, esubset, down;
     uint64_t seed = 0;
     const nn_protocol nb201 = nn_protocol_nb201(retrain ? 200 : 12, 0); /* the defaults */
@@ -133,20 +137,20 @@ int cmd_train(int argc, char **argv)
 
     nn_config cfg = {(int)C, (int)N, train.classes, train.c, train.h, train.w, (int)batch, 0};
     nn_set_threads((int)threads);
-    if (nn_net_create(&cfg, &space_nb201, &arch, &net) != NB_OK) {
+    if (nn_net_create(&cfg, sp, &arch, &net) != NB_OK) {
         fprintf(stderr, "nastab train: %s\n", nb_errmsg());
         goto done;
     }
     nn_net_init(net, seed);
     opt = nn_sgd_create(net, &pr.sgd);
     char canon[SPACE_STR_MAX];
-    space_format(&arch, canon, sizeof canon);
+    sp->format(&arch, canon, sizeof canon);
     printf("arch %s\n", canon);
     printf("dataset %s (%s), %dx%dx%d, %d classes: train %zu, valid %zu, test %zu%s\n", dataset, dir,
            train.c, train.h, train.w, train.classes, train.n, valid.n, test.n,
            retrain ? " (retrain: whole training set)" : "");
     printf("network C=%ld N=%ld: %zu parameters, %.2f MFLOPs/image, %.0f MiB activations at batch %ld\n",
-           C, N, nn_net_num_params(net), nn_net_flops(&cfg, &space_nb201, &arch),
+           C, N, nn_net_num_params(net), nn_net_flops(&cfg, sp, &arch),
            nn_net_activation_bytes(net) / 1048576.0, batch);
     printf("sgd lr %g nesterov momentum 0.9 wd 5e-4 cosine, %ld epochs, seed %llu, %ld threads, "
            "conv %s, OpenBLAS %s\n",
