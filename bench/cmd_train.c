@@ -27,7 +27,9 @@ static void train_help(void)
            "training set, validate on the other half (a fixed split, nn/nn.h\n"
            "nn_data_split), test on the test set. Results are bit-identical for any --threads.\n"
            "\n"
-           "  --arch STR         NB201 cell string, e.g.\n"
+           "  --space SPACE      nb201 (default) or sss, the NATS-Bench size space (its\n"
+           "                     widths are the architecture's: --channels, --cells ignored)\n"
+           "  --arch STR         the space's string: an NB201 cell, e.g.\n"
            "                     '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|'\n"
            "  --dataset D        fashion-mnist, cifar10 or cifar100 (required)\n"
            "  --data-dir D       folder with the files (default: fashion-mnist %s,\n"
@@ -68,7 +70,7 @@ int cmd_train(int argc, char **argv)
 {
     const char *arch_s = NULL, *dataset = NULL, *dir = NULL, *epochs_s = NULL, *ch_s = NULL,
                *cells_s = NULL, *batch_s = NULL, *lr_s = NULL, *seed_s = NULL, *threads_s = NULL,
-               *subset_s = NULL, *esubset_s = NULL, *down_s = NULL;
+               *subset_s = NULL, *esubset_s = NULL, *down_s = NULL, *space_s = NULL;
     int retrain = 0, n_pos, help;
     const char *pos[1];
     cli_opt opts[] = {
@@ -79,6 +81,7 @@ int cmd_train(int argc, char **argv)
         {"--seed", NULL, &seed_s, NULL},          {"--threads", NULL, &threads_s, NULL},
         {"--train-subset", NULL, &subset_s, NULL}, {"--eval-subset", NULL, &esubset_s, NULL},
         {"--downsample", NULL, &down_s, NULL},    {"--retrain", NULL, NULL, &retrain},
+        {"--space", NULL, &space_s, NULL},
     };
     if (cli_parse("train", argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, &n_pos, &help)) return 2;
     if (help) {
@@ -89,10 +92,9 @@ int cmd_train(int argc, char **argv)
     if (!dataset) return cli_usage_error("train", "missing --dataset");
     if (strcmp(dataset, "fashion-mnist") && strcmp(dataset, "cifar10") && strcmp(dataset, "cifar100"))
         return cli_usage_error("train", "--dataset: unknown '%s'; expected fashion-mnist, cifar10 or cifar100", dataset);
-    const space_def *sp = space_find("nb201"); /* the command trains NB201 cells by definition */
-    if (!sp) return cli_fail("train", 0);
+    const space_def *sp = space_find(space_s ? space_s : "nb201");
     space_arch arch;
-    if (sp->parse(arch_s, &arch) != NB_OK) return cli_fail("train", 1);
+    if (!sp || sp->parse(arch_s, &arch) != NB_OK) return cli_fail("train", 1);
     long epochs, C, N, batch, threads, subset, esubset, down;
     uint64_t seed = 0;
     const nn_protocol nb201 = nn_protocol_nb201(retrain ? 200 : 12, 0); /* the defaults */

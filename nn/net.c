@@ -9,7 +9,10 @@
  * Memory plan per cell: node buffers 1..n_nodes-1 (node 0 is the previous
  * block's output) and one buffer per conv edge that holds the conv output and, after
  * BN, its normalised value xhat (all the BN backward needs). Pool and skip
- * edges add straight into the destination node. Gradients exist for nodes
+ * edges add straight into the destination node. In a cell that changes
+ * width (space.h: NATS's InferCell) node 0 has cin channels, the other
+ * nodes c; a skip edge out of node 0 is then planned as a conv edge (1x1,
+ * no ReLU) with its BN. Gradients exist for nodes
  * only; the gradient of a conv output is a shared scratch (gs1), used and
  * consumed edge by edge. */
 #include "nn/nn.h"
@@ -33,7 +36,7 @@ typedef struct {
 } bn_l;
 
 typedef struct {
-    int op, from, to; /* space_net_op, nodes */
+    int op, from, to; /* space_net_op, nodes; a width-changing skip is RELU_CONV_BN, relu_in 0 */
     conv_l conv; /* conv edges */
     bn_l bn;
     size_t xh;   /* conv output / xhat (act) */
@@ -42,11 +45,12 @@ typedef struct {
 enum { BLK_CELL, BLK_RED };
 typedef struct {
     int kind;
-    int c, h, w;               /* cell: channels and size; red: output */
+    int c, h, w;               /* cell: channels (nodes 1..) and size; red: output */
     int n_nodes, n_edges;      /* cell: as space_net_cell */
     size_t node[SPACE_NET_NODES_MAX], gnode[SPACE_NET_NODES_MAX]; /* cell: activations, gradients */
     edge_l e[SPACE_NET_EDGES_MAX];
-    /* reduction block: in -> conv_a/bn_a -> a -> conv_b/bn_b (+) pool2 -> conv_s -> out */
+    /* cin: input channels (cell: node 0's); reduction block:
+     * in -> conv_a/bn_a -> a -> conv_b/bn_b (+) pool2 -> conv_s -> out */
     int cin, hi, wi;
     size_t in, gin, out, gout;
     conv_l ca, cb, cs;
@@ -164,8 +168,11 @@ static void plan(struct nn_net *net)
             c = co, h = ho, w = wo;
             continue;
         }
-        NB_ASSERT(d->layer[bi].kind == SPACE_NET_CELL && d->layer[bi].c_out == c);
+        NB_ASSERT(d->layer[bi].kind == SPACE_NET_CELL);
+        const int cin = c;
+        c = d->layer[bi].c_out;
         b->kind = BLK_CELL;
+        b->cin = cin;
         b->c = c, b->h = h, b->w = w;
         b->n_nodes = cell->n_nodes, b->n_edges = cell->n_edges;
         b->node[0] = cur, b->gnode[0] = gcur;
@@ -178,8 +185,14 @@ static void plan(struct nn_net *net)
             const space_net_edge *se = &cell->edge[e];
             ed->op = se->op;
             ed->from = se->from, ed->to = se->to;
-            if (ed->op == SPACE_NET_RELU_CONV_BN) {
-                ed->conv = conv_of(&p, c, c, se->k, 1, 1, h, w);
+            const int ci = se->from == 0 ? cin : c;
+            if (ed->op == SPACE_NET_IDENTITY && ci != c) { /* FactorizedReduce, stride 1 */
+                ed->op = SPACE_NET_RELU_CONV_BN;
+                ed->conv = conv_of(&p, ci, c, 1, 1, 0, h, w);
+                ed->bn = bn_of(&p, c);
+                ed->xh = act_of(&p, c, h, w);
+            } else if (ed->op == SPACE_NET_RELU_CONV_BN) {
+                ed->conv = conv_of(&p, ci, c, se->k, 1, 1, h, w);
                 ed->bn = bn_of(&p, c);
                 ed->xh = act_of(&p, c, h, w);
             }
@@ -202,7 +215,7 @@ static void plan(struct nn_net *net)
 
 /* NB_EINVAL when nn cannot build the description: sizes out of range,
  * an edge that is not forward or not topologically sorted, an unknown op or
- * kernel, a cell whose input and output widths differ. */
+ * kernel, a cell that changes width with a pool edge out of its input. */
 static nb_status check_desc(const space_net *d)
 {
     const space_net_cell *cell = &d->cell;
@@ -231,10 +244,13 @@ static nb_status check_desc(const space_net *d)
             return nb_fail(NB_EINVAL, "network description: layer %d: kind %d, %d channels", i,
                            l->kind, l->c_out);
         if (l->kind == SPACE_NET_CELL && l->c_out != c)
-            return nb_fail(NB_EINVAL,
-                           "network description: layer %d: a cell from %d to %d channels; hint: "
-                           "nn builds cells that keep their width",
-                           i, c, l->c_out);
+            for (int e = 0; e < cell->n_edges; e++)
+                if (cell->edge[e].from == 0 && cell->edge[e].op == SPACE_NET_AVG_POOL3)
+                    return nb_fail(NB_EINVAL,
+                                   "network description: layer %d: a cell from %d to %d "
+                                   "channels with a pool edge out of its input (edge %d); hint: "
+                                   "nn changes width only through conv and skip edges",
+                                   i, c, l->c_out, e);
         c = l->c_out;
     }
     return NB_OK;
@@ -568,8 +584,9 @@ static void cell_backward(nn_net *net, const block_l *b)
     /* The gradients edges add into start at zero, zeroed here rather than
      * all at once per step, so they are still in cache when the adds come.
      * The output node's gradient is complete: the blocks after this one
-     * made it. */
-    for (int k = 0; k < b->n_nodes - 1; k++) memset(G(b->gnode[k]), 0, sz * sizeof(float));
+     * made it. Node 0 has cin channels. */
+    memset(G(b->gnode[0]), 0, (size_t)net->n * b->cin * hw * sizeof(float));
+    for (int k = 1; k < b->n_nodes - 1; k++) memset(G(b->gnode[k]), 0, sz * sizeof(float));
     /* Edges are sorted by destination, so in reverse order a node's gradient
      * is complete before the edges leaving it are visited. */
     for (int e = b->n_edges - 1; e >= 0; e--) {

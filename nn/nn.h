@@ -26,6 +26,10 @@
  * AvgPool(3, stride 1, pad 1, count_include_pad=False), skip = identity,
  * none = zero. Reduction block (ResNetBasicblock): ReLU-Conv3x3(stride 2)-BN,
  * ReLU-Conv3x3-BN, plus shortcut AvgPool(2, stride 2) then Conv1x1 (no BN).
+ * The NATS-Bench size space (space_sss) describes the same skeleton at N = 1
+ * with per-layer widths; a cell whose input width differs from its own
+ * follows NATS's InferCell (spaces/space.h): edges out of its input map
+ * the widths, a skip there is Conv1x1 + BN without ReLU.
  * Odd input sizes: the stride-2 conv gives ceil(H/2) rows; NB201's pool would
  * give floor(H/2), so the shortcut pool uses ceil mode (PyTorch
  * AvgPool2d(2, 2, ceil_mode=True)): a window that hangs over the last row or
@@ -98,7 +102,8 @@ typedef struct nn_net nn_net;
  * call): nn asks space->network(arch, cfg->C, cfg->N) for the plain
  * description and builds from that alone. NB_EINVAL for a bad config
  * (message names the field), an invalid architecture (the space's message)
- * or a description nn cannot build (e.g. a cell that changes width);
+ * or a description nn cannot build (e.g. a pool edge out of the input of a
+ * cell that changes width);
  * NB_ENOMEM when the activation memory cannot be allocated (message gives
  * the size; hint: a smaller --batch). Parameters are zero until nn_net_init. */
 nb_status nn_net_create(const nn_config *cfg, const space_def *space, const space_arch *arch,

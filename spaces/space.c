@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const space_def *const registry[] = {&space_nb201, NULL};
+static const space_def *const registry[] = {&space_nb201, &space_sss, NULL};
 
 const space_def *const *space_list(void) { return registry; }
 

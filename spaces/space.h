@@ -7,9 +7,10 @@
  * form, feature encodings, and the plain-data network description nn/
  * builds from); `space_find` looks one up by the name tables store. An
  * architecture of any space is a `space_arch`: one choice index per
- * decision. NB201 (`space_nb201`) is the registered space today; its free
- * functions below (space_parse, space_code, space_mutate, ...) are what its
- * definition points at, draw for draw.
+ * decision. Two spaces are registered: NB201's cell space (`space_nb201`;
+ * its free functions below, space_parse, space_code, space_mutate, ..., are
+ * what its definition points at, draw for draw) and the NATS-Bench size
+ * space (`space_sss`, spaces/sss.c).
  * What it does not do: know anything about accuracies (tables/) or build
  * networks (nn/ builds from the `space_net` description below). How to add
  * a space, and what each function must guarantee: spaces/README.md.
@@ -175,8 +176,16 @@ void space_path_encoding(const space_arch *a, float out[SPACE_PATH_DIM]);
  * is the layer's input, node i = sum of op(node from) over the edges into
  * it, the output is node n_nodes - 1; a node no edge reaches is zero. The
  * channel counts are per layer so that a space of widths (the NATS-Bench
- * size space: five layers' counts) is described the same way; a cell whose
- * c_in differs from c_out is not built by nn/ yet (NB_EINVAL there).
+ * size space: five layers' counts) is described the same way.
+ * A cell whose input has c_in != c_out channels (the previous layer's, or
+ * the stem's, c_out) changes width as NATS-Bench's InferCell does (xautodl
+ * cell_infers): every edge out of node 0 maps c_in -> c_out, the others
+ * stay at c_out; a RELU_CONV_BN edge out of node 0 reads c_in channels, an
+ * IDENTITY edge out of node 0 becomes Conv1x1 (no bias) + BN without a ReLU
+ * (xautodl's FactorizedReduce at stride 1), and an AVG_POOL3 edge out of
+ * node 0 is not built (nn/ answers NB_EINVAL; NATS would put a
+ * ReLU-Conv1x1-BN before the pool). A cell that keeps its width is
+ * unchanged by this rule.
  */
 #define SPACE_NET_NODES_MAX 8
 #define SPACE_NET_EDGES_MAX 28  /* a complete DAG on 8 nodes */
@@ -310,6 +319,40 @@ void space_cross_uniform(int n, const space_arch *a, const space_arch *b, nb_rng
                          space_arch *out);
 void space_cross_point(int n, const space_arch *a, const space_arch *b, nb_rng *rng,
                        space_arch *out);
+
+/* ---- the NATS-Bench size space (spaces/sss.c) ----------------------------
+ *
+ * NATS-Bench's size search space (Dong et al., TPAMI 2021, sec. 3): one
+ * fixed cell, NB201's best topology
+ * |nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|,
+ * in TinyNetwork with one cell per stage (cell, residual block, cell,
+ * block, cell); the five layers' channel counts are the decisions, each
+ * from {8, 16, 24, 32, 40, 48, 56, 64} (op[l] = width / 8 - 1). The stem
+ * has layer 1's width. Strings are NATS's, the widths joined by ':'
+ * ("8:16:32:48:64"); the index is NATS's (the order of the official meta
+ * file: layer 1 most significant, index = sum_l op[l] * 8^(4-l); index 0 =
+ * "8:8:8:8:8", 11 = "8:8:8:16:32"). Every string is its own network: no
+ * canonical form (canonical NULL), no path encoding.
+ *   random:     one draw, nb_rng_below(rng, 32768), then the index's arch;
+ *   mutate:     two draws, layer (0..4) then one of the 7 other widths;
+ *   neighbours: each layer one step (8 channels) down then up, layers in
+ *               order, where the step stays in 8..64: 5 to 10 architectures
+ *               (a subset of one mutation away; the step is what
+ *               hill-climbing over widths is expected to take);
+ *   crossovers: space_cross_uniform / space_cross_point over 5 decisions;
+ *   one-hot:    out[l * 8 + op[l]] = 1, 40 floats;
+ *   network:    the widths are the architecture's: C and N are ignored. */
+#define SPACE_SSS_LAYERS 5
+#define SPACE_SSS_WIDTHS 8
+#define SPACE_SSS_STEP 8            /* widths are 8, 16, ..., 64 */
+#define SPACE_SSS_SIZE 32768u       /* 8^5 */
+#define SPACE_SSS_STR_MAX 16        /* "64:64:64:64:64" is 14 characters */
+#define SPACE_SSS_NEIGHBOURS 10     /* 5 layers x (down, up) */
+
+extern const space_def space_sss;
+/* space_sss.network: stem_c = layer 1's width, layers cell, block, cell,
+ * block, cell at the five widths, the fixed cell's six edges. */
+nb_status space_sss_network(const space_arch *a, int C, int N, space_net *out);
 
 /* The NB201 network description (space_nb201.network): stem_c = C; N
  * cells at C, a residual block to 2C, N cells, a block to 4C, N cells; the

@@ -2,14 +2,17 @@
  * differences, fast conv against the reference loops, NB201's pooling
  * borders, parameter and FLOP counts for all 15625 cells, a tiny network
  * trained a few steps (loss falls; bit-identical across runs and thread
- * counts; close to the reference path), SGD and the schedule by hand, and the
- * dataset readers on generated, truncated and corrupt files. */
+ * counts; close to the reference path), SGD and the schedule by hand, the
+ * dataset readers on generated, truncated and corrupt files, and the
+ * NATS-Bench size space's networks (parameters and FLOPs against the
+ * official records, gradients, training). */
 #include <stdlib.h>
 #include <zlib.h>
 
 #include "nn/nn.h"
 #include "nn/nn_kernels.h"
 #include "spaces/space.h"
+#include "tables/pickle.h"
 #include "test.h"
 
 /* ---- helpers */
@@ -888,7 +891,9 @@ static nb_status handmade_network(const space_arch *a, int C, int N, space_net *
     return NB_OK;
 }
 
-/* The same description with a cell that widens (nn cannot build it yet). */
+/* The same description with a cell that widens and has a pool edge out of
+ * its input: nn refuses it (space.h: NATS's InferCell would put a conv
+ * before the pool). */
 static nb_status widening_network(const space_arch *a, int C, int N, space_net *out)
 {
     handmade_network(a, C, N, out);
@@ -939,9 +944,166 @@ TEST(nn_network_from_description_equals_nb201_path)
     hand.network = widening_network;
     nn_net *n3 = NULL;
     CHECK_STATUS(nn_net_create(&cfg, &hand, &other, &n3), NB_EINVAL);
-    CHECK_ERRMSG("keep their width");
+    CHECK_ERRMSG("pool edge out of its input");
     CHECK(n3 == NULL);
     a.op[0] = 9;
     CHECK_STATUS(nn_net_create(&cfg, &space_nb201, &a, &n3), NB_EINVAL);
     CHECK_ERRMSG("edge 0");
+}
+
+/* ---- the NATS-Bench size space's networks */
+
+/* Parameters and FLOPs of every (schedule, dataset, seed) entry of the two
+ * official records (read with the pickle reader) against nn's counts. */
+TEST(nn_sss_params_and_flops_equal_official_records)
+{
+    static const char *const files[2] = {"tests/fixtures/nats-sss/sss_000000.pickle.pbz2",
+                                         "tests/fixtures/nats-sss/sss_000011.pickle.pbz2"};
+    int checked = 0, seen_c10 = 0, seen_c100 = 0, seen_im = 0;
+    for (int f = 0; f < 2; f++) {
+        pk_doc *doc = NULL;
+        CHECK_OK(pk_read_bz2_file(files[f], NULL, &doc));
+        if (!doc) continue;
+        const pk_value *root = pk_root(doc);
+        CHECK(root->type == PK_DICT && root->u.dict.n == 3);
+        for (size_t s = 0; root->type == PK_DICT && s < root->u.dict.n; s++) {
+            const pk_value *rec = root->u.dict.vals[s];
+            const pk_value *as = pk_dict_get(rec, "arch_str"), *ai = pk_dict_get(rec, "arch_index");
+            const pk_value *all = pk_dict_get(rec, "all_results");
+            CHECK(as && as->type == PK_STR && ai && ai->type == PK_INT && all && all->type == PK_DICT);
+            if (!as || as->type != PK_STR || !ai || ai->type != PK_INT || !all || all->type != PK_DICT)
+                continue;
+            space_arch a;
+            CHECK_OK(space_sss.parse(as->u.str.s, &a));
+            CHECK_EQ_INT(space_sss.index(&a), ai->u.i);
+            for (size_t k = 0; k < all->u.dict.n; k++) {
+                const pk_value *key = all->u.dict.keys[k], *res = all->u.dict.vals[k];
+                CHECK(key->type == PK_TUPLE && key->u.seq.n == 2 && key->u.seq.items[0]->type == PK_STR);
+                if (key->type != PK_TUPLE || key->u.seq.n != 2) continue;
+                const char *ds = key->u.seq.items[0]->u.str.s;
+                nn_config cfg = {16, 5, 10, 3, 32, 32, 1, 0}; /* C, N: ignored by the size space */
+                if (!strcmp(ds, "cifar10") || !strcmp(ds, "cifar10-valid"))
+                    seen_c10 = 1;
+                else if (!strcmp(ds, "cifar100"))
+                    cfg.classes = 100, seen_c100 = 1;
+                else if (!strcmp(ds, "ImageNet16-120"))
+                    cfg.classes = 120, cfg.H = cfg.W = 16, seen_im = 1;
+                else {
+                    CHECK_MSG(0, "%s: unexpected dataset '%s'", files[f], ds);
+                    continue;
+                }
+                double params, flop;
+                CHECK(pk_as_double(pk_dict_get(res, "params"), &params));
+                CHECK(pk_as_double(pk_dict_get(res, "flop"), &flop));
+                size_t np = nn_net_param_count(&cfg, &space_sss, &a);
+                double fl = nn_net_flops(&cfg, &space_sss, &a);
+                CHECK_MSG(fabs((double)np - params * 1e6) < 0.5, "%s %s: %zu parameters, official %.6f M",
+                          as->u.str.s, ds, np, params);
+                CHECK_MSG(fabs(fl - flop) < 5e-7, "%s %s: %.6f MFLOPs, official %.6f", as->u.str.s, ds,
+                          fl, flop);
+                checked++;
+            }
+        }
+        pk_free(doc);
+    }
+    CHECK_MSG(checked >= 24 && seen_c10 && seen_c100 && seen_im, "%d entries checked", checked);
+    /* the figures of the issue and PROVENANCE.md, independently of the reader */
+    space_arch a;
+    CHECK_OK(space_sss.parse("8:8:8:8:8", &a));
+    nn_config cfg = {16, 5, 10, 3, 32, 32, 1, 0};
+    CHECK_EQ_INT(nn_net_param_count(&cfg, &space_sss, &a), 11714);
+    CHECK_NEAR(nn_net_flops(&cfg, &space_sss, &a), 4.481114, 1e-9);
+    cfg.classes = 100;
+    CHECK_EQ_INT(nn_net_param_count(&cfg, &space_sss, &a), 12524);
+    cfg.classes = 120, cfg.H = cfg.W = 16;
+    CHECK_EQ_INT(nn_net_param_count(&cfg, &space_sss, &a), 12704);
+    CHECK_OK(space_sss.parse("8:8:8:16:32", &a));
+    cfg = (nn_config){16, 5, 10, 3, 32, 32, 1, 0};
+    CHECK_EQ_INT(nn_net_param_count(&cfg, &space_sss, &a), 49202);
+    CHECK_NEAR(nn_net_flops(&cfg, &space_sss, &a), 6.84065, 1e-9);
+}
+
+/* Cells that narrow (24 -> 16, 32 -> 24): every parameter's gradient
+ * against finite differences, as nn_network_gradient_matches_finite_differences. */
+TEST(nn_sss_gradient_matches_finite_differences)
+{
+    nn_config cfg = {1, 1, 3, 2, 7, 7, 4, 1};
+    space_arch a;
+    CHECK_OK(space_sss.parse("8:24:16:32:24", &a));
+    nn_net *net;
+    CHECK_OK(nn_net_create(&cfg, &space_sss, &a, &net));
+    if (!net) return;
+    nn_net_init(net, 5);
+    size_t np = nn_net_num_params(net), pix = 2 * 7 * 7;
+    float x[4 * 98];
+    int32_t y[4];
+    fill_batch(x, y, 4, pix, 3, 9);
+    nb_rng r;
+    nb_rng_init(&r, 6, 0, NB_PURPOSE_TEST);
+    float *p = nn_net_params(net);
+    for (size_t i = 0; i < np; i++) p[i] += (float)(0.1 * (nb_rng_uniform(&r) - 0.5));
+    net_ctx c = {net, x, y, 4};
+    net_loss(&c);
+    nn_net_backward(net, y);
+    float *g = nb_xcalloc_array(np, sizeof(float));
+    memcpy(g, nn_net_grads(net), np * sizeof(float));
+    int bad = 0, tried = 0;
+    for (size_t i = 0; i < np; i += 1 + np / 120, tried++) {
+        float keep = p[i];
+        double eps = 3e-4;
+        p[i] = keep + (float)eps;
+        double lp = net_loss(&c);
+        p[i] = keep - (float)eps;
+        double lm = net_loss(&c);
+        p[i] = keep;
+        double fd = (lp - lm) / (2 * eps);
+        if (fabs(fd - g[i]) > 1e-3 + 3e-2 * fmax(fabs(fd), fabs(g[i]))) {
+            bad++;
+            if (getenv("NN_DEBUG")) fprintf(stderr, "param %zu: fd %.6g analytic %.6g\n", i, fd, g[i]);
+        }
+    }
+    CHECK_MSG(bad <= tried / 20, "%d of %d parameter gradients disagree with finite differences", bad, tried);
+    free(g);
+    nn_net_destroy(net);
+}
+
+/* An SSS network whose cells widen (16 -> 24, 16 -> 32) trained a few steps. */
+static float *train_sss(int reference, int threads, int steps, double *losses, size_t *np_out)
+{
+    nn_config cfg = {16, 5, 10, 3, 8, 8, 16, reference};
+    space_arch a;
+    NB_ASSERT(space_sss.parse("8:16:24:16:32", &a) == NB_OK);
+    nn_net *net;
+    NB_ASSERT(nn_net_create(&cfg, &space_sss, &a, &net) == NB_OK);
+    nn_net_init(net, 42);
+    nn_sgd *opt = nn_sgd_create(net, &(nn_sgd_config){0.9, 5e-4, 1});
+    nn_set_threads(threads);
+    float x[16 * 192];
+    int32_t y[16];
+    fill_batch(x, y, 16, 192, 10, 7);
+    for (int s = 0; s < steps; s++) losses[s] = nn_net_train_step(net, opt, x, y, 16, 0.05, NULL);
+    nn_set_threads(1);
+    size_t np = nn_net_num_params(net);
+    float *p = nb_xcalloc_array(np, sizeof(float));
+    memcpy(p, nn_net_params(net), np * sizeof(float));
+    *np_out = np;
+    nn_sgd_destroy(opt);
+    nn_net_destroy(net);
+    return p;
+}
+
+TEST(nn_sss_network_trains_deterministically)
+{
+    enum { STEPS = 12 };
+    double l1[STEPS], l2[STEPS], lr_[STEPS];
+    size_t n1, n2, nr;
+    float *p1 = train_sss(0, 1, STEPS, l1, &n1);
+    float *p2 = train_sss(0, 2, STEPS, l2, &n2);
+    float *pr = train_sss(1, 1, STEPS, lr_, &nr);
+    CHECK_MSG(l1[STEPS - 1] < 0.5 * l1[0], "loss %.4f -> %.4f did not halve", l1[0], l1[STEPS - 1]);
+    CHECK(n1 == n2 && n1 == nr);
+    CHECK_MSG(memcmp(p1, p2, n1 * sizeof(float)) == 0, "1 and 2 threads differ");
+    CHECK_MSG(memcmp(l1, l2, sizeof l1) == 0, "1 and 2 threads give other losses");
+    for (int s = 0; s < STEPS; s++) CHECK_NEAR(l1[s], lr_[s], 1e-3 + 1e-3 * fabs(lr_[s]));
+    free(p1), free(p2), free(pr);
 }

@@ -1,13 +1,16 @@
 /* tests/test_space.c - the NB201 cell space: strings, codes, canonical form,
  * mutation, neighbours, encodings; the space interface (space_def) on NB201
  * against the free functions, the registry, crossover, the network
- * description, and the zeroed unused slots of space_arch. */
+ * description, and the zeroed unused slots of space_arch. The NATS-Bench
+ * size space: every string against the official meta file's order, the
+ * strict parser, draws, neighbours, one-hot and its network description. */
 #include <hdf5.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "spaces/space.h"
+#include "tables/pickle.h"
 #include "tables/tab.h"
 #include "tables/tab_h5.h"
 #include "test.h"
@@ -896,4 +899,269 @@ TEST(space_table_of_unknown_space_refused)
     CHECK_ERRMSG("'nats-sss' is not known");
     CHECK_ERRMSG("known spaces are nb201");
     remove(path);
+}
+
+/* ---- the NATS-Bench size space ------------------------------------------- */
+
+#define SSS_FIX "tests/fixtures/nats-sss"
+
+static int sss_tail_zero(const space_arch *a)
+{
+    for (int d = SPACE_SSS_LAYERS; d < SPACE_ARCH_MAX; d++)
+        if (a->op[d] != 0) return 0;
+    return 1;
+}
+
+static int sss_distance(const space_arch *a, const space_arch *b)
+{
+    int d = 0;
+    for (int l = 0; l < SPACE_SSS_LAYERS; l++) d += a->op[l] != b->op[l];
+    return d;
+}
+
+TEST(space_sss_registered)
+{
+    const space_def *sp = space_find("sss");
+    CHECK(sp == &space_sss);
+    if (!sp) return;
+    CHECK_EQ_INT(sp->n_decisions, 5);
+    CHECK_EQ_INT(sp->size, 32768);
+    for (int d = 0; d < 5; d++) CHECK_EQ_INT(sp->n_choices[d], 8);
+    CHECK_EQ_INT(sp->onehot_dim, 40);
+    CHECK_EQ_INT(sp->path_dim, 0);
+    CHECK(sp->path == NULL && sp->canonical == NULL && sp->n_classes == NULL);
+    CHECK_EQ_INT(space_n_classes(sp), 32768);
+    CHECK_EQ_INT(space_canon(sp, 12345), 12345);
+    CHECK(space_find("nats-sss") == NULL);
+    CHECK_ERRMSG("known spaces are nb201, sss");
+}
+
+/* Every index: format, parse back, index again; and the string equals the
+ * official meta file's entry at that index (NATS's order). */
+TEST(space_sss_all_32768_in_official_order)
+{
+    const space_def *sp = &space_sss;
+    pk_doc *doc = NULL;
+    CHECK_OK(pk_read_bz2_file(SSS_FIX "/sss_meta.pickle.pbz2", NULL, &doc));
+    if (!doc) return;
+    const pk_value *archs = pk_dict_get(pk_root(doc), "meta_archs");
+    CHECK(archs && archs->type == PK_LIST && archs->u.seq.n == SPACE_SSS_SIZE);
+    if (!archs || archs->type != PK_LIST || archs->u.seq.n != SPACE_SSS_SIZE) {
+        pk_free(doc);
+        return;
+    }
+    int bad_str = 0, bad_round = 0;
+    size_t longest = 0;
+    for (uint32_t i = 0; i < SPACE_SSS_SIZE; i++) {
+        space_arch a = sp->arch(i), b;
+        char buf[SPACE_SSS_STR_MAX];
+        size_t l = sp->format(&a, buf, sizeof buf);
+        if (l > longest) longest = l;
+        const pk_value *v = archs->u.seq.items[i];
+        bad_str += v->type != PK_STR || strcmp(v->u.str.s, buf) != 0;
+        memset(&b, 0xAA, sizeof b);
+        bad_round += sp->parse(buf, &b) != NB_OK || !same_struct(&a, &b) || sp->index(&b) != i ||
+                     !space_arch_valid(sp, &a);
+    }
+    CHECK_EQ_INT(bad_str, 0);
+    CHECK_EQ_INT(bad_round, 0);
+    CHECK_EQ_INT(longest, 14);
+    CHECK(longest < sp->str_max);
+    pk_free(doc);
+    space_arch a;
+    CHECK_OK(sp->parse("8:8:8:16:32", &a));
+    CHECK_EQ_INT(sp->index(&a), 11);
+    CHECK_OK(sp->parse("64:64:64:64:64", &a));
+    CHECK_EQ_INT(sp->index(&a), 32767);
+    CHECK_OK(sp->parse("8:16:32:48:64", &a));
+    CHECK(a.op[0] == 0 && a.op[1] == 1 && a.op[2] == 3 && a.op[3] == 5 && a.op[4] == 7);
+    /* format truncates like snprintf and returns the full length */
+    char small[6];
+    CHECK_EQ_INT(sp->format(&a, small, sizeof small), 13);
+    CHECK_STR(small, "8:16:");
+}
+
+TEST(space_sss_parse_rejects_malformed)
+{
+    static const bad_case cases[] = {
+        {"", "empty string"},
+        {"8:8:8:8", "at position 7: wrong number of layers: found 4, expected 5"},
+        {"8", "at position 1: wrong number of layers: found 1, expected 5"},
+        {"8:8:8:8:8:8", "at position 9: wrong number of layers: more than 5"},
+        {"8:8:12:8:8", "at position 4: width '12' of layer 3 is not one of the choices"},
+        {"8:8:0:8:8", "width '0' of layer 3"},
+        {"08:8:8:8:8", "at position 0: width '08' of layer 1"},
+        {"8:8:8:8:72", "width '72' of layer 5"},
+        {"8:8:8:8:640", "width '640'"},
+        {"8:8:8:8:99999999999999999999", "width '999999999999'"},
+        {"8:8:8:8:8 ", "at position 9: trailing characters after the fifth width, found ' '"},
+        {"8:8:8:8:8\n", "found '\\x0a'"},
+        {" 8:8:8:8:8", "at position 0: expected the width of layer 1 (digits), found ' '"},
+        {"8::8:8:8", "at position 2: expected the width of layer 2 (digits), found ':'"},
+        {"8:8:8:8:", "at position 8: expected the width of layer 5 (digits), found end of string"},
+        {"8,8,8,8,8", "at position 1: expected ':' after the width of layer 1, found ','"},
+        {"8:16a:8:8:8", "at position 4: expected ':' after the width of layer 2, found 'a'"},
+        {"+8:8:8:8:8", "expected the width of layer 1"},
+        {"8:8:8:8:-8", "found '-'"},
+        {"8:8:8:8:8\xff", "found '\\xff'"},
+        {"|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|"
+         "nor_conv_3x3~2|",
+         "at position 0: expected the width of layer 1 (digits), found '|'"},
+        {"8:8:8:8:8:8:8:8:8:8:8:8:8:8:8:8:8:8:8:8:8:8:8:8:8:8:8:8:8:8:8:8:8",
+         "at position 9: wrong number of layers: more than 5"},
+    };
+    space_arch sentinel = space_sss.arch(4321);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        space_arch out = sentinel;
+        nb_status st = space_sss.parse(cases[i].in, &out);
+        CHECK_MSG(st == NB_EINVAL, "case %zu '%s': status %d", i, cases[i].in, (int)st);
+        CHECK_MSG(strstr(nb_errmsg(), cases[i].needle) != NULL,
+                  "case %zu: message '%s' lacks '%s'", i, nb_errmsg(), cases[i].needle);
+        CHECK_MSG(strstr(nb_errmsg(), "arch string (sss)") != NULL, "case %zu: '%s'", i,
+                  nb_errmsg());
+        CHECK_MSG(same_struct(&out, &sentinel), "case %zu: *out changed on failure", i);
+    }
+    CHECK_STATUS(space_sss.parse("8:8:8:8:9", &sentinel), NB_EINVAL);
+    CHECK_ERRMSG("hint: the form is five widths joined by ':'");
+    space_arch out = sentinel;
+    CHECK_STATUS(space_sss.parse(NULL, &out), NB_EINVAL);
+    CHECK(same_struct(&out, &sentinel));
+    /* an NB201 string is not an SSS string and the other way round */
+    CHECK_STATUS(space_nb201.parse("8:16:32:48:64", &out), NB_EINVAL);
+    /* 16 bytes with no NUL, on the heap so that the sanitizer build catches
+     * a read past the end: the digit run stops at 12 */
+    char *raw = malloc(16);
+    CHECK(raw != NULL);
+    if (raw) {
+        memset(raw, '8', 16);
+        CHECK_STATUS(space_sss.parse(raw, &out), NB_EINVAL);
+        CHECK_ERRMSG("width '888888888888' of layer 1");
+        free(raw);
+    }
+    CHECK(same_struct(&out, &sentinel));
+}
+
+TEST(space_sss_draws_pinned_and_uniform)
+{
+    const space_def *sp = &space_sss;
+    nb_rng r, q;
+    nb_rng_init(&r, 42, 0, NB_PURPOSE_TEST);
+    nb_rng_init(&q, 42, 0, NB_PURPOSE_TEST);
+    int count[5][8] = {{0}}, bad = 0;
+    const int n = 16000;
+    for (int i = 0; i < n; i++) {
+        space_arch a, m;
+        memset(&a, 0xAA, sizeof a);
+        sp->random(&r, &a);
+        bad += sp->index(&a) != (uint32_t)nb_rng_below(&q, SPACE_SSS_SIZE) || !sss_tail_zero(&a);
+        for (int l = 0; l < 5; l++) count[l][a.op[l]]++;
+        memset(&m, 0xAA, sizeof m);
+        sp->mutate(&a, &r, &m);
+        int l = (int)nb_rng_below(&q, 5), k = (int)nb_rng_below(&q, 7);
+        bad += sss_distance(&a, &m) != 1 || m.op[l] == a.op[l] || !sss_tail_zero(&m) ||
+               m.op[l] != (k < a.op[l] ? k : k + 1);
+    }
+    CHECK_EQ_INT(bad, 0);
+    for (int l = 0; l < 5; l++)
+        for (int k = 0; k < 8; k++)
+            CHECK_MSG(count[l][k] > n / 8 - 250 && count[l][k] < n / 8 + 250,
+                      "layer %d width %d drawn %d times of %d", l, 8 * (k + 1), count[l][k], n);
+    /* crossovers: the documented draws over 5 decisions */
+    space_arch a = sp->arch(0), b = sp->arch(SPACE_SSS_SIZE - 1), c;
+    nb_rng_init(&r, 5, 0, NB_PURPOSE_TEST);
+    nb_rng_init(&q, 5, 0, NB_PURPOSE_TEST);
+    for (int i = 0; i < 200; i++) {
+        sp->crossover_uniform(&a, &b, &r, &c);
+        uint64_t mask = nb_rng_below(&q, 1u << 5);
+        for (int l = 0; l < 5; l++) bad += c.op[l] != ((mask >> l) & 1 ? 7 : 0);
+        sp->crossover_point(&a, &b, &r, &c);
+        int cut = 1 + (int)nb_rng_below(&q, 4);
+        for (int l = 0; l < 5; l++) bad += c.op[l] != (l < cut ? 0 : 7);
+        bad += !sss_tail_zero(&c);
+    }
+    CHECK_EQ_INT(bad, 0);
+}
+
+TEST(space_sss_neighbours_one_step)
+{
+    const space_def *sp = &space_sss;
+    space_arch out[SPACE_SSS_NEIGHBOURS];
+    int bad = 0, hist[11] = {0};
+    for (uint32_t i = 0; i < SPACE_SSS_SIZE; i += 7) {
+        space_arch a = sp->arch(i);
+        memset(out, 0xAA, sizeof out);
+        int n = sp->neighbours(&a, out);
+        int want = 0;
+        for (int l = 0; l < 5; l++) want += (a.op[l] > 0) + (a.op[l] < 7);
+        bad += n != want || n > sp->max_neighbours;
+        if (n >= 0 && n <= 10) hist[n]++;
+        for (int k = 0; k < n; k++) {
+            bad += sss_distance(&a, &out[k]) != 1 || !sss_tail_zero(&out[k]);
+            for (int l = 0; l < 5; l++)
+                if (out[k].op[l] != a.op[l]) bad += abs(out[k].op[l] - a.op[l]) != 1;
+            if (k > 0) bad += sp->index(&out[k]) == sp->index(&out[k - 1]);
+        }
+    }
+    CHECK_EQ_INT(bad, 0);
+    CHECK(hist[5] > 0 && hist[10] > 0);
+    /* the documented order: layer by layer, down then up */
+    space_arch a;
+    CHECK_OK(sp->parse("8:16:64:32:8", &a));
+    CHECK_EQ_INT(sp->neighbours(&a, out), 7);
+    static const char *const want[7] = {"16:16:64:32:8", "8:8:64:32:8",  "8:24:64:32:8",
+                                        "8:16:56:32:8",  "8:16:64:24:8", "8:16:64:40:8",
+                                        "8:16:64:32:16"};
+    for (int k = 0; k < 7; k++) {
+        char buf[SPACE_SSS_STR_MAX];
+        sp->format(&out[k], buf, sizeof buf);
+        CHECK_STR(buf, want[k]);
+    }
+}
+
+TEST(space_sss_onehot)
+{
+    space_arch a;
+    CHECK_OK(space_sss.parse("8:16:32:48:64", &a));
+    float f[40];
+    memset(f, 0xAA, sizeof f);
+    space_sss.onehot(&a, f);
+    int ones = 0;
+    for (int i = 0; i < 40; i++) ones += f[i] == 1.0f;
+    CHECK_EQ_INT(ones, 5);
+    CHECK(f[0] == 1.0f && f[8 + 1] == 1.0f && f[16 + 3] == 1.0f && f[24 + 5] == 1.0f &&
+          f[32 + 7] == 1.0f && f[1] == 0.0f);
+}
+
+TEST(space_sss_network_description)
+{
+    space_arch a;
+    CHECK_OK(space_sss.parse("8:16:32:48:64", &a));
+    space_net d, e;
+    memset(&d, 0xAA, sizeof d);
+    CHECK_OK(space_sss.network(&a, 16, 5, &d));
+    CHECK_EQ_INT(d.stem_c, 8);
+    CHECK_EQ_INT(d.n_layers, 5);
+    static const int kind[5] = {SPACE_NET_CELL, SPACE_NET_RESBLOCK, SPACE_NET_CELL,
+                                SPACE_NET_RESBLOCK, SPACE_NET_CELL};
+    for (int l = 0; l < 5; l++) {
+        CHECK_EQ_INT(d.layer[l].kind, kind[l]);
+        CHECK_EQ_INT(d.layer[l].c_out, (int)(8 * (a.op[l] + 1)));
+    }
+    for (int l = 5; l < SPACE_NET_LAYERS_MAX; l++) CHECK(d.layer[l].kind == 0 && d.layer[l].c_out == 0);
+    /* NATS's fixed cell: NB201's best, conv3 everywhere but the skip 0->3 */
+    static const space_net_edge want[] = {
+        {0, 1, SPACE_NET_RELU_CONV_BN, 3}, {0, 2, SPACE_NET_RELU_CONV_BN, 3},
+        {1, 2, SPACE_NET_RELU_CONV_BN, 3}, {0, 3, SPACE_NET_IDENTITY, 0},
+        {1, 3, SPACE_NET_RELU_CONV_BN, 3}, {2, 3, SPACE_NET_RELU_CONV_BN, 3},
+    };
+    CHECK_EQ_INT(d.cell.n_nodes, 4);
+    CHECK_EQ_INT(d.cell.n_edges, 6);
+    for (int k = 0; k < 6; k++) CHECK(memcmp(&d.cell.edge[k], &want[k], sizeof want[k]) == 0);
+    /* C and N are ignored; the description compares whole */
+    memset(&e, 0x55, sizeof e);
+    CHECK_OK(space_sss.network(&a, 3, 1, &e));
+    CHECK(memcmp(&d, &e, sizeof d) == 0);
+    a.op[2] = 8;
+    CHECK_STATUS(space_sss.network(&a, 16, 5, &d), NB_EINVAL);
+    CHECK_ERRMSG("layer 3");
 }

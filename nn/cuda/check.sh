@@ -13,7 +13,7 @@ fi
 mkdir -p "$OUT"
 CF="-std=c11 -O2 -g -Wall -Wextra -Wshadow -Wno-unused-parameter -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -pthread -I."
 ENGINE="core/alloc.c core/log.c core/parse.c core/rng.c core/status.c
-        spaces/canonical.c spaces/encode.c spaces/nb201.c spaces/nb201_def.c spaces/space.c
+        spaces/canonical.c spaces/encode.c spaces/nb201.c spaces/nb201_def.c spaces/space.c spaces/sss.c
         nn/net.c nn/conv2d.c nn/conv_direct.c nn/batchnorm.c nn/pool.c nn/linear.c nn/loss.c nn/parallel.c nn/ref.c"
 pass=0; fail=0
 objs=""

@@ -431,6 +431,15 @@ extern "C" nb_status nn_cuda_net_create(const nn_config *cfg, const space_def *s
         free(g);
         return st;
     }
+    for (int i = 0, c = g->desc.stem_c; i < g->desc.n_layers; c = g->desc.layer[i++].c_out)
+        if (g->desc.layer[i].kind == SPACE_NET_CELL && g->desc.layer[i].c_out != c) {
+            free(g);
+            return nb_fail(NB_EINVAL,
+                           "cuda network: layer %d is a cell from %d to %d channels; hint: the "
+                           "GPU path builds cells that keep their width (NB201), train this "
+                           "space on the CPU",
+                           i, c, g->desc.layer[i].c_out);
+        }
     g->n_blocks = g->desc.n_layers;
     g->blocks = (gblock *)nb_xcalloc_array((size_t)g->n_blocks, sizeof *g->blocks);
     g->n_buf = (g->desc.cell.n_nodes > 2 ? g->desc.cell.n_nodes : 2) + 2;

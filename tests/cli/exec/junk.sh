@@ -1,0 +1,4 @@
+#!/bin/sh
+read line
+echo "debug: starting up"
+cat > /dev/null
