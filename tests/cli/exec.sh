@@ -45,6 +45,8 @@ import json, sys
 d = json.load(open('$tmp/out'))
 s = {x['strategy']: x for x in d['series']}
 sys.exit(0 if d['command'] == 'run' and s['random']['external'] is None and s['exec-random_search']['external'] else 1)"
+    check 0 "" mo --table "$T" --dataset cifar10 --device edgegpu --runs 3 --json -o "$tmp/mo.h5" --strategy-exec "$PY python/examples/rea.py"
+    ok_if "mo --strategy-exec: the external series is recorded" grep -qF '"strategy":"exec-rea","external":true' "$tmp/out"
 else
     echo "skip cli: /usr/bin/python3 missing: the Python children are not run"
 fi
