@@ -47,6 +47,11 @@ static void mo_help(void)
            "  --seed N            master seed; run r uses stream (N, r) (default 0)\n"
            "  --threads T         OS threads, 0 = all cores (default 0)\n"
            "  --grid G            points of the hypervolume trajectory (default 101)\n"
+           "  --strategy-exec 'CMD'  also run an external strategy (strategies/EXEC_PROTOCOL.md;\n"
+           "                      it is told [score, latency]); --strategy-name NAME,\n"
+           "                      --strategy-timeout SECONDS as for `nastab run`\n"
+           "  --json              a JSON summary on stdout instead of the Markdown table\n"
+           "                      (names are plain; a missing mean is -1)\n"
            "  -o, --output FILE   MO results file to write\n"
            "\n"
            "example:\n"
@@ -59,15 +64,18 @@ int cmd_mo(int argc, char **argv)
 {
     const char *table = NULL, *dataset = NULL, *device = NULL, *strategy = NULL, *runs_s = NULL,
                *budget_s = NULL, *lmax_s = NULL, *pop_s = NULL, *seed_s = NULL,
-               *threads_s = NULL, *grid_s = NULL, *out = NULL, *pos[1];
-    int n_pos, help;
+               *threads_s = NULL, *grid_s = NULL, *out = NULL, *pos[1],
+               *exec_s = NULL, *exec_name = NULL, *exec_to = NULL;
+    int n_pos, help, json = 0;
     cli_opt opts[] = {
         {"--table", NULL, &table, NULL},         {"--dataset", NULL, &dataset, NULL},
         {"--device", NULL, &device, NULL},       {"--strategy", NULL, &strategy, NULL},
         {"--runs", NULL, &runs_s, NULL},         {"--budget", NULL, &budget_s, NULL},
         {"--latency-max", NULL, &lmax_s, NULL},  {"--population", NULL, &pop_s, NULL},
         {"--seed", NULL, &seed_s, NULL},         {"--threads", NULL, &threads_s, NULL},
-        {"--grid", NULL, &grid_s, NULL},         {"--output", "-o", &out, NULL}};
+        {"--grid", NULL, &grid_s, NULL},         {"--output", "-o", &out, NULL},
+        {"--json", NULL, NULL, &json},           {"--strategy-exec", NULL, &exec_s, NULL},
+        {"--strategy-name", NULL, &exec_name, NULL}, {"--strategy-timeout", NULL, &exec_to, NULL}};
     if (cli_parse("mo", argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, &n_pos, &help))
         return 2;
     if (help) {
@@ -77,7 +85,9 @@ int cmd_mo(int argc, char **argv)
     if (!table) return cli_usage_error("mo", "missing --table FILE");
     if (!dataset) return cli_usage_error("mo", "missing --dataset");
     if (!device) return cli_usage_error("mo", "missing --device");
-    if (!strategy) return cli_usage_error("mo", "missing --strategy");
+    if (!strategy && !exec_s) return cli_usage_error("mo", "missing --strategy (or --strategy-exec)");
+    if ((exec_name || exec_to) && !exec_s)
+        return cli_usage_error("mo", "--strategy-name and --strategy-timeout need --strategy-exec");
     if (!out) return cli_usage_error("mo", "missing -o RESULTS");
     strat_run_config cfg = strat_mo_config_default();
     long v;
@@ -104,21 +114,34 @@ int cmd_mo(int argc, char **argv)
         cfg.grid = (size_t)v;
     }
     char dbuf[512], vbuf[1024], sbuf[512];
-    const char *datasets[MAX_ITEMS], *devices[MAX_ITEMS], *strategies[MAX_ITEMS];
-    int nd, nv, ns;
+    const char *datasets[MAX_ITEMS], *devices[MAX_ITEMS], *strategies[MAX_ITEMS + 1];
+    int nd, nv, ns = 0;
     if (cli_split_list("mo", "--dataset", dataset, dbuf, sizeof dbuf, datasets, MAX_ITEMS, &nd) ||
         cli_split_list("mo", "--device", device, vbuf, sizeof vbuf, devices, MAX_ITEMS, &nv) ||
-        cli_split_list("mo", "--strategy", strategy, sbuf, sizeof sbuf, strategies, MAX_ITEMS, &ns))
+        (strategy && cli_split_list("mo", "--strategy", strategy, sbuf, sizeof sbuf, strategies,
+                                    MAX_ITEMS, &ns)))
         return 2;
     for (int i = 0; i < ns; i++)
         if (!strat_find(strategies[i])) return cli_usage_error("mo", "--strategy: %s", nb_errmsg());
+    strat_exec *ex = NULL; /* an external strategy: the last of strategies[] */
+    if (exec_s) {
+        strat_exec_config xc = {exec_s, exec_name, 0};
+        if ((exec_to && nb_parse_double("--strategy-timeout", exec_to, 1e-3, 1e6, &xc.timeout) != NB_OK) ||
+            strat_exec_open(&xc, &ex) != NB_OK)
+            return cli_fail("mo", 1);
+        strategies[ns++] = strat_exec_vtable(ex)->name;
+    }
     tab_table *t;
-    if (tab_open(table, &t) != NB_OK) return cli_fail("mo", 0);
+    if (tab_open(table, &t) != NB_OK) {
+        strat_exec_close(ex);
+        return cli_fail("mo", 0);
+    }
     for (int i = 0; i < nd; i++) {
         strat_protocol p;
         nb_status pst = strat_protocol_nb201(t, datasets[i], &p);
         if (pst != NB_OK) {
             tab_close(t);
+            strat_exec_close(ex);
             /* a dataset the table lacks is a usage error; a damaged table is not */
             if (pst == NB_ENOTFOUND) return cli_usage_error("mo", "--dataset: %s", nb_errmsg());
             return cli_fail("mo", 0);
@@ -126,6 +149,7 @@ int cmd_mo(int argc, char **argv)
         for (int k = 0; k < nv; k++)
             if (strat_device_column(t, datasets[i], devices[k]) < 0) {
                 tab_close(t);
+                strat_exec_close(ex);
                 return cli_usage_error("mo", "--device: %s", nb_errmsg());
             }
     }
@@ -145,7 +169,9 @@ int cmd_mo(int argc, char **argv)
                 cfg.strategy = strategies[s];
                 cfg.budget = budget;
                 res_series ser; /* filled by the loop, taken over by res */
-                if (strat_run(&cfg, &ser) != NB_OK) {
+                int external = ex && s == ns - 1;
+                cfg.vtable = external ? strat_exec_vtable(ex) : NULL;
+                if ((external ? strat_exec_run(ex, &cfg, &ser) : strat_run(&cfg, &ser)) != NB_OK) {
                     rc = cli_fail("mo", 0);
                     break;
                 }
@@ -154,6 +180,20 @@ int cmd_mo(int argc, char **argv)
     if (rc == 0) {
         if (res_mo_write(res, out) != NB_OK) {
             rc = cli_fail("mo", 0);
+        } else if (json) {
+            printf("{\"command\":\"mo\",\"format\":1,\"output\":\"%s\",\"series\":[", out);
+            for (size_t i = 0; i < res_mo_count(res); i++) {
+                const res_series *s = res_mo_get(res, i);
+                rep_stats hv = rep_mo_final_hv(s), acc = rep_stats_of(s->final_test, s->runs, 1);
+                printf("%s{\"dataset\":\"%s\",\"device\":\"%s\",\"strategy\":\"%s\",\"external\":%s,"
+                       "\"runs\":%zu,\"final_hv_mean\":%.17g,\"final_hv_ci95\":%.17g,\"hv_true\":%.17g,"
+                       "\"feasible_test_mean\":%.17g,\"runs_with_feasible\":%zu}",
+                       i ? "," : "", s->dataset, s->device, s->strategy, s->external[0] ? "true" : "false",
+                       s->runs, isfinite(hv.mean) ? hv.mean : -1.0, isfinite(hv.ci95) ? hv.ci95 : 0.0,
+                       s->hv_true, isfinite(acc.mean) ? acc.mean : -1.0, acc.n);
+            }
+            printf("]}\n");
+            nb_log("%zu series in %.2f s; results in %s", res_mo_count(res), nb_now() - t0, out);
         } else {
             printf("| dataset | column | strategy | runs | final HV (mean ± 95%% CI) | true HV | "
                    "feasible test acc [%%] |\n|---|---|---|---:|---:|---:|---:|\n");
@@ -170,6 +210,7 @@ int cmd_mo(int argc, char **argv)
     res_mo_free(res);
     free(cmdline);
     tab_close(t);
+    strat_exec_close(ex);
     return rc;
 }
 

@@ -1,5 +1,6 @@
 /* bench/cmd_run.c - `nastab run`: many budgeted searches per (dataset,
  * strategy) against a table, written to one results file. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,9 @@ static void run_help(void)
     printf("usage: nastab run --table FILE --dataset D[,D...] --strategy S[,S...] -o RESULTS\n"
            "                  [--runs R] [--budget SECONDS] [--seed N] [--workers W]\n"
            "                  [--threads T] [--grid G] [--strategy-plugin FILE.so]\n"
-           "                  [--restrict-to-curves]\n"
+           "                  [--restrict-to-curves] [--json]\n"
+           "                  [--strategy-exec 'CMD ARGS' [--strategy-name NAME]\n"
+           "                   [--strategy-timeout SECONDS]]\n"
            "\n"
            "Runs R independent searches of each strategy on each dataset column under a\n"
            "budget of simulated seconds, following the NAS-Bench-201 protocol\n"
@@ -36,6 +39,14 @@ static void run_help(void)
         printf("                      %-16s %s\n", (*v)->name, (*v)->description);
     printf("  --strategy-plugin FILE.so  also run the out-of-tree strategy in this shared object\n"
            "                    (built against strategies/strat.h; see examples/strategy-plugin)\n");
+    printf("  --strategy-exec 'CMD ARGS'  also run an external strategy: CMD (run by /bin/sh -c)\n"
+           "                    speaks strategies/EXEC_PROTOCOL.md on its stdin/stdout, e.g.\n"
+           "                    'python3 python/examples/rea.py' (python/nastab serves it)\n"
+           "  --strategy-name NAME  its series name (default exec-<script basename>)\n"
+           "  --strategy-timeout SECONDS  longest wait for one reply of the child (default %g)\n"
+           "  --json            print a JSON summary on stdout instead of the Markdown table\n"
+           "                    (shape: README.md \"Machine-readable output\")\n",
+           STRAT_EXEC_TIMEOUT);
     printf("  --runs R          independent runs per (dataset, strategy) (default 500)\n"
            "  --budget SECONDS  simulated seconds per run (default per dataset: cifar10-valid\n"
            "                    and cifar10 %.0f, cifar100 %.0f, ImageNet16-120 %.0f)\n"
@@ -54,14 +65,92 @@ static void run_help(void)
            strat_default_budget("ImageNet16-120"), RES_PROTOCOL_CURVE_CELLS);
 }
 
-/* Split a comma list into at most MAX_ITEMS items (in a copy owned by buf). */
+/* ---- --json: the summary on stdout (README.md "Machine-readable output") ---- */
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+        else if (c < 0x20) fprintf(f, "\\u%04x", c);
+        else fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+static void json_num(FILE *f, double v)
+{
+    if (isfinite(v)) fprintf(f, "%.17g", v);
+    else fputs("null", f);
+}
+
+/* Mean and sample standard deviation of the finite values of v[0..n-1]. */
+static void mean_sd(const float *v, size_t n, double off, double *mean, double *sd, size_t *k)
+{
+    double s = 0, s2 = 0;
+    *k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(v[i])) s += off - v[i], (*k)++;
+    *mean = *k ? s / (double)*k : NAN;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(v[i])) s2 += (off - v[i] - *mean) * (off - v[i] - *mean);
+    *sd = *k > 1 ? sqrt(s2 / (double)(*k - 1)) : NAN;
+}
+
+static void run_json(const res_results *res, const char *out, double elapsed, FILE *f)
+{
+    fprintf(f, "{\"command\":\"run\",\"format\":1,\"output\":");
+    json_str(f, out);
+    fprintf(f, ",\"elapsed_s\":");
+    json_num(f, elapsed);
+    fprintf(f, ",\"series\":[");
+    for (size_t i = 0; i < res_results_count(res); i++) {
+        const res_series *s = res_results_get(res, i);
+        double m, sd, mr, sdr;
+        size_t k, kr;
+        mean_sd(s->final_test, s->runs, 0, &m, &sd, &k);
+        mean_sd(s->final_test, s->runs, s->optimum_test, &mr, &sdr, &kr);
+        double ev = 0;
+        for (size_t r = 0; r < s->runs; r++) ev += s->n_evals[r];
+        fprintf(f, "%s{\"dataset\":", i ? "," : "");
+        json_str(f, s->dataset);
+        fprintf(f, ",\"strategy\":");
+        json_str(f, s->strategy);
+        fprintf(f, ",\"external\":");
+        if (s->external[0]) json_str(f, s->external);
+        else fputs("null", f);
+        fprintf(f, ",\"runs\":%zu,\"runs_with_result\":%zu,\"budget_s\":", s->runs, k);
+        json_num(f, s->budget);
+        fprintf(f, ",\"workers\":%d,\"optimum_test\":", s->workers);
+        json_num(f, s->optimum_test);
+        fprintf(f, ",\"final_test_mean\":");
+        json_num(f, -m);
+        fprintf(f, ",\"final_test_sd\":");
+        json_num(f, sd);
+        fprintf(f, ",\"final_regret_mean\":");
+        json_num(f, mr);
+        fprintf(f, ",\"final_regret_sd\":");
+        json_num(f, sdr);
+        fprintf(f, ",\"evals_mean\":");
+        json_num(f, ev / (double)s->runs);
+        fprintf(f, ",\"restricted_cells\":%zu}", s->restricted_cells);
+    }
+    fprintf(f, "]}\n");
+}
+
 int cmd_run(int argc, char **argv)
 {
     const char *table = NULL, *dataset = NULL, *strategy = NULL, *runs_s = NULL, *budget_s = NULL,
-               *seed_s = NULL, *workers_s = NULL, *threads_s = NULL, *grid_s = NULL, *out = NULL, *plugin_s = NULL;
+               *seed_s = NULL, *workers_s = NULL, *threads_s = NULL, *grid_s = NULL, *out = NULL, *plugin_s = NULL,
+               *exec_s = NULL, *exec_name = NULL, *exec_to = NULL;
     const char *pos[1];
-    int n_pos, help, restrict_curves = 0;
+    int n_pos, help, restrict_curves = 0, json = 0;
     cli_opt opts[] = {{"--restrict-to-curves", NULL, NULL, &restrict_curves},
+                      {"--json", NULL, NULL, &json},
+                      {"--strategy-exec", NULL, &exec_s, NULL},
+                      {"--strategy-name", NULL, &exec_name, NULL},
+                      {"--strategy-timeout", NULL, &exec_to, NULL},
                       {"--table", NULL, &table, NULL},       {"--dataset", NULL, &dataset, NULL},
                       {"--strategy", NULL, &strategy, NULL}, {"--runs", NULL, &runs_s, NULL},
                       {"--budget", NULL, &budget_s, NULL},   {"--seed", NULL, &seed_s, NULL},
@@ -75,7 +164,10 @@ int cmd_run(int argc, char **argv)
     }
     if (!table) return cli_usage_error("run", "missing --table FILE");
     if (!dataset) return cli_usage_error("run", "missing --dataset");
-    if (!strategy && !plugin_s) return cli_usage_error("run", "missing --strategy (or --strategy-plugin)");
+    if (!strategy && !plugin_s && !exec_s)
+        return cli_usage_error("run", "missing --strategy (or --strategy-plugin, --strategy-exec)");
+    if ((exec_name || exec_to) && !exec_s)
+        return cli_usage_error("run", "--strategy-name and --strategy-timeout need --strategy-exec");
     if (!out) return cli_usage_error("run", "missing -o RESULTS");
 
     strat_run_config cfg = strat_run_config_default();
@@ -101,8 +193,8 @@ int cmd_run(int argc, char **argv)
         cfg.grid = (size_t)v;
     }
     char dbuf[512], sbuf[512];
-    const char *datasets[MAX_ITEMS], *strategies[MAX_ITEMS + 1];
-    const strat_vtable *vtables[MAX_ITEMS + 1];
+    const char *datasets[MAX_ITEMS], *strategies[MAX_ITEMS + 2];
+    const strat_vtable *vtables[MAX_ITEMS + 2];
     int nd, ns = 0;
     if (cli_split_list("run", "--dataset", dataset, dbuf, sizeof dbuf, datasets, MAX_ITEMS, &nd)) return 2;
     if (strategy && cli_split_list("run", "--strategy", strategy, sbuf, sizeof sbuf, strategies, MAX_ITEMS, &ns)) return 2;
@@ -122,9 +214,30 @@ int cmd_run(int argc, char **argv)
         vtables[ns++] = pv;
     }
 
+    strat_exec *ex = NULL;
+    if (exec_s) {
+        strat_exec_config xc = {exec_s, exec_name, 0};
+        if ((exec_to && nb_parse_double("--strategy-timeout", exec_to, 1e-3, 1e6, &xc.timeout) != NB_OK) ||
+            strat_exec_open(&xc, &ex) != NB_OK) {
+            strat_plugin_close(plugin);
+            return cli_fail("run", 1);
+        }
+        const strat_vtable *xv = strat_exec_vtable(ex);
+        for (int i = 0; i < ns; i++)
+            if (!strcmp(strategies[i], xv->name)) {
+                strat_plugin_close(plugin);
+                strat_exec_close(ex);
+                return cli_usage_error("run", "--strategy-exec: '%s' is also in --strategy or "
+                                       "--strategy-plugin; hint: --strategy-name", xv->name);
+            }
+        strategies[ns] = xv->name;
+        vtables[ns++] = xv;
+    }
+
     tab_table *t;
     if (tab_open(table, &t) != NB_OK) {
         strat_plugin_close(plugin);
+        strat_exec_close(ex);
         return cli_fail("run", 0);
     }
     for (int i = 0; i < nd; i++) {
@@ -133,6 +246,7 @@ int cmd_run(int argc, char **argv)
         if (pst != NB_OK) {
             tab_close(t);
             strat_plugin_close(plugin);
+            strat_exec_close(ex);
             /* a dataset the table lacks is a usage error; a table that cannot
              * be read (I/O, damaged) is not */
             if (pst == NB_ENOTFOUND) return cli_usage_error("run", "--dataset: %s", nb_errmsg());
@@ -161,7 +275,9 @@ int cmd_run(int argc, char **argv)
             cfg.budget = budget > 0 ? budget : strat_default_budget(datasets[d]);
             res_series ser; /* filled by the loop, taken over by res */
             double t1 = nb_now();
-            if (strat_run(&cfg, &ser) != NB_OK) {
+            nb_status rst = ex && vtables[s] == strat_exec_vtable(ex) ? strat_exec_run(ex, &cfg, &ser)
+                                                                       : strat_run(&cfg, &ser);
+            if (rst != NB_OK) {
                 rc = cli_fail("run", 0);
                 break;
             }
@@ -174,7 +290,8 @@ int cmd_run(int argc, char **argv)
         if (res_results_write(res, out) != NB_OK) {
             rc = cli_fail("run", 0);
         } else {
-            rep_write_markdown(res, stdout);
+            if (json) run_json(res, out, elapsed, stdout);
+            else rep_write_markdown(res, stdout);
             nb_log("%d dataset(s) x %d strateg%s x %zu runs in %.2f s; results in %s", nd, ns,
                    ns == 1 ? "y" : "ies", cfg.runs, elapsed, out);
         }
@@ -183,5 +300,6 @@ int cmd_run(int argc, char **argv)
     free(cmdline);
     tab_close(t);
     strat_plugin_close(plugin);
+    strat_exec_close(ex);
     return rc;
 }

@@ -239,6 +239,12 @@ static nb_status write_series(hid_t sg, res_series *s, size_t i, const char *pat
         (st = tab_h5_put_num(g, obj, "restricted_cells", H5T_STD_U64LE, H5T_NATIVE_UINT64,
                              &restricted, path)))
         goto done;
+    int32_t xproto = s->external_protocol; /* an external strategy (strat_exec_run) */
+    if (s->external[0] &&
+        ((st = tab_h5_put_str(g, obj, "external_command", s->external, path)) ||
+         (st = tab_h5_put_num(g, obj, "external_protocol", H5T_STD_I32LE, H5T_NATIVE_INT32,
+                              &xproto, path))))
+        goto done;
     for (size_t k = 0; k < N_FIELDS; k++) {
         const field *fd = &fields[k];
         if ((st = w_dset(g, obj, fd, dim_of(s, fd->d0), dim_of(s, fd->d1), *field_ptr(s, fd),
@@ -427,6 +433,15 @@ static nb_status read_series(hid_t sg, size_t i, const char *path, res_series *s
         goto done;
     }
     s->restricted_cells = (size_t)restricted;
+    if (H5Aexists(g, "external_command") > 0) { /* optional: absent = built-in or plugin */
+        char *xc = NULL;
+        if ((st = r_attr_str(g, obj, "external_command", path, &xc))) goto done;
+        snprintf(s->external, sizeof s->external, "%s", xc);
+        free(xc);
+        if ((st = r_attr_num(g, obj, "external_protocol", H5T_NATIVE_INT32, path,
+                             &s->external_protocol)))
+            goto done;
+    }
     s->runs = runs;
     s->grid = grid;
     s->cap = cap;

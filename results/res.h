@@ -69,6 +69,9 @@ typedef struct {
     size_t restricted_cells; /* 0: the protocol covered the whole table; else the run was
                               * restricted to these many cells (those with a per-epoch curve,
                               * strat_run_config.restrict_to_curves), optimum_* are theirs */
+    char external[512];   /* "" for a built-in or plugin strategy; else the command of the
+                           * external strategy (strat_exec_run), "python3 rea.py" */
+    int external_protocol; /* its EXEC_PROTOCOL.md version, 1; 0 when external is "" */
     double *time;         /* (G) seconds, time[g] = budget * g / (G - 1) */
     float *valid;         /* (R, G) incumbent's report valid acc, NaN before the first result; NULL when MO */
     float *test;          /* (R, G) incumbent's report test acc (MO: the constrained incumbent, "inc_test") */

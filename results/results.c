@@ -261,6 +261,12 @@ static nb_status write_series(hid_t series_grp, const res_series *s, uint32_t in
         (st = tab_h5_put_num(g, obj, "restricted_cells", H5T_STD_U64LE, H5T_NATIVE_UINT64,
                              &restricted, path)))
         goto done;
+    int32_t xproto = s->external_protocol; /* an external strategy (strat_exec_run) */
+    if (s->external[0] &&
+        ((st = tab_h5_put_str(g, obj, "external_command", s->external, path)) ||
+         (st = tab_h5_put_num(g, obj, "external_protocol", H5T_STD_I32LE, H5T_NATIVE_INT32,
+                              &xproto, path))))
+        goto done;
     if ((st = w_dset(g, obj, "time", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, s->grid, 0, s->time,
                      path)) ||
         (st = w_dset(g, obj, "valid", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, s->runs, s->grid,
@@ -483,6 +489,15 @@ static nb_status read_series(const rctx *c, hid_t dg, const char *dataset, const
         goto done;
     }
     s->restricted_cells = (size_t)restricted;
+    if (H5Aexists(g, "external_command") > 0) { /* optional: absent = built-in or plugin */
+        char *xc = NULL;
+        if ((st = r_attr_str(c, g, obj, "external_command", &xc)) ||
+            (st = r_attr_num(c, g, obj, "external_protocol", H5T_INTEGER, H5T_NATIVE_INT32,
+                             &s->external_protocol)))
+            goto done;
+        snprintf(s->external, sizeof s->external, "%s", xc);
+        free(xc);
+    }
     s->runs = (size_t)runs;
     s->grid = (size_t)grid;
     s->workers = workers;

@@ -278,4 +278,46 @@ nb_status strat_plugin_load(const char *path, const strat_vtable **vt, strat_plu
 /* Unload (dlclose); accepts NULL. */
 void strat_plugin_close(strat_plugin *p);
 
+/* ---- external strategies: a child process (strategies/EXEC_PROTOCOL.md) ----
+ * Any program that speaks the protocol on its stdin/stdout (newline-
+ * delimited JSON; python/nastab serves it for a Python class) runs as a
+ * strategy; the clock, the budget, the workers and the results stay here.
+ *     strat_exec_config xc = {"python3 python/examples/rea.py", NULL, 0};
+ *     strat_exec *ex;
+ *     if (strat_exec_open(&xc, &ex) != NB_OK) ...
+ *     if (strat_exec_run(ex, &cfg, &out) != NB_OK) puts(nb_errmsg());
+ *     strat_exec_close(ex);
+ * One child serves every run of a series (run ids, each with a seed drawn
+ * from the run's stream), so the results are bit-identical for any
+ * --threads when the child is deterministic given each run's seed. The
+ * child is not sandboxed (it runs with the user's rights). */
+#define STRAT_EXEC_PROTOCOL 1   /* version of EXEC_PROTOCOL.md, recorded in results files */
+#define STRAT_EXEC_TIMEOUT 60.0 /* default seconds for one reply */
+typedef struct {
+    const char *command; /* run by /bin/sh -c, e.g. "python3 rea.py --pop 10" */
+    const char *name;    /* series name, 1-31 of [A-Za-z0-9_.-]; NULL: "exec-" + the basename
+                          * of the command's last word without extension ("exec-rea") */
+    double timeout;      /* seconds per reply (and for the child to exit at the end); 0 = default */
+} strat_exec_config;
+typedef struct strat_exec strat_exec;
+/* Checks the configuration; starts nothing. NB_EINVAL: empty command, bad
+ * timeout or name, a built-in strategy's name, 8 open already. *out owned by
+ * the caller (strat_exec_close). */
+nb_status strat_exec_open(const strat_exec_config *cfg, strat_exec **out);
+/* Its vtable (borrowed, valid until strat_exec_close) and command. */
+const strat_vtable *strat_exec_vtable(const strat_exec *ex);
+const char *strat_exec_command(const strat_exec *ex);
+/* strat_run of cfg with ex's vtable, the child started at the first run's
+ * create and ended (EOF on its stdin, then it must exit 0) after the last;
+ * out->external / external_protocol record it. Fails as strat_run does,
+ * and, for the child: NB_ETOOL (it exited, was killed, hung past the
+ * timeout, did not exit at the end), NB_EFORMAT (a line that is not a
+ * protocol message), NB_EINVAL (an architecture that does not parse, a bad
+ * fidelity or epoch, an error it reported), NB_EVERSION (another protocol
+ * version); each message names the child, its command, the run id and the
+ * tail of its stderr. *out zeroed on failure. */
+nb_status strat_exec_run(strat_exec *ex, const strat_run_config *cfg, res_series *out);
+/* Ends a child still running and frees; accepts NULL. */
+void strat_exec_close(strat_exec *ex);
+
 #endif

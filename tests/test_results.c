@@ -14,7 +14,7 @@
 
 /* A new field of res_series changes its size: add it to series_equal below
  * and to the file (results/RESULTS.md or MO_RESULTS.md), then update this. */
-_Static_assert(sizeof(res_series) == 384 || sizeof(void *) != 8,
+_Static_assert(sizeof(res_series) == 904 || sizeof(void *) != 8,
                "res_series changed: compare the new field in series_equal and store it in the file");
 
 static int arr_eq(const void *a, const void *b, size_t n, size_t size)
@@ -31,7 +31,8 @@ static int series_equal(const res_series *a, const res_series *b)
     const size_t R = a->runs, G = a->grid, C = a->cap, F = a->n_front;
     const char *diff = NULL;
     if (strcmp(a->dataset, b->dataset) || strcmp(a->strategy, b->strategy) ||
-        strcmp(a->device, b->device)) diff = "names";
+        strcmp(a->device, b->device) || strcmp(a->external, b->external) ||
+        !SAME(external_protocol)) diff = "names";
     else if (!SAME(n_objectives) || !SAME(runs) || !SAME(grid) || !SAME(cap) || !SAME(n_front))
         diff = "sizes";
     else if (!SAME(budget) || !SAME(workers) || !SAME(optimum_valid) || !SAME(optimum_test) ||
