@@ -441,7 +441,7 @@ static nb_status hash_dataset(hid_t file, const char *fpath, const char *dpath, 
     path_list an = {0};
     hsize_t aidx = 0;
     herr_t arc = H5Aiterate2(d, H5_INDEX_NAME, H5_ITER_NATIVE, &aidx, collect_name, &an);
-    if (arc >= 0) qsort(an.paths, an.n, sizeof *an.paths, cmp_str);
+    if (arc >= 0 && an.n) qsort(an.paths, an.n, sizeof *an.paths, cmp_str);
     for (size_t i = 0; i < an.n && arc >= 0; i++) arc = hash_attr(d, an.paths[i], NULL, &ah);
     for (size_t i = 0; i < an.n; i++) free(an.paths[i]);
     free(an.paths);
@@ -468,7 +468,7 @@ nb_status tab_h5_checksum(hid_t file, const char *path, char hex[17])
         st = tab_h5_fail(NB_EFORMAT, path, "cannot list the objects of the file", NULL);
         goto done;
     }
-    qsort(l.paths, l.n, sizeof *l.paths, cmp_str);
+    if (l.n) qsort(l.paths, l.n, sizeof *l.paths, cmp_str);
     uint64_t h = FNV_OFFSET;
     for (size_t i = 0; i < l.n && st == NB_OK; i++) st = hash_dataset(file, path, l.paths[i], &h);
     if (st == NB_OK) snprintf(hex, 17, "%016llx", (unsigned long long)h);

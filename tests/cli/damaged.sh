@@ -119,6 +119,12 @@ if sh -c "ulimit -f 2000" 2>/dev/null; then
     rc=$?
     ok_if "disk full during add-column: exit 1, not $rc" [ "$rc" -eq 1 ]
     ok_if "disk full during add-column: the table is unchanged, no temporary" sh -c "cmp -s \"$S\" \"$tmp/full/s.h5\" && [ \$(ls \"$tmp/full\" | wc -l) -eq 1 ]"
+    # results files go through the same HDF5 layer (the teardown at exit)
+    mkdir "$tmp/full2"
+    sh -c "trap '' XFSZ; ulimit -f 20; exec \"$N\" --quiet run --table \"$T\" --dataset cifar10,cifar100 --strategy random,rea --runs 200 --seed 1 -o \"$tmp/full2/r.h5\"" > /dev/null 2> "$tmp/err"
+    rc=$?
+    ok_if "disk full during run -o: exit 1, not $rc" [ "$rc" -eq 1 ]
+    ok_if "disk full during run -o: nothing left in the output folder" [ -z "$(ls "$tmp/full2")" ]
 else
     echo "skip damaged: ulimit -f is not available: the full-disk cases did not run"
 fi
