@@ -30,7 +30,10 @@ void tab_h5_quiet(void)
 static hid_t checked_fapl(void)
 {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    if (fapl >= 0 && H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110) < 0) {
+    /* Strong close as well: H5Fclose really closes the file (any object a
+     * writer left open with it) before nb_file_commit renames it. */
+    if (fapl >= 0 && (H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110) < 0 ||
+                      H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0)) {
         H5Pclose(fapl);
         return H5I_INVALID_HID;
     }

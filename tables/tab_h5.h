@@ -43,7 +43,8 @@ void tab_h5_quiet(void);
 
 /* Create the temporary of path (nb_file_tmp_create, which first removes the
  * temporaries of dead writers) and an HDF5 file on it in the 1.10 format,
- * whose metadata all carries checksums, with fcpl (or H5P_DEFAULT). On
+ * whose metadata all carries checksums, with fcpl (or H5P_DEFAULT), closed
+ * strongly (H5F_CLOSE_STRONG: H5Fclose closes what was left open). On
  * success *tmp (caller frees; nb_file_discard it on a later failure) and
  * *file; on failure both unset, nothing left behind, the message set.
  * Every HDF5 writer creates its file here (or opens one with tab_h5_open). */
