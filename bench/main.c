@@ -81,9 +81,7 @@ int main(int argc, char **argv)
         } else if (!strcmp(argv[i], "--verbose") || !strcmp(argv[i], "-v")) {
             nb_log_level = 2;
         } else {
-            char q[128];
-            fprintf(stderr, "nastab: unknown option '%s'\nTry 'nastab --help'.\n",
-                    nb_esc(argv[i], q, sizeof q));
+            fprintf(stderr, "nastab: unknown option '%s'\nTry 'nastab --help'.\n", argv[i]);
             return 2;
         }
     }
@@ -94,8 +92,6 @@ int main(int argc, char **argv)
     for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++)
         if (!strcmp(argv[i], commands[c].name))
             return cli_finish_stdout(commands[c].fn(argc - i, argv + i));
-    char q[128];
-    fprintf(stderr, "nastab: unknown command '%s'\nTry 'nastab --help'.\n",
-            nb_esc(argv[i], q, sizeof q));
+    fprintf(stderr, "nastab: unknown command '%s'\nTry 'nastab --help'.\n", argv[i]);
     return 2;
 }

@@ -49,8 +49,8 @@ ok_if "tables info > /dev/full: exit 1 (got $rc)" [ "$rc" -eq 1 ]
 "$N" --help > /dev/full 2> /dev/null; rc=$?
 ok_if "nastab --help > /dev/full: exit 1 (got $rc)" [ "$rc" -eq 1 ]
 # binary input is quoted, never echoed raw (ESC, BEL, bytes that are not UTF-8)
-check 2 'unknown command' "$(printf 'x\033[2J\007')"
-ok_if "an unknown command's control bytes are escaped" sh -c "grep -qF 'x\\x1b[2J\\x07' '$tmp/err' && ! grep -q \"\$(printf '\033')\" '$tmp/err'"
+check 2 'unknown subcommand' tables "$(printf 'x\033[2J\007')"
+ok_if "an unknown subcommand's control bytes are escaped" sh -c "grep -qF 'x\\x1b[2J\\x07' '$tmp/err' && ! grep -q \"\$(printf '\033')\" '$tmp/err'"
 # outputs that are inputs: refused by device and inode, the input untouched
 mkdir "$tmp/src"; cp tables/data/nb201.csv.gz tables/data/curves200.csv.gz tables/data/PROVENANCE.md "$tmp/src/"
 ln "$tmp/src/nb201.csv.gz" "$tmp/hardlink.gz"
