@@ -55,6 +55,10 @@ ok_if "bit flips: the file was restored after the loop" cmp -s "$S" "$F"
 F="$tmp/nb201.h5"
 cp "$T" "$F"
 heap=$(grep -obUa FHDB "$F" | tail -8 | cut -d: -f1)
+if [ -z "$heap" ]; then
+    echo "FAIL cli: $T has no fractal heap block (FHDB): is it the NB201 table with its 58 hardware columns?"
+    fail=$((fail + 1)); heap=0
+fi
 lo=$(echo "$heap" | head -1); hi=$(( $(echo "$heap" | tail -1) + 512 ))
 crashes=0; silent=0; tried=0
 off=$lo
