@@ -6,20 +6,24 @@
 #include "bench/cmd.h"
 #include "core/nb.h"
 
+/* Every message goes through nb_esc: the arguments, file names and file
+ * contents it quotes reach the terminal with their control bytes as \xHH
+ * (a CSV or file name holding ESC sequences cannot drive the terminal). */
 int cli_fail(const char *cmd, int usage)
 {
-    fprintf(stderr, "nastab %s: %s\n", cmd, nb_errmsg());
+    char q[4 * 1024 + 4];
+    fprintf(stderr, "nastab %s: %s\n", cmd, nb_esc(nb_errmsg(), q, sizeof q));
     return usage ? 2 : 1;
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
+    char msg[2048], q[4 * sizeof msg + 4];
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "nastab %s: ", cmd);
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\nTry 'nastab %s --help'.\n", cmd);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    fprintf(stderr, "nastab %s: %s\nTry 'nastab %s --help'.\n", cmd, nb_esc(msg, q, sizeof q), cmd);
     return 2;
 }
 

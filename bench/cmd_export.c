@@ -27,6 +27,7 @@ typedef struct {
     int hw;        /* hardware column index */
     const float *v; /* cost / hardware values (N), borrowed */
     char name[160];
+    char *damaged;  /* why the table cannot serve it (nb_xstrdup'd), or NULL */
 } xcol;
 
 typedef struct {
@@ -53,9 +54,11 @@ static nb_status all_columns(tab_table *t, int ds_only, int with_hw, xcols *out)
         for (int f = 0; f < nf && f < 8; f++)
             for (int m = 0; m < TAB_METRIC_COUNT; m++) {
                 tab_column_info ci;
-                if (tab_column_info_get(t, ds, fid[f], (tab_metric_id)m, &ci) != NB_OK) continue;
+                nb_status cst = tab_column_info_get(t, ds, fid[f], (tab_metric_id)m, &ci);
+                if (cst == NB_ENOTFOUND) continue;
                 xcol c = {.kind = COL_METRIC, .ds = ds, .fid = fid[f], .m = m,
-                          .seed = TAB_SEED_MEAN, .epoch = TAB_EPOCH_LAST};
+                          .seed = TAB_SEED_MEAN, .epoch = TAB_EPOCH_LAST,
+                          .damaged = cst != NB_OK ? nb_xstrdup(nb_errmsg()) : NULL};
                 snprintf(c.name, sizeof c.name, "%s/%d/%s", tab_dataset_name(t, ds), fid[f],
                          tab_metric_name((tab_metric_id)m));
                 push(out, &c);
@@ -80,7 +83,8 @@ static nb_status all_columns(tab_table *t, int ds_only, int with_hw, xcols *out)
 }
 
 /* Resolve one requested name: "<ds>/<fid>/<metric>[@SEED][:EPOCH]",
- * "<ds>/<cost>" or "hw/<column>". 0 found, -1 unknown, -2 bad seed/epoch. */
+ * "<ds>/<cost>" or "hw/<column>". 0 found, -1 unknown, -2 bad seed/epoch,
+ * -3 a damaged column (message set). */
 static int resolve(tab_table *t, const xcols *valid, const char *want, xcol *out)
 {
     char base[160];
@@ -101,7 +105,12 @@ static int resolve(tab_table *t, const xcols *valid, const char *want, xcol *out
     }
     for (size_t i = 0; i < valid->n; i++) {
         if (strcmp(valid->c[i].name, base) != 0) continue;
+        if (valid->c[i].damaged) {
+            nb_fail(NB_EFORMAT, "column '%s' is damaged: %s", base, valid->c[i].damaged);
+            return -3;
+        }
         *out = valid->c[i];
+        out->damaged = NULL;
         if (seed != TAB_SEED_MEAN || epoch != TAB_EPOCH_LAST) {
             if (out->kind != COL_METRIC) {
                 nb_fail(NB_EINVAL, "column '%s': @SEED and :EPOCH apply to metric columns only", want);
@@ -203,6 +212,14 @@ int cmd_tables_export(int argc, char **argv)
         goto done;
     }
     if (!columns) {
+        for (size_t i = 0; i < valid.n && !rc; i++)
+            if (valid.c[i].damaged) {
+                char q[1100];
+                fprintf(stderr, "nastab %s: column '%s' is damaged: %s\n", CMD, valid.c[i].name,
+                        nb_esc(valid.c[i].damaged, q, sizeof q));
+                rc = 1;
+            }
+        if (rc) goto done;
         sel = valid;
         valid = (xcols){0};
     } else {
@@ -210,12 +227,14 @@ int cmd_tables_export(int argc, char **argv)
         for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
             xcol c;
             int r = resolve(t, &valid, tok, &c);
-            if (r == -2) {
-                rc = cli_fail(CMD, 1);
+            if (r == -2 || r == -3) {
+                rc = cli_fail(CMD, r == -2);
                 break;
             }
             if (r == -1) {
-                fprintf(stderr, "nastab %s: unknown column '%s'; valid columns:\n", CMD, tok);
+                char q[256];
+                fprintf(stderr, "nastab %s: unknown column '%s'; valid columns:\n", CMD,
+                        nb_esc(tok, q, sizeof q));
                 for (size_t i = 0; i < valid.n; i++) fprintf(stderr, "  %s\n", valid.c[i].name);
                 fprintf(stderr, "  (metric columns also take @SEED and :EPOCH; see --help)\n");
                 rc = 2;
@@ -290,6 +309,8 @@ int cmd_tables_export(int argc, char **argv)
         rc = 1;
     }
 done:
+    for (size_t i = 0; i < valid.n; i++) free(valid.c[i].damaged);
+    for (size_t i = 0; i < sel.n; i++) free(sel.c[i].damaged);
     free(valid.c);
     free(sel.c);
     tab_close(t);

@@ -59,12 +59,17 @@ static int tables_import(int argc, char **argv)
     if (cli_parse("tables import", argc, argv, opts, 2, pos, 2, &n_pos, &help)) return 2;
     if (help) {
         fputs("usage: nastab tables import nb201 [--source DIR] -o FILE\n"
-              "  --source DIR   published data folder (default: tables/data)\n"
+              "       nastab tables import nats-tss DIR -o FILE [--strict]\n"
+              "  nb201      the NAS-Bench-201 table from the published data\n"
+              "    --source DIR   published data folder (default: tables/data)\n"
+              "  nats-tss   an official NATS-Bench topology archive in DIR\n"
+              "             (see `nastab tables import nats-tss --help`)\n"
               "  -o, --output FILE   table to write (HDF5)\n",
               stdout);
         return 0;
     }
-    if (n_pos != 1) return cli_usage_error("tables import", "expected the source name 'nb201'");
+    if (n_pos != 1)
+        return cli_usage_error("tables import", "expected the source name: nb201 or nats-tss");
     if (strcmp(pos[0], "nb201") != 0)
         return cli_usage_error("tables import", "unknown source '%s'; known: nb201, nats-tss", pos[0]);
     if (!out) return cli_usage_error("tables import", "missing -o FILE");
@@ -108,6 +113,7 @@ static int tables_info(int argc, char **argv)
     }
     printf("content_checksum %s\n", tab_checksum(t) ? tab_checksum(t) : "(none)");
     printf("datasets:\n");
+    int damaged = 0;
     for (int ds = 0; ds < tab_n_datasets(t); ds++) {
         int fid[8];
         int nf = tab_fidelities(t, ds, fid, 8);
@@ -116,7 +122,16 @@ static int tables_info(int argc, char **argv)
             printf("    %3d epochs:", fid[f]);
             for (int m = 0; m < TAB_METRIC_COUNT; m++) {
                 tab_column_info ci;
-                if (tab_column_info_get(t, ds, fid[f], (tab_metric_id)m, &ci) != NB_OK) continue;
+                nb_status cst = tab_column_info_get(t, ds, fid[f], (tab_metric_id)m, &ci);
+                if (cst == NB_ENOTFOUND) continue;
+                if (cst != NB_OK) {
+                    /* A column the table lists but cannot serve: shown, and the
+                     * reason on stderr; the command fails at the end. */
+                    printf(" %s[DAMAGED]", tab_metric_name((tab_metric_id)m));
+                    cli_fail("tables info", 0);
+                    damaged++;
+                    continue;
+                }
                 printf(" %s", tab_metric_name((tab_metric_id)m));
                 if (ci.n_seeds > 0) printf("[%d seeds]", ci.n_seeds);
                 if (ci.n_epochs > 1) printf("[%d epochs]", ci.n_epochs);
@@ -126,6 +141,11 @@ static int tables_info(int argc, char **argv)
     }
     printf("hardware columns: %d (see `nastab tables devices`)\n", tab_n_devices(t));
     int rc = 0;
+    if (damaged) {
+        fprintf(stderr, "nastab tables info: %s: %d damaged column%s (marked DAMAGED above); "
+                        "hint: rebuild the table\n", pos[0], damaged, damaged == 1 ? "" : "s");
+        rc = 1;
+    }
     if (verify) {
         if (tab_verify(t) != NB_OK) {
             rc = cli_fail("tables info", 0);
@@ -211,7 +231,9 @@ static int query_print(tab_table *t, size_t idx, int only_ds, int json)
             int first_m = 1;
             for (int m = 0; m < TAB_METRIC_COUNT; m++) {
                 tab_column_info ci;
-                if (tab_column_info_get(t, ds, fid[f], (tab_metric_id)m, &ci) != NB_OK) continue;
+                nb_status cst = tab_column_info_get(t, ds, fid[f], (tab_metric_id)m, &ci);
+                if (cst == NB_ENOTFOUND) continue;
+                if (cst != NB_OK) return cli_fail("tables query", 0);
                 float v;
                 nb_status st = tab_metric(t, ds, fid[f], (tab_metric_id)m, TAB_SEED_MEAN, TAB_EPOCH_LAST, idx, &v);
                 if (st != NB_OK && st != NB_EMISSING) return cli_fail("tables query", 0);
@@ -292,7 +314,9 @@ static int tables_query(int argc, char **argv)
     space_arch a;
     if (arch && space_parse(arch, &a) != NB_OK) return cli_fail("tables query", 1);
     long n = 0;
-    if (index && nb_parse_long("--index", index, 0, 1L << 40, &n) != NB_OK) return cli_fail("tables query", 1);
+    /* The range is the table's ([0, N - 1]), checked once it is open. */
+    if (index && nb_parse_long("--index", index, -(1L << 40), 1L << 40, &n) != NB_OK)
+        return cli_fail("tables query", 1);
     tab_table *t;
     if (tab_open(pos[0], &t) != NB_OK) return cli_fail("tables query", 0);
     int rc = 0, ds = -1;
@@ -308,11 +332,13 @@ static int tables_query(int argc, char **argv)
     if (arch) {
         n = tab_index_of(t, &a);
         if (n < 0) {
-            fprintf(stderr, "nastab tables query: architecture '%s' is not in %s\n", arch, pos[0]);
+            char q[512];
+            fprintf(stderr, "nastab tables query: architecture '%s' is not in %s\n", arch,
+                    nb_esc(pos[0], q, sizeof q));
             rc = 1;
             goto done;
         }
-    } else if ((size_t)n >= tab_n_archs(t)) {
+    } else if (n < 0 || (size_t)n >= tab_n_archs(t)) {
         rc = cli_usage_error("tables query", "--index: %ld is out of range [0, %zu]", n, tab_n_archs(t) - 1);
         goto done;
     }

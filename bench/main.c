@@ -1,4 +1,5 @@
 /* bench/main.c - the `nastab` command: git-style subcommands. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,6 +25,26 @@ static const command commands[] = {
     {"latency", cmd_latency, "measure inference latency with the C engine into a hardware column"},
     {"bench", cmd_bench, "micro-benchmarks of the table store (used by `make bench`)"},
 };
+
+/* The exit status once stdout is flushed and closed: rc, or 1 (with a
+ * message) when that fails. */
+static int cli_finish_stdout(int rc)
+{
+    /* A full disk or a closed pipe shows up only when the buffered output is
+     * flushed: without this check `nastab tables query ... > /dev/full`
+     * printed nothing and exited 0. */
+    errno = 0;
+    int bad = fflush(stdout) != 0 || ferror(stdout);
+    int e = errno;
+    if (fclose(stdout) != 0 && !bad) {
+        bad = 1;
+        e = errno;
+    }
+    if (!bad) return rc;
+    fprintf(stderr, "nastab: cannot write the standard output: %s\n",
+            e ? strerror(e) : "write error");
+    return rc ? rc : 1;
+}
 
 static void usage(FILE *f)
 {
@@ -52,10 +73,10 @@ int main(int argc, char **argv)
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             usage(stdout);
-            return 0;
+            return cli_finish_stdout(0);
         } else if (!strcmp(argv[i], "--version")) {
             printf("nastab %s (git %s)\n", nb_version(), nb_git_sha());
-            return 0;
+            return cli_finish_stdout(0);
         } else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
             nb_log_level = 0;
         } else if (!strcmp(argv[i], "--verbose") || !strcmp(argv[i], "-v")) {
@@ -70,7 +91,8 @@ int main(int argc, char **argv)
         return 2;
     }
     for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++)
-        if (!strcmp(argv[i], commands[c].name)) return commands[c].fn(argc - i, argv + i);
+        if (!strcmp(argv[i], commands[c].name))
+            return cli_finish_stdout(commands[c].fn(argc - i, argv + i));
     fprintf(stderr, "nastab: unknown command '%s'\nTry 'nastab --help'.\n", argv[i]);
     return 2;
 }

@@ -179,4 +179,43 @@ typedef struct {
 /* Fills *h; never fails (an unreadable /proc/cpuinfo gives cpu ""). */
 void nb_host_get(nb_host *h);
 
+/* ---- outputs that are inputs, and stale temporaries (core/file.c).
+ * nb_same_file: 1 when a and b name the same existing file (same device and
+ * inode: links, "./x" and "x" are the same file), 0 otherwise (either is
+ * absent or unreadable).
+ * nb_file_check_output: NB_EINVAL "refusing to write OUT: it is the input
+ * LABEL PATH (same file)" when out is the same file as one of the n inputs
+ * (an input with a NULL path is skipped), else NB_OK. Every command calls it
+ * before it writes an output, with every file it reads:
+ *
+ *     nb_file_input in[] = {{"table", table_path}, {"meta file", meta}};
+ *     if (nb_file_check_output(out, in, 2) != NB_OK) return cli_fail(cmd, 1);
+ *
+ * nb_file_clean_stale: remove every "<path>.tmp.<pid>" left beside path by a
+ * process that is no longer alive (kill(pid, 0) says ESRCH); a live
+ * process's temporary, this process's own and any other name are left
+ * alone. nb_file_tmp_create calls it, so the next write of a file cleans up
+ * after a writer killed in the middle. Returns how many it removed; never
+ * fails (an unreadable directory removes nothing). */
+int nb_same_file(const char *a, const char *b);
+typedef struct {
+    const char *label; /* "table", "meta file", "results file" */
+    const char *path;
+} nb_file_input;
+nb_status nb_file_check_output(const char *out, const nb_file_input *in, size_t n);
+int nb_file_clean_stale(const char *path);
+
+/* ---- quoting input in messages (core/escape.c): s with every control
+ * character (C0, DEL, C1) and every byte that is not part of valid UTF-8
+ * written as \xHH, cut to fit buf of size n >= 4 (ending "..." when cut);
+ * returns buf, always NUL-terminated; s NULL gives "(null)". For
+ * every message that quotes a file name, a CSV field or an argument, so that
+ * binary input never reaches the terminal raw:
+ *
+ *     char q[128];
+ *     return nb_fail(NB_EINVAL, "%s:%ld: '%s' is not a number", csv, line,
+ *                    nb_esc(field, q, sizeof q));
+ */
+char *nb_esc(const char *s, char *buf, size_t n);
+
 #endif

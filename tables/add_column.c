@@ -19,7 +19,8 @@ static int bad_name(const char *s)
     return !s || !s[0] || strchr(s, '/') || !strcmp(s, ".") || !strcmp(s, "..") || strlen(s) > 100;
 }
 
-/* Copy src to dst (created exclusively with src's permission bits). */
+/* Copy src into dst (the temporary nb_file_tmp_create made), with src's
+ * permission bits. */
 static nb_status copy_file(const char *src, const char *dst)
 {
     nb_status st = NB_OK;
@@ -30,9 +31,9 @@ static nb_status copy_file(const char *src, const char *dst)
         st = nb_fail(NB_EIO, "%s: cannot open: %s", src, strerror(errno));
         goto done;
     }
-    out = open(dst, O_WRONLY | O_CREAT | O_EXCL, sb.st_mode & 0777);
-    if (out < 0) {
-        st = nb_fail(NB_EIO, "%s: cannot create: %s", dst, strerror(errno));
+    out = open(dst, O_WRONLY | O_TRUNC);
+    if (out < 0 || fchmod(out, sb.st_mode & 0777) != 0) {
+        st = nb_fail(NB_EIO, "%s: cannot write: %s", dst, strerror(errno));
         goto done;
     }
     const size_t cap = 1u << 20;
@@ -60,7 +61,6 @@ done:
     if (in >= 0) close(in);
     if (out >= 0 && close(out) != 0 && st == NB_OK)
         st = nb_fail(NB_EIO, "%s: close failed: %s", dst, strerror(errno));
-    if (out >= 0 && st != NB_OK) unlink(dst); /* only a file this call created */
     return st;
 }
 
@@ -159,17 +159,18 @@ nb_status tab_add_hardware_ex(const char *path, const tab_device_info *info, con
     tab_close(t);
 
     tab_h5_quiet();
-    char *tmp = nb_file_tmpname(path);
+    char *tmp = NULL;
     char *stored = NULL;
     hid_t file = H5I_INVALID_HID;
     char dpath[160], hex[17];
     snprintf(dpath, sizeof dpath, "/hardware/%s", info->name);
 
-    if ((st = copy_file(path, tmp)) != NB_OK) {
-        free(tmp);
-        return st;
-    }
-    file = H5Fopen(tmp, H5F_ACC_RDWR, H5P_DEFAULT);
+    /* nb_file_tmp_create also removes what a killed add-column left. */
+    if ((st = nb_file_tmp_create(path, &tmp, NULL)) != NB_OK) return st;
+    if ((st = copy_file(path, tmp)) != NB_OK) goto fail;
+    /* The 1.10 format bounds: the group and column added here get
+     * checksummed metadata like everything the writer made. */
+    file = tab_h5_open(tmp, H5F_ACC_RDWR);
     if (file < 0) {
         st = tab_h5_fail(NB_EIO, tmp, "cannot open for writing", NULL);
         goto fail;

@@ -7,9 +7,69 @@
 
 #include "tables/tab_h5.h"
 
+/* HDF5 1.10 registers H5_term_library with atexit, and that walks every file
+ * id still registered: after an H5Fclose that failed (its flush hit a full
+ * disk), the id stays registered but its file struct is freed, and the exit
+ * crashed in H5F__close_cb (SIGSEGV after the right error message). Every
+ * writer closes its files itself, so the process needs no library teardown:
+ * H5dont_atexit, before the first HDF5 call of the process (a constructor,
+ * since any module may make that call). */
+__attribute__((constructor)) static void tab_h5_no_atexit(void)
+{
+    H5dont_atexit();
+}
+
 void tab_h5_quiet(void)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+/* File access with the 1.10 format as both bounds: every metadata structure
+ * an object created through it gets (object headers, B-trees, heaps, the
+ * superblock) carries a checksum, so damage is an error, not a crash. */
+static hid_t checked_fapl(void)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    /* Strong close as well: H5Fclose really closes the file (any object a
+     * writer left open with it) before nb_file_commit renames it. */
+    if (fapl >= 0 && (H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110) < 0 ||
+                      H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0)) {
+        H5Pclose(fapl);
+        return H5I_INVALID_HID;
+    }
+    return fapl;
+}
+
+nb_status tab_h5_create(const char *path, hid_t fcpl, char **tmp, hid_t *file)
+{
+    *file = H5I_INVALID_HID;
+    tab_h5_quiet();
+    nb_status st = nb_file_tmp_create(path, tmp, NULL);
+    if (st != NB_OK) return st;
+    hid_t fapl = checked_fapl();
+    if (fapl < 0) {
+        st = tab_h5_fail(NB_EINTERNAL, *tmp, "cannot set the file format version", NULL);
+    } else {
+        *file = H5Fcreate(*tmp, H5F_ACC_TRUNC, fcpl, fapl);
+        H5Pclose(fapl);
+        if (*file < 0) st = tab_h5_fail(NB_EIO, *tmp, "cannot create the file", NULL);
+    }
+    if (st != NB_OK) {
+        nb_file_discard(*tmp);
+        free(*tmp);
+        *tmp = NULL;
+    }
+    return st;
+}
+
+hid_t tab_h5_open(const char *path, unsigned flags)
+{
+    tab_h5_quiet();
+    hid_t fapl = checked_fapl();
+    if (fapl < 0) return H5I_INVALID_HID;
+    hid_t f = H5Fopen(path, flags, fapl);
+    H5Pclose(fapl);
+    return f;
 }
 
 typedef struct {
@@ -21,7 +81,22 @@ static herr_t detail_walk(unsigned n, const H5E_error2_t *e, void *data)
     (void)n;
     h5_detail *d = data;
     /* Walking downward, the last entry is the innermost (most specific). */
-    if (e->desc && e->desc[0]) snprintf(d->desc, sizeof d->desc, "%s", e->desc);
+    if (!e->desc || !e->desc[0]) return 0;
+    /* A failed system call reads "file write failed: time = ..., filename =
+     * ..., errno = 28, error message = 'No space left on device', ...":
+     * keep the operation and the OS's reason, on one line. */
+    const char *em = strstr(e->desc, "error message = '");
+    const char *colon = strchr(e->desc, ':');
+    if (em && colon && colon < em) {
+        em += strlen("error message = '");
+        const char *q = strchr(em, '\'');
+        snprintf(d->desc, sizeof d->desc, "%.*s: %.*s", (int)(colon - e->desc), e->desc,
+                 (int)(q ? q - em : (long)strlen(em)), em);
+    } else {
+        snprintf(d->desc, sizeof d->desc, "%s", e->desc);
+    }
+    for (char *c = d->desc; *c; c++)
+        if (*c == '\n' || *c == '\r') *c = ' ';
     return 0;
 }
 
@@ -219,6 +294,24 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Attribute names, for sorting. Iterations here are all in HDF5's native
+ * order and sorted by us: an ordered iteration of a large group or
+ * attribute set goes through a table HDF5 1.10 builds first, and a damaged
+ * block failing its checksum half-way made HDF5 free the unfilled entries
+ * (SIGSEGV, found by flipping bits); the native iteration fails cleanly. */
+static herr_t collect_name(hid_t loc, const char *name, const H5A_info_t *info, void *data)
+{
+    (void)loc;
+    (void)info;
+    path_list *l = data;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 16;
+        l->paths = nb_xrealloc_array(l->paths, l->cap, sizeof *l->paths);
+    }
+    l->paths[l->n++] = nb_xstrdup(name);
+    return 0;
+}
+
 /* Little-endian memory type matching the stored integer/float type, or a
  * copy of a fixed-length string type; H5I_INVALID_HID when not hashed. */
 static hid_t hash_type(hid_t ft)
@@ -315,7 +408,7 @@ static nb_status hash_dataset(hid_t file, const char *fpath, const char *dpath, 
     *h = fnv(*h, dpath, strlen(dpath) + 1);
     size_t esz = H5Tget_size(mt), row = esz;
     for (int i = 1; i < rank; i++)
-        if (!nb_mul_ok(row, (size_t)dims[i], &row)) {
+        if (!nb_mul_ok(row, (size_t)dims[i], &row) || row > ((size_t)1 << 30)) {
             st = nb_fail(NB_EFORMAT, "%s: dataset '%s' is too large", fpath, dpath);
             goto done;
         }
@@ -346,9 +439,16 @@ static nb_status hash_dataset(hid_t file, const char *fpath, const char *dpath, 
             *h = fnv(*h, buf, (size_t)cnt[0] * row);
         }
     }
+    /* Names in native order, sorted here (see collect_name). */
     attr_hash ah = {*h, 0};
+    path_list an = {0};
     hsize_t aidx = 0;
-    if (H5Aiterate2(d, H5_INDEX_NAME, H5_ITER_INC, &aidx, hash_attr, &ah) < 0) {
+    herr_t arc = H5Aiterate2(d, H5_INDEX_NAME, H5_ITER_NATIVE, &aidx, collect_name, &an);
+    if (arc >= 0 && an.n) qsort(an.paths, an.n, sizeof *an.paths, cmp_str);
+    for (size_t i = 0; i < an.n && arc >= 0; i++) arc = hash_attr(d, an.paths[i], NULL, &ah);
+    for (size_t i = 0; i < an.n; i++) free(an.paths[i]);
+    free(an.paths);
+    if (arc < 0) {
         st = tab_h5_fail(NB_EFORMAT, fpath, "cannot read the attributes of", dpath);
         goto done;
     }
@@ -367,11 +467,11 @@ nb_status tab_h5_checksum(hid_t file, const char *path, char hex[17])
 {
     path_list l = {0};
     nb_status st = NB_OK;
-    if (H5Lvisit(file, H5_INDEX_NAME, H5_ITER_INC, collect_link, &l) < 0) {
+    if (H5Lvisit(file, H5_INDEX_NAME, H5_ITER_NATIVE, collect_link, &l) < 0) {
         st = tab_h5_fail(NB_EFORMAT, path, "cannot list the objects of the file", NULL);
         goto done;
     }
-    qsort(l.paths, l.n, sizeof *l.paths, cmp_str);
+    if (l.n) qsort(l.paths, l.n, sizeof *l.paths, cmp_str);
     uint64_t h = FNV_OFFSET;
     for (size_t i = 0; i < l.n && st == NB_OK; i++) st = hash_dataset(file, path, l.paths[i], &h);
     if (st == NB_OK) snprintf(hex, 17, "%016llx", (unsigned long long)h);

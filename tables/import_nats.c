@@ -550,8 +550,9 @@ static nb_status root_attrs(imp *m)
 }
 
 /* Parse the meta file into archs (N); NB_EFORMAT when a string is not a
- * valid NB201 cell or repeats one. */
-static nb_status read_meta(const char *dir, nats_meta **meta, space_arch **archs)
+ * valid NB201 cell or repeats one, NB_EINVAL when out_path is the meta file. */
+static nb_status read_meta(const char *dir, const char *out_path, nats_meta **meta,
+                           space_arch **archs)
 {
     char path[4096];
     *meta = NULL;
@@ -568,6 +569,12 @@ static nb_status read_meta(const char *dir, nats_meta **meta, space_arch **archs
                            dir);
     }
     if ((st = nats_read_meta(path, meta)) != NB_OK) return st;
+    nb_file_input in = {"meta file", path};
+    if ((st = nb_file_check_output(out_path, &in, 1)) != NB_OK) {
+        nats_meta_free(*meta);
+        *meta = NULL;
+        return st;
+    }
     size_t n = (*meta)->n;
     if (n < 1 || n > SPACE_NB201_SIZE) {
         st = nb_fail(NB_EFORMAT, "%s: %zu architectures, expected 1..%u", path, n, SPACE_NB201_SIZE);
@@ -681,7 +688,7 @@ nb_status tab_import_nats(const tab_nats_import_cfg *cfg, const char *out_path)
                                "NATS-tss-v1_0-3ffb9-simple archive", cfg->archive_dir);
     nats_meta *meta = NULL;
     space_arch *archs = NULL;
-    nb_status st = read_meta(cfg->archive_dir, &meta, &archs);
+    nb_status st = read_meta(cfg->archive_dir, out_path, &meta, &archs);
     if (st != NB_OK) return st;
 
     tab_h5_quiet();
@@ -690,7 +697,6 @@ nb_status tab_import_nats(const tab_nats_import_cfg *cfg, const char *out_path)
     m.dir = cfg->archive_dir;
     m.file = m.gcpl = H5I_INVALID_HID;
     m.n = meta->n;
-    m.tmp = nb_file_tmpname(out_path);
     m.status = nb_xcalloc_array(m.n, 1);
     nb_progress *prog = NULL;
     size_t counts[4] = {0, 0, 0, 0};
@@ -701,15 +707,13 @@ nb_status tab_import_nats(const tab_nats_import_cfg *cfg, const char *out_path)
     if (fcpl < 0 || m.gcpl < 0 || H5Pset_link_creation_order(fcpl, flags) < 0 ||
         H5Pset_link_creation_order(m.gcpl, flags) < 0) {
         if (fcpl >= 0) H5Pclose(fcpl);
-        st = tab_h5_fail(NB_EINTERNAL, m.tmp, "cannot set up file creation", NULL);
+        st = tab_h5_fail(NB_EINTERNAL, out_path, "cannot set up file creation", NULL);
         goto fail;
     }
-    m.file = H5Fcreate(m.tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+    /* The 1.10 format (checksummed metadata), as the table writer's. */
+    st = tab_h5_create(out_path, fcpl, &m.tmp, &m.file);
     H5Pclose(fcpl);
-    if (m.file < 0) {
-        st = tab_h5_fail(NB_EIO, m.tmp, "cannot create the file", NULL);
-        goto fail;
-    }
+    if (st != NB_OK) goto fail;
     if ((st = root_attrs(&m)) != NB_OK || (st = write_archs(&m, archs)) != NB_OK ||
         (st = ensure_group(&m, "/datasets")) != NB_OK || (st = create_layout(&m)) != NB_OK)
         goto fail;
@@ -720,6 +724,11 @@ nb_status tab_import_nats(const tab_nats_import_cfg *cfg, const char *out_path)
         int exists;
         if ((st = record_path(path, sizeof path, m.dir, i, &exists)) != NB_OK) goto fail;
         nats_record *r = NULL;
+        if (exists && nb_same_file(out_path, path)) {
+            st = nb_fail(NB_EINVAL, "refusing to write %s: it is the input record %s (same file); "
+                                    "hint: write the output to another path", out_path, path);
+            goto fail;
+        }
         if (!exists) {
             m.status[i] = ST_MISSING;
             if (cfg->strict) {

@@ -666,6 +666,16 @@ nb_status tab_import_nb201(const char *src_dir, const char *out_path)
 {
     if (!src_dir || !out_path || !out_path[0])
         return nb_fail(NB_EINVAL, "tables import nb201: source folder and output path required");
+    /* The inputs, which the output must not be (issue 11: an output path
+     * equal to an input replaced the input). */
+    static const char *const inputs[] = {"nb201.csv.gz", "curves200.csv.gz", "PROVENANCE.md"};
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+        char in_path[4096];
+        snprintf(in_path, sizeof in_path, "%s/%s", src_dir, inputs[i]);
+        nb_file_input in = {"source file", in_path};
+        nb_status cst = nb_file_check_output(out_path, &in, 1);
+        if (cst != NB_OK) return cst;
+    }
     nb201_data d = {0};
     char *prov = NULL;
     double t0 = nb_now();

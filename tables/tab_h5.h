@@ -11,13 +11,14 @@
  * attribute) and commits it atomically (nb_file_commit, core/nb.h).
  * What it does not do: know a schema beyond the checksum definition, hold
  * state, or keep any HDF5 handle open: every hid_t argument stays the
- * caller's to close (except the file tab_h5_commit consumes).
+ * caller's to close (except the file tab_h5_commit consumes). A failed
+ * write or close leaves the process able to exit cleanly (no HDF5 teardown
+ * at exit, see h5util.c).
  *
  * Usage (a table writer):
- *     tab_h5_quiet();
- *     char *tmp = nb_file_tmpname(path), hex[17];
- *     hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
- *     if (f < 0) { st = tab_h5_fail(NB_EIO, tmp, "cannot create the file", NULL); goto fail; }
+ *     char *tmp, hex[17];
+ *     hid_t f;
+ *     if ((st = tab_h5_create(path, H5P_DEFAULT, &tmp, &f)) != NB_OK) return st;
  *     if ((st = tab_h5_set_str(f, tmp, "format", TAB_FORMAT_NAME)) != NB_OK) goto fail;
  *     ... datasets ...
  *     st = tab_h5_commit(f, tmp, path, hex);   // closes f; tmp gone either way
@@ -39,6 +40,19 @@
  * failures become nb_status values with messages instead). Cheap; call it
  * before any HDF5 work. */
 void tab_h5_quiet(void);
+
+/* Create the temporary of path (nb_file_tmp_create, which first removes the
+ * temporaries of dead writers) and an HDF5 file on it in the 1.10 format,
+ * whose metadata all carries checksums, with fcpl (or H5P_DEFAULT), closed
+ * strongly (H5F_CLOSE_STRONG: H5Fclose closes what was left open). On
+ * success *tmp (caller frees; nb_file_discard it on a later failure) and
+ * *file; on failure both unset, nothing left behind, the message set.
+ * Every HDF5 writer creates its file here (or opens one with tab_h5_open). */
+nb_status tab_h5_create(const char *path, hid_t fcpl, char **tmp, hid_t *file);
+/* H5Fopen(path, flags) with the same format bounds, so that what a writer
+ * adds to an existing file is checksummed too; H5I_INVALID_HID on failure
+ * (HDF5's error stack holds the reason: tab_h5_fail). */
+hid_t tab_h5_open(const char *path, unsigned flags);
 
 /* nb_fail(st, "<path>: <what> '<obj>': <innermost HDF5 message>") and
  * return st. obj may be NULL. */

@@ -16,6 +16,11 @@
 
 #define MAX_DS 32  /* datasets per table */
 #define MAX_FID 8  /* fidelities per dataset */
+/* Sane limits on what a file declares, checked before anything is
+ * allocated from it (NB201 has 3 seeds, 200 epochs, 58 hardware columns). */
+#define MAX_SEEDS 1000
+#define MAX_HW 10000
+#define MAX_DATASET_BYTES ((size_t)1 << 31) /* one array read into memory */
 
 static const char *const metric_names[TAB_METRIC_COUNT] = {
     "train_acc", "train_loss", "valid_acc", "valid_loss", "test_acc", "test_loss", "valtest_acc"};
@@ -115,8 +120,10 @@ static nb_status read_floats(tab_table *t, const char *dpath, int rank, const hs
                          (unsigned long long)want[i]);
             goto done;
         }
-        if (!nb_mul_ok(total, (size_t)dims[i], &total)) {
-            st = nb_fail(NB_EFORMAT, "%s: dataset '%s' is too large", t->path, dpath);
+        if (!nb_mul_ok(total, (size_t)dims[i], &total) || total > MAX_DATASET_BYTES / sizeof(float)) {
+            st = nb_fail(NB_EFORMAT, "%s: dataset '%s' declares more than %zu values (the limit "
+                                     "is %zu MiB); the file is damaged",
+                         t->path, dpath, MAX_DATASET_BYTES / sizeof(float), MAX_DATASET_BYTES >> 20);
             goto done;
         }
     }
@@ -158,18 +165,22 @@ static int link_exists(hid_t loc, const char *path)
  * by name. */
 typedef struct {
     char **names;
+    int64_t *corder; /* creation order of names[i] */
     int n, cap;
+    int all_corder;  /* every link had a creation order */
 } name_list;
 
 static herr_t collect_name(hid_t g, const char *name, const H5L_info_t *info, void *data)
 {
     (void)g;
-    (void)info;
     name_list *l = data;
     if (l->n == l->cap) {
         l->cap = l->cap ? 2 * l->cap : 16;
         l->names = nb_xrealloc_array(l->names, (size_t)l->cap, sizeof *l->names);
+        l->corder = nb_xrealloc_array(l->corder, (size_t)l->cap, sizeof *l->corder);
     }
+    l->corder[l->n] = info->corder_valid ? info->corder : 0;
+    if (!info->corder_valid) l->all_corder = 0;
     l->names[l->n++] = nb_xstrdup(name);
     return 0;
 }
@@ -178,27 +189,54 @@ static void free_names(name_list *l)
 {
     for (int i = 0; i < l->n; i++) free(l->names[i]);
     free(l->names);
+    free(l->corder);
     l->names = NULL;
+    l->corder = NULL;
     l->n = l->cap = 0;
+}
+
+typedef struct {
+    const char *name;
+    int64_t corder;
+} name_entry;
+
+static int cmp_corder(const void *a, const void *b)
+{
+    const name_entry *x = a, *y = b;
+    return x->corder < y->corder ? -1 : x->corder > y->corder;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(((const name_entry *)a)->name, ((const name_entry *)b)->name);
 }
 
 static nb_status list_group(tab_table *t, const char *gpath, name_list *l)
 {
     hid_t g = H5Gopen2(t->file, gpath, H5P_DEFAULT);
     if (g < 0) return tab_h5_fail(NB_EFORMAT, t->path, "cannot open group", gpath);
+    /* Native order, then sorted here: HDF5 1.10 serves an ordered iteration
+     * of a large group from a table it builds first, and when a damaged heap
+     * block fails its checksum half-way it frees the unfilled entries of that
+     * table (SIGSEGV in H5G__link_release_table, found by flipping one bit
+     * of /hardware). The native iteration walks the index directly and
+     * fails cleanly. */
+    l->all_corder = 1;
     hsize_t idx = 0;
-    herr_t rc = H5Literate(g, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx, collect_name, l);
-    if (rc < 0) {
-        H5Eclear2(H5E_DEFAULT);
-        free_names(l);
-        idx = 0;
-        rc = H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_name, l);
-    }
+    herr_t rc = H5Literate(g, H5_INDEX_NAME, H5_ITER_NATIVE, &idx, collect_name, l);
     H5Gclose(g);
     if (rc < 0) {
         free_names(l);
-        return tab_h5_fail(NB_EFORMAT, t->path, "cannot list group", gpath);
+        return tab_h5_fail(NB_EFORMAT, t->path, "damaged file: cannot list group", gpath);
     }
+    name_entry *e = nb_xcalloc_array(l->n ? (size_t)l->n : 1, sizeof *e);
+    for (int i = 0; i < l->n; i++) e[i] = (name_entry){l->names[i], l->corder[i]};
+    qsort(e, (size_t)l->n, sizeof *e, l->all_corder ? cmp_corder : cmp_name);
+    for (int i = 0; i < l->n; i++) {
+        l->names[i] = (char *)e[i].name;
+        l->corder[i] = e[i].corder;
+    }
+    free(e);
     return NB_OK;
 }
 
@@ -292,6 +330,12 @@ static nb_status open_hardware(tab_table *t)
     name_list hn = {0};
     nb_status st = list_group(t, "/hardware", &hn);
     if (st != NB_OK) return st;
+    if (hn.n > MAX_HW) {
+        st = nb_fail(NB_EFORMAT, "%s: /hardware lists %d columns, more than the limit %d; the "
+                                 "file is damaged", t->path, hn.n, MAX_HW);
+        free_names(&hn);
+        return st;
+    }
     t->hw = nb_xcalloc_array(hn.n ? (size_t)hn.n : 1, sizeof *t->hw);
     for (int i = 0; i < hn.n; i++) {
         t->hw[i].name = hn.names[i];
@@ -448,7 +492,8 @@ nb_status tab_open(const char *path, tab_table **out)
     t->n = (size_t)v[0];
     free(v);
     hsize_t aidx = 0;
-    if (H5Aiterate2(t->file, H5_INDEX_NAME, H5_ITER_INC, &aidx, collect_attr, t) < 0) {
+    /* Native order (see list_group): tab_attr looks names up. */
+    if (H5Aiterate2(t->file, H5_INDEX_NAME, H5_ITER_NATIVE, &aidx, collect_attr, t) < 0) {
         st = tab_h5_fail(NB_EFORMAT, path, "cannot read the root attributes", NULL);
         goto fail;
     }
@@ -632,23 +677,47 @@ static nb_status col_info_load(tab_table *t, tab_col *c)
         const char *an = axis == 0 ? "seeds" : "epochs";
         if (!src) continue;
         snprintf(p, sizeof p, "%s/%s", c->path, src);
+        /* The axis the attribute describes: seeds are axis 1 of final_seeds
+         * and curve_seeds, epochs the last axis of curve_mean/curve_seeds. */
+        int want_rank = !strcmp(src, "curve_seeds") ? 3 : 2;
+        int dim_axis = axis == 0 ? 1 : want_rank - 1;
         hid_t d = H5Dopen2(t->file, p, H5P_DEFAULT);
         if (d < 0) return tab_h5_fail(NB_EFORMAT, t->path, "cannot open dataset", p);
-        int r = tab_h5_attr_ints(d, an, &v, &n);
+        hsize_t dims[H5S_MAX_RANK];
+        hid_t sp = H5Dget_space(d);
+        int rank = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
+        if (rank != want_rank || H5Sget_simple_extent_dims(sp, dims, NULL) < 0) rank = -1;
+        if (sp >= 0) H5Sclose(sp);
+        int r = rank < 0 ? -1 : tab_h5_attr_ints(d, an, &v, &n);
         H5Dclose(d);
-        if (r != 1 || n > 100000) {
-            free(v);
-            return nb_fail(NB_EFORMAT, "%s: dataset '%s' lacks an integer attribute '%s'",
-                           t->path, p, an);
+        if (rank < 0) {
+            H5Eclear2(H5E_DEFAULT);
+            return nb_fail(NB_EFORMAT, "%s: column %s is damaged: dataset '%s' is not %d-D",
+                           t->path, c->path, p, want_rank);
         }
-        int *a = nb_xcalloc_array(n, sizeof *a);
+        if (r != 1) {
+            free(v);
+            return nb_fail(NB_EFORMAT, "%s: column %s is damaged: dataset '%s' lacks an integer "
+                                       "attribute '%s'", t->path, c->path, p, an);
+        }
+        if (n > (axis == 0 ? (size_t)MAX_SEEDS : (size_t)c->fidelity) || n != dims[dim_axis]) {
+            unsigned long long dn = (unsigned long long)dims[dim_axis];
+            free(v);
+            return nb_fail(NB_EFORMAT, "%s: column %s is damaged: attribute '%s' of '%s' lists "
+                                       "%zu %s for an axis of %llu (at most %d)",
+                           t->path, c->path, an, p, n, an, dn,
+                           axis == 0 ? MAX_SEEDS : c->fidelity);
+        }
+        int *a = nb_xcalloc_array(n ? n : 1, sizeof *a);
         for (size_t i = 0; i < n; i++) {
             if (v[i] < 0 || v[i] > 1000000000 ||
                 (axis == 1 && (v[i] < 1 || v[i] > c->fidelity || (i && v[i] <= v[i - 1])))) {
+                long long bad = v[i];
                 free(a);
                 free(v);
-                return nb_fail(NB_EFORMAT, "%s: attribute '%s' of '%s': bad value %lld", t->path,
-                               an, p, v[i]);
+                return nb_fail(NB_EFORMAT, "%s: column %s is damaged: attribute '%s' of '%s' "
+                                           "has the bad value %lld at position %zu",
+                               t->path, c->path, an, p, bad, i);
             }
             a[i] = (int)v[i];
         }

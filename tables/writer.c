@@ -158,7 +158,6 @@ nb_status tab_writer_create(const char *path, const char *space, size_t n_archs,
     w->gcpl = H5I_INVALID_HID;
     w->n = n_archs;
     w->path = nb_xstrdup(path);
-    w->tmp = nb_file_tmpname(path);
     nb_status st = NB_OK;
     char *strs = NULL;
     uint8_t *ops = NULL;
@@ -170,27 +169,16 @@ nb_status tab_writer_create(const char *path, const char *space, size_t n_archs,
         H5Pset_link_creation_order(w->gcpl, flags) < 0 || H5Pset_obj_track_times(fcpl, 0) < 0 ||
         H5Pset_obj_track_times(w->gcpl, 0) < 0) {
         if (fcpl >= 0) H5Pclose(fcpl);
-        st = tab_h5_fail(NB_EINTERNAL, w->tmp, "cannot set up file creation", NULL);
+        st = tab_h5_fail(NB_EINTERNAL, path, "cannot set up file creation", NULL);
         goto fail;
     }
-    /* The HDF5 1.10 file format: every metadata structure (superblock,
-     * object headers, chunk indexes, heaps) carries a checksum, so a corrupt
-     * file fails to open or read instead of crashing the library (the 1.8
-     * defaults have none: fuzzing crashed HDF5 inside H5Aiterate2). */
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    if (fapl < 0 || H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110) < 0) {
-        if (fapl >= 0) H5Pclose(fapl);
-        H5Pclose(fcpl);
-        st = tab_h5_fail(NB_EINTERNAL, w->tmp, "cannot set the file format version", NULL);
-        goto fail;
-    }
-    w->file = H5Fcreate(w->tmp, H5F_ACC_TRUNC, fcpl, fapl);
-    H5Pclose(fapl);
+    /* The HDF5 1.10 file format (tab_h5_create): every metadata structure
+     * carries a checksum, so a corrupt file fails to open or read instead of
+     * crashing the library (the 1.8 defaults have none: fuzzing crashed HDF5
+     * inside H5Aiterate2). */
+    st = tab_h5_create(path, fcpl, &w->tmp, &w->file);
     H5Pclose(fcpl);
-    if (w->file < 0) {
-        st = tab_h5_fail(NB_EIO, w->tmp, "cannot create the file", NULL);
-        goto fail;
-    }
+    if (st != NB_OK) goto fail;
 
     /* Root attributes. */
     char created[32];

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -131,4 +132,80 @@ TEST(core_file_failures_keep_the_old_file)
         CHECK_EQ_INT(test_count_entries(dir, ".tmp."), 0);
     }
     free(dir);
+}
+
+/* A pid that is not running: a child that has exited and been reaped. */
+static long dead_pid(void)
+{
+    pid_t p = fork();
+    if (p == 0) _exit(0);
+    int status;
+    waitpid(p, &status, 0);
+    return (long)p;
+}
+
+TEST(core_file_stale_temporaries_are_cleaned)
+{
+    char *dir = test_subdir("stale"), path[600], stale[700], live[700], other[700];
+    snprintf(path, sizeof path, "%s/out.h5", dir);
+    snprintf(stale, sizeof stale, "%s.tmp.%ld", path, dead_pid());
+    snprintf(live, sizeof live, "%s.tmp.%ld", path, (long)getppid()); /* a live process */
+    snprintf(other, sizeof other, "%s/other.h5.tmp.%ld", dir, dead_pid()); /* another file's */
+    const char *made[] = {stale, live, other};
+    for (int i = 0; i < 3; i++) {
+        FILE *f = fopen(made[i], "w");
+        CHECK(f != NULL);
+        if (f) fclose(f);
+    }
+    CHECK_OK(write_text(path, "new\n"));
+    CHECK_STR(slurp(path), "new\n");
+    CHECK_MSG(access(stale, F_OK) != 0, "the dead process's temporary %s is still there", stale);
+    CHECK_MSG(access(live, F_OK) == 0, "a live process's temporary %s was removed", live);
+    CHECK_MSG(access(other, F_OK) == 0, "another file's temporary %s was removed", other);
+    unlink(live);
+    unlink(other);
+    CHECK_EQ_INT(nb_file_clean_stale(path), 0);
+    free(dir);
+}
+
+TEST(core_file_output_is_not_an_input)
+{
+    char *dir = test_subdir("same"), a[600], b[600], ln[600], c[600];
+    snprintf(a, sizeof a, "%s/a.h5", dir);
+    snprintf(b, sizeof b, "%s/./a.h5", dir);
+    snprintf(ln, sizeof ln, "%s/link.h5", dir);
+    snprintf(c, sizeof c, "%s/c.h5", dir);
+    CHECK_OK(write_text(a, "table\n"));
+    unlink(ln);
+    CHECK(link(a, ln) == 0);
+    CHECK_EQ_INT(nb_same_file(a, a), 1);
+    CHECK_EQ_INT(nb_same_file(a, b), 1);
+    CHECK_EQ_INT(nb_same_file(a, ln), 1);
+    CHECK_EQ_INT(nb_same_file(a, c), 0); /* c does not exist */
+    CHECK_OK(write_text(c, "other\n"));
+    CHECK_EQ_INT(nb_same_file(a, c), 0);
+    nb_file_input in[] = {{"meta file", NULL}, {"table", a}};
+    CHECK_OK(nb_file_check_output(c, in, 2));
+    CHECK_STATUS(nb_file_check_output(a, in, 2), NB_EINVAL);
+    CHECK_ERRMSG("refusing to write");
+    CHECK_ERRMSG("it is the input table (same file)");
+    CHECK_STATUS(nb_file_check_output(ln, in, 2), NB_EINVAL);
+    CHECK_ERRMSG("link.h5: it is the input table");
+    CHECK_ERRMSG("a.h5 (same file)");
+    free(dir);
+}
+
+TEST(core_esc_quotes_binary)
+{
+    char q[32];
+    CHECK_STR(nb_esc("plain.csv", q, sizeof q), "plain.csv");
+    CHECK_STR(nb_esc("a\x1b[2Jb\x01\x7f", q, sizeof q), "a\\x1b[2Jb\\x01\\x7f");
+    CHECK_STR(nb_esc("caf\xc3\xa9", q, sizeof q), "caf\xc3\xa9");      /* UTF-8 stays */
+    CHECK_STR(nb_esc("\xc2\x9b", q, sizeof q), "\\xc2\\x9b");          /* C1 control */
+    CHECK_STR(nb_esc("\xff\xfe", q, sizeof q), "\\xff\\xfe");          /* not UTF-8 */
+    CHECK_STR(nb_esc(NULL, q, sizeof q), "(null)");
+    char small[8];
+    CHECK_STR(nb_esc("abcdefghij", small, sizeof small), "abcd...");
+    CHECK_STR(nb_esc("abcdefg", small, sizeof small), "abcdefg");
+    CHECK_STR(nb_esc("\x01\x02", small, sizeof small), "\\x01...");
 }

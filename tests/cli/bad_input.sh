@@ -27,7 +27,7 @@ check 2 "give exactly one of --arch and --index" tables query "$T"
 check 2 "give exactly one of --arch and --index" tables query "$T" --index 1 --arch "$GOOD"
 check 2 "--index: 'abc' is not an integer" tables query "$T" --index abc
 check 2 "--index: '12x' is not an integer" tables query "$T" --index 12x
-check 2 "--index: -1 is out of range" tables query "$T" --index -1
+check 2 "--index: -1 is out of range [0, 15624]" tables query "$T" --index -1
 check 2 "out of range [0, 15624]" tables query "$T" --index 15625
 check 2 "unknown op" tables query "$T" --arch '|conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|'
 check 2 "arch string" tables query "$T" --arch '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|'
@@ -38,6 +38,56 @@ check 2 "option --index given twice" tables query "$T" --index 1 --index 2
 check 0 "" tables query "$T" --arch "$GOOD" --json
 check 0 "" tables query "$T" --index 6111 --dataset cifar10
 check 1 "garbage.h5" tables verify "$tmp/garbage.h5"
+check 2 "known: nb201, nats-tss" tables import foo -o "$tmp/x.h5"
+check 2 "nb201 or nats-tss" tables import
+check 0 "" tables import --help
+ok_if "tables import --help names nats-tss" grep -q "nats-tss" "$tmp/out"
+"$N" tables query "$T" --index 3 > /dev/full 2> "$tmp/err"; rc=$?
+ok_if "tables query > /dev/full: exit 1 (got $rc) saying why" sh -c "[ $rc -eq 1 ] && grep -q 'cannot write the standard output' '$tmp/err'"
+"$N" tables info "$T" > /dev/full 2> /dev/null; rc=$?
+ok_if "tables info > /dev/full: exit 1 (got $rc)" [ "$rc" -eq 1 ]
+"$N" --help > /dev/full 2> /dev/null; rc=$?
+ok_if "nastab --help > /dev/full: exit 1 (got $rc)" [ "$rc" -eq 1 ]
+# binary input is quoted, never echoed raw (ESC, BEL, bytes that are not UTF-8)
+check 2 'unknown subcommand' tables "$(printf 'x\033[2J\007')"
+ok_if "an unknown subcommand's control bytes are escaped" sh -c "grep -qF 'x\\x1b[2J\\x07' '$tmp/err' && ! grep -q \"\$(printf '\033')\" '$tmp/err'"
+# outputs that are inputs: refused by device and inode, the input untouched
+mkdir "$tmp/src"; cp tables/data/nb201.csv.gz tables/data/curves200.csv.gz tables/data/PROVENANCE.md "$tmp/src/"
+ln "$tmp/src/nb201.csv.gz" "$tmp/hardlink.gz"
+check 1 "refusing to write $tmp/hardlink.gz: it is the input source file" tables import nb201 --source "$tmp/src" -o "$tmp/hardlink.gz"
+ok_if "import nb201 -o INPUT: the input is untouched" cmp -s tables/data/nb201.csv.gz "$tmp/src/nb201.csv.gz"
+FIX=tests/fixtures/nats-tss
+mkdir "$tmp/nats"; cp "$FIX/meta64.pickle.pbz2" "$tmp/nats/meta.pickle.pbz2"; cp "$FIX/tss_000000.pickle.pbz2" "$tmp/nats/000000.pickle.pbz2"
+check 1 "it is the input meta file" tables import nats-tss "$tmp/nats" -o "$tmp/nats/meta.pickle.pbz2"
+check 1 "it is the input record" tables import nats-tss "$tmp/nats" -o "$tmp/nats/000000.pickle.pbz2"
+ok_if "import nats-tss -o INPUT: meta and record untouched" sh -c "cmp -s '$FIX/meta64.pickle.pbz2' '$tmp/nats/meta.pickle.pbz2' && cmp -s '$FIX/tss_000000.pickle.pbz2' '$tmp/nats/000000.pickle.pbz2'"
+# add-column on a small table (64 cells, nats-tss import)
+S="$tmp/small.h5"
+check 0 "" tables import nats-tss "$tmp/nats" -o "$S"
+A0=$("$N" tables query "$S" --index 0 | sed -n 's/^arch  //p')
+printf 'index,arch,value\n0,%s,1.5\n' "$A0" > "$tmp/one.csv"
+AC="--name p --device phone --batch 1"
+check 1 "refusing to write $S: it is the input CSV (same file)" tables add-column "$S" --csv "$S" $AC
+printf 'index,arch,value\n' > "$tmp/header.csv"
+check 1 "header.csv: no value to store" tables add-column "$S" --csv "$tmp/header.csv" $AC
+printf 'index,arch,value\n0,%s,nan\n1,x,\n' "$A0" | sed 's/^1,x,$//' > "$tmp/allnan.csv"
+check 1 "refusing to add a column that is missing for every architecture" tables add-column "$S" --csv "$tmp/allnan.csv" $AC
+check 0 "warning:" tables add-column "$S" --csv "$tmp/header.csv" --name empty_ok --device phone --batch 1 --allow-empty
+check 2 "--batch: 0 is out of range" tables add-column "$S" --csv "$tmp/one.csv" --name p --device phone --batch 0
+check 2 "--dataset: 'bogus' is not a dataset of $S; it has: cifar10-valid, cifar10" tables add-column "$S" --csv "$tmp/one.csv" $AC --dataset bogus
+for v in inf -inf Infinity 1e999 5e307s; do
+    printf 'index,arch,value\n0,%s,%s\n' "$A0" "$v" > "$tmp/inf.csv"
+    check 1 "inf.csv:2: column 'value': '$v' is not a finite number" tables add-column "$S" --csv "$tmp/inf.csv" $AC
+done
+printf 'index,arch,value\n0,%s,1.5\000junk\n' "$A0" > "$tmp/nul.csv"
+check 1 "nul.csv:2: NUL byte" tables add-column "$S" --csv "$tmp/nul.csv" $AC
+printf 'index,arch,value\n0,\033]0;pwned\007,1\n' > "$tmp/esc.csv"
+check 1 "column 'arch': '\x1b]0;pwned\x07' is not" tables add-column "$S" --csv "$tmp/esc.csv" $AC
+ok_if "add-column: a CSV's control bytes are escaped" sh -c "! grep -q \"\$(printf '\033')\" '$tmp/err'"
+# a killed add-column's temporary (a dead pid) is removed by the next one
+dead=$(sh -c 'echo $$'); : > "$S.tmp.$dead"
+check 0 "" tables add-column "$S" --csv "$tmp/one.csv" --name after_kill --device phone --batch 1
+ok_if "add-column removed the dead writer's $S.tmp.$dead" [ ! -e "$S.tmp.$dead" ]
 # run
 check 2 "missing --table" run --dataset cifar10 --strategy rea -o "$tmp/r.h5"
 check 2 "missing -o RESULTS" run --table "$T" --dataset cifar10 --strategy rea
