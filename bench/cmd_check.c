@@ -60,6 +60,8 @@ int cmd_check(int argc, char **argv)
     if (sum_s) {
         if (base_s || cand_s) return cli_usage_error("check", "--summarize does not take --baseline/--candidate");
         if (!out_s) return cli_usage_error("check", "--summarize needs -o SUMMARY");
+        nb_file_input inputs[] = {{"results file", sum_s}};
+        if (nb_file_check_output(out_s, inputs, 1) != NB_OK) return cli_fail("check", 0);
         rep_gate_set *g;
         if (rep_gate_set_read(sum_s, &g) != NB_OK) return cli_fail("check", 0);
         int rc = rep_gate_set_write(g, out_s) != NB_OK ? cli_fail("check", 0) : 0;

@@ -89,6 +89,8 @@ int cmd_mo(int argc, char **argv)
     if ((exec_name || exec_to) && !exec_s)
         return cli_usage_error("mo", "--strategy-name and --strategy-timeout need --strategy-exec");
     if (!out) return cli_usage_error("mo", "missing -o RESULTS");
+    nb_file_input inputs[] = {{"table", table}};
+    if (nb_file_check_output(out, inputs, 1) != NB_OK) return cli_fail("mo", 0);
     strat_run_config cfg = strat_mo_config_default();
     long v;
     double budget = 0;

@@ -169,6 +169,8 @@ int cmd_run(int argc, char **argv)
     if ((exec_name || exec_to) && !exec_s)
         return cli_usage_error("run", "--strategy-name and --strategy-timeout need --strategy-exec");
     if (!out) return cli_usage_error("run", "missing -o RESULTS");
+    nb_file_input inputs[] = {{"table", table}};
+    if (nb_file_check_output(out, inputs, 1) != NB_OK) return cli_fail("run", 0);
 
     strat_run_config cfg = strat_run_config_default();
     long v;

@@ -61,6 +61,15 @@ mkdir "$tmp/nats"; cp "$FIX/meta64.pickle.pbz2" "$tmp/nats/meta.pickle.pbz2"; cp
 check 1 "it is the input meta file" tables import nats-tss "$tmp/nats" -o "$tmp/nats/meta.pickle.pbz2"
 check 1 "it is the input record" tables import nats-tss "$tmp/nats" -o "$tmp/nats/000000.pickle.pbz2"
 ok_if "import nats-tss -o INPUT: meta and record untouched" sh -c "cmp -s '$FIX/meta64.pickle.pbz2' '$tmp/nats/meta.pickle.pbz2' && cmp -s '$FIX/tss_000000.pickle.pbz2' '$tmp/nats/000000.pickle.pbz2'"
+# run / mo / check --summarize never write over their input (same file by device and inode)
+cp "$T" "$tmp/tcopy.h5"; ln -f "$tmp/tcopy.h5" "$tmp/tlink.h5"
+check 1 "refusing to write $tmp/tlink.h5: it is the input table" run --table "$tmp/tcopy.h5" --dataset cifar10 --strategy random --runs 2 -o "$tmp/tlink.h5"
+check 1 "refusing to write $tmp/tcopy.h5: it is the input table" mo --table "$tmp/tcopy.h5" --dataset cifar10 --device edgegpu --strategy random --runs 2 -o "$tmp/tcopy.h5"
+ok_if "run/mo -o TABLE: the table is untouched" cmp -s "$T" "$tmp/tcopy.h5"
+check 0 "" run --table "$T" --dataset cifar10 --strategy random --runs 2 -o "$tmp/r2.h5"
+cp "$tmp/r2.h5" "$tmp/r2.keep"
+check 1 "it is the input results file" check --summarize "$tmp/r2.h5" -o "$tmp/r2.h5"
+ok_if "check --summarize R -o R: the results file is untouched" cmp -s "$tmp/r2.h5" "$tmp/r2.keep"
 # add-column on a small table (64 cells, nats-tss import)
 S="$tmp/small.h5"
 check 0 "" tables import nats-tss "$tmp/nats" -o "$S"
