@@ -12,11 +12,18 @@
  * backward), whose medians must agree within 5%; a third pass for the
  * rest, which must agree with one of them; else the value is NaN and
  * counted as flagged. Timings shorter than 2 ms average consecutive passes.
- * A canary network timed around every round detects a busy machine. */
+ * A canary network timed around every round detects a busy machine.
+ *
+ * Outputs: a measurement that stored no value (every value of a batch size
+ * flagged) is a failure (exit 1, no column, no CSV); a partly flagged one
+ * says so on stderr with the count. Every file written (plan, CSV) appears
+ * complete under its name or not at all (core's nb_file_tmp_create /
+ * nb_file_commit_stream), and none may be the table itself. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "bench/cmd.h"
 #include "core/nb.h"
@@ -130,14 +137,28 @@ static void csv_name(const char *path, int batch, int several, char *out, size_t
     snprintf(out, n, "%.*s_b%d%s", (int)(dot - path), path, batch, dot);
 }
 
+/* 1 when a and b name the same existing file (device and inode: links and
+ * "./x" are caught, not only equal names). */
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static int refuse_table_output(const char *opt, const char *out, const char *table)
+{
+    if (!same_file(out, table)) return 0;
+    fprintf(stderr, "nastab " CMD ": refusing to write %s %s: it is the table %s (same file)\n", opt,
+            out, table);
+    return 1;
+}
+
 static int write_csv(const char *path, tab_table *t, const size_t *idx, size_t k,
                      const float *val, const float *spread)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        fprintf(stderr, "nastab " CMD ": cannot write %s\n", path);
-        return 1;
-    }
+    char *tmp;
+    FILE *f;
+    if (nb_file_tmp_create(path, &tmp, &f) != NB_OK) return cli_fail(CMD, 0);
     fprintf(f, "index,arch,value,spread\n");
     char s[SPACE_STR_MAX];
     for (size_t j = 0; j < k; j++) {
@@ -146,11 +167,9 @@ static int write_csv(const char *path, tab_table *t, const size_t *idx, size_t k
         if (isnan(val[i])) fprintf(f, "%zu,%s,,\n", i, s);
         else fprintf(f, "%zu,%s,%.6g,%.3g\n", i, s, val[i], spread[i]);
     }
-    if (fclose(f) != 0) {
-        fprintf(stderr, "nastab " CMD ": cannot write %s\n", path);
-        return 1;
-    }
-    return 0;
+    nb_status st = nb_file_commit_stream(f, tmp, path);
+    free(tmp);
+    return st == NB_OK ? 0 : cli_fail(CMD, 0);
 }
 
 static int cmp_size(const void *a, const void *b)
@@ -159,32 +178,35 @@ static int cmp_size(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Kendall tau-b of the new column against every other hardware column and
+/* Kendall tau-b of v against c over the sampled architectures where both
+ * are finite (a flagged value is NaN: it takes no part); prints the pair
+ * count, and no tau below 3 pairs. */
+static void print_tau(const char *label, const size_t *idx, size_t k, const float *v,
+                      const float *c, double *x, double *y)
+{
+    size_t m = 0;
+    for (size_t j = 0; j < k; j++)
+        if (isfinite(v[idx[j]]) && isfinite(c[idx[j]])) x[m] = v[idx[j]], y[m++] = c[idx[j]];
+    if (m < 3) printf("  %-44s   n/a   (n=%zu finite pairs, need 3)\n", label, m);
+    else printf("  %-44s %+.3f  (n=%zu)\n", label, rep_kendall_tau_b(x, y, m), m);
+}
+
+/* Kendall tau-b of the new column against every other latency column and
  * the dataset's FLOPs, over the sampled architectures. */
 static void print_taus(tab_table *t, const char *ds, const size_t *idx, size_t k, const float *v,
                        const char *name)
 {
     double *x = nb_xcalloc_array(k, sizeof *x), *y = nb_xcalloc_array(k, sizeof *y);
-    for (size_t j = 0; j < k; j++) x[j] = v[idx[j]];
     int dsid = tab_dataset_id(t, ds);
     const float *fl = dsid >= 0 ? tab_cost_column(t, dsid, TAB_COST_FLOPS) : NULL;
-    printf("%s: Kendall tau-b over the %zu sampled architectures\n", name, k);
-    if (fl) {
-        for (size_t j = 0; j < k; j++) y[j] = fl[idx[j]];
-        printf("  %-44s %+.3f\n", "flops (NB201, this dataset)", rep_kendall_tau_b(x, y, k));
-    }
+    printf("%s: Kendall tau-b over the sampled architectures with finite values\n", name);
+    if (fl) print_tau("flops (NB201, this dataset)", idx, k, v, fl, x, y);
     for (int i = 0; i < tab_n_devices(t); i++) {
         tab_device_info di;
         const float *c;
         if (tab_device(t, i, &di) != NB_OK || !(c = tab_device_values(t, i))) continue;
         if (strcmp(di.metric, "latency") != 0 || !strcmp(di.name, name)) continue;
-        size_t both = 0;
-        for (size_t j = 0; j < k; j++) {
-            y[j] = c[idx[j]];
-            both += !isnan(x[j]) && !isnan(y[j]);
-        }
-        if (both < 3) continue;
-        printf("  %-44s %+.3f  (n=%zu)\n", di.name, rep_kendall_tau_b(x, y, k), both);
+        print_tau(di.name, idx, k, v, c, x, y);
     }
     free(x);
     free(y);
@@ -266,6 +288,18 @@ int cmd_latency(int argc, char **argv)
         }
     }
 
+    /* No output may be the table (a CSV or plan over it would destroy it). */
+    int same = plan_out && refuse_table_output("--plan-out", plan_out, table);
+    for (int b = 0; b < nbatch && csv_out && !plan_out && !same; b++) {
+        char path[1024];
+        csv_name(csv_out, batches[b], nbatch > 1, path, sizeof path);
+        same = refuse_table_output("--csv-out", path, table);
+    }
+    if (same) {
+        tab_close(t);
+        return 1;
+    }
+
     /* The sample: a partial Fisher-Yates shuffle from (seed, 0, TEST). */
     size_t *perm = nb_xcalloc_array(n, sizeof *perm);
     for (size_t i = 0; i < n; i++) perm[i] = i;
@@ -279,11 +313,11 @@ int cmd_latency(int argc, char **argv)
 
     if (plan_out) { /* the sample only, for bench/probe on another machine */
         qsort(perm, k, sizeof *perm, cmp_size);
-        FILE *pf = fopen(plan_out, "w");
+        char *ptmp;
+        FILE *pf;
         int prc = 0;
-        if (!pf) {
-            fprintf(stderr, "nastab " CMD ": cannot write %s\n", plan_out);
-            prc = 1;
+        if (nb_file_tmp_create(plan_out, &ptmp, &pf) != NB_OK) {
+            prc = cli_fail(CMD, 0);
         } else {
             char s[SPACE_STR_MAX];
             fprintf(pf, "index,arch\n");
@@ -291,10 +325,8 @@ int cmd_latency(int argc, char **argv)
                 tab_space(t)->format(tab_arch(t, perm[j]), s, sizeof s);
                 fprintf(pf, "%zu,%s\n", perm[j], s);
             }
-            if (fclose(pf) != 0) {
-                fprintf(stderr, "nastab " CMD ": cannot write %s\n", plan_out);
-                prc = 1;
-            }
+            if (nb_file_commit_stream(pf, ptmp, plan_out) != NB_OK) prc = cli_fail(CMD, 0);
+            free(ptmp);
         }
         if (prc == 0) printf("wrote the plan of %zu architectures to %s\n", k, plan_out);
         free(perm);
@@ -330,6 +362,35 @@ int cmd_latency(int argc, char **argv)
     int rc = 0;
     qsort(perm, k, sizeof *perm, cmp_size); /* the sample in index order for the CSV */
 
+    /* A batch size whose every value is flagged stored nothing: fail before
+     * writing anything; a partly flagged one is stated on stderr. */
+    for (int b = 0; b < nbatch; b++) {
+        if ((size_t)res.flagged[b] < k) continue;
+        fprintf(stderr,
+                "nastab " CMD ": all %zu values of %s flagged noisy: no two of 3 rounds per "
+                "architecture were stable (MAD/median < %.0f%%) and within %.0f%% (%ld rounds "
+                "distrusted because the canary network ran > %.0f%% slower than its median); "
+                "nothing stored, %s is unchanged%s; hint: measure on a quiet machine (nothing "
+                "else running, fixed CPU frequency)\n",
+                k, names[b], rule.max_rmad * 100, rule.agree * 100, res.contended,
+                NN_LAT_CANARY_TOL * 100, table, csv_out ? " and no CSV written" : "");
+        rc = 1;
+    }
+    for (int b = 0; b < nbatch && rc == 0; b++)
+        if (res.flagged[b] > 0)
+            fprintf(stderr, "nastab " CMD ": warning: %d of %zu values of %s flagged noisy and "
+                            "stored as NaN (no two of 3 rounds stable and agreeing); the column "
+                            "holds %zu measured values\n",
+                    res.flagged[b], k, names[b], k - (size_t)res.flagged[b]);
+    if (rc != 0) {
+        tab_close(t);
+        nn_latency_free(&res);
+        free(val);
+        free(spr);
+        free(perm);
+        return rc;
+    }
+
     char host[1024];
     host_description(host, sizeof host, (int)threads);
     for (int b = 0; b < nbatch && rc == 0 && csv_out; b++) {
@@ -351,10 +412,14 @@ int cmd_latency(int argc, char **argv)
         free(tmpv);
         print_taus(t, dataset, perm, k, val + (size_t)b * n, names[b]);
     }
-    printf("measured %zu architectures x %d batch sizes in %.1f s; %ld rounds discarded because "
-           "the canary ran > %.0f%% slower than its median (best %.4g ms; median %.4g ms): the machine was "
-           "busy\n", k, nbatch, res.seconds, res.contended, NN_LAT_CANARY_TOL * 100, res.canary_best,
-           res.canary_median);
+    printf("measured %zu architectures x %d batch sizes in %.1f s; ", k, nbatch, res.seconds);
+    if (res.contended > 0)
+        printf("%ld rounds discarded because the canary network ran > %.0f%% slower than its "
+               "median (best %.4g ms, median %.4g ms): the machine was busy\n", res.contended,
+               NN_LAT_CANARY_TOL * 100, res.canary_best, res.canary_median);
+    else
+        printf("no round discarded by the canary network (best %.4g ms, median %.4g ms)\n",
+               res.canary_best, res.canary_median);
     printf("host: %s\n", host);
     tab_close(t);
     t = NULL;

@@ -4,7 +4,18 @@
  * for the undecided, each value decided by nn_lat_decide. The rounds of one
  * architecture are minutes apart, so a phase of contention on a shared
  * machine (another process taking a core for seconds) shows up as two rounds
- * that disagree, not as a stable, silently slow value. */
+ * that disagree, not as a stable, silently slow value.
+ *
+ * Test-only: the environment variable NASTAB_TEST_BUSY=K (an integer >= 0,
+ * or "all") makes every round of the first K architectures of the sample
+ * unstable, as on a machine too busy for timings to settle, so that the
+ * tests reach the "flagged" paths of nastab latency and the probe on a
+ * quiet machine (tests/cli/latency.sh). Unset or 0: no effect. A value
+ * that is not a count is refused (NB_EINVAL), never silently ignored.
+ * NASTAB_TEST_TIMER=fake replaces every timing (rounds and canary) by a
+ * deterministic "time" from the network's size (fake_ms) without running
+ * it, so that the tests' outcome does not depend on the load of the
+ * machine running them; any other value is refused. */
 #include "nn/nn.h"
 
 #include <math.h>
@@ -45,10 +56,17 @@ static nb_status canary_create(canary *cn, uint64_t seed)
     return NB_OK;
 }
 
-static double canary_ms(canary *cn)
+/* NASTAB_TEST_TIMER=fake: ms from the parameter count and batch only. */
+static double fake_ms(void *p)
+{
+    const nn_lat_forward *c = p;
+    return 0.1 + 1e-5 * (double)nn_net_num_params(c->net) * c->batch;
+}
+
+static double canary_ms(canary *cn, double (*time_ms)(void *))
 {
     double v[3];
-    for (int i = 0; i < 3; i++) v[i] = nn_lat_forward_ms(&cn->c);
+    for (int i = 0; i < 3; i++) v[i] = time_ms(&cn->c);
     return nn_lat_median(v, 3);
 }
 
@@ -75,7 +93,37 @@ typedef struct {
     double *tv;               /* timing scratch (2 * max_reps) */
     canary cn;
     int use_canary;
+    size_t busy_k;            /* NASTAB_TEST_BUSY: first busy_k items' rounds unstable */
+    double (*time_ms)(void *); /* nn_lat_forward_ms, or fake_ms (NASTAB_TEST_TIMER) */
 } sample_run;
+
+/* NASTAB_TEST_BUSY (see the top of this file) into *k (0 when unset). */
+static nb_status test_busy(size_t *k)
+{
+    const char *e = getenv("NASTAB_TEST_BUSY");
+    long v = 0;
+    *k = 0;
+    if (!e || !e[0]) return NB_OK;
+    if (!strcmp(e, "all")) {
+        *k = (size_t)-1;
+        return NB_OK;
+    }
+    if (nb_parse_long("NASTAB_TEST_BUSY", e, 0, 1000000000L, &v) != NB_OK) return NB_EINVAL;
+    *k = (size_t)v;
+    return NB_OK;
+}
+
+/* NASTAB_TEST_TIMER (see the top of this file) into *fn. */
+static nb_status test_timer(double (**fn)(void *))
+{
+    const char *e = getenv("NASTAB_TEST_TIMER");
+    *fn = nn_lat_forward_ms;
+    if (!e || !e[0]) return NB_OK;
+    if (strcmp(e, "fake") != 0)
+        return nb_fail(NB_EINVAL, "NASTAB_TEST_TIMER: '%s' is not 'fake' (a test-only setting)", e);
+    *fn = fake_ms;
+    return NB_OK;
+}
 
 /* Pass `pass` over the sample: one round for every undecided item. */
 static nb_status run_pass(sample_run *s, int pass, nb_progress *prog, nn_latency_result *out)
@@ -95,12 +143,13 @@ static nb_status run_pass(sample_run *s, int pass, nb_progress *prog, nn_latency
             size_t it = (size_t)b * k + j;
             if (s->done[it]) continue;
             nn_lat_forward c = {net, s->x, cfg->batches[b], 1};
-            c.inner = nn_lat_calibrate_inner(&c);
-            double c0 = s->use_canary ? canary_ms(&s->cn) : 0;
-            nn_lat_round(&cfg->rule, nn_lat_forward_ms, &c, s->tv, s->tv + cfg->rule.max_reps,
+            c.inner = s->time_ms == fake_ms ? 1 : nn_lat_calibrate_inner(&c);
+            double c0 = s->use_canary ? canary_ms(&s->cn, s->time_ms) : 0;
+            nn_lat_round(&cfg->rule, s->time_ms, &c, s->tv, s->tv + cfg->rule.max_reps,
                          &s->rr[it * 3 + pass]);
+            if (j < s->busy_k) s->rr[it * 3 + pass].stable = 0;
             if (!s->use_canary) continue;
-            double c1 = canary_ms(&s->cn);
+            double c1 = canary_ms(&s->cn, s->time_ms);
             s->cy[it * 3 + pass] = c0 > c1 ? c0 : c1;
             if (c0 < out->canary_best) out->canary_best = c0;
             if (c1 < out->canary_best) out->canary_best = c1;
@@ -153,7 +202,9 @@ nb_status nn_latency_measure(const nn_latency_config *cfg, const space_arch *arc
     NB_ASSERT(cfg->rule.max_reps >= 1 && cfg->rule.max_reps <= NN_LAT_MAX_REPS);
     memset(out, 0, sizeof *out);
     sample_run s = {cfg, archs, k, (size_t)cfg->n_batches * k, NULL, NULL, NULL, NULL, NULL, {0},
-                    cfg->canary};
+                    cfg->canary, 0, NULL};
+    /* before anything is allocated */
+    if (test_busy(&s.busy_k) != NB_OK || test_timer(&s.time_ms) != NB_OK) return NB_EINVAL;
     size_t nin = (size_t)cfg->net.batch * (size_t)cfg->net.in_ch * (size_t)cfg->net.H * (size_t)cfg->net.W;
     s.x = nb_xcalloc_array(nin, sizeof *s.x);
     nb_rng xr;

@@ -205,6 +205,26 @@ done:
     return st;
 }
 
+/* Format version 2 (both results formats): every string attribute is a
+ * fixed-length one (tab_h5_set_str, which also replaces the variable-length
+ * "format" tab_h5_write_atomic wrote): a variable-length string lives in the
+ * global heap, which HDF5 1.10 reads without bounds checks (one flipped bit
+ * crashed H5HG_read), and the metadata written from here on is in the 1.10
+ * format, whose object headers carry checksums (a damaged one is an error,
+ * not a crash). Readers accept versions 1 and 2. */
+static nb_status begin_file(hid_t f, const char *format_name, const char *path)
+{
+    if (H5Fset_libver_bounds(f, H5F_LIBVER_V110, H5F_LIBVER_V110) < 0)
+        return nb_fail(NB_EIO, "%s: cannot set the HDF5 format bounds", path);
+    return tab_h5_set_str(f, path, "format", format_name);
+}
+
+/* A scalar fixed-length UTF-8 string attribute; NULL writes "". */
+static nb_status put_str(hid_t loc, const char *name, const char *v, const char *path)
+{
+    return tab_h5_set_str(loc, path, name, v ? v : "");
+}
+
 static nb_status write_series(hid_t sg, res_series *s, size_t i, const char *path)
 {
     char obj[64], name[32];
@@ -214,9 +234,9 @@ static nb_status write_series(hid_t sg, res_series *s, size_t i, const char *pat
     if (g < 0) return nb_fail(NB_EIO, "%s: cannot create group %s", path, obj);
     uint64_t runs = s->runs, grid = s->grid, cap = s->cap, nf = s->n_front;
     nb_status st;
-    if ((st = tab_h5_put_str(g, obj, "dataset", s->dataset, path)) ||
-        (st = tab_h5_put_str(g, obj, "device", s->device, path)) ||
-        (st = tab_h5_put_str(g, obj, "strategy", s->strategy, path)) ||
+    if ((st = put_str(g, "dataset", s->dataset, path)) ||
+        (st = put_str(g, "device", s->device, path)) ||
+        (st = put_str(g, "strategy", s->strategy, path)) ||
         (st = tab_h5_put_num(g, obj, "runs", H5T_STD_U64LE, H5T_NATIVE_UINT64, &runs, path)) ||
         (st = tab_h5_put_num(g, obj, "grid", H5T_STD_U64LE, H5T_NATIVE_UINT64, &grid, path)) ||
         (st = tab_h5_put_num(g, obj, "cap", H5T_STD_U64LE, H5T_NATIVE_UINT64, &cap, path)) ||
@@ -260,13 +280,15 @@ done:
 static nb_status fill_h5(const void *ctx, hid_t f, const char *path)
 {
     const res_mo_results *r = ctx;
+    nb_status st0 = begin_file(f, RES_MO_FORMAT_NAME, path);
+    if (st0 != NB_OK) return st0;
     nb_status st;
     uint64_t n = r->n;
     if ((st = tab_h5_put_num(f, "/", "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &r->seed, path)) ||
         (st = tab_h5_put_num(f, "/", "n_series", H5T_STD_U64LE, H5T_NATIVE_UINT64, &n, path)))
         return st;
     for (int a = 0; a < A_COUNT; a++)
-        if ((st = tab_h5_put_str(f, "/", attr_names[a], r->attr[a], path))) return st;
+        if ((st = put_str(f, attr_names[a], r->attr[a], path))) return st;
     hid_t sg = H5Gcreate2(f, "series", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (sg < 0) return nb_fail(NB_EIO, "%s: cannot create group /series", path);
     for (size_t i = 0; i < r->n && st == NB_OK; i++) st = write_series(sg, &r->s[i], i, path);
@@ -494,8 +516,8 @@ nb_status res_mo_read(const char *path, res_mo_results **out)
     free(fmt);
     int32_t version;
     if ((st = r_attr_num(f, "/", "format_version", H5T_NATIVE_INT32, path, &version))) goto done;
-    if (version != RES_MO_FORMAT_VERSION) {
-        st = nb_fail(NB_EVERSION, "%s: format_version %d, expected %d; hint: rerun nastab mo "
+    if (version < 1 || version > RES_MO_FORMAT_VERSION) { /* 1: variable-length strings */
+        st = nb_fail(NB_EVERSION, "%s: format_version %d, expected 1..%d; hint: rerun nastab mo "
                                   "with this version", path, version, RES_MO_FORMAT_VERSION);
         goto done;
     }

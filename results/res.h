@@ -43,14 +43,14 @@
 #include "core/nb.h"
 
 #define RES_FORMAT_NAME "nastab-results"
-#define RES_FORMAT_VERSION 1
+#define RES_FORMAT_VERSION 2 /* 2: fixed-length strings, 1.10 metadata; 1 still read */
 #define RES_PROTOCOL "nb201-v1" /* protocol version: see strategies/PROTOCOL.md */
 /* The protocol of a run restricted to the cells with a per-epoch curve
  * (`nastab run --restrict-to-curves`): comparison tools, which refuse files
  * of different protocols, never compare it with an unrestricted run. */
 #define RES_PROTOCOL_CURVE_CELLS "nb201-v1-curve-cells"
 #define RES_MO_FORMAT_NAME "nastab-mo-results"
-#define RES_MO_FORMAT_VERSION 1
+#define RES_MO_FORMAT_VERSION 2 /* as RES_FORMAT_VERSION; 1 still read */
 #define RES_MO_PROTOCOL "nb201-mo-v1"
 
 /* One comparison cell. Arrays come from malloc; owned by whoever holds the

@@ -118,7 +118,7 @@ const char *res_results_attr(const res_results *r, const char *name)
 {
     if (!r || !name) return NULL;
     if (!strcmp(name, "format")) return RES_FORMAT_NAME;
-    if (!strcmp(name, "format_version")) return "1";
+    if (!strcmp(name, "format_version")) return "2"; /* what res_results_write writes */
     for (int a = 0; a < A_COUNT; a++)
         if (!strcmp(name, attr_names[a])) return r->attr[a];
     return NULL;
@@ -227,6 +227,26 @@ static hid_t make_group(hid_t loc, const char *name)
     return H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
 }
 
+/* Format version 2 (both results formats): every string attribute is a
+ * fixed-length one (tab_h5_set_str, which also replaces the variable-length
+ * "format" tab_h5_write_atomic wrote): a variable-length string lives in the
+ * global heap, which HDF5 1.10 reads without bounds checks (one flipped bit
+ * crashed H5HG_read), and the metadata written from here on is in the 1.10
+ * format, whose object headers carry checksums (a damaged one is an error,
+ * not a crash). Readers accept versions 1 and 2. */
+static nb_status begin_file(hid_t f, const char *format_name, const char *path)
+{
+    if (H5Fset_libver_bounds(f, H5F_LIBVER_V110, H5F_LIBVER_V110) < 0)
+        return nb_fail(NB_EIO, "%s: cannot set the HDF5 format bounds", path);
+    return tab_h5_set_str(f, path, "format", format_name);
+}
+
+/* A scalar fixed-length UTF-8 string attribute; NULL writes "". */
+static nb_status put_str(hid_t loc, const char *name, const char *v, const char *path)
+{
+    return tab_h5_set_str(loc, path, name, v ? v : "");
+}
+
 static nb_status write_series(hid_t series_grp, const res_series *s, uint32_t index,
                               const char *path)
 {
@@ -244,8 +264,8 @@ static nb_status write_series(hid_t series_grp, const res_series *s, uint32_t in
     }
     uint64_t runs = s->runs, grid = s->grid;
     int32_t workers = s->workers;
-    if ((st = tab_h5_put_str(g, obj, "dataset", s->dataset, path)) ||
-        (st = tab_h5_put_str(g, obj, "strategy", s->strategy, path)) ||
+    if ((st = put_str(g, "dataset", s->dataset, path)) ||
+        (st = put_str(g, "strategy", s->strategy, path)) ||
         (st = tab_h5_put_num(g, obj, "index", H5T_STD_U32LE, H5T_NATIVE_UINT32, &index, path)) ||
         (st = tab_h5_put_num(g, obj, "runs", H5T_STD_U64LE, H5T_NATIVE_UINT64, &runs, path)) ||
         (st = tab_h5_put_num(g, obj, "grid", H5T_STD_U64LE, H5T_NATIVE_UINT64, &grid, path)) ||
@@ -292,13 +312,15 @@ done:
 static nb_status fill_h5(const void *ctx, hid_t f, const char *path)
 {
     const res_results *r = ctx;
+    nb_status st0 = begin_file(f, RES_FORMAT_NAME, path);
+    if (st0 != NB_OK) return st0;
     nb_status st = NB_OK;
     hid_t sg = -1;
     for (int a = 0; a < A_COUNT; a++) {
         if (a == A_SEED)
             st = tab_h5_put_num(f, "/", "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &r->seed, path);
         else
-            st = tab_h5_put_str(f, "/", attr_names[a], r->attr[a], path);
+            st = put_str(f, attr_names[a], r->attr[a], path);
         if (st) return st;
     }
     if ((sg = H5Gcreate2(f, "series", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0)
@@ -590,11 +612,11 @@ static nb_status read_root(const rctx *c, res_results *r)
     if ((st = r_attr_num(c, root, "/", "format_version", H5T_INTEGER, H5T_NATIVE_INT64,
                          &version)))
         return st;
-    if (version != RES_FORMAT_VERSION) {
+    if (version < 1 || version > RES_FORMAT_VERSION) { /* 1: variable-length strings */
         char *by = NULL;
         if (r_attr_str(c, root, "/", "nastab_version", &by) != NB_OK) by = NULL;
         st = nb_fail(NB_EVERSION,
-                     "%s: results format_version %lld (written by nastab %s), expected %d; "
+                     "%s: results format_version %lld (written by nastab %s), expected 1..%d; "
                      "hint: read it with the nastab version that wrote it, or re-create it "
                      "with `nastab run` of nastab %s",
                      c->path, (long long)version, by ? by : "?", RES_FORMAT_VERSION,

@@ -354,7 +354,7 @@ static void write_then_edit(const char *path, void (*edit)(hid_t f))
 static void edit_version(hid_t f)
 {
     hid_t a = H5Aopen(f, "format_version", H5P_DEFAULT);
-    int v = 2;
+    int v = 99;
     CHECK(a >= 0 && H5Awrite(a, H5T_NATIVE_INT, &v) >= 0);
     H5Aclose(a);
 }
@@ -417,8 +417,8 @@ TEST(res_results_read_errors)
     snprintf(path, sizeof path, "%s/version.h5", test_tmpdir());
     write_then_edit(path, edit_version);
     CHECK_STATUS(res_results_read(path, &r), NB_EVERSION);
-    CHECK_ERRMSG("format_version 2");
-    CHECK_ERRMSG("expected 1");
+    CHECK_ERRMSG("format_version 99");
+    CHECK_ERRMSG("expected 1..2");
     CHECK_ERRMSG("hint:");
 
     snprintf(path, sizeof path, "%s/missing.h5", test_tmpdir());

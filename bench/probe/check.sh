@@ -33,7 +33,7 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-ENGINE="core/alloc.c core/log.c core/parse.c core/rng.c core/status.c
+ENGINE="core/alloc.c core/file.c core/log.c core/parse.c core/rng.c core/status.c
         spaces/canonical.c spaces/encode.c spaces/nb201.c spaces/nb201_def.c spaces/space.c
         nn/net.c nn/conv2d.c nn/conv_direct.c nn/batchnorm.c nn/pool.c nn/linear.c nn/loss.c
         nn/parallel.c nn/ref.c nn/latency.c nn/latency_sample.c"

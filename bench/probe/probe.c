@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "core/nb.h"
@@ -174,9 +175,18 @@ int main(int argc, char **argv)
         free(rows);
         return 1;
     }
-    FILE *fo = out ? fopen(out, "w") : stdout;
-    if (!fo) {
-        fprintf(stderr, "probe: cannot write %s\n", out);
+    /* The output appears complete or not at all, and never over the plan. */
+    struct stat sp, so;
+    if (out && stat(plan, &sp) == 0 && stat(out, &so) == 0 && sp.st_dev == so.st_dev &&
+        sp.st_ino == so.st_ino) {
+        fprintf(stderr, "probe: refusing to write -o %s: it is the plan %s (same file)\n", out, plan);
+        free(rows);
+        return 1;
+    }
+    char *otmp = NULL;
+    FILE *fo = stdout;
+    if (out && nb_file_tmp_create(out, &otmp, &fo) != NB_OK) {
+        fprintf(stderr, "probe: %s\n", nb_errmsg());
         free(rows);
         return 1;
     }
@@ -215,6 +225,14 @@ int main(int argc, char **argv)
             rc = 1;
         }
         free(archs);
+        if (rc == 0 && (size_t)res.flagged[0] == n) {
+            fprintf(stderr, "probe: all %zu values flagged noisy (no two of 3 rounds stable and "
+                            "agreeing): nothing written; hint: measure on a quiet device\n", n);
+            rc = 1;
+        } else if (rc == 0 && res.flagged[0] > 0) {
+            fprintf(stderr, "probe: warning: %d of %zu values flagged noisy (empty value)\n",
+                    res.flagged[0], n);
+        }
         if (rc == 0) {
             fprintf(fo, "index,arch,value,spread\n");
             for (size_t j = 0; j < n; j++) {
@@ -231,10 +249,14 @@ int main(int argc, char **argv)
         }
         nn_latency_free(&res);
     }
-    if (out && fclose(fo) != 0) {
-        fprintf(stderr, "probe: cannot write %s\n", out);
+    if (out && rc != 0) {
+        fclose(fo);
+        nb_file_discard(otmp);
+    } else if (out && nb_file_commit_stream(fo, otmp, out) != NB_OK) {
+        fprintf(stderr, "probe: %s\n", nb_errmsg());
         rc = 1;
     }
+    free(otmp);
     free(x);
     free(rows);
     return rc;
