@@ -137,19 +137,11 @@ static void csv_name(const char *path, int batch, int several, char *out, size_t
     snprintf(out, n, "%.*s_b%d%s", (int)(dot - path), path, batch, dot);
 }
 
-/* 1 when a and b name the same existing file (device and inode: links and
- * "./x" are caught, not only equal names). */
-static int same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
 static int refuse_table_output(const char *opt, const char *out, const char *table)
 {
-    if (!same_file(out, table)) return 0;
-    fprintf(stderr, "nastab " CMD ": refusing to write %s %s: it is the table %s (same file)\n", opt,
-            out, table);
+    nb_file_input in[] = {{"table", table}};
+    if (nb_file_check_output(out, in, 1) == NB_OK) return 0;
+    fprintf(stderr, "nastab " CMD ": %s: %s\n", opt, nb_errmsg());
     return 1;
 }
 

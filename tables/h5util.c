@@ -553,9 +553,9 @@ static nb_status write_h5_file(const char *tmp, const char *path, const char *fo
                                const void *ctx)
 {
     nb_status st = NB_OK;
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS), f = -1;
-    /* Strong close: H5Fclose really closes the file before it is renamed. */
-    if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0) {
+    /* The checksummed 1.10 format and strong close, as every file we write. */
+    hid_t fapl = checked_fapl(), f = -1;
+    if (fapl < 0) {
         st = nb_fail(NB_EINTERNAL, "%s: HDF5 file access property list failed", path);
         goto done;
     }
