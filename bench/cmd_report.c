@@ -41,12 +41,6 @@ int cmd_report(int argc, char **argv)
     } else {
         const char *d = dir ? dir : "report";
         st = rep_report(r, d, mask);
-        /* Rank over time and the critical-difference diagram need >= 2
-         * strategies; a results file with one strategy simply has none. */
-        if (st == NB_OK && (mask & (REP_FMT_MD | REP_FMT_PNG | REP_FMT_PDF | REP_FMT_SVG))) {
-            nb_status rs = rep_rank_report(r, d, mask);
-            if (rs != NB_OK && rs != NB_ENOTFOUND) st = rs;
-        }
         if (st == NB_OK) nb_log("report written to %s/", d);
     }
     if (st != NB_OK) rc = cli_fail("report", 0);

@@ -270,7 +270,7 @@ nb_status rep_devices_report(tab_table *t, const rep_devices_config *cfg, const 
     if ((st = rp_close(dir, "devices_tau.dat", f, NB_OK))) goto done;
     if ((st = rp_open(dir, "devices_tau.gp", &f))) goto done;
     fputs("# devices_tau.gp - written by nastab devices-report; rerun: gnuplot devices_tau.gp\n", f);
-    rp_gp_begin(f, formats ? formats : REP_FMT_PNG, "devices_tau", "7in,6.5in", "1400,1300");
+    rp_gp_begin(f, formats ? formats : REP_FMT_PNG, "devices_tau", 6.75, 6.75);
     fputs("set datafile missing \"nan\"\nset size ratio -1\nunset key\n"
           "set palette defined (-1 \"#B2182B\", 0 \"#F7F7F7\", 1 \"#2166AC\")\n"
           "set cbrange [-1:1]\nset cblabel \"Kendall tau-b\"\n"
