@@ -66,6 +66,12 @@ static size_t median_run(const res_series *s)
     return m;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 static nb_status write_front_files(const res_mo_results *r, size_t g0, const char *dir,
                                    const char *stem, int formats)
 {
@@ -84,7 +90,8 @@ static nb_status write_front_files(const res_mo_results *r, size_t g0, const cha
     /* y axis: from the runs' fronts up to the best cell, so the region where
      * the fronts differ fills the panel (the true front's slow-but-poor
      * start is clipped at the bottom). */
-    double y_lo = INFINITY, y_hi = -INFINITY;
+    double y_lo = INFINITY, y_hi = -INFINITY, *accs = NULL;
+    size_t n_acc = 0;
     for (size_t k = 0; k < s0->n_front; k++) {
         fprintf(f, "%.6g %.4f %d\n", (double)s0->front_latency[k], (double)s0->front_test[k],
                 s0->front_arch[k]);
@@ -107,7 +114,12 @@ static nb_status write_front_files(const res_mo_results *r, size_t g0, const cha
             double acc = s->eval_test[base + keep[j]];
             fprintf(f, "%.6g %.4f %d\n", (double)s->eval_latency[base + keep[j]], acc,
                     s->eval_arch[base + keep[j]]);
-            if (isfinite(acc)) y_lo = fmin(y_lo, acc), y_hi = fmax(y_hi, acc);
+            if (isfinite(acc)) {
+                y_lo = fmin(y_lo, acc);
+                y_hi = fmax(y_hi, acc);
+                accs = nb_xrealloc_array(accs, n_acc + 1, sizeof *accs);
+                accs[n_acc++] = acc;
+            }
         }
         free(a);
         free(b);
@@ -120,6 +132,15 @@ static nb_status write_front_files(const res_mo_results *r, size_t g0, const cha
           "# table's true front (grey) and each strategy's median run (by final HV).\n", f);
     rp_gp_begin(f, formats, stem, fmin(rp_fig_width(formats), 3.25), 2.6);
     fputs("set key bottom right samplen 2 spacing 1.0\nset ylabel \"test accuracy [%]\" offset 1,0\n", f);
+    /* A degenerate fast corner (a cell at 10 %, chance level) would stretch
+     * the axis over the empty middle: the bottom is the runs' lowest point
+     * but no more than 3x the spread above the median below the median. */
+    if (n_acc > 2) {
+        qsort(accs, n_acc, sizeof *accs, cmp_double);
+        double med = accs[n_acc / 2];
+        y_lo = fmax(y_lo, med - 3 * (accs[n_acc - 1] - med));
+    }
+    free(accs);
     if (isfinite(y_lo) && isfinite(y_hi) && y_hi > y_lo) {
         double pad = 0.05 * (y_hi - y_lo);
         fprintf(f, "set yrange [%.3f:%.3f]\n", y_lo - pad, y_hi + pad);
@@ -140,11 +161,11 @@ static nb_status write_front_files(const res_mo_results *r, size_t g0, const cha
         const char *col = rp_color(s->strategy);
         fputs(", \\\n     ", f);
         rp_gp_str(f, dat);
-        fprintf(f, " index %zu using 1:2 with steps lc rgb \"%s\" dt %d lw 1.2 notitle, \\\n     ",
-                block, col, rp_dash(s->strategy));
+        fprintf(f, " index %zu using 1:2 with points lc rgb \"%s\" pt %zu ps 0.5 notitle, \\\n     ",
+                block, col, block % 7 + 4);
         rp_gp_str(f, dat);
-        fprintf(f, " index %zu using 1:2 with points lc rgb \"%s\" pt %zu ps 0.5 title ", block,
-                col, block % 7 + 4);
+        fprintf(f, " index %zu using 1:2 with steps lc rgb \"%s\" dt %d lw 1.2 title ", block, col,
+                rp_dash(s->strategy));
         rp_gp_str(f, s->strategy);
         block++;
     }
@@ -196,7 +217,7 @@ static nb_status write_hv_files(const res_mo_results *r, size_t g0, const char *
                "# Mean hypervolume regret over runs with a shaded 95%% t band.\n",
             gpf, gpf);
     rp_gp_begin(f, formats, stem, fmin(rp_fig_width(formats), 3.25), 2.4);
-    fprintf(f, "set key top right samplen 2\nset xrange [0:%.10g]\n"
+    fprintf(f, "set key bottom left samplen 2\nset xrange [0:%.10g]\n"
                "set xlabel \"simulated time [s]\"\nset ylabel \"hypervolume regret\" offset 1,0\n",
             s0->budget);
     rp_gp_log_axis(f, 'y', r_lo, r_hi);

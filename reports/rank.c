@@ -360,6 +360,19 @@ static nb_status rank_time_figure(const char *dir, const char *dataset, size_t k
     return rp_gnuplot(dir, gp);
 }
 
+/* Number of CD bars: maximal runs of consecutive strategies (by rank, ord)
+ * whose average ranks differ by less than cd. */
+static size_t cd_bar_count(const size_t *ord, const double *avg, size_t k, double cd)
+{
+    size_t n = 0;
+    for (size_t i = 0, last = 0; i < k; i++) {
+        size_t e = i;
+        while (e + 1 < k && avg[ord[e + 1]] - avg[ord[i]] < cd) e++;
+        if (e > i && (n == 0 || e > last)) last = e, n++;
+    }
+    return n;
+}
+
 /* Critical-difference diagram in Demsar's layout (2006, fig. 1-2): a rank
  * axis on top (1 at the left), each strategy's average rank with a line down
  * and out to its name (the better half on the left, the worse on the right),
@@ -395,6 +408,8 @@ static nb_status cd_figure(const char *dir, size_t k, const char **names, const 
     fprintf(f, "# cd_diagram.gp - written by nastab report; rerun: gnuplot cd_diagram.gp\n"
                "# Nemenyi test at alpha = %g: CD = %.3f; bars join strategies whose average ranks\n"
                "# differ by less than CD (not significantly different).\n", alpha, cd);
+    size_t n_bars = cd_bar_count(ord, avg, k, cd);
+    if (n_bars > 1) hpt += 0.4 * (double)(n_bars - 1) * line;
     rp_gp_begin(f, formats, "cd_diagram", w, hpt / 72);
     fprintf(f, "unset border\nunset xtics\nunset ytics\nunset grid\nunset key\n"
                "set lmargin 0\nset rmargin 0\nset tmargin 0\nset bmargin 0\n"
@@ -407,11 +422,15 @@ static nb_status cd_figure(const char *dir, size_t k, const char **names, const 
     fprintf(f, "set arrow from 1,2.2 to %g,2.2 nohead lw 1.5\nset arrow from 1,2.0 to 1,2.4 nohead lw 1\n"
                "set arrow from %g,2.0 to %g,2.4 nohead lw 1\nset label \"CD = %.2f\" at %g,2.8 center\n",
             cdx, cdx, cdx, cd, 0.5 * (1 + cdx));
+    /* The name rows start below the CD bars. */
+    double drop = n_bars > 1 ? 0.4 * (double)(n_bars - 1) : 0;
+    rows += drop;
+    fprintf(f, "set yrange [%g:%g]\n", -rows, top);
     for (size_t i = 0; i < k; i++) {
         size_t j = ord[i];
         int left = i < half;
         size_t level = left ? i : k - 1 - i;
-        double y = -(double)level - 1.0, xe = left ? 1 - 0.15 * label_pt / unit : (double)k + 0.15 * label_pt / unit;
+        double y = -(double)level - 1.0 - drop, xe = left ? 1 - 0.15 * label_pt / unit : (double)k + 0.15 * label_pt / unit;
         char nm[96];
         gp_name(names[j], nm, sizeof nm);
         fprintf(f, "set arrow from %g,0 to %g,%g nohead lc rgb \"%s\" lw 1\n"
@@ -426,8 +445,8 @@ static nb_status cd_figure(const char *dir, size_t k, const char **names, const 
         size_t e = i;
         while (e + 1 < k && avg[ord[e + 1]] - avg[ord[i]] < cd) e++;
         if (e > i && (bars == 0 || e > last_end)) {
-            double y = -0.3 - 0.38 * (double)bars;
-            fprintf(f, "set arrow from %g,%g to %g,%g nohead lw 4\n", avg[ord[i]] - 0.02, y, avg[ord[e]] + 0.02, y);
+            double y = -0.3 - 0.4 * (double)bars;
+            fprintf(f, "set arrow from %g,%g to %g,%g nohead lw 3\n", avg[ord[i]] - 0.02, y, avg[ord[e]] + 0.02, y);
             last_end = e;
             bars++;
         }

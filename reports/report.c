@@ -208,14 +208,14 @@ static nb_status write_anytime_gp(const res_results *r, const char *dir, const c
     for (int pass = 0; pass < 2; pass++) {
         double x0 = stacked ? lm : pass * wpt / 2 + lm, x1 = stacked ? wpt - rm : (pass + 1) * wpt / 2 - rm;
         double y1 = stacked ? hpt - 4 - pass * panel : hpt - 4;
-        double y0 = stacked ? hpt - (pass + 1) * panel + 2 * PT_LINE : leg + 2 * PT_LINE + 2;
+        double y0 = stacked ? hpt - (pass + 1) * panel + 2 * PT_LINE + 4 : leg + 2 * PT_LINE + 6;
         fprintf(f, "set lmargin at screen %.4f\nset rmargin at screen %.4f\n"
                    "set bmargin at screen %.4f\nset tmargin at screen %.4f\n",
                 x0 / wpt, x1 / wpt, y0 / hpt, y1 / hpt);
         if (pass == 0) {
             /* Reset what the regret panel of the previous format set. */
             fputs("unset logscale y\nset ytics autofreq\nset format y \"%g\"\n"
-                  "set ylabel \"test accuracy [%]\" offset 1,0\n", f);
+                  "set ylabel \"test accuracy [%]\" offset 0.5,0\n", f);
             double a_lo = fr->acc_lo, a_hi = fr->acc_hi;
             if (isfinite(a_lo) && isfinite(a_hi)) {
                 double pad = fmax(0.04 * (a_hi - a_lo), 0.05);
@@ -226,7 +226,7 @@ static nb_status write_anytime_gp(const res_results *r, const char *dir, const c
                            "lc rgb \"#777777\" dt 3 lw 1\n",
                         fr->optimum, fr->optimum);
         } else {
-            fputs("unset arrow 1\nunset key\nset ylabel \"test regret [%]\" offset 1,0\n", f);
+            fputs("unset arrow 1\nunset key\nset ylabel \"test regret [%]\" offset 0.5,0\n", f);
             double lo, hi;
             rp_log_range(fr->reg_lo, fr->reg_hi, &lo, &hi);
             rp_gp_log_axis(f, 'y', lo, hi);
