@@ -21,6 +21,7 @@
 
 typedef struct {
     char stem[96];    /* "anytime_cifar10" */
+    double width_in;  /* nominal width (reports/style.c) */
     char caption[600];
 } figure;
 
@@ -37,8 +38,9 @@ static int exists(const char *dir, const char *stem, const char *ext)
 
 /* The figures of the report folder in reading order; only those drawn in
  * at least one format. */
-static size_t list_figures(const res_results *r, const char *dir, figure **out)
+static size_t list_figures(const res_results *r, const char *dir, int formats, figure **out)
 {
+    double w = rp_fig_width(formats);
     size_t n_ds = res_results_datasets(r, NULL, 0);
     const char **ds = nb_xcalloc_array(n_ds + 1, sizeof *ds);
     res_results_datasets(r, ds, n_ds);
@@ -55,6 +57,7 @@ static size_t list_figures(const res_results *r, const char *dir, figure **out)
         for (size_t k = 0; k < 3; k++) {
             figure *g = &fig[n];
             snprintf(g->stem, sizeof g->stem, "%s_%s", kinds[k], safe);
+            g->width_in = k == 0 ? w : fmin(w, k == 1 ? 3.25 : 5.5);
             if (!exists(dir, g->stem, "png") && !exists(dir, g->stem, "pdf") &&
                 !exists(dir, g->stem, "svg"))
                 continue;
@@ -79,6 +82,7 @@ static size_t list_figures(const res_results *r, const char *dir, figure **out)
     if (exists(dir, "cd_diagram", "png") || exists(dir, "cd_diagram", "pdf") ||
         exists(dir, "cd_diagram", "svg")) {
         snprintf(fig[n].stem, sizeof fig[n].stem, "cd_diagram");
+        fig[n].width_in = fmin(w, 3.25);
         snprintf(fig[n].caption, sizeof fig[n].caption,
                  "Critical-difference diagram of the mean final test regret over the "
                  "independent datasets (Friedman test with the Nemenyi post-hoc test at alpha "
@@ -185,7 +189,7 @@ static nb_status write_html(const res_results *r, const char *dir, const figure 
           "text-align:right;border-bottom:1px solid #ddd}\n"
           "th{cursor:pointer;border-bottom:2px solid #444;background:#f6f6f6}"
           "td:first-child,th:first-child{text-align:left}\n"
-          "figure{margin:2em 0}figure img{width:100%;max-width:42em}"
+          "figure{margin:2em 0}figure img{max-width:100%;height:auto;display:block}"
           "figcaption{font-size:.9em;color:#444}\n</style>\n</head>\n<body>\n"
           "<h1>nastab report</h1>\n<p>Command: <code>", f);
     const char *cmd = res_results_attr(r, "command");
@@ -223,13 +227,26 @@ static nb_status write_html(const res_results *r, const char *dir, const figure 
         const char *ext = exists(dir, fig[i].stem, "svg") ? "svg"
                           : exists(dir, fig[i].stem, "png") ? "png" : NULL;
         if (!ext) continue;
-        fprintf(f, "<figure id=\"%s\"><img src=\"%s.%s\" alt=\"%s\">\n<figcaption>Figure %zu. ",
-                fig[i].stem, fig[i].stem, ext, fig[i].stem, i + 1);
+        /* On screen at 1.6x the print size (about 150 px per inch). */
+        fprintf(f, "<figure id=\"%s\"><img src=\"%s.%s\" alt=\"%s\" style=\"width:%.0fpx\">\n"
+                   "<figcaption>Figure %zu. ",
+                fig[i].stem, fig[i].stem, ext, fig[i].stem, fig[i].width_in * 150, i + 1);
         html_text(f, fig[i].caption);
         fputs("</figcaption></figure>\n", f);
     }
-    /* Sorting: numbers by data-v, names as text; a second click reverses. */
+    /* Sorting: numbers by data-v, names as text; a second click reverses.
+     * The page also records on <body> whether every figure loaded and any
+     * script error (data-figures, data-errors), which tests/cli/report.sh
+     * reads from a headless browser's DOM. */
     fputs("<script>\n"
+          "window.addEventListener('error', function (e) {\n"
+          "  document.body.dataset.errors = (document.body.dataset.errors || '') + e.message + ';';\n"
+          "});\n"
+          "window.addEventListener('load', function () {\n"
+          "  var bad = Array.from(document.images).filter(function (i) {\n"
+          "    return !i.complete || i.naturalWidth === 0; }).map(function (i) { return i.getAttribute('src'); });\n"
+          "  document.body.dataset.figures = bad.length ? 'missing: ' + bad.join(' ') : 'ok ' + document.images.length;\n"
+          "});\n"
           "document.querySelectorAll('#summary th').forEach(function (th, col) {\n"
           "  th.addEventListener('click', function () {\n"
           "    var body = th.closest('table').tBodies[0], rows = Array.from(body.rows);\n"
@@ -249,7 +266,7 @@ static nb_status write_html(const res_results *r, const char *dir, const figure 
 nb_status rp_write_documents(const res_results *r, const char *dir, int formats)
 {
     figure *fig;
-    size_t n = list_figures(r, dir, &fig);
+    size_t n = list_figures(r, dir, formats, &fig);
     nb_status st = NB_OK;
     if (formats & REP_FMT_MD) st = write_md(r, dir, fig, n);
     if (st == NB_OK && (formats & REP_FMT_TEX)) st = write_tex(r, dir, fig, n);

@@ -208,7 +208,7 @@ static nb_status write_anytime_gp(const res_results *r, const char *dir, const c
     for (int pass = 0; pass < 2; pass++) {
         double x0 = stacked ? lm : pass * wpt / 2 + lm, x1 = stacked ? wpt - rm : (pass + 1) * wpt / 2 - rm;
         double y1 = stacked ? hpt - 4 - pass * panel : hpt - 4;
-        double y0 = stacked ? hpt - (pass + 1) * panel + 2 * PT_LINE + 4 : leg + 2 * PT_LINE + 6;
+        double y0 = stacked ? hpt - (pass + 1) * panel + 2.6 * PT_LINE + 4 : leg + 2.6 * PT_LINE + 4;
         fprintf(f, "set lmargin at screen %.4f\nset rmargin at screen %.4f\n"
                    "set bmargin at screen %.4f\nset tmargin at screen %.4f\n",
                 x0 / wpt, x1 / wpt, y0 / hpt, y1 / hpt);

@@ -27,6 +27,28 @@ if command -v gnuplot > /dev/null 2>&1; then
     ok_if "report: report.html has a figure per SVG" \
         test "$(grep -c '<figure' "$tmp/rep/report.html")" -eq "$(ls "$tmp"/rep/*.svg | wc -l)"
 fi
+# report.html in a real browser (headless Chromium from Debian): every figure
+# loads and no script fails (the page records both on <body>); a deleted
+# figure is caught; a screenshot is taken. Skipped without the browser.
+browser=$(command -v chromium-headless-shell || command -v chromium || true)
+if [ -n "$browser" ] && command -v gnuplot > /dev/null 2>&1; then
+    view() { # page -> its <body> tag after load
+        timeout 120 "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars \
+            --virtual-time-budget=5000 "$@" 2> /dev/null | grep -o '<body[^>]*>'
+    }
+    body=$(view --dump-dom "file://$tmp/rep/report.html")
+    ok_if "report: report.html in $browser: every figure loads ($body)" \
+        sh -c "echo '$body' | grep -q 'data-figures=\"ok [1-9]' && ! echo '$body' | grep -q data-errors"
+    timeout 120 "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1000,1400 \
+        --virtual-time-budget=5000 --screenshot="$tmp/shot.png" "file://$tmp/rep/report.html" > /dev/null 2>&1
+    ok_if "report: screenshot of report.html" test -s "$tmp/shot.png"
+    rm "$tmp/rep/final_cifar100.svg"
+    body=$(view --dump-dom "file://$tmp/rep/report.html")
+    ok_if "report: a missing figure is caught in the browser" \
+        sh -c "echo '$body' | grep -q 'data-figures=\"missing: final_cifar100.svg'"
+else
+    echo "skip cli: no headless Chromium (apt-get install chromium-headless-shell): report.html not checked in a browser"
+fi
 ok_if "report: ranks.md counts cifar10-valid and cifar10 once" \
     grep -q "Friedman test over 2 independent datasets (cifar10, cifar100); cifar10-valid is left out" "$tmp/rep/ranks.md"
 ok_if "report: report.tex is a complete document around report_body.tex" \
