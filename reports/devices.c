@@ -309,6 +309,11 @@ nb_status rep_devices_report(tab_table *t, const rep_devices_config *cfg, const 
     if (m > 1)
         fprintf(f, "\nLeast agreeing pair: %s vs %s, tau-b %.3f over %zu cells.\n",
                 info[lo_a].name, info[lo_b].name, lo, common[(size_t)lo_a * m + lo_b]);
+    if (formats & (REP_FMT_PNG | REP_FMT_SVG))
+        fprintf(f, "\n![Kendall tau-b heat map](devices_tau.%s)\n\n*Heat map:* the same matrix "
+                   "with rows and columns in clustered order (average linkage), labels "
+                   "shortened (HW = HW-NAS-Bench, HELP = HELP; C10, C100, IN16 = the dataset).\n",
+                formats & REP_FMT_PNG ? "png" : "svg");
     fprintf(f, "\n## Best cell under a latency budget\n\n"
                "Budget: the column's median over the table. The cell is chosen by 200-epoch "
                "validation accuracy among those within the budget; its 200-epoch test accuracy "

@@ -248,8 +248,9 @@ static nb_status write_hv_files(const res_mo_results *r, size_t g0, const char *
 }
 
 static nb_status write_md(const res_mo_results *r, const size_t *first, size_t ng,
-                          const char *dir)
+                          const char *dir, int formats)
 {
+    const char *ext = formats & REP_FMT_PNG ? "png" : formats & REP_FMT_SVG ? "svg" : NULL;
     FILE *f;
     nb_status st = rp_open(dir, "mo_report.md", &f);
     if (st) return st;
@@ -284,6 +285,17 @@ static nb_status write_md(const res_mo_results *r, const size_t *first, size_t n
                     s->hv_true - hv.mean, acc.n, acc.mean, isfinite(acc.std) ? acc.std : 0.0);
         }
         fputc('\n', f);
+        if (ext) {
+            char d[64], dev[128];
+            rp_safe_name(s0->dataset, d, sizeof d);
+            rp_safe_name(s0->device, dev, sizeof dev);
+            fprintf(f, "![front](front_%s_%s.%s)\n\n*Pareto fronts:* the best test accuracy "
+                       "reachable within each latency [ms], as staircases, for the table's true "
+                       "front (grey) and each strategy's median run by final hypervolume.\n\n"
+                       "![hypervolume](hv_%s_%s.%s)\n\n*Hypervolume regret* over simulated time "
+                       "(log scale): mean over runs with a shaded 95 %% t band.\n\n",
+                    d, dev, ext, d, dev, ext);
+        }
     }
     return rp_close(dir, "mo_report.md", f, NB_OK);
 }
@@ -296,7 +308,7 @@ nb_status rep_mo_report(const res_mo_results *r, const char *dir, int formats)
     size_t n = res_mo_count(r);
     size_t *first = nb_xcalloc_array(n ? n : 1, sizeof *first);
     size_t ng = groups_of(r, first);
-    if ((st = write_md(r, first, ng, dir))) goto done;
+    if ((st = write_md(r, first, ng, dir, formats))) goto done;
     int figs = formats & (REP_FMT_PNG | REP_FMT_PDF | REP_FMT_SVG);
     nb_status tool = NB_OK;
     for (size_t gi = 0; gi < ng; gi++) {

@@ -562,6 +562,8 @@ nb_status rep_rank_report(const res_results *r, const char *dir, int formats)
                     fr.q, fr.cd);
             for (size_t j = 0; j < ns; j++) fprintf(md, "| %s | %.3f |\n", st_names[j], avg[j]);
             fprintf(md, "\nFigure: cd_diagram.{png,pdf,svg}\n");
+            nb_status ts = rp_write_ranks_tex(dir, st_names, avg, ns, ds, n_full, dropped, &fr);
+            if (ts != NB_OK) st = ts;
             if (formats & (REP_FMT_PNG | REP_FMT_PDF | REP_FMT_SVG)) {
                 nb_status fs = cd_figure(dir, ns, st_names, avg, fr.cd, 0.05, formats);
                 if (fs == NB_ETOOL) {

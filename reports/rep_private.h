@@ -21,6 +21,12 @@ void rp_safe_name(const char *s, char *out, size_t cap);
  * every figure that exists there (documents.c); NB_EIO names the file. */
 nb_status rp_write_documents(const res_results *r, const char *dir, int formats);
 
+/* ranks.tex: the average-rank table with the Friedman/Nemenyi numbers in
+ * its caption (documents.c; rank.c calls it, report_body.tex copies it). */
+nb_status rp_write_ranks_tex(const char *dir, const char **names, const double *avg, size_t k,
+                             const char **ds, size_t n_ds, int dropped,
+                             const rep_friedman_result *fr);
+
 /* ---- the one figure style (style.c) ---- */
 #define RP_N_COLORS 7    /* Okabe-Ito without yellow */
 #define RP_FONT_PT 8.0   /* text size at the figure's nominal size */

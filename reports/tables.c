@@ -271,7 +271,7 @@ nb_status rep_write_latex(const res_results *r, FILE *f)
         char buf[200];
         runs_budget(r, l.ds[d], buf, sizeof buf, "\\,");
         fputs(d ? "; " : " ", f);
-        tex_text(f, l.ds[d]);
+        tex_text(f, rp_display_name(l.ds[d]));
         fprintf(f, ": %s", buf);
     }
     fputs(l.n_ds ? ".}\n" : "}\n", f);

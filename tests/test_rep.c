@@ -204,7 +204,7 @@ static const char golden_tex[] =
     "\\centering\n"
     "\\small\n"
     "\\caption{Final test and validation accuracy [\\%] of the incumbent (mean $\\pm$ std over "
-    "runs). cifar10-valid: 3 runs, budget 2000\\,s; cifar10: 3 runs, budget 1000.5\\,s.}\n"
+    "runs). CIFAR-10-valid: 3 runs, budget 2000\\,s; CIFAR-10: 3 runs, budget 1000.5\\,s.}\n"
     "\\label{tab:nastab-final}\n"
     "\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%\n"
     "\\begin{tabular}{lcccc}\n"
