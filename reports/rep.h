@@ -78,8 +78,13 @@ nb_status rep_write_csv(const res_results *r, FILE *f);
 nb_status rep_write_markdown(const res_results *r, FILE *f);
 nb_status rep_write_latex(const res_results *r, FILE *f);
 
-/* Write everything asked for into dir (created if needed): report.md,
- * report.tex, summary.csv, and per dataset anytime_<dataset>.{png,pdf,svg}
+/* Write everything asked for into dir (created if needed): summary.csv,
+ * the figures and rep_rank_report's output, then the documents naming every
+ * figure drawn: report.md, report.html (self-contained page, sortable table),
+ * report_body.tex (fragment for \input: tables and figures with captions)
+ * and report.tex (complete article around it; pdflatex compiles it). The
+ * figures share one style (Okabe-Ito, a colour and dash per strategy name,
+ * no titles, 8 pt text at the REP_FIG_* width). Per dataset anytime_<dataset>.{png,pdf,svg}
  * (incumbent test accuracy and test regret, log scale, mean with 95% band;
  * a curve starts once every run has a result) and final_<dataset>.{...}
  * (box plot of final test accuracy), plus the gnuplot scripts (.gp) and data
