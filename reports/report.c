@@ -374,7 +374,14 @@ nb_status rep_report(const res_results *r, const char *dir, int formats)
     }
 
     int figs = formats & (REP_FMT_PNG | REP_FMT_PDF | REP_FMT_SVG);
-    if (!figs || n_ds == 0) goto done;
+    if (!figs || n_ds == 0) {
+        /* Tables only: ranks.md still (no gnuplot needed without figures). */
+        if (n_ds && (formats & REP_FMT_MD)) {
+            nb_status rs = rep_rank_report(r, dir, formats);
+            if (rs != NB_OK && rs != NB_ENOTFOUND) st = rs;
+        }
+        goto done;
+    }
     /* Data and scripts first: they are useful even without gnuplot here. */
     for (size_t d = 0; d < n_ds; d++) {
         char safe[64], stem[80], dat[96];

@@ -11,6 +11,8 @@ check 0 "" --quiet run --table "$T" --dataset cifar10-valid,cifar10,cifar100 --s
 check 2 "--figure-width: 'wide'" report "$tmp/r.h5" --figure-width wide -o "$tmp/rep"
 check 0 "" --quiet report "$tmp/r.h5" -o "$tmp/rep"
 check 0 "" --quiet report "$tmp/r.h5" -o "$tmp/col" --figure-width column --format md,pdf
+check 0 "" --quiet report "$tmp/r.h5" -o "$tmp/md" --format md
+ok_if "report: --format md alone still writes ranks.md" grep -q "Friedman test over 2" "$tmp/md/ranks.md"
 ok_if "report: --figure-width column draws 3.25 in figures" grep -q "pdfcairo size 3.250in" "$tmp/col/anytime_cifar10.gp"
 if command -v gnuplot > /dev/null 2>&1; then
     missing=""
