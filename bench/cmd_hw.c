@@ -231,11 +231,11 @@ int cmd_mo_report(int argc, char **argv)
                "hv_<d>_<c> (hypervolume regret, log scale, mean with 95%% band) figures.\n"
                "\n"
                "  -o, --output DIR  report folder (default mo-report)\n"
-               "  --format LIST     figure formats: png, pdf, svg (default png)\n");
+               "  --format LIST     figure formats: png, pdf, svg (default all three)\n");
         return 0;
     }
     if (n_pos != 1) return cli_usage_error("mo-report", "expected one RESULTS file");
-    int mask = REP_FMT_MD | REP_FMT_PNG;
+    int mask = REP_FMT_MD | REP_FMT_PNG | REP_FMT_PDF | REP_FMT_SVG;
     if (format && rep_parse_formats(format, &mask) != NB_OK) return cli_fail("mo-report", 1);
     res_mo_results *r;
     if (res_mo_read(pos[0], &r) != NB_OK) return cli_fail("mo-report", 0);
@@ -273,11 +273,11 @@ int cmd_devices_report(int argc, char **argv)
                "  --metric M        latency (default), energy, arithmetic_intensity or all\n"
                "  --dataset D       accuracy for columns without a dataset (HELP): cifar10\n"
                "                    (default), cifar100, ImageNet16-120\n"
-               "  --format LIST     heatmap formats: png, pdf, svg (default png)\n");
+               "  --format LIST     heatmap formats: png, pdf, svg (default all three)\n");
         return 0;
     }
     if (!table) return cli_usage_error("devices-report", "missing --table FILE");
-    int mask = REP_FMT_PNG;
+    int mask = REP_FMT_PNG | REP_FMT_PDF | REP_FMT_SVG;
     if (format && rep_parse_formats(format, &mask) != NB_OK) return cli_fail("devices-report", 1);
     tab_table *t;
     if (tab_open(table, &t) != NB_OK) return cli_fail("devices-report", 0);

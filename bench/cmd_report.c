@@ -8,16 +8,20 @@
 
 int cmd_report(int argc, char **argv)
 {
-    const char *dir = NULL, *format = NULL, *pos[1];
+    const char *dir = NULL, *format = NULL, *width = NULL, *pos[1];
     int n_pos, help;
-    cli_opt opts[] = {{"--output", "-o", &dir, NULL}, {"--format", NULL, &format, NULL}};
-    if (cli_parse("report", argc, argv, opts, 2, pos, 1, &n_pos, &help)) return 2;
+    cli_opt opts[] = {{"--output", "-o", &dir, NULL},
+                      {"--format", NULL, &format, NULL},
+                      {"--figure-width", NULL, &width, NULL}};
+    if (cli_parse("report", argc, argv, opts, 3, pos, 1, &n_pos, &help)) return 2;
     if (help) {
         printf("usage: nastab report RESULTS [-o DIR] [--format LIST]\n"
                "\n"
                "  -o, --output DIR  folder for the report (default: report)\n"
                "  --format LIST     comma list of csv, md, tex, png, pdf, svg\n"
                "                    (default: md,tex,csv,png,pdf,svg into DIR)\n"
+               "  --figure-width W  column (3.25 in), text (5.5 in, default) or full (6.75 in):\n"
+               "                    the width the figures are drawn for, text 8 pt at that size\n"
                "\n"
                "With a single text format (csv, md or tex) and no -o, the table is printed to\n"
                "stdout; `--format csv` gives one row per (dataset, strategy) with columns\n"
@@ -30,23 +34,25 @@ int cmd_report(int argc, char **argv)
     if (n_pos != 1) return cli_usage_error("report", "expected one RESULTS file");
     int mask = REP_FMT_MD | REP_FMT_TEX | REP_FMT_CSV | REP_FMT_PNG | REP_FMT_PDF | REP_FMT_SVG;
     if (format && rep_parse_formats(format, &mask) != NB_OK) return cli_fail("report", 1);
+    if (width) {
+        if (!strcmp(width, "column")) mask |= REP_FIG_COLUMN;
+        else if (!strcmp(width, "full")) mask |= REP_FIG_FULL;
+        else if (strcmp(width, "text"))
+            return cli_usage_error("report", "--figure-width: '%s' is not column, text or full",
+                                   width);
+    }
     res_results *r;
     if (res_results_read(pos[0], &r) != NB_OK) return cli_fail("report", 0);
     int rc = 0;
     nb_status st = NB_OK;
-    if (!dir && (mask == REP_FMT_CSV || mask == REP_FMT_MD || mask == REP_FMT_TEX)) {
-        st = mask == REP_FMT_CSV ? rep_write_csv(r, stdout)
-             : mask == REP_FMT_MD ? rep_write_markdown(r, stdout)
+    int text_only = mask & ~(REP_FIG_COLUMN | REP_FIG_FULL);
+    if (!dir && (text_only == REP_FMT_CSV || text_only == REP_FMT_MD || text_only == REP_FMT_TEX)) {
+        st = text_only == REP_FMT_CSV ? rep_write_csv(r, stdout)
+             : text_only == REP_FMT_MD ? rep_write_markdown(r, stdout)
                                   : rep_write_latex(r, stdout);
     } else {
         const char *d = dir ? dir : "report";
         st = rep_report(r, d, mask);
-        /* Rank over time and the critical-difference diagram need >= 2
-         * strategies; a results file with one strategy simply has none. */
-        if (st == NB_OK && (mask & (REP_FMT_MD | REP_FMT_PNG | REP_FMT_PDF | REP_FMT_SVG))) {
-            nb_status rs = rep_rank_report(r, d, mask);
-            if (rs != NB_OK && rs != NB_ENOTFOUND) st = rs;
-        }
         if (st == NB_OK) nb_log("report written to %s/", d);
     }
     if (st != NB_OK) rc = cli_fail("report", 0);

@@ -163,6 +163,67 @@ static nb_status best_under_budget(tab_table *t, FILE *f, int col, const tab_dev
     return NB_OK;
 }
 
+/* Leaf order of an average-linkage clustering on similarity tau (NaN counts
+ * as 0): repeatedly merge the two clusters with the highest mean pairwise
+ * tau, appending the second's members to the first's, so columns that agree
+ * end up next to each other in the heat map. O(m^3), m is a few dozen. */
+static void cluster_order(const double *tau, int m, int *order)
+{
+    int *mem = nb_xcalloc_array((size_t)m * (size_t)m, sizeof *mem);
+    int *size = nb_xcalloc_array((size_t)m, sizeof *size);
+    for (int a = 0; a < m; a++) mem[(size_t)a * m] = a, size[a] = 1;
+    for (int step = 1; step < m; step++) {
+        int ba = -1, bb = -1;
+        double best = -INFINITY;
+        for (int a = 0; a < m; a++) {
+            if (!size[a]) continue;
+            for (int b = a + 1; b < m; b++) {
+                if (!size[b]) continue;
+                double s = 0;
+                for (int i = 0; i < size[a]; i++)
+                    for (int j = 0; j < size[b]; j++) {
+                        double t = tau[(size_t)mem[(size_t)a * m + i] * m + mem[(size_t)b * m + j]];
+                        s += isnan(t) ? 0 : t;
+                    }
+                s /= (double)size[a] * size[b];
+                if (s > best) best = s, ba = a, bb = b;
+            }
+        }
+        for (int j = 0; j < size[bb]; j++) mem[(size_t)ba * m + size[ba] + j] = mem[(size_t)bb * m + j];
+        size[ba] += size[bb];
+        size[bb] = 0;
+    }
+    for (int a = 0; a < m; a++)
+        if (size[a] == m) memcpy(order, mem + (size_t)a * m, (size_t)m * sizeof *order);
+    if (m == 1) order[0] = 0;
+    free(mem);
+    free(size);
+}
+
+/* A short heat-map label: "hwnas_edgegpu_latency_cifar10" -> "HW edgegpu C10",
+ * "help_titanxp_latency_b256" -> "HELP titanxp b256"; unknown names kept. */
+static void short_label(const char *name, char *out, size_t cap)
+{
+    static const char *const rep[][2] = {{"hwnas_", "HW "},        {"help_", "HELP "},
+                                         {"_latency", ""},         {"_energy", " E"},
+                                         {"ImageNet16-120", "IN16"}, {"cifar100", "C100"},
+                                         {"cifar10", "C10"}};
+    size_t j = 0;
+    for (const char *s = name; *s && j + 1 < cap;) {
+        size_t k = 0;
+        for (; k < sizeof rep / sizeof rep[0]; k++)
+            if (!strncmp(s, rep[k][0], strlen(rep[k][0]))) break;
+        if (k < sizeof rep / sizeof rep[0]) {
+            for (const char *r = rep[k][1]; *r && j + 1 < cap; r++) out[j++] = *r;
+            s += strlen(rep[k][0]);
+        } else {
+            out[j++] = *s == '_' ? ' ' : *s;
+            s++;
+        }
+    }
+    out[j] = '\0';
+}
+
 nb_status rep_devices_report(tab_table *t, const rep_devices_config *cfg, const char *dir)
 {
     NB_ASSERT(t && dir);
@@ -248,6 +309,11 @@ nb_status rep_devices_report(tab_table *t, const rep_devices_config *cfg, const 
     if (m > 1)
         fprintf(f, "\nLeast agreeing pair: %s vs %s, tau-b %.3f over %zu cells.\n",
                 info[lo_a].name, info[lo_b].name, lo, common[(size_t)lo_a * m + lo_b]);
+    if (formats & (REP_FMT_PNG | REP_FMT_SVG))
+        fprintf(f, "\n![Kendall tau-b heat map](devices_tau.%s)\n\n*Heat map:* the same matrix "
+                   "with rows and columns in clustered order (average linkage), labels "
+                   "shortened (HW = HW-NAS-Bench, HELP = HELP; C10, C100, IN16 = the dataset).\n",
+                formats & REP_FMT_PNG ? "png" : "svg");
     fprintf(f, "\n## Best cell under a latency budget\n\n"
                "Budget: the column's median over the table. The cell is chosen by 200-epoch "
                "validation accuracy among those within the budget; its 200-epoch test accuracy "
@@ -260,27 +326,67 @@ nb_status rep_devices_report(tab_table *t, const rep_devices_config *cfg, const 
         if ((st = best_under_budget(t, f, cols[a], &info[a], fallback))) break;
     if ((st = rp_close(dir, "devices.md", f, st))) goto done;
 
-    /* heatmap data and script */
-    if ((st = rp_open(dir, "devices_tau.dat", &f))) goto done;
-    fprintf(f, "# Kendall tau-b matrix, %d x %d, row/column k = key ck in devices.md\n", m, m);
+    /* heatmap data and script: rows and columns in clustered order */
+    int *ord = nb_xcalloc_array((size_t)m, sizeof *ord);
+    cluster_order(tau, m, ord);
+    if ((st = rp_open(dir, "devices_tau.dat", &f))) {
+        free(ord);
+        goto done;
+    }
+    fprintf(f, "# Kendall tau-b matrix, %d x %d, rows and columns in clustered order "
+               "(average linkage on tau); row i is key c<k> in devices.md for:\n#", m, m);
+    for (int a = 0; a < m; a++) fprintf(f, " c%d", ord[a]);
+    fputc('\n', f);
     for (int a = 0; a < m; a++) {
-        for (int b = 0; b < m; b++) fprintf(f, "%s%.4f", b ? " " : "", tau[(size_t)a * m + b]);
+        for (int b = 0; b < m; b++)
+            fprintf(f, "%s%.4f", b ? " " : "", tau[(size_t)ord[a] * m + ord[b]]);
         fputc('\n', f);
     }
-    if ((st = rp_close(dir, "devices_tau.dat", f, NB_OK))) goto done;
-    if ((st = rp_open(dir, "devices_tau.gp", &f))) goto done;
-    fputs("# devices_tau.gp - written by nastab devices-report; rerun: gnuplot devices_tau.gp\n", f);
-    rp_gp_begin(f, formats ? formats : REP_FMT_PNG, "devices_tau", "7in,6.5in", "1400,1300");
-    fputs("set datafile missing \"nan\"\nset size ratio -1\nunset key\n"
-          "set palette defined (-1 \"#B2182B\", 0 \"#F7F7F7\", 1 \"#2166AC\")\n"
-          "set cbrange [-1:1]\nset cblabel \"Kendall tau-b\"\n"
-          "set xrange [-0.5:*]\nset yrange [*:-0.5] reverse\nset xtics rotate by 90 right font \",7\"\n"
-          "set ytics font \",7\"\nset title \"hardware columns: rank agreement\"\n", f);
-    fputs("set xtics (", f);
-    for (int a = 0; a < m; a++) fprintf(f, "%s\"%s\" %d", a ? ", " : "", info[a].name, a);
-    fputs(")\nset ytics (", f);
-    for (int a = 0; a < m; a++) fprintf(f, "%s\"%s\" %d", a ? ", " : "", info[a].name, a);
-    fputs(")\nset yrange [*:*] reverse\nplot \"devices_tau.dat\" matrix with image\n", f);
+    if ((st = rp_close(dir, "devices_tau.dat", f, NB_OK))) {
+        free(ord);
+        goto done;
+    }
+    if ((st = rp_open(dir, "devices_tau.gp", &f))) {
+        free(ord);
+        goto done;
+    }
+    /* Cells at a 7.6 pt pitch (46 columns fit 6.75 in with their labels;
+     * 8 pt glyphs are ~6 pt high, so labels do not overlap); the width of the
+     * labels from the longest one. */
+    size_t chars = 0;
+    char lab[96];
+    for (int a = 0; a < m; a++) {
+        short_label(info[a].name, lab, sizeof lab);
+        if (strlen(lab) > chars) chars = strlen(lab);
+    }
+    double cell = 7.6, lab_pt = (double)chars * 0.55 * RP_FONT_PT + 8, cb = 48;
+    double side = cell * m, wpt = lab_pt + side + cb + 6, hpt = side + lab_pt + 6;
+    fputs("# devices_tau.gp - written by nastab devices-report; rerun: gnuplot devices_tau.gp\n"
+          "# Kendall tau-b between hardware columns, clustered order; labels shortened\n"
+          "# (HW = HW-NAS-Bench, HELP = HELP; C10/C100/IN16 = the accuracy dataset).\n", f);
+    rp_gp_begin(f, formats ? formats : REP_FMT_PNG, "devices_tau", wpt / 72, hpt / 72);
+    fprintf(f, "set datafile missing \"nan\"\nunset key\nunset grid\nset border 15 lw 0.5\n"
+               "set palette defined (-1 \"#B2182B\", 0 \"#F7F7F7\", 1 \"#2166AC\")\n"
+               "set cbrange [-1:1]\nset cbtics 0.5\nset cblabel \"Kendall tau-b\" offset -0.5,0\n"
+               "set lmargin at screen %.4f\nset rmargin at screen %.4f\n"
+               "set tmargin at screen %.4f\nset bmargin at screen %.4f\n"
+               "set colorbox user origin screen %.4f, screen %.4f size screen %.4f, screen %.4f\n"
+               "set xrange [-0.5:%d.5]\nset yrange [%d.5:-0.5]\n"
+               "set tics scale 0\nset xtics rotate by 90 right\n",
+            lab_pt / wpt, (lab_pt + side) / wpt, 1 - 3 / hpt, (lab_pt + 3) / hpt,
+            (lab_pt + side + 8) / wpt, (lab_pt + 3) / hpt, 8 / wpt, side / hpt, m - 1, m - 1);
+    for (int axis = 0; axis < 2; axis++) {
+        fprintf(f, "set %ctics (", axis ? 'y' : 'x');
+        for (int a = 0; a < m; a++) {
+            short_label(info[ord[a]].name, lab, sizeof lab);
+            fprintf(f, "%s", a ? ", " : "");
+            rp_gp_str(f, lab);
+            fprintf(f, " %d", a);
+        }
+        fputs(")\n", f);
+    }
+    fputs("plot \"devices_tau.dat\" matrix with image\n", f);
+    free(ord);
     rp_gp_end(f);
     if ((st = rp_close(dir, "devices_tau.gp", f, NB_OK))) goto done;
     if (formats & (REP_FMT_PNG | REP_FMT_PDF | REP_FMT_SVG)) st = rp_gnuplot(dir, "devices_tau.gp");

@@ -13,9 +13,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *const palette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
-                                      "#E69F00", "#56B4E9", "#000000", "#F0E442"};
-#define N_PALETTE (sizeof palette / sizeof palette[0])
 #define HV_REGRET_FLOOR 1e-5
 
 rep_stats rep_mo_final_hv(const res_series *s)
@@ -25,48 +22,6 @@ rep_stats rep_mo_final_hv(const res_series *s)
     rep_stats st = rep_stats_of(v, s->runs, 1);
     free(v);
     return st;
-}
-
-/* ---- files and gnuplot (shared) ---- */
-
-void rp_gp_begin(FILE *f, int formats, const char *stem, const char *size_in, const char *size_px)
-{
-    fputs("formats = \"", f);
-    const char *sep = "";
-    if (formats & REP_FMT_PNG) { fprintf(f, "%spng", sep); sep = " "; }
-    if (formats & REP_FMT_PDF) { fprintf(f, "%spdf", sep); sep = " "; }
-    if (formats & REP_FMT_SVG) fprintf(f, "%ssvg", sep);
-    fputs("\"\nterms = \" \".GPVAL_TERMINALS.\" \"\n"
-          "do for [fmt in formats] {\nok = 1\n", f);
-    fprintf(f,
-            "if (fmt eq \"png\") {\n"
-            "    if (strstrt(terms, \" pngcairo \") > 0) {\n"
-            "        set terminal pngcairo size %s font \"Helvetica,12\" noenhanced\n"
-            "    } else {\n"
-            "        set terminal png size %s noenhanced\n"
-            "    }\n}\n"
-            "if (fmt eq \"pdf\") {\n"
-            "    if (strstrt(terms, \" pdfcairo \") > 0) {\n"
-            "        set terminal pdfcairo size %s font \"Helvetica,9\" noenhanced\n"
-            "    } else { ok = 0 }\n}\n"
-            "if (fmt eq \"svg\") { set terminal svg size %s dynamic noenhanced }\n"
-            "if (!ok) {\n"
-            "    print sprintf(\"nastab: no terminal for %%s; %s.%%s skipped\", fmt, fmt)\n"
-            "} else {\n"
-            "set output \"%s.\".fmt\n",
-            size_px, size_px, size_in, size_px, stem, stem);
-}
-
-void rp_gp_end(FILE *f) { fputs("set output\n}\n}\n", f); }
-
-static void gp_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\') fputc('\\', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
 }
 
 /* ---- the multi-objective report ---- */
@@ -111,6 +66,12 @@ static size_t median_run(const res_series *s)
     return m;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 static nb_status write_front_files(const res_mo_results *r, size_t g0, const char *dir,
                                    const char *stem, int formats)
 {
@@ -126,9 +87,16 @@ static nb_status write_front_files(const res_mo_results *r, size_t g0, const cha
                "(by final hypervolume), its front selected by search score\n"
                "# columns: latency test_acc table_index\n",
             s0->dataset, s0->device);
-    for (size_t k = 0; k < s0->n_front; k++)
+    /* y axis: from the runs' fronts up to the best cell, so the region where
+     * the fronts differ fills the panel (the true front's slow-but-poor
+     * start is clipped at the bottom). */
+    double y_lo = INFINITY, y_hi = -INFINITY, *accs = NULL;
+    size_t n_acc = 0;
+    for (size_t k = 0; k < s0->n_front; k++) {
         fprintf(f, "%.6g %.4f %d\n", (double)s0->front_latency[k], (double)s0->front_test[k],
                 s0->front_arch[k]);
+        if (isfinite(s0->front_test[k])) y_hi = fmax(y_hi, s0->front_test[k]);
+    }
     size_t n = res_mo_count(r);
     for (size_t i = 0; i < n; i++) {
         const res_series *s = res_mo_get(r, i);
@@ -142,9 +110,17 @@ static nb_status write_front_files(const res_mo_results *r, size_t g0, const cha
             b[e] = s->eval_latency[base + e];
         }
         size_t k = res_pareto_filter(b, a, ne, keep); /* by latency ascending */
-        for (size_t j = 0; j < k; j++)
-            fprintf(f, "%.6g %.4f %d\n", (double)s->eval_latency[base + keep[j]],
-                    (double)s->eval_test[base + keep[j]], s->eval_arch[base + keep[j]]);
+        for (size_t j = 0; j < k; j++) {
+            double acc = s->eval_test[base + keep[j]];
+            fprintf(f, "%.6g %.4f %d\n", (double)s->eval_latency[base + keep[j]], acc,
+                    s->eval_arch[base + keep[j]]);
+            if (isfinite(acc)) {
+                y_lo = fmin(y_lo, acc);
+                y_hi = fmax(y_hi, acc);
+                accs = nb_xrealloc_array(accs, n_acc + 1, sizeof *accs);
+                accs[n_acc++] = acc;
+            }
+        }
         free(a);
         free(b);
         free(keep);
@@ -152,33 +128,45 @@ static nb_status write_front_files(const res_mo_results *r, size_t g0, const cha
     if ((st = rp_close(dir, dat, f, NB_OK))) return st;
     if ((st = rp_open(dir, gpf, &f))) return st;
     fprintf(f, "# %s - written by nastab mo-report; rerun with: gnuplot %s\n", gpf, gpf);
-    rp_gp_begin(f, formats, stem, "5in,3.5in", "900,640");
-    fputs("set grid lc rgb \"#dddddd\"\nset border 3\nset tics nomirror out\n"
-          "set key bottom right\nset ylabel \"test accuracy [%]\"\n", f);
+    fputs("# Staircases: the best test accuracy reachable within each latency, for the\n"
+          "# table's true front (grey) and each strategy's median run (by final HV).\n", f);
+    rp_gp_begin(f, formats, stem, fmin(rp_fig_width(formats), 3.25), 2.6);
+    fputs("set key bottom right samplen 2 spacing 1.0\nset ylabel \"test accuracy [%]\" offset 1,0\n", f);
+    /* A degenerate fast corner (a cell at 10 %, chance level) would stretch
+     * the axis over the empty middle: the bottom is the runs' lowest point
+     * but no more than 3x the spread above the median below the median. */
+    if (n_acc > 2) {
+        qsort(accs, n_acc, sizeof *accs, cmp_double);
+        double med = accs[n_acc / 2];
+        y_lo = fmax(y_lo, med - 3 * (accs[n_acc - 1] - med));
+    }
+    free(accs);
+    if (isfinite(y_lo) && isfinite(y_hi) && y_hi > y_lo) {
+        double pad = 0.05 * (y_hi - y_lo);
+        fprintf(f, "set yrange [%.3f:%.3f]\n", y_lo - pad, y_hi + pad);
+    }
     fputs("set xlabel ", f);
     {
         char t[160];
-        snprintf(t, sizeof t, "latency (%s)", s0->device);
-        gp_str(f, t);
-    }
-    fputs("\nset title ", f);
-    {
-        char t[200];
-        snprintf(t, sizeof t, "%s: fronts of the median run vs the true front", s0->dataset);
-        gp_str(f, t);
+        snprintf(t, sizeof t, "latency on %s [ms]", s0->device);
+        rp_gp_str(f, t);
     }
     fputs("\nplot ", f);
-    gp_str(f, dat);
-    fputs(" index 0 using 1:2 with steps lc rgb \"#999999\" lw 2 title \"true front\"", f);
+    rp_gp_str(f, dat);
+    fputs(" index 0 using 1:2 with steps lc rgb \"#888888\" lw 2.5 title \"true front\"", f);
     size_t block = 1;
     for (size_t i = 0; i < n; i++) {
         const res_series *s = res_mo_get(r, i);
         if (!same_group(s, s0)) continue;
+        const char *col = rp_color(s->strategy);
         fputs(", \\\n     ", f);
-        gp_str(f, dat);
-        fprintf(f, " index %zu using 1:2 with linespoints lc rgb \"%s\" pt %zu title ", block,
-                palette[(block - 1) % N_PALETTE], block % 7 + 4);
-        gp_str(f, s->strategy);
+        rp_gp_str(f, dat);
+        fprintf(f, " index %zu using 1:2 with points lc rgb \"%s\" pt %zu ps 0.5 notitle, \\\n     ",
+                block, col, block % 7 + 4);
+        rp_gp_str(f, dat);
+        fprintf(f, " index %zu using 1:2 with steps lc rgb \"%s\" dt %d lw 1.2 title ", block, col,
+                rp_dash(s->strategy));
+        rp_gp_str(f, s->strategy);
         block++;
     }
     fputc('\n', f);
@@ -202,6 +190,7 @@ static nb_status write_hv_files(const res_mo_results *r, size_t g0, const char *
             s0->dataset, s0->device, s0->hv_true, HV_REGRET_FLOOR);
     size_t n = res_mo_count(r);
     float *v = NULL;
+    double m_lo = INFINITY, m_hi = -INFINITY, r_lo, r_hi;
     for (size_t i = 0; i < n; i++) {
         const res_series *s = res_mo_get(r, i);
         if (!same_group(s, s0)) continue;
@@ -214,27 +203,25 @@ static nb_status write_hv_files(const res_mo_results *r, size_t g0, const char *
             double ci = isfinite(stt.ci95) ? stt.ci95 : 0.0;
             double lo = stt.mean - ci, hi = stt.mean + ci;
             if (lo < HV_REGRET_FLOOR) lo = HV_REGRET_FLOOR;
+            if (isfinite(stt.mean) && stt.mean > 0) m_lo = fmin(m_lo, stt.mean);
+            if (isfinite(hi)) m_hi = fmax(m_hi, hi);
             fprintf(f, "%.6g %.6g %.6g %.6g\n", s->time[g], stt.mean, lo, hi);
         }
         fputs("\n\n", f);
     }
     free(v);
+    rp_log_range(isfinite(m_lo) ? m_lo : HV_REGRET_FLOOR, m_hi, &r_lo, &r_hi);
     if ((st = rp_close(dir, dat, f, NB_OK))) return st;
     if ((st = rp_open(dir, gpf, &f))) return st;
     fprintf(f, "# %s - written by nastab mo-report; rerun with: gnuplot %s\n"
                "# Mean hypervolume regret over runs with a shaded 95%% t band.\n",
             gpf, gpf);
-    rp_gp_begin(f, formats, stem, "5in,3.5in", "900,640");
-    fputs("set grid lc rgb \"#dddddd\"\nset border 3\nset tics nomirror out\n"
-          "set logscale y\nset format y \"%g\"\nset key top right\n"
-          "set xlabel \"simulated time [s]\"\nset ylabel \"hypervolume regret\"\nset title ",
-          f);
-    {
-        char t[200];
-        snprintf(t, sizeof t, "%s, %s (true HV %.4f)", s0->dataset, s0->device, s0->hv_true);
-        gp_str(f, t);
-    }
-    fputs("\nplot ", f);
+    rp_gp_begin(f, formats, stem, fmin(rp_fig_width(formats), 3.25), 2.4);
+    fprintf(f, "set key bottom left samplen 2\nset xrange [0:%.10g]\n"
+               "set xlabel \"simulated time [s]\"\nset ylabel \"hypervolume regret\" offset 1,0\n",
+            s0->budget);
+    rp_gp_log_axis(f, 'y', r_lo, r_hi);
+    fputs("plot ", f);
     size_t block = 0;
     for (int layer = 0; layer < 2; layer++) {
         block = 0;
@@ -242,15 +229,15 @@ static nb_status write_hv_files(const res_mo_results *r, size_t g0, const char *
             const res_series *s = res_mo_get(r, i);
             if (!same_group(s, s0)) continue;
             if (layer || block) fputs(", \\\n     ", f);
-            gp_str(f, dat);
+            rp_gp_str(f, dat);
             if (!layer) {
                 fprintf(f, " index %zu using 1:3:4 with filledcurves fc rgb \"%s\" "
                            "fs transparent solid 0.2 noborder notitle",
-                        block, palette[block % N_PALETTE]);
+                        block, rp_color(s->strategy));
             } else {
-                fprintf(f, " index %zu using 1:2 with lines lc rgb \"%s\" dt %zu lw 1.5 title ",
-                        block, palette[block % N_PALETTE], block % 5 + 1);
-                gp_str(f, s->strategy);
+                fprintf(f, " index %zu using 1:2 with lines lc rgb \"%s\" dt %d lw 1.5 title ",
+                        block, rp_color(s->strategy), rp_dash(s->strategy));
+                rp_gp_str(f, s->strategy);
             }
             block++;
         }
@@ -261,8 +248,9 @@ static nb_status write_hv_files(const res_mo_results *r, size_t g0, const char *
 }
 
 static nb_status write_md(const res_mo_results *r, const size_t *first, size_t ng,
-                          const char *dir)
+                          const char *dir, int formats)
 {
+    const char *ext = formats & REP_FMT_PNG ? "png" : formats & REP_FMT_SVG ? "svg" : NULL;
     FILE *f;
     nb_status st = rp_open(dir, "mo_report.md", &f);
     if (st) return st;
@@ -297,6 +285,17 @@ static nb_status write_md(const res_mo_results *r, const size_t *first, size_t n
                     s->hv_true - hv.mean, acc.n, acc.mean, isfinite(acc.std) ? acc.std : 0.0);
         }
         fputc('\n', f);
+        if (ext) {
+            char d[64], dev[128];
+            rp_safe_name(s0->dataset, d, sizeof d);
+            rp_safe_name(s0->device, dev, sizeof dev);
+            fprintf(f, "![front](front_%s_%s.%s)\n\n*Pareto fronts:* the best test accuracy "
+                       "reachable within each latency [ms], as staircases, for the table's true "
+                       "front (grey) and each strategy's median run by final hypervolume.\n\n"
+                       "![hypervolume](hv_%s_%s.%s)\n\n*Hypervolume regret* over simulated time "
+                       "(log scale): mean over runs with a shaded 95 %% t band.\n\n",
+                    d, dev, ext, d, dev, ext);
+        }
     }
     return rp_close(dir, "mo_report.md", f, NB_OK);
 }
@@ -309,7 +308,7 @@ nb_status rep_mo_report(const res_mo_results *r, const char *dir, int formats)
     size_t n = res_mo_count(r);
     size_t *first = nb_xcalloc_array(n ? n : 1, sizeof *first);
     size_t ng = groups_of(r, first);
-    if ((st = write_md(r, first, ng, dir))) goto done;
+    if ((st = write_md(r, first, ng, dir, formats))) goto done;
     int figs = formats & (REP_FMT_PNG | REP_FMT_PDF | REP_FMT_SVG);
     nb_status tool = NB_OK;
     for (size_t gi = 0; gi < ng; gi++) {

@@ -207,11 +207,24 @@ nb_status rep_friedman(const double *scores, size_t n, size_t k, double alpha, d
     if (out->chi2 < 0) out->chi2 = 0;
     out->chi2_p = rep_chi2_sf(out->chi2, dk - 1);
     double den = dn * (dk - 1) - out->chi2;
-    out->ff = den > 0 ? (dn - 1) * out->chi2 / den : INFINITY;
-    out->ff_p = den > 0 ? rep_f_sf(out->ff, dk - 1, (dk - 1) * (dn - 1)) : 0;
+    /* chi2 reaches its maximum n (k-1) exactly when all blocks agree;
+     * rounding may leave a tiny positive den, hence the relative test. */
+    out->identical = den <= 1e-9 * dn * (dk - 1);
+    out->ff = out->identical ? NAN : (dn - 1) * out->chi2 / den;
+    out->ff_p = out->identical ? NAN : rep_f_sf(out->ff, dk - 1, (dk - 1) * (dn - 1));
     out->q = rep_nemenyi_q(k, alpha);
     out->cd = out->q * sqrt(dk * (dk + 1) / (6 * dn));
     return NB_OK;
+}
+
+size_t rep_independent_datasets(const char **ds, size_t n, const char **out)
+{
+    int has_c10 = 0;
+    for (size_t i = 0; i < n; i++) has_c10 |= !strcmp(ds[i], "cifar10");
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!(has_c10 && !strcmp(ds[i], "cifar10-valid"))) out[m++] = ds[i];
+    return m;
 }
 
 /* ---- average rank over time ---- */
@@ -279,17 +292,6 @@ static void gp_name(const char *s, char *out, size_t n)
     out[j] = '\0';
 }
 
-/* The terminal lines for each asked format; the caller emits the plot after each. */
-typedef struct {
-    int flag;
-    const char *term, *ext;
-} gp_term;
-static const gp_term gp_terms[] = {
-    {REP_FMT_PNG, "pngcairo size 900,600 font 'sans,11'", "png"},
-    {REP_FMT_PDF, "pdfcairo size 6in,4in font 'sans,9'", "pdf"},
-    {REP_FMT_SVG, "svg size 900,600 font 'sans,11'", "svg"},
-};
-
 static FILE *open_in(const char *dir, const char *name, char *path, size_t n)
 {
     snprintf(path, n, "%s/%s", dir, name);
@@ -306,8 +308,8 @@ static nb_status close_file(FILE *f, const char *path)
 }
 
 static nb_status rank_time_figure(const char *dir, const char *dataset, size_t k, const char **names,
-                                  const double *ranks, const double *time, size_t grid, int formats,
-                                  int *wrote_script)
+                                  const double *ranks, const double *time, size_t grid, double budget,
+                                  int formats, int *wrote_script)
 {
     char path[4096], base[96];
     snprintf(base, sizeof base, "rank_%s", dataset);
@@ -328,29 +330,55 @@ static nb_status rank_time_figure(const char *dir, const char *dataset, size_t k
     if (st != NB_OK) return st;
     if (!(formats & (REP_FMT_PNG | REP_FMT_PDF | REP_FMT_SVG))) return NB_OK;
     if (!(f = open_in(dir, gp, path, sizeof path))) return NB_EIO;
-    char ds[64];
-    gp_name(dataset, ds, sizeof ds);
-    fprintf(f, "set title \"Average rank over simulated time: %s (1 = best; pairs run i of each strategy)\"\n", ds);
-    fprintf(f, "set xlabel \"simulated time (s)\"\nset ylabel \"average rank of test regret\"\n");
-    fprintf(f, "set yrange [%g:0.8]\nset key outside right\nset grid\n", (double)k + 0.2);
-    for (size_t t = 0; t < sizeof gp_terms / sizeof gp_terms[0]; t++) {
-        if (!(formats & gp_terms[t].flag)) continue;
-        fprintf(f, "set terminal %s\nset output \"%s.%s\"\nplot ", gp_terms[t].term, base, gp_terms[t].ext);
-        for (size_t j = 0; j < k; j++) {
-            char nm[96];
-            gp_name(names[j], nm, sizeof nm);
-            fprintf(f, "%s\"%s\" using 1:%zu with lines lw 2 title \"%s\"", j ? ", " : "", dat, j + 2, nm);
-        }
-        fprintf(f, "\nset output\n");
+    fprintf(f, "# %s - written by nastab report; rerun in this folder: gnuplot %s\n"
+               "# Average rank of test regret over simulated time (1 = best; run i of each\n"
+               "# strategy paired), legend right of the axes.\n", gp, gp);
+    double w = fmin(rp_fig_width(formats), 5.5), budget_max = budget > 0 ? budget : time[grid - 1];
+    rp_gp_begin(f, formats, base, w, 2.2);
+    size_t chars = 0;
+    for (size_t j = 0; j < k; j++) chars = strlen(names[j]) > chars ? strlen(names[j]) : chars;
+    /* Legend outside the axes on the right: its width from the longest name. */
+    double wpt = 72 * w, key = (double)chars * 0.55 * RP_FONT_PT + 30;
+    double pw = wpt - 36 - key - 8, label = (floor(log10(fmax(budget_max, 1))) + 1) * 4.4 + 12;
+    double step = rp_nice_step(budget_max, (int)fmax(2, floor(pw / label)));
+    fprintf(f, "set lmargin at screen %.4f\nset rmargin at screen %.4f\n", 36 / wpt, (wpt - key) / wpt);
+    fprintf(f, "set xlabel \"simulated time [s]\" offset 0,0.4\nset ylabel \"average rank\" offset 1,0\n"
+               "set xrange [0:%.10g]\nset xtics %.10g\nset format x \"%%.0f\"\n"
+               "set yrange [%g:0.8]\nset ytics 1\n"
+               "set key at screen 1, graph 1 right top vertical Left reverse samplen 2 spacing 1.0\n",
+            budget_max, step, (double)k + 0.2);
+    fputs("plot ", f);
+    for (size_t j = 0; j < k; j++) {
+        fprintf(f, "%s\"%s\" using 1:%zu with lines lc rgb \"%s\" dt %d lw 1.5 title ", j ? ", \\\n     " : "", dat,
+                j + 2, rp_color(names[j]), rp_dash(names[j]));
+        rp_gp_str(f, names[j]);
     }
+    fputc('\n', f);
+    rp_gp_end(f);
     if ((st = close_file(f, path)) != NB_OK) return st;
     *wrote_script = 1;
     return rp_gnuplot(dir, gp);
 }
 
-/* Critical-difference diagram (Demsar 2006, fig. 1-2): the rank axis, each
- * strategy's average rank with its label, and thick bars joining groups whose
- * ranks differ by less than the CD (not significantly different). */
+/* Number of CD bars: maximal runs of consecutive strategies (by rank, ord)
+ * whose average ranks differ by less than cd. */
+static size_t cd_bar_count(const size_t *ord, const double *avg, size_t k, double cd)
+{
+    size_t n = 0;
+    for (size_t i = 0, last = 0; i < k; i++) {
+        size_t e = i;
+        while (e + 1 < k && avg[ord[e + 1]] - avg[ord[i]] < cd) e++;
+        if (e > i && (n == 0 || e > last)) last = e, n++;
+    }
+    return n;
+}
+
+/* Critical-difference diagram in Demsar's layout (2006, fig. 1-2): a rank
+ * axis on top (1 at the left), each strategy's average rank with a line down
+ * and out to its name (the better half on the left, the worse on the right),
+ * the CD as a bar above the axis, and thick bars joining groups whose ranks
+ * differ by less than the CD. The canvas is sized to its content: width from
+ * the longest label, height from the number of rows. */
 static nb_status cd_figure(const char *dir, size_t k, const char **names, const double *avg, double cd,
                            double alpha, int formats)
 {
@@ -368,25 +396,47 @@ static nb_status cd_figure(const char *dir, size_t k, const char **names, const 
         free(ord);
         return NB_EIO;
     }
-    double dk = (double)k, half = ceil(dk / 2), xlo = 1 - 0.45 * (dk - 1) - 0.6, xhi = dk + 0.45 * (dk - 1) + 0.6;
-    fprintf(f, "unset border\nunset xtics\nunset ytics\nunset key\n");
-    fprintf(f, "set xrange [%g:%g]\nset yrange [%g:0.7]\n", xlo, xhi, -0.25 * (half + 1) - 0.3);
-    fprintf(f, "set title \"Critical difference (Nemenyi, alpha = %g): CD = %.3f\"\n", alpha, cd);
-    fprintf(f, "set arrow from 1,0 to %g,0 nohead lw 1.5\n", dk);
+    size_t half = (k + 1) / 2, chars = 0;
+    for (size_t j = 0; j < k; j++) chars = strlen(names[j]) + 7 > chars ? strlen(names[j]) + 7 : chars;
+    /* Coordinates: x in rank units, y in text lines (8 pt * 1.4) below the axis. */
+    double w = fmin(rp_fig_width(formats), 3.25), wpt = 72 * w, line = 1.4 * RP_FONT_PT;
+    double label_pt = (double)chars * 0.55 * RP_FONT_PT + 6, axis_pt = wpt - 2 * label_pt;
+    if (axis_pt < 0.4 * wpt) axis_pt = 0.4 * wpt;
+    double unit = axis_pt / (double)(k > 1 ? k - 1 : 1); /* points per rank */
+    double xlo = 1 - label_pt / unit, xhi = (double)k + label_pt / unit;
+    double rows = (double)half + 1, top = 3.2, hpt = (rows + top) * line;
+    fprintf(f, "# cd_diagram.gp - written by nastab report; rerun: gnuplot cd_diagram.gp\n"
+               "# Nemenyi test at alpha = %g: CD = %.3f; bars join strategies whose average ranks\n"
+               "# differ by less than CD (not significantly different).\n", alpha, cd);
+    size_t n_bars = cd_bar_count(ord, avg, k, cd);
+    if (n_bars > 1) hpt += 0.4 * (double)(n_bars - 1) * line;
+    rp_gp_begin(f, formats, "cd_diagram", w, hpt / 72);
+    fprintf(f, "unset border\nunset xtics\nunset ytics\nunset grid\nunset key\n"
+               "set lmargin 0\nset rmargin 0\nset tmargin 0\nset bmargin 0\n"
+               "set xrange [%g:%g]\nset yrange [%g:%g]\n",
+            xlo, xhi, -rows, top);
+    fprintf(f, "set arrow from 1,0 to %zu,0 nohead lw 1\n", k);
     for (size_t r = 1; r <= k; r++)
-        fprintf(f, "set arrow from %zu,0 to %zu,0.08 nohead\nset label \"%zu\" at %zu,0.17 center\n", r, r, r, r);
-    fprintf(f, "set arrow from 1,0.45 to %g,0.45 nohead lw 2\nset label \"CD\" at %g,0.55 center\n", 1 + cd,
-            1 + cd / 2);
+        fprintf(f, "set arrow from %zu,0 to %zu,0.3 nohead lw 1\nset label \"%zu\" at %zu,0.9 center\n", r, r, r, r);
+    double cdx = fmin(1 + cd, (double)k + 0.5 * label_pt / unit);
+    fprintf(f, "set arrow from 1,2.2 to %g,2.2 nohead lw 1.5\nset arrow from 1,2.0 to 1,2.4 nohead lw 1\n"
+               "set arrow from %g,2.0 to %g,2.4 nohead lw 1\nset label \"CD = %.2f\" at %g,2.8 center\n",
+            cdx, cdx, cdx, cd, 0.5 * (1 + cdx));
+    /* The name rows start below the CD bars. */
+    double drop = n_bars > 1 ? 0.4 * (double)(n_bars - 1) : 0;
+    rows += drop;
+    fprintf(f, "set yrange [%g:%g]\n", -rows, top);
     for (size_t i = 0; i < k; i++) {
         size_t j = ord[i];
-        int left = (double)i < half;
+        int left = i < half;
         size_t level = left ? i : k - 1 - i;
-        double y = -0.25 * (double)(level + 1) - 0.15, xe = left ? 1 - 0.3 : dk + 0.3;
+        double y = -(double)level - 1.0 - drop, xe = left ? 1 - 0.15 * label_pt / unit : (double)k + 0.15 * label_pt / unit;
         char nm[96];
         gp_name(names[j], nm, sizeof nm);
-        fprintf(f, "set arrow from %g,0 to %g,%g nohead\nset arrow from %g,%g to %g,%g nohead\n", avg[j], avg[j], y,
-                avg[j], y, xe, y);
-        fprintf(f, "set label \"%s (%.2f)\" at %g,%g %s\n", nm, avg[j], left ? xe - 0.05 : xe + 0.05, y,
+        fprintf(f, "set arrow from %g,0 to %g,%g nohead lc rgb \"%s\" lw 1\n"
+                   "set arrow from %g,%g to %g,%g nohead lc rgb \"%s\" lw 1\n",
+                avg[j], avg[j], y, rp_color(names[j]), avg[j], y, xe, y, rp_color(names[j]));
+        fprintf(f, "set label \"%s (%.2f)\" at %g,%g %s\n", nm, avg[j], left ? xe - 0.03 * label_pt / unit : xe + 0.03 * label_pt / unit, y,
                 left ? "right" : "left");
     }
     /* Maximal runs of consecutive strategies within CD of each other. */
@@ -395,17 +445,14 @@ static nb_status cd_figure(const char *dir, size_t k, const char **names, const 
         size_t e = i;
         while (e + 1 < k && avg[ord[e + 1]] - avg[ord[i]] < cd) e++;
         if (e > i && (bars == 0 || e > last_end)) {
-            double y = -0.06 - 0.07 * (double)bars;
-            fprintf(f, "set arrow from %g,%g to %g,%g nohead lw 5\n", avg[ord[i]] - 0.03, y, avg[ord[e]] + 0.03, y);
+            double y = -0.3 - 0.4 * (double)bars;
+            fprintf(f, "set arrow from %g,%g to %g,%g nohead lw 3\n", avg[ord[i]] - 0.02, y, avg[ord[e]] + 0.02, y);
             last_end = e;
             bars++;
         }
     }
-    for (size_t t = 0; t < sizeof gp_terms / sizeof gp_terms[0]; t++) {
-        if (!(formats & gp_terms[t].flag)) continue;
-        fprintf(f, "set terminal %s\nset output \"cd_diagram.%s\"\nplot 1/0 notitle\nset output\n", gp_terms[t].term,
-                gp_terms[t].ext);
-    }
+    fputs("plot NaN notitle\n", f);
+    rp_gp_end(f);
     free(ord);
     nb_status st = close_file(f, path);
     if (st != NB_OK) return st;
@@ -456,7 +503,7 @@ nb_status rep_rank_report(const res_results *r, const char *dir, int formats)
         }
         fprintf(md, "\nFigure: rank_%s.{png,pdf,svg}\n\n", ds[d]);
         int wrote = 0;
-        nb_status fs = rank_time_figure(dir, ds[d], k, names, ranks, s0->time, grid, formats, &wrote);
+        nb_status fs = rank_time_figure(dir, ds[d], k, names, ranks, s0->time, grid, s0->budget, formats, &wrote);
         if (fs == NB_ETOOL) {
             tool = fs;
             snprintf(tool_msg, sizeof tool_msg, "%s", nb_errmsg());
@@ -466,14 +513,18 @@ nb_status rep_rank_report(const res_results *r, const char *dir, int formats)
         free(names);
         free(ranks);
     }
-    /* Critical differences over the datasets that have every strategy. */
-    size_t n_full = 0;
+    /* Critical differences over the independent datasets that have every
+     * strategy (cifar10-valid and cifar10 are one block: see
+     * rep_independent_datasets). */
+    size_t n_full = 0, n_all = 0;
     for (size_t d = 0; d < nd; d++) {
         size_t have = 0;
         for (size_t i = 0; i < total; i++)
             if (!strcmp(res_results_get(r, i)->dataset, ds[d])) have++;
-        if (have == ns) ds[n_full++] = ds[d];
+        if (have == ns) ds[n_all++] = ds[d];
     }
+    n_full = rep_independent_datasets(ds, n_all, ds);
+    int dropped = n_full < n_all;
     if (st == NB_OK && ns >= 2 && n_full >= 2) {
         double *scores = nb_xcalloc_array(n_full * ns, sizeof *scores), *avg = nb_xcalloc_array(ns, sizeof *avg);
         for (size_t i = 0; i < total; i++) {
@@ -492,13 +543,27 @@ nb_status rep_rank_report(const res_results *r, const char *dir, int formats)
         }
         rep_friedman_result fr;
         if (rep_friedman(scores, n_full, ns, 0.05, avg, &fr) == NB_OK) {
-            fprintf(md, "## Across datasets\n\nMean final test regret per dataset, ranked per dataset; Friedman "
-                        "test over %zu datasets and %zu strategies: chi2 = %.3f (p = %.3g), Iman-Davenport F = "
-                        "%.3f (p = %.3g). Nemenyi critical difference at alpha 0.05: q = %.3f, CD = %.3f "
+            fprintf(md, "## Across datasets\n\nMean final test regret per dataset, ranked per dataset; "
+                        "Friedman test over %zu independent datasets (", n_full);
+            for (size_t d = 0; d < n_full; d++) fprintf(md, "%s%s", d ? ", " : "", ds[d]);
+            fprintf(md, ")%s and %zu strategies: chi2 = %.3f (p = %.3g); ",
+                    dropped ? "; cifar10-valid is left out because it holds the same searches as "
+                              "cifar10 (only the reported test split differs), so it is not an "
+                              "independent block,"
+                            : "",
+                    ns, fr.chi2, fr.chi2_p);
+            if (fr.identical)
+                fputs("Iman-Davenport F not defined: the rankings are identical on every dataset "
+                      "(perfect agreement, chi2 at its maximum n (k-1)). ", md);
+            else
+                fprintf(md, "Iman-Davenport F = %.3f (p = %.3g). ", fr.ff, fr.ff_p);
+            fprintf(md, "Nemenyi critical difference at alpha 0.05: q = %.3f, CD = %.3f "
                         "(Demsar 2006).\n\n| strategy | average rank |\n|---|---|\n",
-                    n_full, ns, fr.chi2, fr.chi2_p, fr.ff, fr.ff_p, fr.q, fr.cd);
+                    fr.q, fr.cd);
             for (size_t j = 0; j < ns; j++) fprintf(md, "| %s | %.3f |\n", st_names[j], avg[j]);
             fprintf(md, "\nFigure: cd_diagram.{png,pdf,svg}\n");
+            nb_status ts = rp_write_ranks_tex(dir, st_names, avg, ns, ds, n_full, dropped, &fr);
+            if (ts != NB_OK) st = ts;
             if (formats & (REP_FMT_PNG | REP_FMT_PDF | REP_FMT_SVG)) {
                 nb_status fs = cd_figure(dir, ns, st_names, avg, fr.cd, 0.05, formats);
                 if (fs == NB_ETOOL) {

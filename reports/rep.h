@@ -57,7 +57,12 @@ enum {
     REP_FMT_TEX = 1 << 2,
     REP_FMT_PNG = 1 << 3,
     REP_FMT_PDF = 1 << 4,
-    REP_FMT_SVG = 1 << 5
+    REP_FMT_SVG = 1 << 5,
+    /* Figure width (at most one; default: text width 5.5 in, NeurIPS/ICLR):
+     * 3.25 in (one column of a two-column paper) or 6.75 in (its full
+     * width). Text is 8 pt at that size. */
+    REP_FIG_COLUMN = 1 << 8,
+    REP_FIG_FULL = 1 << 9
 };
 /* Parse "csv", "md", "tex", "png", "pdf", "svg" or a comma list; NB_EINVAL
  * names the bad word. */
@@ -73,8 +78,13 @@ nb_status rep_write_csv(const res_results *r, FILE *f);
 nb_status rep_write_markdown(const res_results *r, FILE *f);
 nb_status rep_write_latex(const res_results *r, FILE *f);
 
-/* Write everything asked for into dir (created if needed): report.md,
- * report.tex, summary.csv, and per dataset anytime_<dataset>.{png,pdf,svg}
+/* Write everything asked for into dir (created if needed): summary.csv,
+ * the figures and rep_rank_report's output, then the documents naming every
+ * figure drawn: report.md, report.html (self-contained page, sortable table),
+ * report_body.tex (fragment for \input: tables and figures with captions)
+ * and report.tex (complete article around it; pdflatex compiles it). The
+ * figures share one style (Okabe-Ito, a colour and dash per strategy name,
+ * no titles, 8 pt text at the REP_FIG_* width). Per dataset anytime_<dataset>.{png,pdf,svg}
  * (incumbent test accuracy and test regret, log scale, mean with 95% band;
  * a curve starts once every run has a result) and final_<dataset>.{...}
  * (box plot of final test accuracy), plus the gnuplot scripts (.gp) and data
@@ -226,9 +236,21 @@ typedef struct {
     double ff, ff_p;    /* Iman-Davenport F and its F(k-1, (k-1)(n-1)) p-value */
     double q;           /* Nemenyi q_alpha: studentized range quantile / sqrt(2) */
     double cd;          /* critical difference q * sqrt(k (k+1) / (6 n)) */
+    int identical;      /* 1: every block ranks the strategies the same way (chi2 = n (k-1)):
+                         * F_F divides by zero and is not defined; ff and ff_p are NaN */
 } rep_friedman_result;
+/* The datasets of a results file that are independent blocks for the
+ * Friedman test. NB201's cifar10-valid and cifar10 columns come from the same
+ * searches (the same cells, chosen on the same validation split; only the
+ * test accuracy they report differs), so counting both would double a block:
+ * when both are present cifar10-valid is left out and cifar10 kept. Writes
+ * the kept names (borrowed from ds) to out in order; returns their count. */
+size_t rep_independent_datasets(const char **ds, size_t n, const char **out);
 /* Friedman test over n blocks of k scores, lower is better: scores (n, k)
- * row-major. avg_ranks (k) out. NB_EINVAL when k < 2, k > 50 or n < 2. */
+ * row-major. avg_ranks (k) out. NB_EINVAL when k < 2, k > 50 or n < 2.
+ * Iman-Davenport F_F = (n-1) chi2 / (n (k-1) - chi2) (Demsar 2006, eq. 2);
+ * when every block ranks alike the denominator is 0: out->identical = 1 and
+ * F_F is NaN ("not defined: rankings identical"), never inf with p = 0. */
 nb_status rep_friedman(const double *scores, size_t n, size_t k, double alpha, double *avg_ranks,
                        rep_friedman_result *out);
 /* P(range of k iid standard normals <= q), and its alpha quantile divided

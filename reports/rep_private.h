@@ -17,11 +17,47 @@ nb_status rp_open(const char *dir, const char *name, FILE **f);
 nb_status rp_close(const char *dir, const char *name, FILE *f, nb_status st);
 /* File-name-safe copy (letters, digits, - _ . kept; others '_'). */
 void rp_safe_name(const char *s, char *out, size_t cap);
-/* Writes the gnuplot preamble that loops over the asked formats and sets
- * the terminal/output "<stem>.<fmt>"; the caller writes the plot commands,
- * then rp_gp_end closes the loop. */
-void rp_gp_begin(FILE *f, int formats, const char *stem, const char *size_in, const char *size_px);
+/* report.md, report_body.tex, report.tex and report.html of dir, naming
+ * every figure that exists there (documents.c); NB_EIO names the file. */
+nb_status rp_write_documents(const res_results *r, const char *dir, int formats);
+
+/* ranks.tex: the average-rank table with the Friedman/Nemenyi numbers in
+ * its caption (documents.c; rank.c calls it, report_body.tex copies it). */
+nb_status rp_write_ranks_tex(const char *dir, const char **names, const double *avg, size_t k,
+                             const char **ds, size_t n_ds, int dropped,
+                             const rep_friedman_result *fr);
+
+/* ---- the one figure style (style.c) ---- */
+#define RP_N_COLORS 7    /* Okabe-Ito without yellow */
+#define RP_FONT_PT 8.0   /* text size at the figure's nominal size */
+#define RP_PNG_DPI 200
+/* Colour ("#0072B2") and gnuplot dash type (1-5) of a strategy name: the
+ * same in every figure. Borrowed static strings. */
+const char *rp_color(const char *strategy);
+int rp_dash(const char *strategy);
+/* Palette entry i mod 7 (for series that are not strategies). */
+const char *rp_color_index(size_t i);
+/* "CIFAR-10" for "cifar10", ...; unknown names unchanged (borrowed). */
+const char *rp_display_name(const char *dataset);
+/* Figure width in inches from the REP_FIG_* bits of formats (default 5.5). */
+double rp_fig_width(int formats);
+/* A string inside gnuplot double quotes. */
+void rp_gp_str(FILE *f, const char *s);
+/* Writes the gnuplot preamble that loops over the asked formats, sets the
+ * terminal (w_in x h_in inches, 8 pt text) and output "<stem>.<fmt>" and the
+ * common axis style; the caller writes the plot commands, then rp_gp_end
+ * closes the loop. */
+void rp_gp_begin(FILE *f, int formats, const char *stem, double w_in, double h_in);
 void rp_gp_end(FILE *f);
+/* Tick step giving at most max_ticks steps over span (1-2-2.5-5 x 10^k). */
+double rp_nice_step(double span, int max_ticks);
+/* Explicit ticks of a log axis on [lo, hi] (decades, or 1-2-5, or 1..9 per
+ * decade: the first giving >= 3 ticks); count returned. */
+size_t rp_log_ticks(double lo, double hi, double *out, size_t cap);
+/* Log axis range for data in [dmin, dmax] with a small margin. */
+void rp_log_range(double dmin, double dmax, double *lo, double *hi);
+/* "set logscale y; set yrange; set ytics (...)" for axis 'x' or 'y'. */
+void rp_gp_log_axis(FILE *f, char axis, double lo, double hi);
 /* Run gnuplot on dir/script (working directory dir). NB_ETOOL when gnuplot
  * is missing ("gnuplot not found; hint: apt-get install gnuplot-nox") or
  * fails (quotes its log). */

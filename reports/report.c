@@ -29,31 +29,16 @@
 
 #define REGRET_FLOOR 1e-3 /* percent; lower clip for the log-scale regret axis */
 
-static const char *const palette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
-                                      "#E69F00", "#56B4E9", "#000000", "#F0E442"};
-#define N_PALETTE (sizeof palette / sizeof palette[0])
-
-/* ---- files and directories ---- */
-
-
-/* A string inside gnuplot double quotes. */
-static void gp_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\') fputc('\\', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
-/* Global strategy index: a strategy keeps its colour in every figure. */
-static size_t strat_index(const char **st, size_t n_st, const char *name)
-{
-    for (size_t i = 0; i < n_st; i++)
-        if (!strcmp(st[i], name)) return i;
-    return 0;
-}
+/* Data ranges of one dataset's anytime figure, gathered while its .dat file
+ * is written so the axes fit the data (not the next round tick). */
+typedef struct {
+    double tmax;             /* budget [s] */
+    double acc_lo, acc_hi;   /* band of the accuracy panel, incl. the optimum */
+    double reg_lo, reg_hi;   /* mean regret min, band max (log panel) */
+    double optimum;          /* table optimum test accuracy [%] */
+    size_t title_chars;      /* longest legend entry */
+    size_t n;                /* strategies drawn */
+} fig_range;
 
 /* First grid index at which every run has a result, or grid if never. */
 static size_t curve_start(const res_series *s)
@@ -69,11 +54,12 @@ static size_t curve_start(const res_series *s)
 /* ---- data files ---- */
 
 static nb_status write_anytime_dat(const res_results *r, const char *dir, const char *file,
-                                   const char *ds, const char **st, size_t n_st)
+                                   const char *ds, const char **st, size_t n_st, fig_range *fr)
 {
     FILE *f;
     nb_status status = rp_open(dir, file, &f);
     if (status) return status;
+    *fr = (fig_range){0, INFINITY, -INFINITY, INFINITY, -INFINITY, NAN, 0, 0};
     fprintf(f, "# nastab anytime curves, dataset %s (written by nastab report)\n", ds);
     fputs("# One block per strategy (gnuplot `index`), columns:\n"
           "#  1 simulated time [s]  2 runs with a result at this time\n"
@@ -89,6 +75,14 @@ static nb_status write_anytime_dat(const res_results *r, const char *dir, const 
         if (!s) continue;
         fprintf(f, "%s# index %zu: %s, %zu runs, optimum_test %.4f\n", block ? "\n\n" : "",
                 block, s->strategy, s->runs, (double)s->optimum_test);
+        if (s->budget > fr->tmax) fr->tmax = s->budget;
+        if (s->time[s->grid - 1] > fr->tmax) fr->tmax = s->time[s->grid - 1];
+        fr->optimum = s->optimum_test;
+        char title[96];
+        fr->title_chars = fmax((double)fr->title_chars,
+                               (double)snprintf(title, sizeof title, "%s (n=%zu)", s->strategy,
+                                                s->runs));
+        fr->n++;
         size_t j0 = curve_start(s);
         for (size_t j = 0; j < s->grid; j++) {
             rep_stats t = rep_stats_of(s->test + j, s->runs, s->grid);
@@ -105,6 +99,10 @@ static nb_status write_anytime_dat(const res_results *r, const char *dir, const 
             double rhi = fmax(opt - (t.mean - ci), REGRET_FLOOR);
             fprintf(f, " %.6f %.6f %.6f %.6g %.6g %.6g %.6f %.6f\n", t.mean, t.mean - ci,
                     t.mean + ci, reg, rlo, rhi, t.median, v.mean);
+            fr->acc_lo = fmin(fr->acc_lo, t.mean - ci);
+            fr->acc_hi = fmax(fr->acc_hi, fmax(t.mean + ci, opt));
+            fr->reg_lo = fmin(fr->reg_lo, reg);
+            fr->reg_hi = fmax(fr->reg_hi, rhi);
         }
         block++;
     }
@@ -155,7 +153,7 @@ static nb_status write_final_dat(const res_results *r, const char *dir, const ch
                     (double)v[0], (double)v[n - 1], quantile_sorted(v, n, 0.75),
                     quantile_sorted(v, n, 0.5), mean, n);
         }
-        gp_str(f, s->strategy);
+        rp_gp_str(f, s->strategy);
         fputc('\n', f);
         free(v);
     }
@@ -164,60 +162,16 @@ static nb_status write_final_dat(const res_results *r, const char *dir, const ch
 
 /* ---- gnuplot scripts ---- */
 
-/* The per-format loop head: picks a terminal, falls back to libgd png when
- * pngcairo is missing, and skips (with a message) a format whose terminal
- * this gnuplot lacks. Font sizes are chosen so that text is ~9 pt when the
- * figure is printed at its nominal size. */
-static void gp_terminals(FILE *f, int formats, const char *stem, const char *pdf_size,
-                         const char *png_size, const char *svg_size)
-{
-    fputs("formats = \"", f);
-    const char *sep = "";
-    if (formats & REP_FMT_PNG) { fprintf(f, "%spng", sep); sep = " "; }
-    if (formats & REP_FMT_PDF) { fprintf(f, "%spdf", sep); sep = " "; }
-    if (formats & REP_FMT_SVG) { fprintf(f, "%ssvg", sep); }
-    fputs("\"\n", f);
-    fputs("terms = \" \".GPVAL_TERMINALS.\" \"\n", f);
-    fputs("do for [fmt in formats] {\n", f);
-    fputs("ok = 1\n", f);
-    fprintf(f,
-            "if (fmt eq \"png\") {\n"
-            "    if (strstrt(terms, \" pngcairo \") > 0) {\n"
-            "        set terminal pngcairo size %s font \"Helvetica,22\" linewidth 2.5 noenhanced\n"
-            "    } else {\n"
-            "        set terminal png size %s font \"Helvetica,22\" linewidth 2.5 noenhanced\n"
-            "    }\n"
-            "    fs = 22\n"
-            "}\n",
-            png_size, png_size);
-    fprintf(f,
-            "if (fmt eq \"pdf\") {\n"
-            "    if (strstrt(terms, \" pdfcairo \") > 0) {\n"
-            "        set terminal pdfcairo size %s font \"Helvetica,8\" linewidth 1 noenhanced\n"
-            "        fs = 8\n"
-            "    } else {\n"
-            "        ok = 0\n"
-            "    }\n"
-            "}\n",
-            pdf_size);
-    fprintf(f,
-            "if (fmt eq \"svg\") {\n"
-            "    set terminal svg size %s dynamic font \"Helvetica,16\" linewidth 1.5 "
-            "noenhanced\n"
-            "    fs = 16\n"
-            "}\n",
-            svg_size);
-    fprintf(f,
-            "if (!ok) {\n"
-            "    print sprintf(\"nastab: this gnuplot has no terminal for %%s; %s.%%s skipped "
-            "(hint: install gnuplot-nox with cairo)\", fmt, fmt)\n"
-            "} else {\n"
-            "set output \"%s.\".fmt\n",
-            stem, stem);
-}
+/* Layout of the anytime figure, in points (1/72 in) at the nominal size:
+ * two panels side by side (stacked below 4 in), one legend below them
+ * spanning the figure (outside the plotting areas, so it hides no curve),
+ * its columns as many as fit at 8 pt. */
+#define PT_CHAR (0.55 * RP_FONT_PT) /* mean Helvetica glyph width */
+#define PT_LINE (1.25 * RP_FONT_PT)
 
 static nb_status write_anytime_gp(const res_results *r, const char *dir, const char *stem,
-                                  const char *ds, const char **st, size_t n_st, int formats)
+                                  const char *ds, const char **st, size_t n_st, int formats,
+                                  const fig_range *fr)
 {
     char file[128], dat[128];
     snprintf(file, sizeof file, "%s.gp", stem);
@@ -225,70 +179,69 @@ static nb_status write_anytime_gp(const res_results *r, const char *dir, const c
     FILE *f;
     nb_status status = rp_open(dir, file, &f);
     if (status) return status;
-    const res_series *s0 = NULL;
-    for (size_t k = 0; k < n_st && !s0; k++) s0 = res_results_find(r, ds, st[k]);
+    double w = rp_fig_width(formats), wpt = 72 * w;
+    int stacked = w < 4;
+    double entry = (double)fr->title_chars * PT_CHAR + 30; /* sample + gap */
+    size_t cols = (size_t)fmax(1, floor((wpt - 10) / entry));
+    if (cols > fr->n) cols = fr->n ? fr->n : 1;
+    size_t rows = fr->n ? (fr->n + cols - 1) / cols : 1;
+    double leg = (double)rows * PT_LINE + 4, panel = stacked ? 1.75 * 72 : 1.95 * 72;
+    double hpt = leg + (stacked ? 2 : 1) * panel, h = hpt / 72;
     fprintf(f, "# %s - written by nastab report; edit freely and rerun in this folder:\n"
             "#     gnuplot %s\n"
             "# Data: %s (columns described in its header). Mean over runs with a shaded 95%%\n"
-            "# t confidence band; a curve starts once every run has a result.\n"
-            "# Colours: Okabe-Ito palette (colour-blind safe).\n\n",
+            "# t confidence band; a curve starts once every run has a result. Left (top):\n"
+            "# incumbent test accuracy, dotted line the table optimum; right (bottom): test\n"
+            "# regret, log scale. The caption belongs to the document, not the image.\n",
             file, file, dat);
-    gp_terminals(f, formats, stem, "7in,2.6in", "1400,520", "1000,370");
-    fputs("set datafile missing \"NaN\"\n"
-          "set multiplot layout 1,2\nset rmargin 4\n"
-          "set grid lc rgb \"#dddddd\"\n"
-          "set border 3\nset tics nomirror out\n"
-          "set autoscale xfixmin\n"
-          "set xlabel \"simulated time [s]\"\n"
-          "set key bottom right samplen 3 opaque box lc rgb \"#cccccc\" font \",\".sprintf(\"%g\", 0.85 * fs)\n", f);
-    /* About four x tics at a 1-2-2.5-5 step, printed in full: SI prefixes
-     * ("%.0s%c") would round 1.5e6 to "2M". */
-    double tmax = 0;
-    for (size_t k = 0; k < n_st; k++) {
-        const res_series *s = res_results_find(r, ds, st[k]);
-        if (s && s->time[s->grid - 1] > tmax) tmax = s->time[s->grid - 1];
-    }
-    if (tmax > 0) {
-        double mag = pow(10, floor(log10(tmax / 4))), step = mag;
-        static const double mult[] = {1, 2, 2.5, 5, 10};
-        for (size_t i = 0; i < sizeof mult / sizeof mult[0]; i++) {
-            step = mult[i] * mag;
-            if (tmax / step <= 5) break;
-        }
-        fprintf(f, "set xtics %.10g\nset format x \"%s\"\n", step,
-                step >= 1 && fmod(step, 1) == 0 ? "%.0f" : "%g");
-    }
-    fputs("set ylabel \"test accuracy [%]\"\n", f);
-    fputs("set title ", f);
-    {
-        char t[160];
-        snprintf(t, sizeof t, "(a) %s: incumbent test accuracy", ds);
-        gp_str(f, t);
-    }
-    fputc('\n', f);
-    /* Panel (a): bands first (drawn under all lines), then lines. */
+    rp_gp_begin(f, formats, stem, w, h);
+    fputs("set datafile missing \"NaN\"\nset multiplot\n", f);
+    fprintf(f, "set xrange [0:%.10g]\nset xlabel \"simulated time [s]\" offset 0,0.4\n",
+            fr->tmax);
+    /* x tics: labels of the budget's digits plus a gap must fit the panel. */
+    double lm = 38, rm = 14, pw = (stacked ? wpt : wpt / 2) - lm - rm;
+    double label = (floor(log10(fmax(fr->tmax, 1))) + 1) * PT_CHAR + 12;
+    double step = rp_nice_step(fr->tmax, (int)fmax(2, floor(pw / label)));
+    fprintf(f, "set xtics %.10g\nset format x \"%s\"\n", step,
+            step >= 1 && fmod(step, 1) == 0 ? "%.0f" : "%g");
+    fputs("unset key\n", f);
     for (int pass = 0; pass < 2; pass++) {
-        fputs(pass == 0 ? "plot " : "set logscale y\nset format y \"%g\"\n"
-                                    "set ylabel \"regret [%]\"\nunset key\nset title ", f);
-        if (pass == 1) {
-            char t[160];
-            snprintf(t, sizeof t, "(b) %s: test regret (optimum %.2f %%)", ds,
-                     s0 ? (double)s0->optimum_test : NAN);
-            gp_str(f, t);
-            fputs("\nplot ", f);
+        double x0 = stacked ? lm : pass * wpt / 2 + lm, x1 = stacked ? wpt - rm : (pass + 1) * wpt / 2 - rm;
+        double y1 = stacked ? hpt - 4 - pass * panel : hpt - 4;
+        double y0 = stacked ? hpt - (pass + 1) * panel + 2.6 * PT_LINE + 4 : leg + 2.6 * PT_LINE + 4;
+        fprintf(f, "set lmargin at screen %.4f\nset rmargin at screen %.4f\n"
+                   "set bmargin at screen %.4f\nset tmargin at screen %.4f\n",
+                x0 / wpt, x1 / wpt, y0 / hpt, y1 / hpt);
+        if (pass == 0) {
+            /* Reset what the regret panel of the previous format set. */
+            fputs("unset logscale y\nset ytics autofreq\nset format y \"%g\"\n"
+                  "set ylabel \"test accuracy [%]\" offset 0.5,0\n", f);
+            double a_lo = fr->acc_lo, a_hi = fr->acc_hi;
+            if (isfinite(a_lo) && isfinite(a_hi)) {
+                double pad = fmax(0.04 * (a_hi - a_lo), 0.05);
+                fprintf(f, "set yrange [%.4f:%.4f]\n", a_lo - pad, a_hi + pad);
+            }
+            if (!isnan(fr->optimum))
+                fprintf(f, "set arrow 1 from graph 0, first %.4f to graph 1, first %.4f nohead "
+                           "lc rgb \"#777777\" dt 3 lw 1\n",
+                        fr->optimum, fr->optimum);
+        } else {
+            fputs("unset arrow 1\nunset key\nset ylabel \"test regret [%]\" offset 0.5,0\n", f);
+            double lo, hi;
+            rp_log_range(fr->reg_lo, fr->reg_hi, &lo, &hi);
+            rp_gp_log_axis(f, 'y', lo, hi);
         }
+        fputs("plot ", f);
         int first = 1;
-        size_t block = 0;
         for (int layer = 0; layer < 2; layer++) {
-            block = 0;
+            size_t block = 0;
             for (size_t k = 0; k < n_st; k++) {
                 const res_series *s = res_results_find(r, ds, st[k]);
                 if (!s) continue;
-                size_t c = strat_index(st, n_st, s->strategy);
-                const char *col = palette[c % N_PALETTE];
+                const char *col = rp_color(s->strategy);
                 if (!first) fputs(", \\\n     ", f);
                 first = 0;
-                gp_str(f, dat);
+                rp_gp_str(f, dat);
                 if (layer == 0) {
                     fprintf(f, " index %zu using 1:%d:%d with filledcurves fillcolor rgb \"%s\" "
                             "fillstyle transparent solid 0.2 noborder notitle",
@@ -297,16 +250,35 @@ static nb_status write_anytime_gp(const res_results *r, const char *dir, const c
                     char title[96];
                     snprintf(title, sizeof title, "%s (n=%zu)", s->strategy, s->runs);
                     fprintf(f, " index %zu using 1:%d with lines linecolor rgb \"%s\" "
-                            "dashtype %zu linewidth 1.5 title ",
-                            block, pass ? 6 : 3, col, c % 5 + 1);
-                    gp_str(f, title);
+                            "dashtype %d linewidth 1.5 title ",
+                            block, pass ? 6 : 3, col, rp_dash(s->strategy));
+                    rp_gp_str(f, title);
                 }
                 block++;
             }
         }
         fputc('\n', f);
     }
-    fputs("unset logscale y\nunset multiplot\nset output\n}\n}\n", f);
+    /* The legend: a third, invisible panel across the figure's bottom. */
+    fprintf(f, "unset logscale y\nunset border\nunset tics\nunset xlabel\nunset ylabel\n"
+               "unset grid\nunset arrow 1\nset lmargin at screen 0\nset rmargin at screen 1\n"
+               "set bmargin at screen 0\nset tmargin at screen %.4f\n"
+               "set xrange [0:1]\nset yrange [0:1]\nunset logscale\n"
+               "set key center center horizontal Left reverse maxrows %zu samplen 2.5 "
+               "width 1 spacing 1.0\nplot ",
+            leg / hpt, rows);
+    size_t e = 0;
+    for (size_t k = 0; k < n_st; k++) {
+        const res_series *s = res_results_find(r, ds, st[k]);
+        if (!s) continue;
+        char title[96];
+        snprintf(title, sizeof title, "%s (n=%zu)", s->strategy, s->runs);
+        fprintf(f, "%sNaN with lines linecolor rgb \"%s\" dashtype %d linewidth 1.5 title ",
+                e++ ? ", \\\n     " : "", rp_color(s->strategy), rp_dash(s->strategy));
+        rp_gp_str(f, title);
+    }
+    fputs("\nset border 3\nset tics\nunset multiplot\n", f);
+    rp_gp_end(f);
     return rp_close(dir, file, f, NB_OK);
 }
 
@@ -322,24 +294,17 @@ static nb_status write_final_gp(const res_results *r, const char *dir, const cha
     fprintf(f, "# %s - written by nastab report; edit freely and rerun in this folder:\n"
             "#     gnuplot %s\n"
             "# Final test accuracy per strategy: box = quartiles, bar = median, whiskers =\n"
-            "# min and max over runs; data in %s.\n\n",
+            "# min and max over runs; data in %s.\n",
             file, file, dat);
-    gp_terminals(f, formats, stem, "3.4in,2.4in", "680,480", "490,346");
+    double w = fmin(rp_fig_width(formats), 3.25);
+    rp_gp_begin(f, formats, stem, w, 2.3);
     size_t n = 0;
     for (size_t k = 0; k < n_st; k++) n += res_results_find(r, ds, st[k]) != NULL;
-    fprintf(f, "set border 3\nset tics nomirror out\nset xtics scale 0 rotate by 30 right\n"
-            "set grid ytics lc rgb \"#dddddd\"\n"
-            "set xrange [0.4:%zu.6]\nset offsets 0,0,0.5,0.5\n"
-            "set ylabel \"final test accuracy [%%]\"\nset boxwidth 0.5\nunset key\n"
-            "set title ",
+    fprintf(f, "set xtics scale 0 rotate by 30 right\nunset grid\n"
+            "set grid ytics lc rgb \"#e0e0e0\" lw 0.6\n"
+            "set xrange [0.4:%zu.6]\nset offsets 0,0,graph 0.04,graph 0.04\n"
+            "set ylabel \"final test accuracy [%%]\" offset 1,0\nset boxwidth 0.5\nunset key\n",
             n);
-    char t[160];
-    snprintf(t, sizeof t, "%s: final test accuracy", ds);
-    gp_str(f, t);
-    fputs("\n", f);
-    fputs("color(i) = word(\"", f);
-    for (size_t i = 0; i < N_PALETTE; i++) fprintf(f, "%s%s", i ? " " : "", palette[i]);
-    fputs("\", i)\n", f);
     /* Colour per box: a separate plot element per strategy keeps the
      * colours consistent with the anytime figures. */
     fputs("plot ", f);
@@ -347,20 +312,22 @@ static nb_status write_final_gp(const res_results *r, const char *dir, const cha
     for (size_t k = 0; k < n_st; k++) {
         const res_series *s = res_results_find(r, ds, st[k]);
         if (!s) continue;
-        size_t c = strat_index(st, n_st, s->strategy);
+        const char *col = rp_color(s->strategy);
         if (pos) fputs(", \\\n     ", f);
-        gp_str(f, dat);
+        rp_gp_str(f, dat);
         fprintf(f, " every ::%zu::%zu using 1:2:3:4:5:xticlabels(9) with candlesticks "
-                "whiskerbars 0.5 linecolor rgb \"%s\" fillstyle transparent solid 0.3 border, "
-                "\\\n     ",
-                pos, pos, palette[c % N_PALETTE]);
-        gp_str(f, dat);
+                "whiskerbars 0.5 linecolor rgb \"%s\" fillstyle transparent solid 0.3 border "
+                "title ", pos, pos, col);
+        rp_gp_str(f, s->strategy);
+        fputs(", \\\n     ", f);
+        rp_gp_str(f, dat);
         fprintf(f, " every ::%zu::%zu using ($1-0.25):6:(0.5):(0) with vectors nohead "
-                "linecolor rgb \"%s\" linewidth 2",
-                pos, pos, palette[c % N_PALETTE]);
+                "linecolor rgb \"%s\" linewidth 2 notitle",
+                pos, pos, col);
         pos++;
     }
-    fputs("\nset output\n}\n}\n", f);
+    fputc('\n', f);
+    rp_gp_end(f);
     return rp_close(dir, file, f, NB_OK);
 }
 
@@ -387,80 +354,6 @@ static const struct {
     const char *ext;
 } fig_exts[] = {{REP_FMT_PNG, "png"}, {REP_FMT_PDF, "pdf"}, {REP_FMT_SVG, "svg"}};
 
-/* ---- report.md / report.tex ---- */
-
-static nb_status write_report_md(const res_results *r, const char *dir, const char **ds,
-                                 size_t n_ds, const char **st, size_t n_st, int formats)
-{
-    FILE *f;
-    nb_status status = rp_open(dir, "report.md", &f);
-    if (status) return status;
-    fprintf(f, "# nastab report\n\n"
-            "- results: created %s by nastab %s (git %s), protocol %s, seed %s\n"
-            "- command: `%s`\n"
-            "- table: %s (checksum %s)\n\n",
-            res_results_attr(r, "created"), res_results_attr(r, "nastab_version"),
-            res_results_attr(r, "git_sha"), res_results_attr(r, "protocol"),
-            res_results_attr(r, "seed"), res_results_attr(r, "command"),
-            res_results_attr(r, "table_path"), res_results_attr(r, "table_checksum"));
-    status = rep_write_markdown(r, f);
-    const char *ext = formats & REP_FMT_PNG ? "png" : formats & REP_FMT_SVG ? "svg" : NULL;
-    if (status == NB_OK && n_ds && (formats & (REP_FMT_PNG | REP_FMT_PDF | REP_FMT_SVG))) {
-        fputs("\n## Anytime performance\n\n"
-              "Mean over runs with a shaded 95% t confidence band; (a) incumbent test "
-              "accuracy, (b) test regret on a log scale. A curve starts at the first time at "
-              "which every run has a result:", f);
-        const char *sep = " ";
-        for (size_t d = 0; d < n_ds; d++) {
-            for (size_t k = 0; k < n_st; k++) {
-                const res_series *s = res_results_find(r, ds[d], st[k]);
-                if (!s) continue;
-                size_t j0 = curve_start(s);
-                if (j0 < s->grid) fprintf(f, "%s%s/%s %.6g s", sep, s->dataset, s->strategy,
-                                          s->time[j0]);
-                else fprintf(f, "%s%s/%s never", sep, s->dataset, s->strategy);
-                sep = ", ";
-            }
-        }
-        fputs(".\n\n", f);
-        for (size_t d = 0; d < n_ds; d++) {
-            char stem[80];
-            rp_safe_name(ds[d], stem, sizeof stem);
-            if (ext) fprintf(f, "![anytime %s](anytime_%s.%s)\n![final %s](final_%s.%s)\n\n",
-                             ds[d], stem, ext, ds[d], stem, ext);
-            else fprintf(f, "- %s: anytime_%s.pdf, final_%s.pdf\n", ds[d], stem, stem);
-        }
-    }
-    return rp_close(dir, "report.md", f, status);
-}
-
-static nb_status write_report_tex(const res_results *r, const char *dir, const char **ds,
-                                  size_t n_ds, int formats)
-{
-    FILE *f;
-    nb_status status = rp_open(dir, "report.tex", &f);
-    if (status) return status;
-    fputs("% nastab report: \\input{report.tex} (needs booktabs and graphicx).\n", f);
-    status = rep_write_latex(r, f);
-    if (status == NB_OK && (formats & REP_FMT_PDF)) {
-        for (size_t d = 0; d < n_ds; d++) {
-            char stem[80];
-            rp_safe_name(ds[d], stem, sizeof stem);
-            fprintf(f, "\n\\begin{figure*}[t]\n\\centering\n"
-                    "\\includegraphics[width=\\textwidth]{anytime_%s.pdf}\n\\caption{", stem);
-            for (const char *c = ds[d]; *c; c++) {
-                if (strchr("&%$#_{}", *c)) fputc('\\', f);
-                if (strchr("~^\\", *c)) fputc('-', f);
-                else fputc(*c, f);
-            }
-            fprintf(f, ": (a) incumbent test accuracy and (b) test regret over simulated time; "
-                    "mean over runs with 95\\%% confidence band.}\n\\label{fig:anytime-%s}\n"
-                    "\\end{figure*}\n", stem);
-        }
-    }
-    return rp_close(dir, "report.tex", f, status);
-}
-
 nb_status rep_report(const res_results *r, const char *dir, int formats)
 {
     NB_ASSERT(r && dir);
@@ -479,25 +372,30 @@ nb_status rep_report(const res_results *r, const char *dir, int formats)
         if ((st = rp_open(dir, "summary.csv", &f))) goto done;
         if ((st = rp_close(dir, "summary.csv", f, rep_write_csv(r, f)))) goto done;
     }
-    if ((formats & REP_FMT_MD) && (st = write_report_md(r, dir, ds, n_ds, sn, n_st, formats)))
-        goto done;
-    if ((formats & REP_FMT_TEX) && (st = write_report_tex(r, dir, ds, n_ds, formats))) goto done;
 
     int figs = formats & (REP_FMT_PNG | REP_FMT_PDF | REP_FMT_SVG);
-    if (!figs || n_ds == 0) goto done;
+    if (!figs || n_ds == 0) {
+        /* Tables only: ranks.md still (no gnuplot needed without figures). */
+        if (n_ds && (formats & REP_FMT_MD)) {
+            nb_status rs = rep_rank_report(r, dir, formats);
+            if (rs != NB_OK && rs != NB_ENOTFOUND) st = rs;
+        }
+        goto done;
+    }
     /* Data and scripts first: they are useful even without gnuplot here. */
     for (size_t d = 0; d < n_ds; d++) {
         char safe[64], stem[80], dat[96];
         rp_safe_name(ds[d], safe, sizeof safe);
         snprintf(stem, sizeof stem, "anytime_%s", safe);
         snprintf(dat, sizeof dat, "%s.dat", stem);
-        if ((st = write_anytime_dat(r, dir, dat, ds[d], sn, n_st)) ||
-            (st = write_anytime_gp(r, dir, stem, ds[d], sn, n_st, figs)))
+        fig_range fr;
+        if ((st = write_anytime_dat(r, dir, dat, ds[d], sn, n_st, &fr)) ||
+            (st = write_anytime_gp(r, dir, stem, ds[d], sn, n_st, formats, &fr)))
             goto done;
         snprintf(stem, sizeof stem, "final_%s", safe);
         snprintf(dat, sizeof dat, "%s.dat", stem);
         if ((st = write_final_dat(r, dir, dat, ds[d], sn, n_st)) ||
-            (st = write_final_gp(r, dir, stem, ds[d], sn, n_st, figs)))
+            (st = write_final_gp(r, dir, stem, ds[d], sn, n_st, formats)))
             goto done;
     }
     if (!(gnuplot = rp_find_gnuplot())) {
@@ -534,8 +432,23 @@ nb_status rep_report(const res_results *r, const char *dir, int formats)
             if (fst == NB_OK && file_size(dir, log) == 0) remove_file(dir, log);
         }
     }
+    /* Rank over time and the CD diagram need >= 2 strategies; a results
+     * file with one strategy simply has none (NB_ENOTFOUND). */
+    if (!first_err) {
+        nb_status rs = rep_rank_report(r, dir, formats);
+        if (rs != NB_OK && rs != NB_ENOTFOUND) first_err = nb_xstrdup(nb_errmsg());
+    }
     if (first_err) st = nb_fail(NB_ETOOL, "%s", first_err);
 done:
+    /* The documents last: they name every figure drawn (none when gnuplot
+     * is missing or failed; the tables are still there). */
+    if (st == NB_OK || st == NB_ETOOL) {
+        char *msg = st ? nb_xstrdup(nb_errmsg()) : NULL;
+        nb_status ds_st = rp_write_documents(r, dir, formats);
+        if (ds_st != NB_OK) st = ds_st;
+        else if (msg) st = nb_fail(NB_ETOOL, "%s", msg);
+        free(msg);
+    }
     free(first_err);
     free(gnuplot);
     free(ds);
