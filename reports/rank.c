@@ -400,8 +400,15 @@ static nb_status cd_figure(const char *dir, size_t k, const char **names, const 
     for (size_t j = 0; j < k; j++) chars = strlen(names[j]) + 7 > chars ? strlen(names[j]) + 7 : chars;
     /* Coordinates: x in rank units, y in text lines (8 pt * 1.4) below the axis. */
     double w = fmin(rp_fig_width(formats), 3.25), wpt = 72 * w, line = 1.4 * RP_FONT_PT;
-    double label_pt = (double)chars * 0.55 * RP_FONT_PT + 6, axis_pt = wpt - 2 * label_pt;
-    if (axis_pt < 0.4 * wpt) axis_pt = 0.4 * wpt;
+    /* 0.66 em per character covers Helvetica (and the fonts substituted for it)'s widest lower-case runs; the
+     * axis keeps at least 100 pt, and the canvas grows (not the labels
+     * shrink or get cut) when long names need more than the column. */
+    double label_pt = (double)chars * 0.66 * RP_FONT_PT + 8, axis_pt = wpt - 2 * label_pt;
+    if (axis_pt < 100) {
+        axis_pt = 100;
+        wpt = axis_pt + 2 * label_pt;
+        w = wpt / 72;
+    }
     double unit = axis_pt / (double)(k > 1 ? k - 1 : 1); /* points per rank */
     double xlo = 1 - label_pt / unit, xhi = (double)k + label_pt / unit;
     double rows = (double)half + 1, top = 3.2, hpt = (rows + top) * line;
