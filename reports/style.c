@@ -22,11 +22,12 @@ static const char *const okabe_ito[RP_N_COLORS] = {"#0072B2", "#D55E00", "#009E7
                                                    "#E69F00", "#56B4E9", "#000000"};
 
 /* The built-in strategies keep the slots they had in the first reports
- * (random blue, rea vermillion, ...). Other names hash to slots from
+ * (random blue, rea vermillion, ...; local is slot 6, black dashed, so that
+ * it is not a second solid blue beside random). Other names hash to slots from
  * RP_N_KNOWN on; slot i is colour i mod 7 with dash type i mod 5 + 1, and as
  * 7 and 5 are coprime the first 35 slots are 35 distinct pairs. */
-static const char *const known[] = {"random", "rea", "reinforce", "bohb", "hyperband", "local",
-                                    "tpe", "sh", "lcstop", "nsga2", "scalarised"};
+static const char *const known[] = {"random", "rea", "reinforce", "bohb", "hyperband", "tpe",
+                                    "local", "sh", "lcstop", "nsga2", "scalarised"};
 #define RP_N_KNOWN (sizeof known / sizeof known[0])
 
 static size_t slot_of(const char *name)
