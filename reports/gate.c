@@ -1,6 +1,8 @@
 /* reports/gate.c - the statistical regression gate: per-run regret, the
  * Mann-Whitney U test, Holm's correction, bootstrap intervals, summary files
- * and the baseline-vs-candidate comparison behind `nastab check`. */
+ * and the baseline-vs-candidate comparison behind `nastab check`. (About 710
+ * lines: the summary format, the refusal rules and the comparison share the
+ * private gate-set struct; the generic statistics are in reports/stats.c.) */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>

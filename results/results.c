@@ -6,7 +6,7 @@
  * half-written file at <path> and never clobbers the previous one.
  * Reading checks the format name and version first, then every object the
  * format requires, with shapes against the group's runs/grid attributes, and
- * names what is missing or wrong. (About 690 lines: the object, its writer
+ * names what is missing or wrong. (About 740 lines: the object, its writer
  * and its validating reader share the private struct and the attribute
  * list, and the reader's checks are most of it.) */
 #include "results/res.h"

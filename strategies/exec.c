@@ -12,6 +12,9 @@
  * the results are bit-identical for any thread count (run ids are handles,
  * not seeds). Only ask is answered; create, tell and destroy are not, which
  * halves the round trips.
+ * (About 700 lines: the child process, the protocol's messages and the
+ * vtable adapter share the per-child state and its one mutex; the JSON
+ * reader and writer are in strategies/exec_json.c.)
  *
  * The child's stdin and stdout are one end of a Unix socket pair (sent with
  * MSG_NOSIGNAL: a dead child is an error, never a SIGPIPE); its stderr goes

@@ -4,7 +4,10 @@
  * Lib/pickletools.py) is a stack machine: opcodes push values, MARK records
  * a stack position, container opcodes pop what lies above the last mark, and
  * a memo array lets later opcodes fetch values again. We run that machine on
- * plain data only. Safety rests on four rules:
+ * plain data only. (About 1250 lines: the machine, its safety rules and the
+ * bz2 framing are one state machine that is fuzzed as a unit, see
+ * tests/fuzz; splitting it would spread the rules below across files.)
+ * Safety rests on four rules:
  *   1. No code: GLOBAL/STACK_GLOBAL resolve only three names to an enum;
  *      REDUCE and BUILD are interpreted for those three alone.
  *   2. No shared mutable containers: a memo get (or DUP) of a list, dict or
