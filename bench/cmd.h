@@ -12,6 +12,8 @@ int cmd_tables(int argc, char **argv);             /* bench/cmd_tables.c: import
 int cmd_tables_import_nats(int argc, char **argv); /* bench/cmd_import_nats.c; argv[0] = "nats-tss" */
 int cmd_tables_export(int argc, char **argv);      /* bench/cmd_export.c; argv[0] = "export" */
 int cmd_tables_add_column(int argc, char **argv);  /* bench/cmd_addcol.c; argv[0] = "add-column" */
+int cmd_tables_proxies(int argc, char **argv);      /* bench/cmd_proxies.c; argv[0] = "proxies" */
+int cmd_proxies_report(int argc, char **argv);      /* bench/cmd_proxies.c: nastab proxies-report */
 int cmd_build(int argc, char **argv);              /* bench/cmd_build.c: tables build */
 int cmd_merge(int argc, char **argv);              /* bench/cmd_build.c: tables merge */
 int cmd_validate(int argc, char **argv);           /* bench/cmd_validate.c: tables validate */

@@ -370,5 +370,6 @@ int cmd_tables(int argc, char **argv)
     if (!strcmp(sub, "validate")) return cmd_validate(argc - 1, argv + 1);
     if (!strcmp(sub, "correlate")) return cmd_correlate(argc - 1, argv + 1);
     if (!strcmp(sub, "add-column")) return cmd_tables_add_column(argc - 1, argv + 1);
+    if (!strcmp(sub, "proxies")) return cmd_tables_proxies(argc - 1, argv + 1);
     return cli_usage_error("tables", "unknown subcommand '%s' (import, info, query, verify, devices, export, add-column, build, merge, validate, correlate)", sub);
 }

@@ -22,6 +22,7 @@ static const command commands[] = {
     {"mo", cmd_mo, "hardware-aware multi-objective search (accuracy vs latency)"},
     {"mo-report", cmd_mo_report, "fronts and hypervolume figures from an MO results file"},
     {"devices-report", cmd_devices_report, "rank agreement of hardware columns (Kendall tau)"},
+    {"proxies-report", cmd_proxies_report, "rank agreement of zero-cost proxy columns with test accuracy"},
     {"latency", cmd_latency, "measure inference latency with the C engine into a hardware column"},
     {"bench", cmd_bench, "micro-benchmarks of the table store (used by `make bench`)"},
 };
