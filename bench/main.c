@@ -16,6 +16,7 @@ static const command commands[] = {
     {"run", cmd_run, "compare search strategies on a table under a simulated-time budget"},
     {"report", cmd_report, "figures and Markdown/LaTeX/CSV tables from a results file"},
     {"train", cmd_train, "train one NB201 architecture with the C engine on real data"},
+    {"search", cmd_search, "weight-sharing NAS (DARTS, GDAS, RSPS, SPOS, ENAS) on the engine's supernet"},
     {"check", cmd_check, "statistical regression gate: candidate results against a baseline"},
     {"mo", cmd_mo, "hardware-aware multi-objective search (accuracy vs latency)"},
     {"mo-report", cmd_mo_report, "fronts and hypervolume figures from an MO results file"},
