@@ -135,12 +135,13 @@ typedef struct {
 } ws_config;
 
 /* Named settings: "proxy" (the default of `nastab search`: C=8 N=1, 14x14
- * Fashion-MNIST, 10 epochs; wsnas/METHODS.md gives the measured cost) and
- * "tiny" (C=4 N=1, 2 epochs of a few steps: tests). Method-independent;
- * set .method afterwards. NB_ENOTFOUND for another name (message lists them)
- * when *out is given, via ws_preset_get. */
+ * Fashion-MNIST, 2048 + 1024 images, 10 epochs; wsnas/METHODS.md, cost in
+ * wsnas/RESULTS.md) and "tiny" (C=4 N=1, 64 + 64 images, 2 epochs of 3
+ * steps: tests). Method-independent: set .method afterwards.
+ * ws_preset_get: NB_ENOTFOUND for another name (the message lists the
+ * known ones); ws_preset asserts the name exists. */
 nb_status ws_preset_get(const char *name, ws_config *out);
-ws_config ws_preset(const char *name); /* asserts the name exists */
+ws_config ws_preset(const char *name);
 const char *ws_preset_list(void);      /* "proxy, tiny" */
 /* NB_EINVAL naming the field for a value out of range. */
 nb_status ws_config_check(const ws_config *cfg);
