@@ -18,7 +18,7 @@ static void search_help(void)
 {
     printf("usage: nastab search --method LIST --table FILE -o RESULTS.h5 [--dataset D]\n"
            "                     [--epochs E] [--runs R] [--seed S] [--threads T]\n"
-           "                     [--data-dir D] [--preset NAME]\n"
+           "                     [--data-dir D] [--preset NAME] [--arch-lr X]\n"
            "\n"
            "Weight-sharing NAS on the C engine's NB201 supernet (nn/SUPERNET.md). For every\n"
            "epoch of every run it records the derived cell, that cell's validation and test\n"
@@ -50,6 +50,10 @@ static void search_help(void)
            "  --seed S           master seed (default 0); run r uses RNG streams (S, r, purpose)\n"
            "  --threads T        engine threads, 0 = all cores (default 1); results are the same\n"
            "                     bit for bit for any T (the seconds aside)\n"
+           "  --arch-lr X        Adam lr of alpha (darts-v1, darts-v2, gdas; default 3e-4 as NB201).\n"
+           "                     Adam moves alpha by about X per step, so the proxy's 320 steps move\n"
+           "                     it by at most ~0.1 at 3e-4 (NB201: ~20k steps); wsnas/RESULTS.md\n"
+           "                     also reports X = 0.018 (3e-4 x 60, NB201's total movement)\n"
            "\n"
            "preset proxy: supernet C=8 N=1, 14x14 Fashion-MNIST (28x28 box-averaged by 2),\n"
            "  2048 training + 1024 validation images (NB201's half/half split), batch 64,\n"
@@ -57,8 +61,8 @@ static void search_help(void)
            "  population of 10 (top 5 parents, mutation 0.1, 5 final generations), ENAS makes\n"
            "  10 controller updates of 5 samples per epoch and derives from 20 samples; scores\n"
            "  use 2 validation batches, the supernet's accuracy the 1024 validation images.\n"
-           "  Measured on this machine (one core): see wsnas/RESULTS.md (about 1 minute per\n"
-           "  method-run, darts-v2 about 2.5x darts-v1).\n"
+           "  Measured CPU seconds per method-run (one thread, this project's 2-core VM;\n"
+           "  wsnas/RESULTS.md): darts-v1 76, darts-v2 196, gdas 28, rsps 16, spos 17, enas 20.\n"
            "preset tiny: C=4, 64 + 64 images, 2 epochs of 3 steps (tests).\n"
            "\n"
            "Resume: a checkpoint FILE.ckpt (CRC-32 checked) is written after every epoch; after\n"
@@ -74,13 +78,14 @@ static int parse_int(const char *what, const char *s, long lo, long hi, long dfl
         *out = dflt;
         return 0;
     }
-    return nb_parse_long(what, s, lo, hi, out) == NB_OK ? 0 : cli_fail("search", 1) + 1;
+    return nb_parse_long(what, s, lo, hi, out) == NB_OK ? 0 : cli_fail("search", 1);
 }
 
 int cmd_search(int argc, char **argv)
 {
     const char *method_s = NULL, *table_s = NULL, *out = NULL, *dataset = NULL, *dir = NULL,
-               *preset = NULL, *epochs_s = NULL, *runs_s = NULL, *seed_s = NULL, *threads_s = NULL;
+               *preset = NULL, *epochs_s = NULL, *runs_s = NULL, *seed_s = NULL, *threads_s = NULL,
+               *alr_s = NULL;
     int n_pos, help;
     const char *pos[1];
     cli_opt opts[] = {
@@ -89,6 +94,7 @@ int cmd_search(int argc, char **argv)
         {"--data-dir", NULL, &dir, NULL},    {"--preset", NULL, &preset, NULL},
         {"--epochs", NULL, &epochs_s, NULL}, {"--runs", NULL, &runs_s, NULL},
         {"--seed", NULL, &seed_s, NULL},     {"--threads", NULL, &threads_s, NULL},
+        {"--arch-lr", NULL, &alr_s, NULL},
     };
     if (cli_parse("search", argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, &n_pos, &help)) return 2;
     if (help) {
@@ -117,7 +123,9 @@ int cmd_search(int argc, char **argv)
     if (parse_int("--epochs", epochs_s, 1, 100000, cfg.epochs, &epochs) ||
         parse_int("--runs", runs_s, 1, 10000, 3, &runs) || parse_int("--threads", threads_s, 0, 256, 1, &threads))
         return 2;
-    if (seed_s && nb_parse_u64("--seed", seed_s, &seed) != NB_OK) return cli_fail("search", 1) + 1;
+    if (seed_s && nb_parse_u64("--seed", seed_s, &seed) != NB_OK) return cli_fail("search", 1);
+    if (alr_s && nb_parse_double("--arch-lr", alr_s, 1e-9, 10.0, &cfg.a_adam.lr) != NB_OK)
+        return cli_fail("search", 1);
     if (threads == 0) threads = nb_cpu_count();
     if (!dir) dir = !strcmp(dataset, "fashion-mnist") ? FMNIST_DIR : "data/cifar10";
     cfg.epochs = (int)epochs;

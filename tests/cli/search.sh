@@ -37,6 +37,7 @@ ok_if "resumed search equals the uninterrupted one" same
 # bad input
 check 2 "known: darts-v1" search --method dartz --table "$F" -o "$tmp/x.h5"
 check 2 "--epochs" search --method gdas --table "$F" --epochs 0 -o "$tmp/x.h5"
+check 2 "--arch-lr" search --method gdas --table "$F" --arch-lr 0 -o "$tmp/x.h5"
 check 2 "missing --table" search --method gdas -o "$tmp/x.h5"
 check 1 "no dataset 'cifar10'" search --method gdas --table "$F" --dataset cifar10 -o "$tmp/x.h5"
 check 1 "nowhere" search --method gdas --table "$F" --preset tiny --data-dir "$tmp/nowhere" -o "$tmp/x.h5"
