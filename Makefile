@@ -41,7 +41,7 @@ else
 BUILD   ?= build
 endif
 
-MODULES  := core spaces nn tables results precompute strategies reports
+MODULES  := core spaces nn tables results precompute strategies wsnas reports
 LIB_SRC  := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 CLI_SRC  := $(wildcard bench/*.c)
 TEST_SRC := $(wildcard tests/*.c)

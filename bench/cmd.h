@@ -25,6 +25,7 @@ int cmd_bench(int argc, char **argv);              /* bench/cmd_bench.c */
 int cmd_bench_engine(int argc, char **argv);       /* bench/cmd_bench_engine.c: nastab bench engine */
 int cmd_train(int argc, char **argv);              /* bench/cmd_train.c */
 int cmd_arch(int argc, char **argv);               /* bench/cmd_arch.c */
+int cmd_search(int argc, char **argv);             /* bench/cmd_search.c */
 int cmd_latency(int argc, char **argv);            /* bench/cmd_latency.c */
 int cmd_mo(int argc, char **argv);                 /* bench/cmd_hw.c */
 int cmd_mo_report(int argc, char **argv);          /* bench/cmd_hw.c */

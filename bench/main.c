@@ -18,6 +18,7 @@ static const command commands[] = {
     {"report", cmd_report, "figures and Markdown/LaTeX/CSV tables from a results file"},
     {"train", cmd_train, "train one NB201 architecture with the C engine on real data"},
     {"arch", cmd_arch, "index, canonical form, parameters and FLOPs of one architecture"},
+    {"search", cmd_search, "weight-sharing NAS (DARTS, GDAS, RSPS, SPOS, ENAS) on the engine's supernet"},
     {"check", cmd_check, "statistical regression gate: candidate results against a baseline"},
     {"mo", cmd_mo, "hardware-aware multi-objective search (accuracy vs latency)"},
     {"mo-report", cmd_mo_report, "fronts and hypervolume figures from an MO results file"},

@@ -225,4 +225,44 @@ void res_fill_front(res_series *s, const float *test, const float *valid, const 
  * as single-objective runs select by validation and report test. */
 void res_hv_trajectory(const res_series *s, size_t run, double *hv);
 
+/* ==== weight-sharing search series (results/ws.c; results/RESULTS.md, section
+ * "Weight-sharing search") ====
+ * What `nastab search` records beyond a res_series (whose time axis is then
+ * in epochs: time[g] = g, budget = epochs, attribute budget_unit "epochs"):
+ * per run and epoch the derived cell, the supernet's own validation accuracy,
+ * the derived cell's search score, wall and CPU seconds so far and the
+ * per-edge op probabilities, in /ws/<dataset>/<method> of the same file.
+ *
+ *     res_ws_series w = {...};                       // arrays malloc'd
+ *     if (res_ws_write(results, &w, 1, "out.h5") != NB_OK) puts(nb_errmsg());
+ *     res_ws_series back;
+ *     if (res_ws_read("out.h5", "fashion-mnist", "gdas", &back) == NB_OK) use(back.probs);
+ *     res_ws_series_free(&back);
+ */
+typedef struct {
+    char dataset[32];   /* "fashion-mnist" */
+    char method[32];    /* "gdas": the strategy name of the matching res_series */
+    size_t runs;        /* R */
+    size_t epochs;      /* E */
+    int32_t *arch;      /* (R, E) table index of the derived cell after each epoch, -1 if absent */
+    float *super_valid; /* (R, E) % top-1 of the supernet on validation images */
+    float *score;       /* (R, E) % the derived cell's search score, NaN when the method has none */
+    double *wall;       /* (R, E) wall seconds of the run so far */
+    double *cpu;        /* (R, E) CPU seconds of the run so far (process time) */
+    float *probs;       /* (R, E, 6, 5) per-edge op probabilities, NB201 edge and op order */
+} res_ws_series;
+/* Frees the arrays and zeroes s; accepts NULL. */
+void res_ws_series_free(res_ws_series *s);
+/* res_results_write(r) plus the n weight-sharing series, atomically: the
+ * whole file goes to a temporary beside path, then is renamed over it.
+ * Each ws series' (dataset, method) should have a res_series in r (its
+ * group gets the attribute budget_unit = "epochs"). NB_EIO names the path
+ * and object. */
+nb_status res_ws_write(const res_results *r, const res_ws_series *ws, size_t n, const char *path);
+/* Read /ws/<dataset>/<method> of a results file. NB_EIO cannot open;
+ * NB_ENOTFOUND no such series; NB_EFORMAT an object missing or of the wrong
+ * shape (named). *out owned by the caller (res_ws_series_free). */
+nb_status res_ws_read(const char *path, const char *dataset, const char *method, res_ws_series *out);
+/* ==== end of weight-sharing search series ==== */
+
 #endif
