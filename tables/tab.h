@@ -289,6 +289,8 @@ void tab_writer_abort(tab_writer *w);
 typedef struct {
     const char *archive_dir; /* folder of the archive, e.g. "NATS-tss-v1_0-3ffb9-simple" */
     int strict;              /* 1: any missing or bad record fails the import; 0: log and mask */
+    const char *space;       /* which archive: "nb201" (topology, NATS-tss; NULL means this)
+                                or "sss" (size, NATS-sss-v1_0-50262-simple) */
 } tab_nats_import_cfg;
 
 /* Import the archive into out_path (written as "<out_path>.tmp.<pid>" and
