@@ -3,7 +3,9 @@
  * space "sss"); see tables/tab.h (tab_import_nats) for what is written,
  * tables/SCHEMA.md for the layout. The two archives share the record format
  * (tables/nats.h); what differs (schedules, seed axes, file prefix, space)
- * is one `kind` below.
+ * is one `kind` below. (Over 600 lines: one streaming pipeline, HDF5
+ * plumbing, layout, per-record checks and writes, gap record, sharing the
+ * `imp` state; splitting it would export that state across files.)
  *
  * Streaming: every dataset is created up front with its full shape (N archs
  * x seeds x epochs), chunked in whole rows with NaN as fill value; then the

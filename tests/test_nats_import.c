@@ -1,7 +1,10 @@
-/* tests/test_nats_import.c - the NATS-Bench archive importer
- * (tables/import_nats.c): exact values of the two official fixture records
- * through the reader API, agreement with the shipped NB201 table, masking of
- * missing/bad records, strict mode, and bounded memory. */
+/* tests/test_nats_import.c - the NATS-Bench archive importers
+ * (tables/import_nats.c), topology (nats-tss) and size (nats-sss): exact
+ * values of the official fixture records through the reader API and in the
+ * table (equal to Python's pickle reading), agreement with the shipped NB201
+ * table, masking of missing/bad records, strict mode, bad input, and bounded
+ * memory. (Over 600 lines: both archives' tests share the fixture helpers and
+ * the exact-value checker.) */
 #include <bzlib.h>
 #include <hdf5.h>
 #include <math.h>
