@@ -45,6 +45,10 @@ check 0 "" tables query "$S" --index 11 --dataset cifar10
 if grep -q "test_acc     85.7700" "$tmp/out" && grep -q "params=0.049202" "$tmp/out"; then ok "query index 11: 90-epoch test 85.77, params 0.049202 M"
 else bad "query: $(head -c 400 "$tmp/out")"; fi
 check 0 "" tables verify "$S"
+check 0 "" tables query "$S" --arch 8:8:8:16:32
+if grep -q "^index 11$" "$tmp/out"; then ok "query --arch 8:8:8:16:32 is index 11"; else bad "query --arch: $(head -c 200 "$tmp/out")"; fi
+check 0 "" tables query "$S" --index 32767 --dataset cifar10
+check 2 "width '33' of layer 5" tables query "$S" --arch 8:8:8:16:33
 
 # bad input: nothing written
 nometa="$tmp/nometa"; mkdir "$nometa"; cp "$arc/000000.pickle.pbz2" "$nometa/"
