@@ -9,7 +9,7 @@
 
 /* One function a subcommand, in the file named beside it. */
 int cmd_tables(int argc, char **argv);             /* bench/cmd_tables.c: import, info, query, verify, devices, export */
-int cmd_tables_import_nats(int argc, char **argv); /* bench/cmd_import_nats.c; argv[0] = "nats-tss" */
+int cmd_tables_import_nats(int argc, char **argv); /* bench/cmd_import_nats.c; argv[0] = "nats-tss" or "nats-sss" */
 int cmd_tables_export(int argc, char **argv);      /* bench/cmd_export.c; argv[0] = "export" */
 int cmd_tables_add_column(int argc, char **argv);  /* bench/cmd_addcol.c; argv[0] = "add-column" */
 int cmd_tables_proxies(int argc, char **argv);      /* bench/cmd_proxies.c; argv[0] = "proxies" */

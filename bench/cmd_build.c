@@ -15,9 +15,9 @@
 
 static void build_help(void)
 {
-    printf("usage: nastab tables build --dataset D --preset P -o FILE [--space nb201]\n"
+    printf("usage: nastab tables build --dataset D --preset P -o FILE [--space nb201|sss]\n"
            "                           [--shard k/N] [--threads T] [--data-dir DIR] [--archs K]\n"
-           "                           [--like nb201.h5]\n"
+           "                           [--sample K] [--like nb201.h5]\n"
            "\n"
            "Trains every unique NB201 cell with the C engine and writes a table of the\n"
            "imported NB201 table's schema (metrics per seed and epoch, params, FLOPs, costs):\n"
@@ -28,13 +28,19 @@ static void build_help(void)
            "record, fsync); after kill -9 rerun the same command and at most the class in\n"
            "flight is lost. The table is written from the journal at the end (atomic rename)\n"
            "and does not depend on --threads, --shard or the number of processes.\n"
+           "The NATS-Bench size space (--space sss, presets sss-*): every architecture is its\n"
+           "own class (32768); --sample K trains a seeded uniform sample of K of them (the same K\n"
+           "architectures on every machine; a larger K extends a smaller one's sample) and the\n"
+           "table holds all 32768 rows, the others missing (NaN): searches on it must be\n"
+           "restricted (`nastab run --restrict-to-curves`) or they refuse.\n"
            "\n"
            "  --dataset D      fashion-mnist, cifar10 or cifar100 (required)\n"
            "  --preset P       training preset (required), one of:\n");
     for (const pc_preset *const *p = pc_presets(); *p; p++)
         printf("                     %-13s %s\n", (*p)->name, (*p)->description);
     printf("  -o FILE          output table (required)\n"
-           "  --space S        search space: the preset's, nb201 for every preset (default)\n"
+           "  --space S        search space: the preset's (default); nb201 (tiny, fmnist-small)\n"
+           "                   or sss (sss-tiny, sss-fmnist)\n"
            "  --shard k/N      train only the classes with number %% N == k into\n"
            "                   FILE.shard-k-of-N.journal (no table; join the N journals with\n"
            "                   nastab tables merge FILE J0 .. J(N-1))\n"
@@ -43,11 +49,15 @@ static void build_help(void)
            "                   cifar10 data/cifar10, cifar100 data/cifar100)\n"
            "  --archs K        train only K classes spread evenly over the list (tests, timing);\n"
            "                   the other cells are NaN (missing) in the table\n"
+           "  --sample K       sss: train a seeded uniform sample of K architectures (stream\n"
+           "                   (0x5353, 0, data) of the project RNG, pc_classes_init); the others\n"
+           "                   are NaN (missing). On nb201 the same as --archs K\n"
            "  --reverse        train the classes in descending order into FILE[.shard-k-of-N].rev.journal:\n"
            "                   a second process on the same shard, started later, works from\n"
            "                   the other end; both stop where they meet (merge takes both)\n"
            "  --like FILE      store the cells in the order of this table (e.g. nb201.h5, so\n"
-           "                   indices equal NB201's); default: all 15625 cells in base-5 code order\n"
+           "                   indices equal NB201's); default: all cells of the space in its index\n"
+           "                   order (NB201: 15625 in base-5 code order; sss: 32768 in NATS's order)\n"
            "\n"
            "Under mpirun -np K (OpenMPI: OMPI_COMM_WORLD_RANK/SIZE; no MPI library needed) rank r\n"
            "trains shard r/K into FILE.shard-r-of-K.journal and rank 0 waits for all shards and\n"
@@ -149,7 +159,7 @@ static void print_table_info(const char *out, const pc_table_info *in)
 int cmd_build(int argc, char **argv)
 {
     const char *space = NULL, *dataset = NULL, *preset_s = NULL, *out = NULL, *shard_s = NULL,
-               *threads_s = NULL, *dir = NULL, *archs_s = NULL, *like = NULL;
+               *threads_s = NULL, *dir = NULL, *archs_s = NULL, *like = NULL, *sample_s = NULL;
     int n_pos, help, reverse = 0;
     const char *pos[1];
     cli_opt opts[] = {
@@ -158,7 +168,7 @@ int cmd_build(int argc, char **argv)
         {"--preset", NULL, &preset_s, NULL},   {"--output", "-o", &out, NULL},
         {"--shard", NULL, &shard_s, NULL},     {"--threads", NULL, &threads_s, NULL},
         {"--data-dir", NULL, &dir, NULL},      {"--archs", NULL, &archs_s, NULL},
-        {"--like", NULL, &like, NULL},
+        {"--like", NULL, &like, NULL},         {"--sample", NULL, &sample_s, NULL},
     };
     const char *cmd = "tables build";
     if (cli_parse(cmd, argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, &n_pos, &help)) return 2;
@@ -178,7 +188,9 @@ int cmd_build(int argc, char **argv)
     if (!out) return cli_usage_error(cmd, "missing -o FILE");
     long threads = 1, archs_k = 0;
     if (threads_s && nb_parse_long("--threads", threads_s, 0, 256, &threads) != NB_OK) return cli_fail(cmd, 1);
+    if (archs_s && sample_s) return cli_usage_error(cmd, "give --archs K or --sample K, not both");
     if (archs_s && nb_parse_long("--archs", archs_s, 1, (long)p->space->size, &archs_k) != NB_OK) return cli_fail(cmd, 1);
+    if (sample_s && nb_parse_long("--sample", sample_s, 1, (long)p->space->size, &archs_k) != NB_OK) return cli_fail(cmd, 1);
     if (threads == 0) threads = nb_cpu_count();
     int shard_k = 0, shard_n = 1;
     if (shard_s && parse_shard(shard_s, &shard_k, &shard_n)) return 2;

@@ -274,7 +274,7 @@ int cmd_run(int argc, char **argv)
             cfg.dataset = datasets[d];
             cfg.strategy = strategies[s];
             cfg.vtable = vtables[s];
-            cfg.budget = budget > 0 ? budget : strat_default_budget(datasets[d]);
+            cfg.budget = budget; /* 0: the protocol's default (strat_protocol.budget) */
             res_series ser; /* filled by the loop, taken over by res */
             double t1 = nb_now();
             nb_status rst = ex && vtables[s] == strat_exec_vtable(ex) ? strat_exec_run(ex, &cfg, &ser)

@@ -22,6 +22,9 @@ static const char *tables_help =
     "        one bz2 pickle per architecture + meta) into the same schema, with\n"
     "        per-epoch curves for every seed; bad files are reported and skipped\n"
     "        (recorded in /archs/import_status) unless --strict.\n"
+    "  import nats-sss DIR -o FILE [--strict]\n"
+    "        the same for the NATS-Bench size archive (NATS-sss-v1_0-50262-simple):\n"
+    "        a table of space 'sss' with the '01', '12' and '90' schedules.\n"
     "  build --dataset D --preset P -o FILE [--shard k/N] [--reverse] [--threads T]\n"
     "        [--data-dir DIR] [--archs K] [--like nb201.h5]\n"
     "        train every unique cell with the C engine into a table of this schema\n"
@@ -55,23 +58,25 @@ static int tables_import(int argc, char **argv)
     const char *out = NULL, *src = NULL, *pos[2];
     int n_pos, help;
     cli_opt opts[] = {{"--output", "-o", &out, NULL}, {"--source", NULL, &src, NULL}};
-    if (argc >= 2 && !strcmp(argv[1], "nats-tss")) return cmd_tables_import_nats(argc - 1, argv + 1);
+    if (argc >= 2 && (!strcmp(argv[1], "nats-tss") || !strcmp(argv[1], "nats-sss")))
+        return cmd_tables_import_nats(argc - 1, argv + 1);
     if (cli_parse("tables import", argc, argv, opts, 2, pos, 2, &n_pos, &help)) return 2;
     if (help) {
         fputs("usage: nastab tables import nb201 [--source DIR] -o FILE\n"
-              "       nastab tables import nats-tss DIR -o FILE [--strict]\n"
+              "       nastab tables import nats-tss|nats-sss DIR -o FILE [--strict]\n"
               "  nb201      the NAS-Bench-201 table from the published data\n"
               "    --source DIR   published data folder (default: tables/data)\n"
               "  nats-tss   an official NATS-Bench topology archive in DIR\n"
               "             (see `nastab tables import nats-tss --help`)\n"
+              "  nats-sss   an official NATS-Bench size archive in DIR\n"
               "  -o, --output FILE   table to write (HDF5)\n",
               stdout);
         return 0;
     }
     if (n_pos != 1)
-        return cli_usage_error("tables import", "expected the source name: nb201 or nats-tss");
+        return cli_usage_error("tables import", "expected the source name: nb201 or nats-tss (topology), nats-sss (size)");
     if (strcmp(pos[0], "nb201") != 0)
-        return cli_usage_error("tables import", "unknown source '%s'; known: nb201, nats-tss", pos[0]);
+        return cli_usage_error("tables import", "unknown source '%s'; known: nb201, nats-tss, nats-sss", pos[0]);
     if (!out) return cli_usage_error("tables import", "missing -o FILE");
     double t0 = nb_now();
     if (tab_import_nb201(src ? src : "tables/data", out) != NB_OK) return cli_fail("tables import", 0);
@@ -209,11 +214,11 @@ static int tables_devices(int argc, char **argv)
 /* Print all metrics of one architecture, either as text or as JSON. */
 static int query_print(tab_table *t, size_t idx, int only_ds, int json)
 {
-    char s[SPACE_STR_MAX], canon[512];
+    char s[SPACE_STR_MAX];
     const space_arch *a = tab_arch(t, idx);
-    space_format(a, s, sizeof s);
-    space_canonical_str(a, canon, sizeof canon);
-    space_arch rep = space_from_code(space_canonical_code(space_code(a)));
+    const space_def *sp = tab_space(t); /* sss: every architecture is its own class */
+    sp->format(a, s, sizeof s);
+    space_arch rep = sp->arch(space_canon(sp, sp->index(a)));
     long rep_idx = tab_index_of(t, &rep);
     if (json) printf("{\"index\": %zu, \"arch\": \"%s\", \"canonical_index\": %ld, \"datasets\": {", idx, s, rep_idx);
     else printf("index %zu\narch  %s\ncanonical representative index %ld\n", idx, s, rep_idx);
@@ -312,7 +317,9 @@ static int tables_query(int argc, char **argv)
     if (n_pos != 1) return cli_usage_error("tables query", "expected one FILE");
     if (!arch == !index) return cli_usage_error("tables query", "give exactly one of --arch and --index");
     space_arch a;
-    if (arch && space_parse(arch, &a) != NB_OK) return cli_fail("tables query", 1);
+    /* NB201 strings are checked before the table is opened; another space's
+     * (sss: "8:16:32:48:64") with the table's parser once it is open */
+    int arch_nb201 = arch && space_parse(arch, &a) == NB_OK;
     long n = 0;
     /* The range is the table's ([0, N - 1]), checked once it is open. */
     if (index && nb_parse_long("--index", index, -(1L << 40), 1L << 40, &n) != NB_OK)
@@ -327,6 +334,15 @@ static int tables_query(int argc, char **argv)
             strncat(known, tab_dataset_name(t, i), sizeof known - strlen(known) - 1);
         }
         rc = cli_usage_error("tables query", "unknown dataset '%s'; the table has: %s", dataset, known);
+        goto done;
+    }
+    if (arch && !arch_nb201 && tab_space(t) == &space_nb201) {
+        space_parse(arch, &a); /* the message again */
+        rc = cli_fail("tables query", 1);
+        goto done;
+    }
+    if (arch && tab_space(t) != &space_nb201 && tab_space(t)->parse(arch, &a) != NB_OK) {
+        rc = cli_fail("tables query", 1);
         goto done;
     }
     if (arch) {

@@ -52,10 +52,36 @@ void pc_classes_init(pc_classes *c, const space_def *sp, size_t archs_k)
     c->rep = nb_xcalloc_array(n, sizeof *c->rep);
     int32_t *sel = nb_xcalloc_array(total, sizeof *sel);
     for (size_t i = 0; i < total; i++) sel[i] = -1;
-    for (size_t j = 0; j < n; j++) {
-        size_t t = n == total ? j : j * total / n;
-        sel[t] = (int32_t)j;
-        c->rep[j] = reps[t];
+    if (n < total && !sp->canonical) {
+        /* A space without isomorphism classes (sss): a seeded uniform sample,
+         * the first n of a Fisher-Yates shuffle of the class list on the
+         * stream (PC_SAMPLE_SEED, 0, NB_PURPOSE_DATA), trained in ascending
+         * order. Index order is structured (the first layer varies slowest),
+         * so an even spread would fix the last layers. */
+        uint32_t *perm = nb_xcalloc_array(total, sizeof *perm);
+        for (size_t i = 0; i < total; i++) perm[i] = (uint32_t)i;
+        nb_rng rng;
+        nb_rng_init(&rng, PC_SAMPLE_SEED, 0, NB_PURPOSE_DATA);
+        for (size_t i = 0; i < n; i++) {
+            size_t j = i + (size_t)nb_rng_below(&rng, total - i);
+            uint32_t tmp = perm[i];
+            perm[i] = perm[j];
+            perm[j] = tmp;
+        }
+        for (size_t i = 0; i < n; i++) sel[perm[i]] = 0;
+        size_t j = 0;
+        for (size_t t = 0; t < total; t++)
+            if (sel[t] == 0) {
+                sel[t] = (int32_t)j;
+                c->rep[j++] = reps[t];
+            }
+        free(perm);
+    } else {
+        for (size_t j = 0; j < n; j++) {
+            size_t t = n == total ? j : j * total / n;
+            sel[t] = (int32_t)j;
+            c->rep[j] = reps[t];
+        }
     }
     for (uint32_t code = 0; code < size; code++) c->class_of[code] = sel[cls_all[code]];
     free(net);

@@ -1,6 +1,6 @@
 /* precompute/pc.h - full-training mode as a library: train every unique
- * architecture of a preset's search space (NB201's cells for the presets
- * today) with the C engine and store the results as a nastab table (the
+ * architecture of a preset's search space (NB201's cells, or the NATS-Bench
+ * size space's networks: each preset names its space) with the C engine and store the results as a nastab table (the
  * schema of the imported NB201 table, tables/SCHEMA.md), resumably.
  *
  * What it does: presets (network width and depth, image size, data subset,
@@ -68,7 +68,10 @@ enum {
 typedef struct {
     const char *name;        /* "tiny" */
     const char *description; /* one line for --help */
-    const space_def *space;  /* the space whose architectures it trains (static), NB201 */
+    const space_def *space;  /* the space whose architectures it trains (static): NB201 or sss */
+    /* C, N: NB201's TinyNetwork width and cells per stage (the sss network
+     * takes its widths from the architecture and ignores them: its presets
+     * say 8 and 1) */
     int C, N;                /* network width and cells per stage */
     int downsample;          /* image shrink factor (1 = full size) */
     int epochs;              /* schedule length = table fidelity */
@@ -110,9 +113,15 @@ typedef struct {
  * classes of space_canon, with every architecture whose network
  * description (space->network) has no path from the cell's input to its
  * output merged into one. archs_k == 0: every class (NB201: 6462, its 6466
- * canonical classes with the 5 disconnected ones merged); archs_k = K: K
- * classes spread evenly over that list (class j*total/K), for tests and
- * timing. Aborts on OOM. */
+ * canonical classes with the 5 disconnected ones merged; sss: 32768, every
+ * architecture its own class); archs_k = K: K classes, in ascending order:
+ * for a space with a canonical form (NB201) spread evenly over that list
+ * (class j*total/K), for tests and timing; for a space without one (sss,
+ * `tables build --sample K`) a seeded uniform sample: the first K of a
+ * Fisher-Yates shuffle of the list on the stream (PC_SAMPLE_SEED, 0,
+ * NB_PURPOSE_DATA), so a larger K extends a smaller one's sample. Aborts on
+ * OOM. */
+#define PC_SAMPLE_SEED 0x5353u /* "SS" */
 void pc_classes_init(pc_classes *c, const space_def *space, size_t archs_k);
 void pc_classes_free(pc_classes *c);
 /* Number of classes of shard k/N (classes with number % N == k). */

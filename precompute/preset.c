@@ -13,8 +13,10 @@
  * Haswell kernel, one engine thread per process, machine shared with other
  * jobs). They only set the simulated clock of strategies, where relative
  * costs matter. */
-/* Every preset trains NB201's cells. The space is not part of the preset's
- * text (its fingerprint): a preset of another space gets its own name. */
+/* A preset names the space it trains. The space is not part of the preset's
+ * text (its fingerprint): a preset of another space gets its own name
+ * ("sss-..."). The sss presets reuse NB201's cost-model coefficients (the
+ * same engine, seconds per image per MFLOP; not refitted on sss networks). */
 static const pc_preset presets[] = {
     {"tiny", "tests: C=4 N=1, 14x14, 256 train / 128 eval images, 1 epoch, 1 seed", &space_nb201,
      4, 1, 2, 1, 64, 0.1, 1, 256, 128, 1, {777},
@@ -23,7 +25,16 @@ static const pc_preset presets[] = {
      &space_nb201, 4, 1, 2, 3, 64, 0.1, 1, 500, 250, 2, {777, 888},
      1.2e-4, 6.0e-4, 5.0e-5, 1.4e-4},
 };
-static const pc_preset *const preset_list[] = {&presets[0], &presets[1], NULL};
+static const pc_preset sss_presets[] = {
+    {"sss-tiny", "tests (sss): 14x14, 256 train / 128 eval images, 1 epoch, 1 seed; use --sample K",
+     &space_sss, 8, 1, 2, 1, 64, 0.1, 1, 256, 128, 1, {777},
+     1.2e-4, 6.0e-4, 5.0e-5, 1.4e-4},
+    {"sss-fmnist", "sss sample table: 14x14, 500 train / 250 eval images, 3 epochs, 2 seeds; use --sample K",
+     &space_sss, 8, 1, 2, 3, 64, 0.1, 1, 500, 250, 2, {777, 888},
+     1.2e-4, 6.0e-4, 5.0e-5, 1.4e-4},
+};
+static const pc_preset *const preset_list[] = {&presets[0], &presets[1], &sss_presets[0],
+                                               &sss_presets[1], NULL};
 
 const pc_preset *const *pc_presets(void) { return preset_list; }
 

@@ -141,6 +141,18 @@ static nb_status write_attrs(tab_writer *w, const pc_preset *p, const pc_journal
     size_t trained_cells = 0;
     for (size_t i = 0; i < n; i++) trained_cells += cl->class_of[cl->space->index(&archs[i])] >= 0;
     /* the protocol's text: pc_preset_protocol, i.e. nn_protocol_nb201 */
+    if (p->space == &space_sss)
+        snprintf(buf, sizeof buf,
+                 "trained with the nastab C engine (nn/) by `nastab tables build --space sss --preset %s "
+                 "--dataset %s`: the NATS-Bench size-space network of each architecture (its five "
+                 "widths), %ux%ux%u images, SGD Nesterov 0.9, wd 5e-4, lr %g cosine, batch %d, %d "
+                 "epochs, seeds as the seed axis; train on %u images of one half of the training set, "
+                 "valid on %u of the other half, test on %u test images. Every architecture is its own "
+                 "class; %zu of %zu architectures trained (a seeded uniform sample, pc_classes_init), "
+                 "the others missing (NaN).",
+                 p->name, h->dataset, h->in_ch, h->h, h->w, p->lr, p->batch, p->epochs, h->n_train,
+                 h->n_valid, h->n_test, trained_cells, n);
+    else
     snprintf(buf, sizeof buf,
              "trained with the nastab C engine (nn/) by `nastab tables build --preset %s --dataset %s`: "
              "NB201 TinyNetwork C=%d N=%d, %ux%ux%u images, SGD Nesterov 0.9, wd 5e-4, lr %g cosine, "
@@ -163,7 +175,10 @@ static nb_status write_attrs(tab_writer *w, const pc_preset *p, const pc_journal
     if ((st = tab_writer_attr(w, "precompute_seeds", buf)) != NB_OK) return st;
     snprintf(buf, sizeof buf, "%zu", cl->n);
     if ((st = tab_writer_attr(w, "precompute_classes", buf)) != NB_OK) return st;
-    snprintf(buf, sizeof buf, "%s", like ? "the architecture order of the table given with --like" : "base-5 code order (index = space_code)");
+    snprintf(buf, sizeof buf, "%s",
+             like ? "the architecture order of the table given with --like"
+             : p->space == &space_sss ? "NATS-Bench size-space index order (the official meta file's)"
+                                      : "base-5 code order (index = space_code)");
     if (like) snprintf(buf + strlen(buf), sizeof buf - strlen(buf), " (content checksum %s)", like_sum);
     return tab_writer_attr(w, "arch_order", buf);
 }

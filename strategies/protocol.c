@@ -1,6 +1,9 @@
-/* strategies/protocol.c - how each NAS-Bench-201 column is searched and
- * reported (Dong & Yang, ICLR 2020, sec. 5; NATS-Bench simulate_train_eval),
- * and the default budgets. Details and sources: strategies/PROTOCOL.md. */
+/* strategies/protocol.c - how each dataset column is searched and reported,
+ * and the default budgets, per search space: NAS-Bench-201's protocol
+ * (Dong & Yang, ICLR 2020, sec. 5; NATS-Bench simulate_train_eval) for the
+ * cell space, NATS-Bench's size-space protocol (Dong et al., TPAMI 2021:
+ * search on the 12-epoch schedule, report the 90-epoch one) for "sss".
+ * Details and sources: strategies/PROTOCOL.md. */
 #include "strategies/strat.h"
 
 #include <math.h>
@@ -8,7 +11,8 @@
 #include <string.h>
 
 #define SEARCH_EPOCHS 12
-#define FULL_EPOCHS 200
+#define FULL_EPOCHS 200     /* NB201 / NATS topology: the reported schedule */
+#define SSS_FULL_EPOCHS 90  /* NATS size space: the reported schedule */
 
 /* Per-epoch training cost relative to cifar10-valid (tables/data/PROVENANCE.md:
  * cifar10 = cifar100 = 2x, ImageNet16-120 = 6.068x, exact for every arch).
@@ -27,6 +31,10 @@ static const struct {
 };
 #define N_COLUMNS (sizeof columns / sizeof columns[0])
 #define BASE_BUDGET 12000.0 /* NB201 scripts: --time_budget 12000 (CIFAR-10) */
+/* NATS-Bench size space (PROTOCOL.md "The NATS-Bench size space"): time
+ * budgets of NATS-Bench's non-weight-sharing searches, in the order of
+ * columns[] (the CIFAR-10 columns share CIFAR-10's). */
+static const double sss_budget[] = {20000.0, 20000.0, 40000.0, 120000.0};
 
 static int column_of(const char *name)
 {
@@ -91,10 +99,10 @@ static nb_status need_fidelity(tab_table *t, int ds, int epochs)
                    tab_dataset_name(t, ds), tab_path(t), epochs);
 }
 
-static nb_status best_of(tab_table *t, int ds, tab_metric_id m, float *out)
+static nb_status best_of(tab_table *t, int ds, int full_epochs, tab_metric_id m, float *out)
 {
     size_t idx;
-    nb_status st = tab_best(t, ds, FULL_EPOCHS, m, &idx, out);
+    nb_status st = tab_best(t, ds, full_epochs, m, &idx, out);
     if (st != NB_OK) return st;
     return NB_OK;
 }
@@ -102,6 +110,9 @@ static nb_status best_of(tab_table *t, int ds, tab_metric_id m, float *out)
 nb_status strat_protocol_nb201(tab_table *t, const char *dataset, strat_protocol *out)
 {
     NB_ASSERT(t && out);
+    const int sss = tab_space(t) == &space_sss;
+    const char *proto_name = sss ? "nats-sss" : "nb201";
+    const int full_epochs = sss ? SSS_FULL_EPOCHS : FULL_EPOCHS;
     int c = column_of(dataset);
     int gds = c < 0 && dataset ? tab_dataset_id(t, dataset) : -1;
     if (gds >= 0) {
@@ -114,6 +125,7 @@ nb_status strat_protocol_nb201(tab_table *t, const char *dataset, strat_protocol
         strat_protocol p;
         memset(&p, 0, sizeof p);
         snprintf(p.name, sizeof p.name, "%s", dataset);
+        snprintf(p.protocol, sizeof p.protocol, "%s", proto_name);
         p.search_ds = p.report_valid_ds = p.report_test_ds = gds;
         p.search_fidelity = p.max_fidelity = fid[0];
         for (int i = 0; i < nf && i < 16; i++) {
@@ -134,26 +146,31 @@ nb_status strat_protocol_nb201(tab_table *t, const char *dataset, strat_protocol
     if (c < 0) {
         char have[256];
         list_columns(t, have, sizeof have);
-        return nb_fail(NB_ENOTFOUND, "dataset '%s' is not an NAS-Bench-201 column; known: %s",
-                       dataset ? dataset : "(null)", have);
+        return nb_fail(NB_ENOTFOUND, "dataset '%s' is not a column of the %s protocol; known: %s",
+                       dataset ? dataset : "(null)", sss ? "NATS-Bench size-space" : "NAS-Bench-201",
+                       have);
     }
     strat_protocol p;
     memset(&p, 0, sizeof p);
     snprintf(p.name, sizeof p.name, "%s", columns[c].column);
+    snprintf(p.protocol, sizeof p.protocol, "%s", proto_name);
     p.search_fidelity = SEARCH_EPOCHS;
-    p.max_fidelity = FULL_EPOCHS;
+    p.max_fidelity = full_epochs;
+    p.budget = sss ? sss_budget[c] : BASE_BUDGET * columns[c].cost_ratio;
     nb_status st;
     if ((st = need_ds(t, dataset, columns[c].search, &p.search_ds)) != NB_OK) return st;
     if ((st = need_ds(t, dataset, columns[c].report_valid, &p.report_valid_ds)) != NB_OK) return st;
     if ((st = need_ds(t, dataset, columns[c].report_test, &p.report_test_ds)) != NB_OK) return st;
     if ((st = need_fidelity(t, p.search_ds, SEARCH_EPOCHS)) != NB_OK) return st;
-    if ((st = need_fidelity(t, p.search_ds, FULL_EPOCHS)) != NB_OK) return st;
+    if ((st = need_fidelity(t, p.search_ds, full_epochs)) != NB_OK) return st;
     if ((st = tab_preload(t, p.search_ds, SEARCH_EPOCHS, TAB_VALID_ACC)) != NB_OK) return st;
-    if ((st = tab_preload(t, p.search_ds, FULL_EPOCHS, TAB_VALID_ACC)) != NB_OK) return st;
-    if ((st = tab_preload(t, p.report_valid_ds, FULL_EPOCHS, TAB_VALID_ACC)) != NB_OK) return st;
-    if ((st = tab_preload(t, p.report_test_ds, FULL_EPOCHS, TAB_TEST_ACC)) != NB_OK) return st;
-    if ((st = best_of(t, p.report_valid_ds, TAB_VALID_ACC, &p.optimum_valid)) != NB_OK) return st;
-    if ((st = best_of(t, p.report_test_ds, TAB_TEST_ACC, &p.optimum_test)) != NB_OK) return st;
+    if ((st = tab_preload(t, p.search_ds, full_epochs, TAB_VALID_ACC)) != NB_OK) return st;
+    if ((st = tab_preload(t, p.report_valid_ds, full_epochs, TAB_VALID_ACC)) != NB_OK) return st;
+    if ((st = tab_preload(t, p.report_test_ds, full_epochs, TAB_TEST_ACC)) != NB_OK) return st;
+    if ((st = best_of(t, p.report_valid_ds, full_epochs, TAB_VALID_ACC, &p.optimum_valid)) != NB_OK)
+        return st;
+    if ((st = best_of(t, p.report_test_ds, full_epochs, TAB_TEST_ACC, &p.optimum_test)) != NB_OK)
+        return st;
     *out = p;
     return NB_OK;
 }

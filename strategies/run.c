@@ -427,15 +427,29 @@ done:
 
 static nb_status one_run_cb(void *ctx, size_t r) { return one_run(ctx, r); }
 
-/* A per-arch column that must be finite (and > 0 when positive != 0). */
-static nb_status check_column(const float *v, size_t n, int positive, const char *what,
-                              const char *ds)
+/* A per-arch column that must be finite (and > 0 when positive != 0) for
+ * every cell of the run (in[i] != 0; in NULL: every cell). A missing value
+ * (NaN) in an unrestricted run: the table lacks cells a strategy may propose,
+ * so the run refuses and names the restriction. */
+static nb_status check_column(const float *v, size_t n, const uint8_t *in, int positive,
+                              const char *what, const char *ds, const char *path)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        if (in && !in[i]) continue;
+        if (isnan(v[i]) && !in) {
+            size_t have = 0;
+            for (size_t j = 0; j < n; j++) have += !isnan(v[j]);
+            return nb_fail(NB_EMISSING, "%s of dataset '%s' in %s: arch %zu is missing (the table "
+                           "holds %zu of %zu architectures); a strategy would propose cells the "
+                           "table lacks; hint: --restrict-to-curves restricts the run, its optimum "
+                           "and regret to the cells with a per-epoch curve",
+                           what, ds, path, i, have, n);
+        }
         if (!isfinite(v[i]) || (positive ? v[i] <= 0 : v[i] < 0))
             return nb_fail(NB_EFORMAT, "%s of dataset '%s': arch %zu has %g; the search loop "
                            "needs a %s value for every architecture",
                            what, ds, i, (double)v[i], positive ? "positive" : "non-negative");
+    }
     return NB_OK;
 }
 
@@ -605,7 +619,7 @@ static nb_status prepare(const strat_run_config *cfg, int n_obj, strat_protocol 
     sh->n_obj = n_obj;
     sh->latency_max = INFINITY;
     sh->lat_ref = 1.0f;
-    sh->budget = cfg->budget > 0 ? cfg->budget : strat_default_budget(cfg->dataset);
+    sh->budget = cfg->budget > 0 ? cfg->budget : proto->budget;
     sh->n_archs = tab_n_archs(t);
     sh->space = tab_space(t);
     sh->fidelities[0] = proto->search_fidelity;
@@ -641,15 +655,6 @@ static nb_status prepare(const strat_run_config *cfg, int n_obj, strat_protocol 
     snprintf(what, sizeof what, "test_acc of %s at %d epochs",
              tab_dataset_name(t, proto->report_test_ds), proto->max_fidelity);
     if ((st = check_acc_column(sh->rep_test, sh->n_archs, what, tab_path(t))) != NB_OK) goto fail;
-    if ((st = check_column(sh->train_time, sh->n_archs, 1, "train_time_per_epoch", sname)) != NB_OK ||
-        (st = check_column(sh->eval_time, sh->n_archs, 0, "eval_time", sname)) != NB_OK)
-        goto fail;
-    if (sh->budget <= 0) { /* not an NB201 column: 100 mean search evaluations */
-        double sum = 0;
-        for (size_t i = 0; i < sh->n_archs; i++)
-            sum += (double)sh->train_time[i] * sh->fidelities[0] + (double)sh->eval_time[i];
-        sh->budget = 100.0 * sum / (double)sh->n_archs;
-    }
     sh->serve_curves = cfg->curves || strat_is_curve_builtin(vt);
     if ((sh->serve_curves || cfg->restrict_to_curves) &&
         (st = load_curves(sh, t, proto, vt->name)) != NB_OK)
@@ -657,6 +662,22 @@ static nb_status prepare(const strat_run_config *cfg, int n_obj, strat_protocol 
     if (sh->curve_fid && sh->n_curve_archs < sh->n_archs &&
         (st = restrict_to_curves(sh, t, proto)) != NB_OK)
         goto fail;
+    /* costs: every cell the run can evaluate (a restricted run: its cells) */
+    const uint8_t *in = sh->restricted ? sh->has_curve : NULL;
+    if ((st = check_column(sh->train_time, sh->n_archs, in, 1, "train_time_per_epoch", sname,
+                           tab_path(t))) != NB_OK ||
+        (st = check_column(sh->eval_time, sh->n_archs, in, 0, "eval_time", sname, tab_path(t))) != NB_OK)
+        goto fail;
+    if (sh->budget <= 0) { /* not a protocol column: 100 mean search evaluations */
+        double sum = 0;
+        size_t n_in = 0;
+        for (size_t i = 0; i < sh->n_archs; i++) {
+            if (in && !in[i]) continue;
+            sum += (double)sh->train_time[i] * sh->fidelities[0] + (double)sh->eval_time[i];
+            n_in++;
+        }
+        sh->budget = 100.0 * sum / (double)n_in;
+    }
     sh->code2idx = nb_xcalloc_array(sh->space->size, sizeof *sh->code2idx);
     for (uint32_t code = 0; code < sh->space->size; code++) {
         space_arch a = sh->space->arch(code);

@@ -50,19 +50,27 @@
 #include "spaces/space.h"
 #include "tables/tab.h"
 
-/* How one NB201 dataset column is searched and reported. */
+/* How one dataset column is searched and reported. The protocol follows the
+ * table's space (strategies/PROTOCOL.md): "nb201" (NB201 / NATS topology:
+ * search 12 epochs, report 200) or "nats-sss" (NATS-Bench size space:
+ * search 12 epochs, report 90). */
 typedef struct {
     char name[32];       /* the column: "cifar10-valid", "cifar10", "cifar100", "ImageNet16-120" */
     int search_ds;       /* table dataset searched on (cifar10 -> cifar10-valid) */
     int search_fidelity; /* epochs of the searched result, 12 */
-    int max_fidelity;    /* largest schedule, 200 */
-    int report_valid_ds; /* dataset whose 200-epoch valid_acc is reported */
-    int report_test_ds;  /* dataset whose 200-epoch test_acc is reported (cifar10 for the CIFAR-10 column) */
+    int max_fidelity;    /* largest schedule: 200 (nb201), 90 (nats-sss) */
+    int report_valid_ds; /* dataset whose max_fidelity valid_acc is reported */
+    int report_test_ds;  /* dataset whose max_fidelity test_acc is reported (cifar10 for the CIFAR-10 column) */
     float optimum_valid; /* best report valid accuracy over the table */
     float optimum_test;  /* best report test accuracy over the table (regret is against this) */
+    char protocol[16];   /* "nb201" or "nats-sss" (a generic dataset of a built table: "nb201") */
+    double budget;       /* default budget, simulated seconds; 0 = none (the run takes 100 mean
+                            search evaluations) */
 } strat_protocol;
-/* Resolve the protocol for a dataset column; NB_ENOTFOUND names a dataset
- * the table lacks, listing the ones it has. Loads the columns it needs. */
+/* Resolve the protocol of the table's space for a dataset column;
+ * NB_ENOTFOUND names a dataset or schedule the table lacks, listing the
+ * columns it has. Loads the columns it needs. (The name is historical: it
+ * serves every space with a protocol, NB201's and the NATS size space's.) */
 nb_status strat_protocol_nb201(tab_table *t, const char *dataset, strat_protocol *out);
 /* Default budget in simulated seconds for a dataset column: 12000 for the
  * CIFAR-10 columns (NB201 paper), scaled by the dataset's per-epoch cost for

@@ -1,5 +1,11 @@
-/* tables/import_nats.c - NATS-Bench topology archive -> nastab table (see
- * tables/tab.h (tab_import_nats) for what is written, tables/SCHEMA.md for the layout).
+/* tables/import_nats.c - NATS-Bench archive -> nastab table, for both of its
+ * spaces: topology (nats-tss, table space "nb201") and size (nats-sss, table
+ * space "sss"); see tables/tab.h (tab_import_nats) for what is written,
+ * tables/SCHEMA.md for the layout. The two archives share the record format
+ * (tables/nats.h); what differs (schedules, seed axes, file prefix, space)
+ * is one `kind` below. (Over 600 lines: one streaming pipeline, HDF5
+ * plumbing, layout, per-record checks and writes, gap record, sharing the
+ * `imp` state; splitting it would export that state across files.)
  *
  * Streaming: every dataset is created up front with its full shape (N archs
  * x seeds x epochs), chunked in whole rows with NaN as fill value; then the
@@ -61,12 +67,60 @@ static const group_spec groups_xsplit[] = {
     {"train_time", SRC_TRAIN, F_TIME},           {"valid_time", NATS_EVAL_X_VALID, F_TIME},
     {"test_time", NATS_EVAL_X_TEST, F_TIME},     {"valtest_time", NATS_EVAL_ORI_TEST, F_TIME}};
 
-/* Seed axes of the archive (NATS-Bench section 3: hp '200' trained with
- * seeds 777, 888 and, for part of the space, 999; hp '12' with 111, and
+/* Seed axes of the topology archive (NATS-Bench section 3: hp '200' trained
+ * with seeds 777, 888 and, for part of the space, 999; hp '12' with 111, and
  * cifar10-valid also 777). */
 static const int seeds_200[] = {777, 888, 999};
 static const int seeds_12_c10v[] = {111, 777};
 static const int seeds_12[] = {111};
+/* Seed axes of the size archive: hp '12' trained with 777, 888 and 999, hp
+ * '01' with 777 (both as in the official records, tests/fixtures/nats-sss);
+ * hp '90' with 777 in the records we have, the axis keeps 888 and 999 for
+ * records that trained them (NaN otherwise). */
+static const int seeds_sss_multi[] = {777, 888, 999};
+static const int seeds_sss_01[] = {777};
+
+/* What differs between the two archives. */
+typedef struct {
+    const char *cmd;       /* "import nats-tss": message prefix */
+    const char *tag;       /* "tss": file prefix "tss_", source attributes */
+    const char *archive;   /* official folder name, for hints */
+    const space_def *space;
+    int n_hp;
+    nats_hp hps[3];        /* layout order per dataset: the longest first */
+    int epochs[3];
+    nats_hp cost_hp;       /* the schedule costs and latency come from: '200' / '90' */
+    int exact_hps;         /* 1: every record holds exactly hps and all datasets (sss) */
+    const char *sources;
+} kind;
+
+static const kind kind_tss = {
+    "import nats-tss", "tss", "NATS-tss-v1_0-3ffb9-simple", &space_nb201, 2,
+    {NATS_HP_200, NATS_HP_12}, {200, 12}, NATS_HP_200, 0,
+    "NATS-Bench topology search space archive NATS-tss-v1_0-3ffb9-simple "
+    "(github.com/D-X-Y/NATS-Bench; Dong, Liu, Musial, Gabrys: NATS-Bench, IEEE TPAMI 2021)"};
+static const kind kind_sss = {
+    "import nats-sss", "sss", "NATS-sss-v1_0-50262-simple", &space_sss, 3,
+    {NATS_HP_90, NATS_HP_12, NATS_HP_01}, {90, 12, 1}, NATS_HP_90, 1,
+    "NATS-Bench size search space archive NATS-sss-v1_0-50262-simple "
+    "(github.com/D-X-Y/NATS-Bench; Dong, Liu, Musial, Gabrys: NATS-Bench, IEEE TPAMI 2021)"};
+
+static void seeds_of(const kind *k, nats_hp hp, nats_dataset ds, const int **seeds, int *n)
+{
+    if (k == &kind_sss) {
+        *seeds = hp == NATS_HP_01 ? seeds_sss_01 : seeds_sss_multi;
+        *n = hp == NATS_HP_01 ? 1 : 3;
+    } else if (hp == NATS_HP_200) {
+        *seeds = seeds_200;
+        *n = 3;
+    } else if (ds == NATS_DS_CIFAR10_VALID) {
+        *seeds = seeds_12_c10v;
+        *n = 2;
+    } else {
+        *seeds = seeds_12;
+        *n = 1;
+    }
+}
 
 /* Split whose time is the cost eval_time (one pass over the validation split). */
 static const int eval_split[NATS_DS_COUNT] = {NATS_EVAL_X_VALID, NATS_EVAL_ORI_TEST,
@@ -74,11 +128,12 @@ static const int eval_split[NATS_DS_COUNT] = {NATS_EVAL_X_VALID, NATS_EVAL_ORI_T
 
 static const char *const cost_names[] = {"train_time_per_epoch", "eval_time", "params", "flops"};
 static const char *const cost_units[] = {"s", "s", "M", "M"};
+/* %d: the cost schedule's epochs (200 tss, 90 sss). */
 static const char *const cost_derived[] = {
-    "mean over the 200-epoch seeds of the mean per-epoch train_times",
-    "mean over the 200-epoch seeds of the last-epoch time of x-valid (cifar10: ori-test)",
-    "params of the first 200-epoch run (else the first 12-epoch run)",
-    "flop of the first 200-epoch run (else the first 12-epoch run)"};
+    "mean over the %d-epoch seeds of the mean per-epoch train_times",
+    "mean over the %d-epoch seeds of the last-epoch time of x-valid (cifar10: ori-test)",
+    "params of the first %d-epoch run (else the first 12-epoch run)",
+    "flop of the first %d-epoch run (else the first 12-epoch run)"};
 #define N_COSTS 4
 
 enum { ST_OK = 0, ST_MISSING = 1, ST_BAD = 2, ST_MISMATCH = 3 };
@@ -101,11 +156,12 @@ typedef struct {
 } block;
 
 typedef struct {
+    const kind *k;
     const char *dir;
     char *tmp;
     hid_t file, gcpl;
     size_t n;
-    block blk[NATS_DS_COUNT * NATS_HP_COUNT];
+    block blk[NATS_DS_COUNT * 3];
     int n_blk;
     col cost[NATS_DS_COUNT][N_COSTS];
     col lat[NATS_DS_COUNT];
@@ -251,7 +307,8 @@ static nb_status create_block(imp *m, block *b)
         const group_spec *gs = &b->groups[k];
         snprintf(g, sizeof g, "/datasets/%s/%d/%s", dsn, b->epochs, gs->name);
         char src[200];
-        snprintf(src, sizeof src, "NATS-Bench tss record, hp '%d', %s %s", b->epochs,
+        snprintf(src, sizeof src, "NATS-Bench %s record, hp '%s', %s %s", m->k->tag,
+                 nats_hp_name(b->hp),
                  gs->src == SRC_TRAIN ? "train" : nats_eval_name((nats_eval)gs->src),
                  gs->field == F_ACC ? "accuracy" : gs->field == F_LOSS ? "loss" : "time");
         if ((st = ensure_group(m, g)) != NB_OK || (st = set_str_at(m, g, "unit", unit_of(gs))) != NB_OK ||
@@ -282,26 +339,26 @@ static nb_status create_block(imp *m, block *b)
     return NB_OK;
 }
 
+static nb_status set_derived(imp *m, const char *p, int c)
+{
+    char text[200];
+    int cost_epochs = m->k->epochs[0];
+    snprintf(text, sizeof text, cost_derived[c], cost_epochs);
+    return set_str_at(m, p, "derived", text);
+}
+
 static nb_status create_layout(imp *m)
 {
     nb_status st;
-    /* Dataset order = NB201's (cifar10-valid first); per dataset 200 before 12 as the shipped table. */
+    /* Dataset order = NB201's (cifar10-valid first); per dataset the longest
+     * schedule first, as the shipped table. */
     for (int ds = 0; ds < NATS_DS_COUNT; ds++)
-        for (int h = NATS_HP_COUNT - 1; h >= 0; h--) {
+        for (int h = 0; h < m->k->n_hp; h++) {
             block *b = &m->blk[m->n_blk++];
-            b->hp = (nats_hp)h;
+            b->hp = m->k->hps[h];
             b->ds = (nats_dataset)ds;
-            b->epochs = h == NATS_HP_200 ? 200 : 12;
-            if (h == NATS_HP_200) {
-                b->seeds = seeds_200;
-                b->n_seeds = 3;
-            } else if (ds == NATS_DS_CIFAR10_VALID) {
-                b->seeds = seeds_12_c10v;
-                b->n_seeds = 2;
-            } else {
-                b->seeds = seeds_12;
-                b->n_seeds = 1;
-            }
+            b->epochs = m->k->epochs[h];
+            seeds_of(m->k, b->hp, b->ds, &b->seeds, &b->n_seeds);
             if (ds == NATS_DS_CIFAR10_VALID) {
                 b->groups = groups_c10v;
                 b->n_groups = (int)(sizeof groups_c10v / sizeof groups_c10v[0]);
@@ -323,26 +380,29 @@ static nb_status create_layout(imp *m)
             hsize_t dim = m->n;
             if ((st = col_create(m, &m->cost[ds][c], p, H5T_IEEE_F32LE, 1, &dim)) != NB_OK ||
                 (st = set_str_at(m, p, "unit", cost_units[c])) != NB_OK ||
-                (st = set_str_at(m, p, "derived", cost_derived[c])) != NB_OK)
+                (st = set_derived(m, p, c)) != NB_OK)
                 return st;
         }
     }
     if ((st = ensure_group(m, "/hardware")) != NB_OK) return st;
+    char note[300];
+    snprintf(note, sizeof note,
+             "NATS-Bench's own 'latency' of the %d-epoch runs (seconds per forward pass, as "
+             "measured by NATS-Bench on its GPU; batch size not recorded), mean over runs and "
+             "list entries, x 1000",
+             m->k->epochs[0]);
     for (int ds = 0; ds < NATS_DS_COUNT; ds++) {
         const char *dsn = nats_dataset_name((nats_dataset)ds);
         snprintf(p, sizeof p, "/hardware/nats_latency_%s", dsn);
         hsize_t dim = m->n;
         int batch = 0;
         if ((st = col_create(m, &m->lat[ds], p, H5T_IEEE_F32LE, 1, &dim)) != NB_OK ||
-            (st = set_str_at(m, p, "device", "nb201-gpu")) != NB_OK ||
+            (st = set_str_at(m, p, "device", m->k == &kind_tss ? "nb201-gpu" : "nats-gpu")) != NB_OK ||
             (st = set_str_at(m, p, "metric", "latency")) != NB_OK ||
             (st = set_str_at(m, p, "unit", "ms")) != NB_OK ||
             (st = set_str_at(m, p, "dataset", dsn)) != NB_OK ||
             (st = set_str_at(m, p, "source", "NATS-Bench")) != NB_OK ||
-            (st = set_str_at(m, p, "note",
-                             "NATS-Bench's own 'latency' of the 200-epoch runs (seconds per "
-                             "forward pass, as measured by NATS-Bench on its GPU; batch size not "
-                             "recorded), mean over runs and list entries, x 1000")) != NB_OK ||
+            (st = set_str_at(m, p, "note", note)) != NB_OK ||
             (st = set_ints_at(m, p, "batch", &batch, 1, 1)) != NB_OK)
             return st;
     }
@@ -364,6 +424,32 @@ static const double *run_values(const nats_run *r, const group_spec *g)
 static nb_status check_record(const imp *m, const nats_record *r, const char *path, size_t idx,
                               const char *arch)
 {
+    if (m->k->exact_hps) {
+        /* The size archive: every record holds the same schedules and datasets. */
+        for (int hp = 0; hp < NATS_HP_COUNT; hp++) {
+            int want = 0;
+            for (int h = 0; h < m->k->n_hp; h++) want |= m->k->hps[h] == (nats_hp)hp;
+            if (want && !r->has_hp[hp])
+                return nb_fail(NB_EFORMAT, "%s: schedule (hp) '%s' is missing; a %s record holds "
+                                           "'01', '12' and '90'",
+                               path, nats_hp_name((nats_hp)hp), m->k->archive);
+            if (!want && r->has_hp[hp])
+                return nb_fail(NB_EFORMAT, "%s: holds schedule (hp) '%s', not one of the size "
+                                           "space's '01', '12', '90'; hint: is this the topology "
+                                           "archive? import it with `nastab tables import nats-tss`",
+                               path, nats_hp_name((nats_hp)hp));
+        }
+        if (r->n_other_hps)
+            return nb_fail(NB_EFORMAT, "%s: holds %d top-level key(s) that are not a schedule "
+                                       "'01', '12' or '90'",
+                           path, r->n_other_hps);
+        for (int i = 0; i < m->n_blk; i++)
+            if (r->runs[m->blk[i].hp][m->blk[i].ds].n_runs == 0)
+                return nb_fail(NB_EFORMAT, "%s: hp '%s' has no %s result; a %s record holds "
+                                           "cifar10-valid, cifar10, cifar100 and ImageNet16-120",
+                               path, nats_hp_name(m->blk[i].hp), nats_dataset_name(m->blk[i].ds),
+                               m->k->archive);
+    }
     if (r->index != (long)idx)
         return nb_fail(NB_EFORMAT, "%s: holds arch_index %ld, expected %zu", path, r->index, idx);
     if (!r->arch_str || strcmp(r->arch_str, arch) != 0)
@@ -426,7 +512,8 @@ static nb_status write_record(imp *m, const nats_record *r, size_t idx)
         }
     }
     for (int ds = 0; ds < NATS_DS_COUNT; ds++) {
-        const nats_runs *r200 = &r->runs[NATS_HP_200][ds], *r12 = &r->runs[NATS_HP_12][ds];
+        /* r200: the cost schedule's runs ('200' tss, '90' sss) */
+        const nats_runs *r200 = &r->runs[m->k->cost_hp][ds], *r12 = &r->runs[NATS_HP_12][ds];
         const nats_run *first = r200->n_runs ? &r200->runs[0] : r12->n_runs ? &r12->runs[0] : NULL;
         double tt = 0, et = 0, lat = 0;
         int n_lat = 0, gap_t = 0, gap_e = 0;
@@ -464,16 +551,17 @@ static int file_exists(const char *path)
     return stat(path, &sb) == 0;
 }
 
-/* The record path of idx: official name, else the "tss_" name; *exists = 0
+/* The record path of idx: official name, else the "<tag>_" name; *exists = 0
  * when neither is there (buf then holds the official name). */
-static nb_status record_path(char *buf, size_t cap, const char *dir, size_t idx, int *exists)
+static nb_status record_path(char *buf, size_t cap, const char *dir, const char *tag, size_t idx,
+                             int *exists)
 {
     nb_status st = nats_record_path(buf, cap, dir, (long)idx);
     if (st != NB_OK) return st;
     *exists = file_exists(buf);
     if (*exists) return NB_OK;
     char alt[4096];
-    int k = snprintf(alt, sizeof alt, "%s/tss_%06zu.pickle.pbz2", dir, idx);
+    int k = snprintf(alt, sizeof alt, "%s/%s_%06zu.pickle.pbz2", dir, tag, idx);
     if (k > 0 && (size_t)k < sizeof alt && (size_t)k < cap && file_exists(alt)) {
         memcpy(buf, alt, (size_t)k + 1);
         *exists = 1;
@@ -525,48 +613,50 @@ static nb_status root_attrs(imp *m)
     gmtime_r(&now, &tmv);
     strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tmv);
     long long ver = TAB_SCHEMA_VERSION, n_ll = (long long)m->n;
+    char importer[64], provenance[300];
+    snprintf(importer, sizeof importer, "nats-%s (tables/import_nats.c)", m->k->tag);
+    snprintf(provenance, sizeof provenance,
+             "Imported record by record from the official NATS-Bench %s archive; every value is "
+             "the stored double rounded to float32. Seed means are over the seeds each record "
+             "trained. Gaps: /archs/present, /archs/import_status.",
+             m->k->tag);
     nb_status st;
     if ((st = tab_h5_set_str(m->file, m->tmp, "format", TAB_FORMAT_NAME)) != NB_OK ||
         (st = tab_h5_set_ints(m->file, m->tmp, "schema_version", &ver, 1, 1, 1)) != NB_OK ||
-        (st = tab_h5_set_str(m->file, m->tmp, "space", "nb201")) != NB_OK ||
+        (st = tab_h5_set_str(m->file, m->tmp, "space", m->k->space->name)) != NB_OK ||
         (st = tab_h5_set_ints(m->file, m->tmp, "n_archs", &n_ll, 1, 1, 0)) != NB_OK ||
         (st = tab_h5_set_str(m->file, m->tmp, "created", created)) != NB_OK ||
         (st = tab_h5_set_str(m->file, m->tmp, "nastab_version", nb_version())) != NB_OK ||
         (st = tab_h5_set_str(m->file, m->tmp, "git_sha", nb_git_sha())) != NB_OK ||
-        (st = tab_h5_set_str(m->file, m->tmp, "importer", "nats-tss (tables/import_nats.c)")) != NB_OK ||
-        (st = tab_h5_set_str(m->file, m->tmp, "sources",
-                             "NATS-Bench topology search space archive NATS-tss-v1_0-3ffb9-simple "
-                             "(github.com/D-X-Y/NATS-Bench; Dong, Liu, Musial, Gabrys: NATS-Bench, "
-                             "IEEE TPAMI 2021)")) != NB_OK ||
+        (st = tab_h5_set_str(m->file, m->tmp, "importer", importer)) != NB_OK ||
+        (st = tab_h5_set_str(m->file, m->tmp, "sources", m->k->sources)) != NB_OK ||
         (st = tab_h5_set_str(m->file, m->tmp, "licences",
                              "as published by the NATS-Bench authors (github.com/D-X-Y/NATS-Bench)")) != NB_OK ||
-        (st = tab_h5_set_str(m->file, m->tmp, "provenance",
-                             "Imported record by record from the official NATS-Bench tss archive; "
-                             "every value is the stored double rounded to float32. Seed means are "
-                             "over the seeds each record trained. Gaps: /archs/present, "
-                             "/archs/import_status.")) != NB_OK)
+        (st = tab_h5_set_str(m->file, m->tmp, "provenance", provenance)) != NB_OK)
         return st;
     return NB_OK;
 }
 
-/* Parse the meta file into archs (N); NB_EFORMAT when a string is not a
- * valid NB201 cell or repeats one, NB_EINVAL when out_path is the meta file. */
-static nb_status read_meta(const char *dir, const char *out_path, nats_meta **meta,
+/* Parse the meta file into archs (N); NB_EFORMAT when a string is not an
+ * architecture of the kind's space or repeats one, NB_EINVAL when out_path is
+ * the meta file, NB_EIO naming the folder when there is no meta file. */
+static nb_status read_meta(const kind *k, const char *dir, const char *out_path, nats_meta **meta,
                            space_arch **archs)
 {
     char path[4096];
+    const space_def *sp = k->space;
     *meta = NULL;
     *archs = NULL;
     nb_status st = nats_meta_path(path, sizeof path, dir);
     if (st != NB_OK) return st;
     if (!file_exists(path)) {
         char alt[4096];
-        int k = snprintf(alt, sizeof alt, "%s/tss_meta.pickle.pbz2", dir);
-        if (k > 0 && (size_t)k < sizeof alt && file_exists(alt)) memcpy(path, alt, (size_t)k + 1);
+        int n = snprintf(alt, sizeof alt, "%s/%s_meta.pickle.pbz2", dir, k->tag);
+        if (n > 0 && (size_t)n < sizeof alt && file_exists(alt)) memcpy(path, alt, (size_t)n + 1);
         else
-            return nb_fail(NB_EIO, "%s: no meta file (meta.pickle.pbz2 or tss_meta.pickle.pbz2); "
-                                   "hint: give the folder of the NATS-tss-v1_0-3ffb9-simple archive",
-                           dir);
+            return nb_fail(NB_EIO, "%s: no meta file (meta.pickle.pbz2 or %s_meta.pickle.pbz2); "
+                                   "hint: give the folder of the %s archive",
+                           dir, k->tag, k->archive);
     }
     if ((st = nats_read_meta(path, meta)) != NB_OK) return st;
     nb_file_input in = {"meta file", path};
@@ -576,20 +666,21 @@ static nb_status read_meta(const char *dir, const char *out_path, nats_meta **me
         return st;
     }
     size_t n = (*meta)->n;
-    if (n < 1 || n > SPACE_NB201_SIZE) {
-        st = nb_fail(NB_EFORMAT, "%s: %zu architectures, expected 1..%u", path, n, SPACE_NB201_SIZE);
+    if (n < 1 || n > sp->size) {
+        st = nb_fail(NB_EFORMAT, "%s: %zu architectures, expected 1..%u (space '%s')", path, n,
+                     sp->size, sp->name);
         goto fail;
     }
     *archs = nb_xcalloc_array(n, sizeof **archs);
-    int32_t *seen = nb_xcalloc_array(SPACE_NB201_SIZE, sizeof *seen);
+    int32_t *seen = nb_xcalloc_array(sp->size, sizeof *seen);
     for (size_t i = 0; i < n; i++) {
-        if (space_parse((*meta)->arch[i], &(*archs)[i]) != NB_OK) {
+        if (sp->parse((*meta)->arch[i], &(*archs)[i]) != NB_OK) {
             char why[512];
             snprintf(why, sizeof why, "%s", nb_errmsg());
             st = nb_fail(NB_EFORMAT, "%s: meta_archs[%zu]: %s", path, i, why);
             break;
         }
-        uint32_t c = space_code(&(*archs)[i]);
+        uint32_t c = sp->index(&(*archs)[i]);
         if (seen[c]) {
             st = nb_fail(NB_EFORMAT, "%s: meta_archs[%zu] repeats meta_archs[%d]", path, i, seen[c] - 1);
             break;
@@ -610,20 +701,22 @@ static nb_status write_archs(imp *m, const space_arch *archs)
 {
     nb_status st = ensure_group(m, "/archs");
     if (st != NB_OK) return st;
-    uint8_t *ops = nb_xcalloc_array(m->n, SPACE_NB201_EDGES);
+    const space_def *sp = m->k->space;
+    const size_t nd = (size_t)sp->n_decisions;
+    uint8_t *ops = nb_xcalloc_array(m->n, nd);
     char one[SPACE_STR_MAX];
     size_t maxlen = 1;
     for (size_t i = 0; i < m->n; i++) {
-        memcpy(ops + i * SPACE_NB201_EDGES, archs[i].op, SPACE_NB201_EDGES);
-        size_t l = space_format(&archs[i], one, sizeof one);
+        memcpy(ops + i * nd, archs[i].op, nd);
+        size_t l = sp->format(&archs[i], one, sizeof one);
         if (l > maxlen) maxlen = l;
     }
     char *strs = nb_xcalloc_array(m->n, maxlen);
     for (size_t i = 0; i < m->n; i++) {
-        size_t l = space_format(&archs[i], one, sizeof one);
+        size_t l = sp->format(&archs[i], one, sizeof one);
         memcpy(strs + i * maxlen, one, l);
     }
-    hsize_t d2[2] = {m->n, SPACE_NB201_EDGES}, d1 = m->n;
+    hsize_t d2[2] = {m->n, nd}, d1 = m->n;
     hid_t stype = H5Tcopy(H5T_C_S1);
     if ((st = write_whole(m, "/archs/ops", H5T_STD_U8LE, H5T_NATIVE_UINT8, 2, d2, ops)) != NB_OK)
         goto done;
@@ -631,12 +724,16 @@ static nb_status write_archs(imp *m, const space_arch *archs)
         st = tab_h5_fail(NB_EINTERNAL, m->tmp, "cannot make the string type of", "/archs/str");
         goto done;
     }
-    if ((st = write_whole(m, "/archs/str", stype, stype, 1, &d1, strs)) != NB_OK ||
-        (st = set_str_at(m, "/archs/ops", "edge_order",
-                         "e0 0->1, e1 0->2, e2 1->2, e3 0->3, e4 1->3, e5 2->3")) != NB_OK ||
-        (st = set_str_at(m, "/archs/ops", "op_ids",
-                         "0 none, 1 skip_connect, 2 nor_conv_1x1, 3 nor_conv_3x3, 4 avg_pool_3x3")) != NB_OK)
+    if ((st = write_whole(m, "/archs/str", stype, stype, 1, &d1, strs)) != NB_OK) goto done;
+    if (sp == &space_nb201) {
+        if ((st = set_str_at(m, "/archs/ops", "edge_order",
+                             "e0 0->1, e1 0->2, e2 1->2, e3 0->3, e4 1->3, e5 2->3")) != NB_OK ||
+            (st = set_str_at(m, "/archs/ops", "op_ids",
+                             "0 none, 1 skip_connect, 2 nor_conv_1x1, 3 nor_conv_3x3, 4 avg_pool_3x3")) != NB_OK)
+            goto done;
+    } else if ((st = set_str_at(m, "/archs/ops", "choices", sp->title)) != NB_OK) {
         goto done;
+    }
 done:
     if (stype >= 0) H5Tclose(stype);
     free(ops);
@@ -676,24 +773,33 @@ static nb_status write_status(imp *m, size_t counts[4])
 
 nb_status tab_import_nats(const tab_nats_import_cfg *cfg, const char *out_path)
 {
-    if (!cfg || !cfg->archive_dir || !cfg->archive_dir[0])
-        return nb_fail(NB_EINVAL, "import nats-tss: no archive folder given");
-    if (!out_path || !out_path[0]) return nb_fail(NB_EINVAL, "import nats-tss: empty output path");
+    if (!cfg) return nb_fail(NB_EINVAL, "import nats: no configuration given");
+    const kind *k = !cfg->space || !strcmp(cfg->space, "nb201") ? &kind_tss
+                    : !strcmp(cfg->space, "sss")                 ? &kind_sss
+                                                                 : NULL;
+    if (!k)
+        return nb_fail(NB_EINVAL, "import nats: space '%s' has no NATS-Bench archive; hint: "
+                                  "'nb201' (topology, nats-tss) or 'sss' (size, nats-sss)",
+                       cfg->space);
+    if (!cfg->archive_dir || !cfg->archive_dir[0])
+        return nb_fail(NB_EINVAL, "%s: no archive folder given", k->cmd);
+    if (!out_path || !out_path[0]) return nb_fail(NB_EINVAL, "%s: empty output path", k->cmd);
     struct stat sb;
     if (stat(cfg->archive_dir, &sb) != 0)
         return nb_fail(NB_EIO, "%s: cannot read the archive folder: %s", cfg->archive_dir,
                        strerror(errno));
     if (!S_ISDIR(sb.st_mode))
-        return nb_fail(NB_EIO, "%s: not a folder; hint: give the folder of the "
-                               "NATS-tss-v1_0-3ffb9-simple archive", cfg->archive_dir);
+        return nb_fail(NB_EIO, "%s: not a folder; hint: give the folder of the %s archive",
+                       cfg->archive_dir, k->archive);
     nats_meta *meta = NULL;
     space_arch *archs = NULL;
-    nb_status st = read_meta(cfg->archive_dir, out_path, &meta, &archs);
+    nb_status st = read_meta(k, cfg->archive_dir, out_path, &meta, &archs);
     if (st != NB_OK) return st;
 
     tab_h5_quiet();
     imp m;
     memset(&m, 0, sizeof m);
+    m.k = k;
     m.dir = cfg->archive_dir;
     m.file = m.gcpl = H5I_INVALID_HID;
     m.n = meta->n;
@@ -718,11 +824,11 @@ nb_status tab_import_nats(const tab_nats_import_cfg *cfg, const char *out_path)
         (st = ensure_group(&m, "/datasets")) != NB_OK || (st = create_layout(&m)) != NB_OK)
         goto fail;
 
-    prog = nb_progress_start("import nats-tss", m.n);
+    prog = nb_progress_start(k->cmd, m.n);
     for (size_t i = 0; i < m.n; i++) {
         char path[4096];
         int exists;
-        if ((st = record_path(path, sizeof path, m.dir, i, &exists)) != NB_OK) goto fail;
+        if ((st = record_path(path, sizeof path, m.dir, k->tag, i, &exists)) != NB_OK) goto fail;
         nats_record *r = NULL;
         if (exists && nb_same_file(out_path, path)) {
             st = nb_fail(NB_EINVAL, "refusing to write %s: it is the input record %s (same file); "
@@ -744,8 +850,11 @@ nb_status tab_import_nats(const tab_nats_import_cfg *cfg, const char *out_path)
             nats_record_free(r);
             char why[1024];
             snprintf(why, sizeof why, "%s", nb_errmsg());
-            if (cfg->strict) {
-                st = nb_fail(NB_EFORMAT, "strict import stopped at record %06zu: %s", i, why);
+            /* The size archive: a record that is not what its file name
+             * says, or holds other schedules or datasets, means the folder
+             * is not the archive; never import around it. */
+            if (cfg->strict || k->exact_hps) {
+                st = nb_fail(NB_EFORMAT, "%s stopped at record %06zu: %s", cfg->strict ? "strict import" : k->cmd, i, why);
                 goto fail;
             }
             nb_log("skipping record %06zu (masked as NaN): %s", i, why);
@@ -762,14 +871,14 @@ nb_status tab_import_nats(const tab_nats_import_cfg *cfg, const char *out_path)
     log_missing(&m, counts[ST_MISSING]);
     if (counts[ST_OK] == 0) {
         st = nb_fail(NB_EFORMAT, "%s: no record could be imported (%zu missing, %zu bad); hint: "
-                                 "give the folder of the NATS-tss-v1_0-3ffb9-simple archive",
-                     m.dir, counts[ST_MISSING], counts[ST_BAD] + counts[ST_MISMATCH]);
+                                 "give the folder of the %s archive",
+                     m.dir, counts[ST_MISSING], counts[ST_BAD] + counts[ST_MISMATCH], k->archive);
         goto fail;
     }
     if ((st = write_status(&m, counts)) != NB_OK) goto fail;
     imp_close(&m);
     struct rusage ru;
-    if (getrusage(RUSAGE_SELF, &ru) == 0) nb_debug("import nats-tss: peak RSS %ld KiB before the checksum", ru.ru_maxrss);
+    if (getrusage(RUSAGE_SELF, &ru) == 0) nb_debug("%s: peak RSS %ld KiB before the checksum", k->cmd, ru.ru_maxrss);
     char hex[17];
     st = tab_h5_commit(m.file, m.tmp, out_path, hex);
     m.file = H5I_INVALID_HID;

@@ -1,4 +1,5 @@
-/* tables/nats.c - NATS-Bench topology-space record and meta readers; see nats.h.
+/* tables/nats.c - NATS-Bench record and meta readers (topology and size
+ * spaces: the same record layout); see nats.h.
  *
  * Layout of a record (NATS-Bench api_utils.ArchResults.create_from_state_dict
  * and ResultsCount, hp -> state):
@@ -27,10 +28,10 @@
 #include "tables/pickle.h"
 
 /* Bounds that keep a hostile record's arrays small (NATS-Bench: 200 epochs,
- * at most 3 seeds): at most 2 x 4 x 16 runs of 1000 x 19 doubles. */
+ * at most 3 seeds): at most 4 x 4 x 16 runs of 1000 x 19 doubles. */
 enum { NATS_MAX_EPOCHS = 1000, NATS_MAX_SEEDS = 16 };
 
-static const char *hp_names[NATS_HP_COUNT] = {"12", "200"};
+static const char *hp_names[NATS_HP_COUNT] = {"12", "200", "01", "90"};
 static const char *ds_names[NATS_DS_COUNT] = {"cifar10-valid", "cifar10", "cifar100",
                                               "ImageNet16-120"};
 static const char *eval_names[NATS_EVAL_COUNT] = {"x-valid", "x-test", "ori-test", "valid",
@@ -89,7 +90,7 @@ static nb_status bad(const ctx *c, const char *fmt, ...)
         snprintf(where, sizeof where, " hp '%s', %s seed %ld:", c->hp, c->ds, c->seed);
     else if (c->hp)
         snprintf(where, sizeof where, " hp '%s':", c->hp);
-    return nb_fail(NB_EFORMAT, "%s:%s %s (not a NATS-Bench topology record?)", c->file, where,
+    return nb_fail(NB_EFORMAT, "%s:%s %s (not a NATS-Bench record?)", c->file, where,
                    detail);
 }
 
@@ -417,7 +418,10 @@ static nb_status record_from_doc(const char *name, const pk_doc *doc, nats_recor
             goto fail;
         }
         int hp = find_name(hp_names, NATS_HP_COUNT, k->u.str.s, k->u.str.n);
-        if (hp < 0) continue; /* other schedules (e.g. '01', '90') are not read */
+        if (hp < 0) { /* other schedules are not read; importers check what they need */
+            rec->n_other_hps++;
+            continue;
+        }
         if (rec->has_hp[hp]) {
             st = bad(&c, "hp '%s' given twice", hp_names[hp]);
             goto fail;
@@ -425,8 +429,10 @@ static nb_status record_from_doc(const char *name, const pk_doc *doc, nats_recor
         if ((st = read_hp(&c, root->u.dict.vals[i], (nats_hp)hp, rec)) != NB_OK) goto fail;
         c.hp = NULL;
     }
-    if (!rec->has_hp[NATS_HP_12] && !rec->has_hp[NATS_HP_200]) {
-        st = bad(&c, "neither hp '12' nor hp '200' is present");
+    int any = 0;
+    for (int hp = 0; hp < NATS_HP_COUNT; hp++) any |= rec->has_hp[hp];
+    if (!any) {
+        st = bad(&c, "neither hp '12' nor hp '200' (topology space) nor '01'/'90' (size space) is present");
         goto fail;
     }
     *out = rec;

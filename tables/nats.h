@@ -1,15 +1,17 @@
-/* tables/nats.h - reader of the official NATS-Bench topology-space files
- * (internal to the tables module; the NATS importer is its user).
+/* tables/nats.h - reader of the official NATS-Bench files of both spaces,
+ * topology (tss) and size (sss) (internal to the tables module; the NATS
+ * importers are its users).
  *
  * What it does: reads one per-architecture record of the
  * NATS-tss-v1_0-3ffb9-simple archive ("<dir>/000123.pickle.pbz2", a
  * bz2-compressed pickle of {hp: ArchResults state}, Dong et al., NATS-Bench,
  * TPAMI 2021) into a plain C struct: for each training schedule (hp '12' and
- * '200' epochs), dataset and seed, the per-epoch train top-1/top-5 accuracy,
+ * '200' epochs; the size space's NATS-sss-v1_0-50262-simple archive: '01',
+ * '12' and '90'), dataset and seed, the per-epoch train top-1/top-5 accuracy,
  * loss and time, the per-epoch accuracy, loss and time of every evaluation
  * split present (x-valid, x-test, ori-test, ...), and params, FLOPs and
  * latency. Also reads the archive's meta file ("<dir>/meta.pickle.pbz2") into
- * the 15625 architecture strings. Pickles are decoded by tables/pickle.h:
+ * the architecture strings (15625 tss, 32768 sss). Pickles are decoded by tables/pickle.h:
  * nothing is executed.
  * What it does not do: write tables (the importer does), average seeds, or
  * keep more than one file in memory: each call decodes one file, copies the
@@ -34,9 +36,18 @@
 #include "core/nb.h"
 
 #define NATS_TSS_ARCHS 15625
+#define NATS_SSS_ARCHS 32768
 
-/* Training schedules of the topology space (the pickle's hp keys). */
-typedef enum { NATS_HP_12 = 0, NATS_HP_200 = 1, NATS_HP_COUNT } nats_hp;
+/* Training schedules, the pickle's hp keys: the topology space trains '12'
+ * and '200' epochs, the size space '01', '12' and '90'. A record may hold
+ * any of them; importers say which they need. Only grow at the end. */
+typedef enum {
+    NATS_HP_12 = 0,  /* "12" (both spaces) */
+    NATS_HP_200 = 1, /* "200" (topology space) */
+    NATS_HP_01 = 2,  /* "01" (size space: one epoch) */
+    NATS_HP_90 = 3,  /* "90" (size space) */
+    NATS_HP_COUNT
+} nats_hp;
 
 typedef enum {
     NATS_DS_CIFAR10_VALID = 0, /* "cifar10-valid" */
@@ -70,7 +81,7 @@ typedef struct {
  * double stored in the pickle, bit for bit; NaN for an epoch without one. */
 typedef struct {
     int seed;            /* e.g. 777 */
-    int epochs;          /* length of every per-epoch array: 12 or 200 */
+    int epochs;          /* length of every per-epoch array: 1, 12, 90 or 200 */
     int class_num;       /* arch_config.class_num: 10, 100 or 120 */
     double params;       /* millions of parameters, e.g. 0.129306 */
     double flops;        /* millions of multiply-accumulates ("flop"), e.g. 15.64737 */
@@ -92,9 +103,10 @@ typedef struct {
 } nats_runs;
 
 typedef struct {
-    long index;                                    /* arch_index, 0..15624 */
-    char *arch_str;                                /* "|nor_conv_3x3~0|+|...|" */
+    long index;                                    /* arch_index, 0..15624 (sss: 0..32767) */
+    char *arch_str;                                /* "|nor_conv_3x3~0|+|...|", sss "8:16:32:48:64" */
     int has_hp[NATS_HP_COUNT];                     /* 1 when the hp key is present */
+    int n_other_hps;                               /* top-level keys that are no known hp (skipped) */
     nats_runs runs[NATS_HP_COUNT][NATS_DS_COUNT];  /* [hp][dataset] */
 } nats_record;
 
@@ -114,14 +126,14 @@ const nats_run *nats_record_run(const nats_record *r, nats_hp hp, nats_dataset d
 /* The meta file: the architecture strings in index order. */
 typedef struct {
     char **arch; /* (n) NUL-terminated strings */
-    size_t n;    /* 15625 for the topology space */
+    size_t n;    /* 15625 for the topology space, 32768 for the size space */
 } nats_meta;
 /* Fails as nats_read_record; NB_EFORMAT when meta_archs is missing or not a
  * list of str. The caller owns *out (free with nats_meta_free). */
 nb_status nats_read_meta(const char *path, nats_meta **out);
 void nats_meta_free(nats_meta *m); /* accepts NULL */
 
-/* Names: "12"/"200", "cifar10-valid"..., "x-valid"...; ids from names give -1
+/* Names: "12"/"200"/"01"/"90", "cifar10-valid"..., "x-valid"...; ids from names give -1
  * when unknown. */
 const char *nats_hp_name(nats_hp hp);
 const char *nats_dataset_name(nats_dataset ds);
@@ -129,8 +141,8 @@ const char *nats_eval_name(nats_eval e);
 int nats_dataset_id(const char *name);
 int nats_eval_id(const char *name);
 
-/* File names of the official archive: "<dir>/%06ld.pickle.pbz2" and
- * "<dir>/meta.pickle.pbz2". NB_EINVAL when buf is too small. */
+/* File names of the official archives (both spaces): "<dir>/%06ld.pickle.pbz2"
+ * and "<dir>/meta.pickle.pbz2". NB_EINVAL when buf is too small. */
 nb_status nats_record_path(char *buf, size_t cap, const char *dir, long index);
 nb_status nats_meta_path(char *buf, size_t cap, const char *dir);
 

@@ -259,8 +259,13 @@ void tab_writer_abort(tab_writer *w);
  * file). Records that are missing, unreadable or not a record of their index
  * are logged by file name and left NaN; /archs/present and
  * /archs/import_status record the gap.
- * What it does not do: fill gaps, average partial data, or read the
- * size-search-space (sss) archive.
+ * With cfg.space = "sss" it reads the size-space archive
+ * (NATS-sss-v1_0-50262-simple) into a table of space "sss": schedules 90, 12
+ * and 1 (hp '90', '12', '01'), seeds 777 888 999 (01: 777), costs and
+ * latency from '90'; there a record that is unreadable, of another index, or
+ * whose schedules or datasets differ fails the import (SCHEMA.md, "The
+ * NATS-Bench size space").
+ * What it does not do: fill gaps or average partial data.
  *
  * Layout written (in addition to SCHEMA.md's required objects):
  *   /datasets/<ds>/<200|12>/<metric>/{final_mean, final_seeds, curve_mean,
@@ -289,6 +294,8 @@ void tab_writer_abort(tab_writer *w);
 typedef struct {
     const char *archive_dir; /* folder of the archive, e.g. "NATS-tss-v1_0-3ffb9-simple" */
     int strict;              /* 1: any missing or bad record fails the import; 0: log and mask */
+    const char *space;       /* which archive: "nb201" (topology, NATS-tss; NULL means this)
+                                or "sss" (size, NATS-sss-v1_0-50262-simple) */
 } tab_nats_import_cfg;
 
 /* Import the archive into out_path (written as "<out_path>.tmp.<pid>" and

@@ -68,7 +68,7 @@ struct tab_table {
     const space_def *def; /* space_find(space) */
     size_t n;
     space_arch *archs;  /* (N) */
-    int32_t *code2idx;  /* (SPACE_NB201_SIZE) code -> index, -1 absent */
+    int32_t *code2idx;  /* (def->size) space index -> row, -1 absent */
     size_t n_attrs;
     char **attr_name, **attr_val;
     int n_ds;
@@ -346,47 +346,51 @@ static nb_status open_hardware(tab_table *t)
     return NB_OK;
 }
 
+/* /archs/ops holds n_decisions bytes per row (NB201: the 6 edge ops; SSS:
+ * the 5 width choices); every row must be a valid, distinct architecture of
+ * the table's space (t->def). */
 static nb_status open_archs(tab_table *t)
 {
     if (!link_exists(t->file, "/archs/ops"))
         return nb_fail(NB_EFORMAT, "%s: required dataset '/archs/ops' is missing", t->path);
     if (!link_exists(t->file, "/archs/str"))
         return nb_fail(NB_EFORMAT, "%s: required dataset '/archs/str' is missing", t->path);
+    const space_def *sp_def = t->def;
+    const size_t nd = (size_t)sp_def->n_decisions;
     nb_status st = NB_OK;
     hid_t d = H5Dopen2(t->file, "/archs/ops", H5P_DEFAULT);
     hid_t sp = d >= 0 ? H5Dget_space(d) : H5I_INVALID_HID;
     if (sp < 0) return tab_h5_fail(NB_EFORMAT, t->path, "cannot open dataset", "/archs/ops");
     hsize_t dims[2];
     if (H5Sget_simple_extent_ndims(sp) != 2 || H5Sget_simple_extent_dims(sp, dims, NULL) < 0 ||
-        dims[0] != t->n || dims[1] != SPACE_NB201_EDGES) {
-        st = nb_fail(NB_EFORMAT, "%s: dataset '/archs/ops' must have shape (%zu, %d)", t->path,
-                     t->n, SPACE_NB201_EDGES);
+        dims[0] != t->n || dims[1] != nd) {
+        st = nb_fail(NB_EFORMAT, "%s: dataset '/archs/ops' must have shape (%zu, %zu) in space '%s'",
+                     t->path, t->n, nd, sp_def->name);
         goto done;
     }
-    /* (n, 6) bytes on disk; space_arch holds SPACE_ARCH_MAX, the rest zero */
-    uint8_t *ops = nb_xcalloc_array(t->n, SPACE_NB201_EDGES);
+    /* (n, n_decisions) bytes on disk; space_arch holds SPACE_ARCH_MAX, the rest zero */
+    uint8_t *ops = nb_xcalloc_array(t->n, nd);
     t->archs = nb_xcalloc_array(t->n, sizeof *t->archs);
     if (H5Dread(d, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, ops) < 0) {
         free(ops);
         st = tab_h5_fail(NB_EFORMAT, t->path, "cannot read dataset", "/archs/ops");
         goto done;
     }
-    for (size_t i = 0; i < t->n; i++)
-        memcpy(t->archs[i].op, ops + i * SPACE_NB201_EDGES, SPACE_NB201_EDGES);
+    for (size_t i = 0; i < t->n; i++) memcpy(t->archs[i].op, ops + i * nd, nd);
     free(ops);
-    t->code2idx = nb_xmalloc(SPACE_NB201_SIZE * sizeof *t->code2idx);
-    for (size_t c = 0; c < SPACE_NB201_SIZE; c++) t->code2idx[c] = -1;
+    t->code2idx = nb_xmalloc(sp_def->size * sizeof *t->code2idx);
+    for (size_t c = 0; c < sp_def->size; c++) t->code2idx[c] = -1;
     for (size_t i = 0; i < t->n; i++) {
-        for (int e = 0; e < SPACE_NB201_EDGES; e++)
-            if (t->archs[i].op[e] >= SPACE_NB201_OPS) {
-                st = nb_fail(NB_EFORMAT, "%s: /archs/ops[%zu][%d] = %d is not an op id", t->path,
-                             i, e, t->archs[i].op[e]);
+        for (size_t e = 0; e < nd; e++)
+            if (t->archs[i].op[e] >= sp_def->n_choices[e]) {
+                st = nb_fail(NB_EFORMAT, "%s: /archs/ops[%zu][%zu] = %d is not a choice of space '%s'",
+                             t->path, i, e, t->archs[i].op[e], sp_def->name);
                 goto done;
             }
-        uint32_t c = space_code(&t->archs[i]);
+        uint32_t c = sp_def->index(&t->archs[i]);
         if (t->code2idx[c] >= 0) {
-            st = nb_fail(NB_EFORMAT, "%s: /archs/ops rows %d and %zu are the same cell", t->path,
-                         t->code2idx[c], i);
+            st = nb_fail(NB_EFORMAT, "%s: /archs/ops rows %d and %zu are the same architecture",
+                         t->path, t->code2idx[c], i);
             goto done;
         }
         t->code2idx[c] = (int32_t)i;
@@ -483,9 +487,9 @@ nb_status tab_open(const char *path, tab_table **out)
         goto fail;
     }
     r = tab_h5_attr_ints(t->file, "n_archs", &v, &nv);
-    if (r != 1 || nv != 1 || v[0] < 1 || v[0] > (long long)SPACE_NB201_SIZE) {
-        st = nb_fail(NB_EFORMAT, "%s: root attribute 'n_archs' %s", path,
-                     r == 0 ? "missing" : "is not an integer in [1, 15625]");
+    if (r != 1 || nv != 1 || v[0] < 1 || v[0] > (long long)t->def->size) {
+        st = nb_fail(NB_EFORMAT, "%s: root attribute 'n_archs' %s [1, %u] (space '%s')", path,
+                     r == 0 ? "missing" : "is not an integer in", t->def->size, t->def->name);
         free(v);
         goto fail;
     }
@@ -584,15 +588,14 @@ const space_arch *tab_arch(const tab_table *t, size_t idx)
 
 long tab_index_of(const tab_table *t, const space_arch *a)
 {
-    for (int e = 0; e < SPACE_NB201_EDGES; e++)
-        if (a->op[e] >= SPACE_NB201_OPS) return -1;
-    return t->code2idx[space_code(a)];
+    if (!space_arch_valid(t->def, a)) return -1;
+    return t->code2idx[t->def->index(a)];
 }
 
 long tab_index_of_str(const tab_table *t, const char *arch_str)
 {
     space_arch a;
-    if (space_parse(arch_str, &a) != NB_OK) return -1;
+    if (t->def->parse(arch_str, &a) != NB_OK) return -1;
     long i = tab_index_of(t, &a);
     if (i < 0) nb_fail(NB_ENOTFOUND, "%s: arch '%s' not in table", t->path, arch_str);
     return i;

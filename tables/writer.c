@@ -127,26 +127,28 @@ nb_status tab_writer_create(const char *path, const char *space, size_t n_archs,
 {
     *out = NULL;
     if (!path || !path[0]) return nb_fail(NB_EINVAL, "table writer: empty output path");
-    if (!space || strcmp(space, "nb201") != 0)
-        return nb_fail(NB_EINVAL, "%s: space '%s' is not supported; hint: only 'nb201'", path,
-                       space ? space : "(null)");
-    if (n_archs < 1 || n_archs > SPACE_NB201_SIZE || !archs)
-        return nb_fail(NB_EINVAL, "%s: n_archs %zu out of range [1, %u]", path, n_archs,
-                       SPACE_NB201_SIZE);
-    /* Validate the cells: ops in range, no duplicate codes. */
-    int32_t *seen = nb_xcalloc_array(SPACE_NB201_SIZE, sizeof *seen);
+    const space_def *sp = space ? space_find(space) : NULL;
+    if (!sp) {
+        char why[256];
+        snprintf(why, sizeof why, "%s", space ? nb_errmsg() : "no search space given");
+        return nb_fail(NB_EINVAL, "%s: %s", path, why);
+    }
+    if (n_archs < 1 || n_archs > sp->size || !archs)
+        return nb_fail(NB_EINVAL, "%s: n_archs %zu out of range [1, %u] of space '%s'", path,
+                       n_archs, sp->size, sp->name);
+    /* Validate the architectures: choices in range, no duplicate indices. */
+    int32_t *seen = nb_xcalloc_array(sp->size, sizeof *seen);
     for (size_t i = 0; i < n_archs; i++) {
-        for (int e = 0; e < SPACE_NB201_EDGES; e++)
-            if (archs[i].op[e] >= SPACE_NB201_OPS) {
-                free(seen);
-                return nb_fail(NB_EINVAL, "%s: arch %zu edge %d: op %d out of range", path, i, e,
-                               archs[i].op[e]);
-            }
-        uint32_t c = space_code(&archs[i]);
+        if (!space_arch_valid(sp, &archs[i])) {
+            free(seen);
+            return nb_fail(NB_EINVAL, "%s: arch %zu is not an architecture of space '%s'", path, i,
+                           sp->name);
+        }
+        uint32_t c = sp->index(&archs[i]);
         if (seen[c]) {
             int prev = seen[c] - 1;
             free(seen);
-            return nb_fail(NB_EINVAL, "%s: arch %zu repeats arch %d (code %u)", path, i, prev, c);
+            return nb_fail(NB_EINVAL, "%s: arch %zu repeats arch %d (index %u)", path, i, prev, c);
         }
         seen[c] = (int32_t)i + 1;
     }
@@ -201,22 +203,24 @@ nb_status tab_writer_create(const char *path, const char *space, size_t n_archs,
         (st = tab_h5_set_str(w->file, w->tmp, "git_sha", nb_git_sha())) != NB_OK)
         goto fail;
 
-    /* /archs/ops (N, 6) uint8 and /archs/str (N) fixed-length strings. */
-    ops = nb_xcalloc_array(n_archs, SPACE_NB201_EDGES);
+    /* /archs/ops (N, n_decisions) uint8 and /archs/str (N) fixed-length strings. */
+    const size_t nd = (size_t)sp->n_decisions;
+    ops = nb_xcalloc_array(n_archs, nd);
     size_t maxlen = 1;
     char one[SPACE_STR_MAX];
+    NB_ASSERT(sp->str_max <= sizeof one);
     for (size_t i = 0; i < n_archs; i++) {
-        memcpy(ops + i * SPACE_NB201_EDGES, archs[i].op, SPACE_NB201_EDGES);
-        size_t l = space_format(&archs[i], one, sizeof one);
+        memcpy(ops + i * nd, archs[i].op, nd);
+        size_t l = sp->format(&archs[i], one, sizeof one);
         if (l > maxlen) maxlen = l;
     }
     strs = nb_xcalloc_array(n_archs, maxlen);
     for (size_t i = 0; i < n_archs; i++) {
-        space_format(&archs[i], one, sizeof one);
+        sp->format(&archs[i], one, sizeof one);
         memcpy(strs + i * maxlen, one, strlen(one));
     }
     if ((st = ensure_group(w, "/archs")) != NB_OK) goto fail;
-    hsize_t d2[2] = {n_archs, SPACE_NB201_EDGES};
+    hsize_t d2[2] = {n_archs, nd};
     if ((st = write_array(w, "/archs/ops", H5T_STD_U8LE, H5T_NATIVE_UINT8, 2, d2, ops)) != NB_OK)
         goto fail;
     hid_t stype = H5Tcopy(H5T_C_S1);
@@ -229,12 +233,16 @@ nb_status tab_writer_create(const char *path, const char *space, size_t n_archs,
     st = write_array(w, "/archs/str", stype, stype, 1, &d1, strs);
     H5Tclose(stype);
     if (st != NB_OK) goto fail;
-    if ((st = set_obj_str(w, "/archs/ops", "edge_order",
-                          "e0 0->1, e1 0->2, e2 1->2, e3 0->3, e4 1->3, e5 2->3")) != NB_OK ||
-        (st = set_obj_str(w, "/archs/ops", "op_ids",
-                          "0 none, 1 skip_connect, 2 nor_conv_1x1, 3 nor_conv_3x3, "
-                          "4 avg_pool_3x3")) != NB_OK)
+    if (sp == &space_nb201) {
+        if ((st = set_obj_str(w, "/archs/ops", "edge_order",
+                              "e0 0->1, e1 0->2, e2 1->2, e3 0->3, e4 1->3, e5 2->3")) != NB_OK ||
+            (st = set_obj_str(w, "/archs/ops", "op_ids",
+                              "0 none, 1 skip_connect, 2 nor_conv_1x1, 3 nor_conv_3x3, "
+                              "4 avg_pool_3x3")) != NB_OK)
+            goto fail;
+    } else if ((st = set_obj_str(w, "/archs/ops", "choices", sp->title)) != NB_OK) {
         goto fail;
+    }
     if ((st = ensure_group(w, "/datasets")) != NB_OK) goto fail;
     free(ops);
     free(strs);

@@ -1,7 +1,10 @@
-/* tests/test_nats_import.c - the NATS-Bench archive importer
- * (tables/import_nats.c): exact values of the two official fixture records
- * through the reader API, agreement with the shipped NB201 table, masking of
- * missing/bad records, strict mode, and bounded memory. */
+/* tests/test_nats_import.c - the NATS-Bench archive importers
+ * (tables/import_nats.c), topology (nats-tss) and size (nats-sss): exact
+ * values of the official fixture records through the reader API and in the
+ * table (equal to Python's pickle reading), agreement with the shipped NB201
+ * table, masking of missing/bad records, strict mode, bad input, and bounded
+ * memory. (Over 600 lines: both archives' tests share the fixture helpers and
+ * the exact-value checker.) */
 #include <bzlib.h>
 #include <hdf5.h>
 #include <math.h>
@@ -111,11 +114,26 @@ static int same_f(float a, double want)
     return (isnan(a) && isnan(w)) || a == w;
 }
 
-/* Compare every stored value of record `index` with the fixture CSV. */
-static void check_record_exact(tab_table *t, const char *file, int index, size_t *n_checked)
+/* Position of a seed on an extra group's seed axis (the importer's axes). */
+static int seed_pos_of(int sss, int hp, int seed)
+{
+    if (sss) return hp == 1 ? 0 : (seed - 777) / 111;
+    return hp == 200 ? (seed - 777) / 111 : (seed == 777);
+}
+
+/* Compare every stored value of record `index` with the fixture CSV written
+ * by Python (tests/fixtures/pickle/make_expected.py for the topology space,
+ * tests/fixtures/nats-sss/make_expected.py for the size space); sss selects
+ * the size space (schedules 01/12/90, costs from 90). */
+static void check_record_exact_in(tab_table *t, const char *file, int index, int sss,
+                                  size_t *n_checked)
 {
     char path[256];
-    snprintf(path, sizeof path, "tests/fixtures/pickle/tss_%06d.expected.csv.bz2", index);
+    snprintf(path, sizeof path,
+             sss ? "tests/fixtures/nats-sss/sss_%06d.expected.csv.bz2"
+                 : "tests/fixtures/pickle/tss_%06d.expected.csv.bz2",
+             index);
+    const int cost_hp = sss ? 90 : 200;
     char *csv = read_bz2(path);
     CHECK(csv != NULL);
     if (!csv) return;
@@ -143,7 +161,7 @@ static void check_record_exact(tab_table *t, const char *file, int index, size_t
                 continue;
             int ds = tab_dataset_id(t, dsn);
             float v;
-            if (hp == 200 && seed == 777) {
+            if (hp == cost_hp && seed == 777) {
                 CHECK_OK(tab_cost(t, ds, TAB_COST_PARAMS, (size_t)index, &v));
                 CHECK(same_f(v, params));
                 CHECK_OK(tab_cost(t, ds, TAB_COST_FLOPS, (size_t)index, &v));
@@ -199,7 +217,7 @@ static void check_record_exact(tab_table *t, const char *file, int index, size_t
         } else {
             char g[200];
             snprintf(g, sizeof g, "/datasets/%s/%d/%s", dsn, hp, grp);
-            int pos = hp == 200 ? (seed - 777) / 111 : (seed == 777);
+            int pos = seed_pos_of(sss, hp, seed);
             float v[200];
             CHECK(read_extra(file, g, pos, E, (size_t)index, v));
             for (int e = 0; e < E; e++) {
@@ -242,6 +260,11 @@ static void check_record_exact(tab_table *t, const char *file, int index, size_t
     }
     free(acc);
     free(csv);
+}
+
+static void check_record_exact(tab_table *t, const char *file, int index, size_t *n_checked)
+{
+    check_record_exact_in(t, file, index, 0, n_checked);
 }
 
 static uint8_t read_u8(const char *file, const char *dpath, size_t idx)
@@ -598,4 +621,332 @@ TEST(nats_import_memory_independent_of_files)
     if (!test_quick())
         CHECK_MSG(rn - r2 < 8 * 1024, "peak RSS grew by %ld KiB from 2 to %d records", rn - r2, n_files);
 #endif
+}
+
+/* ---- the size space (nats-sss): tests/fixtures/nats-sss */
+
+#define SSS_FIX "tests/fixtures/nats-sss"
+
+/* A meta file of the first n_archs size-space strings (NATS order), as a
+ * protocol-2 pickle {'meta_archs': [...], 'total_archs': n} compressed with
+ * bz2: the official meta's first rows (checked against it by
+ * nats_sss_meta_is_space_order), small enough for quick imports. */
+static int write_sss_meta(const char *path, int n_archs)
+{
+    size_t cap = 64 + (size_t)n_archs * 24, n = 0;
+    unsigned char *pk = malloc(cap);
+    static const unsigned char head[] = {0x80, 2, '}', '('};
+    memcpy(pk, head, sizeof head);
+    n = sizeof head;
+#define PUT_STR(str)                                                       \
+    do {                                                                   \
+        uint32_t len_ = (uint32_t)strlen(str);                             \
+        pk[n++] = 'X';                                                     \
+        for (int b_ = 0; b_ < 4; b_++) pk[n++] = (unsigned char)(len_ >> (8 * b_)); \
+        memcpy(pk + n, str, len_);                                         \
+        n += len_;                                                         \
+    } while (0)
+    PUT_STR("meta_archs");
+    pk[n++] = ']';
+    pk[n++] = '(';
+    for (int i = 0; i < n_archs; i++) {
+        char s[SPACE_STR_MAX];
+        space_arch a = space_sss.arch((uint32_t)i);
+        space_sss.format(&a, s, sizeof s);
+        PUT_STR(s);
+    }
+    pk[n++] = 'e';
+    PUT_STR("total_archs");
+    pk[n++] = 'K';
+    pk[n++] = (unsigned char)n_archs;
+    pk[n++] = 'u';
+    pk[n++] = '.';
+#undef PUT_STR
+    unsigned int zn = (unsigned int)(n * 2 + 600);
+    char *z = malloc(zn);
+    int ok = BZ2_bzBuffToBuffCompress(z, &zn, (char *)pk, (unsigned int)n, 9, 0, 0) == BZ_OK;
+    FILE *f = ok ? fopen(path, "wb") : NULL;
+    ok = f && fwrite(z, 1, zn, f) == zn;
+    if (f) ok &= fclose(f) == 0;
+    free(pk);
+    free(z);
+    return ok ? 0 : -1;
+}
+
+/* "<tmp>/<name>" holding a meta file of the first 64 size-space archs
+ * (with_meta 1), the official 32768 (2), or none (0); records are added by
+ * add_sss_record (copied from the fixtures with the sss_ prefix). */
+static const char *make_sss_dir(const char *name, int with_meta)
+{
+    static char dir[512];
+    char p[600];
+    snprintf(dir, sizeof dir, "%s/%s", test_tmpdir(), name);
+    mkdir(dir, 0700);
+    snprintf(p, sizeof p, "%s/meta.pickle.pbz2", dir);
+    if (with_meta == 1) CHECK(write_sss_meta(p, 64) == 0);
+    else if (with_meta == 2) CHECK(copy_file(SSS_FIX "/sss_meta.pickle.pbz2", p, (size_t)-1) == 0);
+    else unlink(p);
+    return dir;
+}
+
+static void add_sss_record(const char *dir, int src, int as_index)
+{
+    char from[256], to[600];
+    snprintf(from, sizeof from, SSS_FIX "/sss_%06d.pickle.pbz2", src);
+    snprintf(to, sizeof to, "%s/sss_%06d.pickle.pbz2", dir, as_index);
+    CHECK(copy_file(from, to, (size_t)-1) == 0);
+}
+
+static nb_status import_sss_quiet(const char *dir, const char *out, int strict)
+{
+    tab_nats_import_cfg cfg = {.archive_dir = dir, .strict = strict, .space = "sss"};
+    int lvl = nb_log_level;
+    nb_log_level = 0;
+    nb_status st = tab_import_nats(&cfg, out);
+    nb_log_level = lvl;
+    return st;
+}
+
+static int file_there(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+/* The reader sees exactly what Python's pickle reads (expected CSVs written
+ * by tests/fixtures/nats-sss/make_expected.py): every hp '01', '12', '90',
+ * dataset, seed, per-epoch value, params, FLOPs and latency, bit for bit. */
+TEST(nats_sss_records_equal_python)
+{
+    for (int index = 0; index <= 11; index += 11) {
+        char path[256], exp_path[256];
+        snprintf(path, sizeof path, SSS_FIX "/sss_%06d.pickle.pbz2", index);
+        snprintf(exp_path, sizeof exp_path, SSS_FIX "/sss_%06d.expected.csv.bz2", index);
+        nats_record *rec = NULL;
+        CHECK_OK(nats_read_record(path, &rec));
+        char *csv = read_bz2(exp_path);
+        CHECK(csv != NULL);
+        if (!rec || !csv) {
+            nats_record_free(rec);
+            free(csv);
+            continue;
+        }
+        CHECK(rec->has_hp[NATS_HP_01] && rec->has_hp[NATS_HP_12] && rec->has_hp[NATS_HP_90]);
+        CHECK(!rec->has_hp[NATS_HP_200]);
+        CHECK_EQ_INT(rec->n_other_hps, 0);
+        size_t n_runs = 0, n_values = 0;
+        char *save = NULL;
+        for (char *line = strtok_r(csv, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+            char *f[9] = {0};
+            int nf = 0;
+            char *fs = NULL;
+            for (char *tk = strtok_r(line, ",", &fs); tk && nf < 9; tk = strtok_r(NULL, ",", &fs))
+                f[nf++] = tk;
+            if (!strcmp(f[0], "arch")) {
+                CHECK_EQ_INT(rec->index, atol(f[1]));
+                CHECK_STR(rec->arch_str, f[2]);
+                continue;
+            }
+            if (nf < 6) continue;
+            int hp = !strcmp(f[1], "01") ? NATS_HP_01 : !strcmp(f[1], "12") ? NATS_HP_12
+                     : !strcmp(f[1], "90") ? NATS_HP_90 : -1;
+            int ds = nats_dataset_id(f[2]);
+            const nats_run *r = hp >= 0 && ds >= 0
+                                    ? nats_record_run(rec, (nats_hp)hp, (nats_dataset)ds, atoi(f[3]))
+                                    : NULL;
+            CHECK_MSG(r, "%s: no run hp %s %s seed %s", path, f[1], f[2], f[3]);
+            if (!r) continue;
+            if (!strcmp(f[0], "run")) {
+                n_runs++;
+                CHECK_EQ_INT(r->epochs, atoi(f[4]));
+                CHECK_EQ_INT(r->class_num, atoi(f[5]));
+                CHECK(r->params == strtod(f[6], NULL));
+                CHECK(r->flops == strtod(f[7], NULL));
+                CHECK_EQ_INT(r->n_latency, 1);
+                CHECK(r->n_latency == 1 && r->latency[0] == strtod(f[8], NULL));
+                continue;
+            }
+            const char *metric = f[4];
+            const double *c = NULL;
+            if (!strcmp(metric, "train_acc1")) c = r->train_acc1;
+            else if (!strcmp(metric, "train_acc5")) c = r->train_acc5;
+            else if (!strcmp(metric, "train_loss")) c = r->train_loss;
+            else if (!strcmp(metric, "train_time")) c = r->train_time;
+            else {
+                const char *us = strrchr(metric, '_');
+                char split[32];
+                snprintf(split, sizeof split, "%.*s", (int)(us - metric), metric);
+                int e = nats_eval_id(split);
+                CHECK(e >= 0);
+                if (e < 0) continue;
+                c = !strcmp(us + 1, "acc") ? r->eval[e].acc : !strcmp(us + 1, "loss") ? r->eval[e].loss
+                                                                                     : r->eval[e].time;
+            }
+            CHECK_MSG(c, "%s: hp %s %s seed %s has no %s", path, f[1], f[2], f[3], metric);
+            if (!c) continue;
+            int e = 0;
+            for (char *v = f[5]; *v && e < r->epochs; e++) {
+                double want = strncmp(v, "nan", 3) ? strtod(v, &v) : (v += 3, NAN);
+                CHECK_MSG((isnan(want) && isnan(c[e])) || c[e] == want,
+                          "%s hp %s %s seed %s %s epoch %d: %.17g, Python %.17g", path, f[1], f[2],
+                          f[3], metric, e, c[e], want);
+                n_values++;
+                if (*v == ';') v++;
+            }
+            CHECK_EQ_INT(e, r->epochs);
+        }
+        CHECK_EQ_INT(n_runs, 4 + 12 + 4); /* '01' and '90': 1 seed, '12': 3 seeds, x 4 datasets */
+        CHECK_MSG(n_values > 5000, "only %zu values compared", n_values);
+        nats_record_free(rec);
+        free(csv);
+    }
+}
+
+/* The meta file: 32768 strings in NATS's order, which is the sss space's index. */
+TEST(nats_sss_meta_is_space_order)
+{
+    nats_meta *m = NULL;
+    CHECK_OK(nats_read_meta(SSS_FIX "/sss_meta.pickle.pbz2", &m));
+    if (!m) return;
+    CHECK_EQ_INT(m->n, NATS_SSS_ARCHS);
+    FILE *f = fopen(SSS_FIX "/sss_meta.expected.csv", "r");
+    CHECK(f != NULL);
+    char line[256];
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < m->n; i++) {
+        for (const char *c = m->arch[i];; c++) {
+            h = (h ^ (unsigned char)(*c ? *c : '\n')) * 0x100000001b3ull;
+            if (!*c) break;
+        }
+        space_arch a;
+        CHECK_OK(space_sss.parse(m->arch[i], &a));
+        CHECK_EQ_INT(space_sss.index(&a), i);
+    }
+    while (f && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = 0;
+        if (!strncmp(line, "count,", 6)) CHECK_EQ_INT(m->n, atol(line + 6));
+        if (!strncmp(line, "fnv1a64,", 8)) CHECK_EQ_INT(h, strtoull(line + 8, NULL, 16));
+        if (!strncmp(line, "arch,", 5)) {
+            long i = strtol(line + 5, NULL, 10);
+            CHECK_STR(m->arch[i], strchr(line + 5, ',') + 1);
+        }
+    }
+    if (f) fclose(f);
+    /* the tests' small meta file is the official one's first 64 rows */
+    char small[600];
+    snprintf(small, sizeof small, "%s/sss_meta64.pickle.pbz2", test_tmpdir());
+    CHECK(write_sss_meta(small, 64) == 0);
+    nats_meta *m64 = NULL;
+    CHECK_OK(nats_read_meta(small, &m64));
+    CHECK(m64 && m64->n == 64);
+    for (size_t i = 0; m64 && i < m64->n; i++) CHECK_STR(m64->arch[i], m->arch[i]);
+    nats_meta_free(m64);
+    nats_meta_free(m);
+}
+
+static char sss_table[600];
+
+/* The import of the two fixture records (built once, shared). */
+static const char *nats_sss_table(void)
+{
+    if (sss_table[0]) return sss_table;
+    const char *dir = make_sss_dir("nats-sss-exact", 1);
+    add_sss_record(dir, 0, 0);
+    add_sss_record(dir, 11, 11);
+    snprintf(sss_table, sizeof sss_table, "%s/nats-sss-exact.h5", test_tmpdir());
+    CHECK_OK(import_sss_quiet(dir, sss_table, 0));
+    return sss_table;
+}
+
+/* Every value of both records is in the table as float32 of Python's double;
+ * seed means over the seeds each record trained; costs from hp '90';
+ * the 32766 missing files are masked and recorded. */
+TEST(nats_sss_import_exact)
+{
+    const char *file = nats_sss_table();
+    tab_table *t;
+    CHECK_OK(tab_open(file, &t));
+    if (!t) return;
+    CHECK(tab_space(t) == &space_sss);
+    CHECK_EQ_INT(tab_n_archs(t), 64);
+    CHECK_OK(tab_verify(t));
+    CHECK_EQ_INT(tab_n_datasets(t), 4);
+    int fid[4];
+    CHECK_EQ_INT(tab_fidelities(t, 0, fid, 4), 3);
+    size_t n = 0;
+    check_record_exact_in(t, file, 0, 1, &n);
+    check_record_exact_in(t, file, 11, 1, &n);
+    CHECK_MSG(n > 14000, "only %zu values compared", n);
+    /* PROVENANCE.md's figures */
+    int c10 = tab_dataset_id(t, "cifar10"), c100 = tab_dataset_id(t, "cifar100");
+    float v;
+    CHECK_OK(tab_cost(t, c10, TAB_COST_PARAMS, 0, &v));
+    CHECK(v == 0.011714f);
+    CHECK_OK(tab_cost(t, c100, TAB_COST_PARAMS, 0, &v));
+    CHECK(v == 0.012524f);
+    CHECK_OK(tab_cost(t, c10, TAB_COST_FLOPS, 11, &v));
+    CHECK(v == 6.84065f);
+    CHECK_OK(tab_metric(t, c10, 90, TAB_TEST_ACC, 777, TAB_EPOCH_LAST, 0, &v));
+    CHECK(v == 79.79f);
+    CHECK_OK(tab_metric(t, c10, 90, TAB_TEST_ACC, TAB_SEED_MEAN, TAB_EPOCH_LAST, 11, &v));
+    CHECK(v == 85.77f);
+    CHECK_EQ_INT(tab_index_of_str(t, "8:8:8:16:32"), 11);
+    CHECK_STATUS(tab_metric(t, c10, 90, TAB_TEST_ACC, 777, TAB_EPOCH_LAST, 1, &v), NB_EMISSING);
+    CHECK_EQ_INT(read_u8(file, "/archs/present", 11), 1);
+    CHECK_EQ_INT(read_u8(file, "/archs/present", 12), 0);
+    CHECK_EQ_INT(read_u8(file, "/archs/import_status", 12), 1);
+    CHECK_STR(tab_attr(t, "n_imported"), "2");
+    CHECK_STR(tab_attr(t, "n_missing_files"), "62");
+    tab_close(t);
+}
+
+/* Bad input: no meta file, a topology record among size records, a record
+ * under another index, a strict import with gaps: each fails naming the
+ * file and value, and nothing is written. */
+TEST(nats_sss_import_bad_input)
+{
+    char out[600];
+    snprintf(out, sizeof out, "%s/nats-sss-bad.h5", test_tmpdir());
+    unlink(out);
+    const char *dir = make_sss_dir("nats-sss-nometa", 0);
+    add_sss_record(dir, 0, 0);
+    CHECK_STATUS(import_sss_quiet(dir, out, 0), NB_EIO);
+    CHECK_ERRMSG("no meta file");
+    CHECK_ERRMSG("NATS-sss-v1_0-50262-simple");
+    CHECK(!file_there(out));
+
+    dir = make_sss_dir("nats-sss-tss-record", 1);
+    add_sss_record(dir, 0, 0);
+    char from[256], to[600];
+    snprintf(from, sizeof from, FIX "/tss_000011.pickle.pbz2");
+    snprintf(to, sizeof to, "%s/sss_000011.pickle.pbz2", dir);
+    CHECK(copy_file(from, to, (size_t)-1) == 0);
+    CHECK_STATUS(import_sss_quiet(dir, out, 0), NB_EFORMAT);
+    CHECK_ERRMSG("sss_000011.pickle.pbz2");
+    CHECK_ERRMSG("schedule (hp) '200'");
+    CHECK(!file_there(out));
+
+    dir = make_sss_dir("nats-sss-wrong-index", 1);
+    add_sss_record(dir, 11, 12);
+    CHECK_STATUS(import_sss_quiet(dir, out, 0), NB_EFORMAT);
+    CHECK_ERRMSG("arch_index 11, expected 12");
+    CHECK(!file_there(out));
+
+    dir = make_sss_dir("nats-sss-strict", 1);
+    add_sss_record(dir, 0, 0);
+    CHECK_STATUS(import_sss_quiet(dir, out, 1), NB_EFORMAT);
+    CHECK_ERRMSG("record 000001 is missing");
+    CHECK(!file_there(out));
+
+    /* the topology meta file is not a size-space meta file */
+    dir = make_sss_dir("nats-sss-tss-meta", 1);
+    snprintf(to, sizeof to, "%s/meta.pickle.pbz2", dir);
+    CHECK(copy_file(FIX "/tss_meta.pickle.pbz2", to, (size_t)-1) == 0);
+    CHECK_STATUS(import_sss_quiet(dir, out, 0), NB_EFORMAT);
+    CHECK_ERRMSG("meta_archs[0]");
+    CHECK(!file_there(out));
+
+    tab_nats_import_cfg cfg = {.archive_dir = dir, .space = "nas101"};
+    CHECK_STATUS(tab_import_nats(&cfg, out), NB_EINVAL);
+    CHECK_ERRMSG("nas101");
 }

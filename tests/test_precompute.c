@@ -309,3 +309,91 @@ TEST(precompute_classes_from_the_space)
     pc_classes_free(&cl);
     CHECK(cl.class_of == NULL && cl.rep == NULL);
 }
+
+/* The size space: every architecture its own class (32768); --sample K is a
+ * seeded uniform sample (pc_classes_init): K distinct architectures in
+ * ascending order, the same every time, a larger K extending a smaller one,
+ * and not the structured even spread (which would fix the last layers). */
+TEST(precompute_sss_sample_is_seeded_and_uniform)
+{
+    pc_classes all, a, b, big;
+    pc_classes_init(&all, &space_sss, 0);
+    CHECK_EQ_INT(all.n, SPACE_SSS_SIZE);
+    for (uint32_t i = 0; i < 100; i++) CHECK_EQ_INT(all.class_of[i * 300], (int32_t)(i * 300));
+    pc_classes_free(&all);
+    pc_classes_init(&a, &space_sss, 64);
+    pc_classes_init(&b, &space_sss, 64);
+    pc_classes_init(&big, &space_sss, 256);
+    CHECK_EQ_INT(a.n, 64);
+    size_t bad = 0, in_big = 0;
+    int last_layer_seen[SPACE_SSS_WIDTHS] = {0};
+    for (size_t j = 0; j < a.n; j++) {
+        bad += a.rep[j] != b.rep[j];
+        bad += j && a.rep[j] <= a.rep[j - 1];
+        bad += a.class_of[a.rep[j]] != (int32_t)j;
+        in_big += big.class_of[a.rep[j]] >= 0;
+        space_arch x = space_sss.arch(a.rep[j]);
+        last_layer_seen[x.op[SPACE_SSS_LAYERS - 1]] = 1;
+    }
+    CHECK_EQ_INT(bad, 0);
+    CHECK_EQ_INT(in_big, 64);
+    int widths = 0;
+    for (int w = 0; w < SPACE_SSS_WIDTHS; w++) widths += last_layer_seen[w];
+    CHECK(widths >= 6); /* an even spread (j * 32768 / 64) would give 1 */
+    /* pinned: the first two of the sample (PC_SAMPLE_SEED's stream) */
+    char s0[SPACE_STR_MAX], s1[SPACE_STR_MAX];
+    space_arch x0 = space_sss.arch(a.rep[0]), x1 = space_sss.arch(a.rep[1]);
+    space_sss.format(&x0, s0, sizeof s0);
+    space_sss.format(&x1, s1, sizeof s1);
+    CHECK_STR(s0, "8:8:48:64:40");
+    CHECK_STR(s1, "8:8:64:48:56");
+    pc_classes_free(&a);
+    pc_classes_free(&b);
+    pc_classes_free(&big);
+}
+
+/* A sampled sss table from a journal: all 32768 rows, the sample present,
+ * the rest NaN; written twice from the same journal: the same checksum. */
+TEST(precompute_sss_table_from_sample)
+{
+    char jpath[512], out[512], out2[512];
+    snprintf(jpath, sizeof jpath, "%s/pc_sss.journal", test_tmpdir());
+    snprintf(out, sizeof out, "%s/pc_sss.h5", test_tmpdir());
+    snprintf(out2, sizeof out2, "%s/pc_sss2.h5", test_tmpdir());
+    pc_job job;
+    pc_classes cl;
+    pc_journal_header h;
+    job_header("sss-tiny", &job, &cl, &h);
+    CHECK(job.preset && job.preset->space == &space_sss);
+    CHECK_EQ_INT(cl.n, 3);
+    CHECK_EQ_INT(write_journal(jpath, &h, &cl, cl.n), 0);
+    const char *js[] = {jpath};
+    pc_table_info info, info2;
+    CHECK_OK(pc_write_table(out, js, 1, NULL, &info));
+    CHECK_OK(pc_write_table(out2, js, 1, NULL, &info2));
+    CHECK_EQ_INT(info.cells, SPACE_SSS_SIZE);
+    CHECK_EQ_INT(info.present, 3);
+    CHECK_STR(info.checksum, info2.checksum);
+    tab_table *t = NULL;
+    CHECK_OK(tab_open(out, &t));
+    if (!t) return;
+    CHECK(tab_space(t) == &space_sss);
+    int ds = tab_dataset_id(t, "fashion-mnist");
+    const float *final = tab_metric_final(t, ds, 1, TAB_VALID_ACC);
+    CHECK(final != NULL);
+    size_t present = 0, bad = 0;
+    for (uint32_t i = 0; final && i < SPACE_SSS_SIZE; i++) {
+        int32_t c = cl.class_of[i];
+        present += !isnan(final[i]);
+        bad += c >= 0 ? final[i] != known((size_t)c, 0, 0, PC_VALID_ACC) : !isnan(final[i]);
+    }
+    CHECK_EQ_INT(present, 3);
+    CHECK_EQ_INT(bad, 0);
+    char s[SPACE_STR_MAX];
+    space_arch a = space_sss.arch(cl.rep[2]);
+    space_sss.format(&a, s, sizeof s);
+    CHECK_EQ_INT(tab_index_of_str(t, s), (long)cl.rep[2]);
+    CHECK(strstr(tab_attr(t, "arch_order"), "NATS-Bench size-space index order") != NULL);
+    tab_close(t);
+    pc_classes_free(&cl);
+}
