@@ -1,21 +1,17 @@
 /* bench/cmd_proxies.c - `nastab tables proxies` (zero-cost proxies computed
  * by the engine, nn/proxies.h, written as /zc/<dataset>/<proxy> columns,
  * tables/tab_zc.h) and `nastab proxies-report` (their rank agreement with
- * the table's final test accuracy): parse, call precompute/pc_zc.h, print. */
-#include <math.h>
+ * the table's final test accuracy): parse, call precompute/pc_zc.h or
+ * reports/rep_zc.h, print. */
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "bench/cmd.h"
-#include "nn/nn.h"
 #include "nn/proxies.h"
 #include "precompute/pc_zc.h"
-#include "reports/rep.h"
+#include "reports/rep_zc.h"
 #include "tables/tab.h"
-#include "tables/tab_zc.h"
 
 /* The progress bar, started at done == 0 (pc_zc_progress_fn). */
 static void on_progress(void *ctx, size_t done, size_t total)
@@ -96,34 +92,6 @@ int cmd_tables_proxies(int argc, char **argv)
     return st == NB_OK ? 0 : cli_fail(CMD, 0);
 }
 
-typedef struct {
-    double v;
-    size_t i;
-} vi;
-
-static int cmp_vi_desc(const void *a, const void *b)
-{
-    const vi *x = a, *y = b;
-    if (x->v != y->v) return x->v < y->v ? 1 : -1;
-    return x->i < y->i ? -1 : x->i > y->i;
-}
-
-/* Share of the proxy's top 10% (highest values) among accuracy's top 10%. */
-static double top10_precision(const double *p, const double *acc, size_t n)
-{
-    size_t k = n / 10 ? n / 10 : 1;
-    vi *a = nb_xmalloc(n * sizeof *a), *b = nb_xmalloc(n * sizeof *b);
-    for (size_t i = 0; i < n; i++) a[i] = (vi){p[i], i}, b[i] = (vi){acc[i], i};
-    qsort(a, n, sizeof *a, cmp_vi_desc);
-    qsort(b, n, sizeof *b, cmp_vi_desc);
-    char *top = nb_xcalloc_array(n, 1);
-    for (size_t i = 0; i < k; i++) top[b[i].i] = 1;
-    size_t hit = 0;
-    for (size_t i = 0; i < k; i++) hit += top[a[i].i];
-    free(a), free(b), free(top);
-    return (double)hit / k;
-}
-
 int cmd_proxies_report(int argc, char **argv)
 {
     const char *CMD = "proxies-report", *outdir = NULL, *pos[1];
@@ -142,66 +110,13 @@ int cmd_proxies_report(int argc, char **argv)
     if (n_pos != 1 || !outdir) return cli_usage_error(CMD, "need FILE and -o DIR");
     tab_table *t;
     if (tab_open(pos[0], &t) != NB_OK) return cli_fail(CMD, 0);
-    mkdir(outdir, 0755);
-    char pmd[1024], pcsv[1024];
-    snprintf(pmd, sizeof pmd, "%s/proxies.md", outdir);
-    snprintf(pcsv, sizeof pcsv, "%s/proxies.csv", outdir);
-    FILE *md = fopen(pmd, "w"), *csv = fopen(pcsv, "w");
-    if (!md || !csv) {
-        fprintf(stderr, "nastab %s: cannot write %s\n", CMD, outdir);
-        if (md) fclose(md);
-        if (csv) fclose(csv);
-        tab_close(t);
-        return 1;
-    }
-    fprintf(csv, "dataset,proxy,input,n,spearman,kendall,top10_precision\n");
-    fprintf(md, "| dataset | proxy | input | n | Spearman rho | Kendall tau | top-10%% precision |\n"
-                "|---|---|---|---:|---:|---:|---:|\n");
-    int rows = 0;
-    const size_t N = tab_n_archs(t);
-    for (int ds = 0; ds < tab_n_datasets(t); ds++) {
-        const char *dname = tab_dataset_name(t, ds);
-        int fid[16], nf = tab_fidelities(t, ds, fid, 16), best = 0;
-        for (int i = 0; i < nf; i++) best = fid[i] > best ? fid[i] : best;
-        double *acc = nb_xmalloc(N * sizeof(double));
-        for (size_t i = 0; i < N; i++) {
-            float v;
-            acc[i] = tab_metric(t, ds, best, TAB_TEST_ACC, TAB_SEED_MEAN, TAB_EPOCH_LAST, i, &v) == NB_OK ? v : NAN;
-        }
-        for (int p = 0; p < NN_ZC_COUNT; p++) {
-            const char *name = nn_zc_name((nn_zc_id)p);
-            if (tab_zc_exists(pos[0], dname, name) != 1) continue;
-            double *col;
-            size_t n;
-            if (tab_zc_read(pos[0], dname, name, &col, &n) != NB_OK || n != N) {
-                free(col);
-                continue;
-            }
-            double *a = nb_xmalloc(N * sizeof(double)), *b = nb_xmalloc(N * sizeof(double));
-            size_t k = 0;
-            for (size_t i = 0; i < N; i++)
-                if (isfinite(col[i]) && isfinite(acc[i])) a[k] = col[i], b[k] = acc[i], k++;
-            char *input = tab_zc_input(pos[0], dname, name);
-            if (k >= 2) {
-                double rho = rep_spearman(a, b, k), tau = rep_kendall_tau_b(a, b, k);
-                double prec = top10_precision(a, b, k);
-                fprintf(csv, "%s,%s,%s,%zu,%.4f,%.4f,%.4f\n", dname, name, input ? input : "", k, rho, tau, prec);
-                fprintf(md, "| %s | %s | %s | %zu | %.3f | %.3f | %.3f |\n", dname, name,
-                        input ? input : "", k, rho, tau, prec);
-                rows++;
-            }
-            free(input), free(a), free(b), free(col);
-        }
-        free(acc);
-    }
-    fclose(md);
-    fclose(csv);
+    const char *names[NN_ZC_COUNT];
+    for (int p = 0; p < NN_ZC_COUNT; p++) names[p] = nn_zc_name((nn_zc_id)p);
+    rep_zc_config c = {names, NN_ZC_COUNT};
+    int rows;
+    nb_status st = rep_zc_report(t, &c, outdir, &rows);
     tab_close(t);
-    if (!rows) {
-        fprintf(stderr, "nastab %s: %s has no proxy columns; hint: nastab tables proxies %s --dataset D\n",
-                CMD, pos[0], pos[0]);
-        return 1;
-    }
-    printf("wrote %s and %s (%d rows)\n", pmd, pcsv, rows);
+    if (st != NB_OK) return cli_fail(CMD, 0);
+    printf("wrote %s/proxies.md and %s/proxies.csv (%d rows)\n", outdir, outdir, rows);
     return 0;
 }

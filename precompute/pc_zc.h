@@ -14,7 +14,7 @@
  * atomically with the table's checksum updated.
  * What it does not do: parse the command line or print (bench/cmd_proxies.c);
  * progress goes through the callback. Rank statistics of the columns are
- * reports/ (rep_zc_report).
+ * reports/rep_zc.h.
  *
  *     pc_zc_config c = pc_zc_config_default();
  *     c.path = "f.h5", c.dataset = "fashion-mnist", c.limit = 3;

@@ -4,13 +4,15 @@
  * Jacobi eigenvalues on a known matrix, invariances (synflow ignores the
  * data, nwot ignores the order of the batch), thread-count independence;
  * pc_zc_run (precompute/pc_zc.h) on a copy of tables/fmnist.h5: --limit,
- * class sharing, resume, thread independence of the written columns. */
+ * class sharing, resume, thread independence of the written columns;
+ * rep_zc_report on those columns and the top-10% precision. */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "nn/nn.h"
 #include "nn/proxies.h"
 #include "precompute/pc_zc.h"
+#include "reports/rep_zc.h"
 #include "tables/tab_zc.h"
 #include "test.h"
 
@@ -262,9 +264,27 @@ TEST(zc_pc_run_limit_resume_threads)
         CHECK(finite >= 3);
         free(a), free(b);
     }
+    const char *names[] = {"grasp", "synflow", "params"};
+    rep_zc_config rc = {names, 3};
+    int rows;
+    char *rdir = test_subdir("pc_zc/rep");
+    CHECK_OK(rep_zc_report(t, &rc, rdir, &rows));
+    CHECK_EQ_INT(rows, 2);
+    free(rdir);
     tab_close(t);
     c.dataset = "cifar10";
     CHECK_STATUS(pc_zc_run(&c, NULL, NULL, &r), NB_ENOTFOUND);
     CHECK_ERRMSG("has no dataset 'cifar10'; it has: fashion-mnist");
     free(dir);
+}
+
+TEST(zc_top10_precision_on_constructed_ranks)
+{
+    double p[20], acc[20];
+    for (int i = 0; i < 20; i++) acc[i] = i, p[i] = i;
+    CHECK_NEAR(rep_zc_top10_precision(p, acc, 20), 1.0, 0);
+    for (int i = 0; i < 20; i++) p[i] = -i;
+    CHECK_NEAR(rep_zc_top10_precision(p, acc, 20), 0.0, 0);
+    p[19] = 100; /* one of the top 2 right */
+    CHECK_NEAR(rep_zc_top10_precision(p, acc, 20), 0.5, 0);
 }
