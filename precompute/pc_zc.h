@@ -8,8 +8,8 @@
  * the dataset's image size); draws the minibatch (the dataset's training
  * images from data_dir, else N(0,1)); skips proxies whose column exists
  * (resume) unless replace; computes the cells on `threads` threads (the
- * numbers do not depend on the thread count: one cell per thread, the
- * engine on one thread each); gives every cell of a class its
+ * numbers do not depend on the thread count: one cell per thread; it
+ * sets the engine to one thread each, nn_set_threads(1), and leaves it so); gives every cell of a class its
  * representative's value (NaN beyond `limit`); writes each column
  * atomically with the table's checksum updated.
  * What it does not do: parse the command line or print (bench/cmd_proxies.c);
