@@ -1,6 +1,7 @@
 /* bench/cmd_export.c - `nastab tables export FILE [--format csv|json]
  * [--dataset D] [--columns LIST] [--hardware]`: one row per architecture
- * (index, arch, the chosen columns), streamed to stdout. */
+ * (index, arch, the chosen columns), streamed to stdout. Zero-cost proxy
+ * columns (zc/<proxy>) are read through tables/tab_zc.h. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,12 +11,13 @@
 #include "core/nb.h"
 #include "spaces/space.h"
 #include "tables/tab.h"
+#include "tables/tab_zc.h"
 
 #define CMD "tables export"
 
 /* argv[0] = "export". Exit 0 ok, 1 failure, 2 bad usage. */
 
-enum { COL_METRIC, COL_COST, COL_HW };
+enum { COL_METRIC, COL_COST, COL_HW, COL_ZC };
 
 typedef struct {
     int kind;      /* COL_* */
@@ -26,6 +28,7 @@ typedef struct {
     int epoch;     /* TAB_EPOCH_LAST or an epoch */
     int hw;        /* hardware column index */
     const float *v; /* cost / hardware values (N), borrowed */
+    double *zv;     /* zero-cost proxy values (N), owned (tab_zc_read), or NULL */
     char name[160];
     char *damaged;  /* why the table cannot serve it (nb_xstrdup'd), or NULL */
 } xcol;
@@ -82,11 +85,51 @@ static nb_status all_columns(tab_table *t, int ds_only, int with_hw, xcols *out)
     return NB_OK;
 }
 
-/* Resolve one requested name: "<ds>/<fid>/<metric>[@SEED][:EPOCH]",
- * "<ds>/<cost>" or "hw/<column>". 0 found, -1 unknown, -2 bad seed/epoch,
- * -3 a damaged column (message set). */
-static int resolve(tab_table *t, const xcols *valid, const char *want, xcol *out)
+/* A proxy column "zc/<proxy>" (of --dataset, or of the table's only
+ * dataset) or "zc/<ds>/<proxy>", read whole into out->zv. 0 found, -2 absent
+ * or ambiguous (message set), -3 unreadable (message set). */
+static int resolve_zc(const char *path, tab_table *t, int ds_only, const char *want, xcol *out)
 {
+    const char *rest = want + 3, *slash = strchr(rest, '/');
+    char ds[128];
+    if (slash) {
+        snprintf(ds, sizeof ds, "%.*s", (int)(slash - rest), rest);
+        rest = slash + 1;
+    } else if (ds_only >= 0 || tab_n_datasets(t) == 1) {
+        snprintf(ds, sizeof ds, "%s", tab_dataset_name(t, ds_only >= 0 ? ds_only : 0));
+    } else {
+        nb_fail(NB_EINVAL, "column '%s': which dataset? hint: --dataset D or zc/<dataset>/<proxy>", want);
+        return -2;
+    }
+    int ex = tab_zc_exists(path, ds, rest);
+    if (ex < 0) return -3;
+    if (ex == 0) {
+        nb_fail(NB_ENOTFOUND, "column '%s': %s has no /zc/%s/%s; hint: nastab tables proxies %s --dataset %s",
+                want, path, ds, rest, path, ds);
+        return -2;
+    }
+    size_t n;
+    if (tab_zc_read(path, ds, rest, &out->zv, &n) != NB_OK) return -3;
+    if (n != tab_n_archs(t)) {
+        free(out->zv);
+        out->zv = NULL;
+        nb_fail(NB_EFORMAT, "column '%s': /zc/%s/%s has %zu values, the table %zu architectures", want,
+                ds, rest, n, tab_n_archs(t));
+        return -3;
+    }
+    out->kind = COL_ZC;
+    snprintf(out->name, sizeof out->name, "%s", want);
+    return 0;
+}
+
+/* Resolve one requested name: "<ds>/<fid>/<metric>[@SEED][:EPOCH]",
+ * "<ds>/<cost>", "hw/<column>" or "zc/[<ds>/]<proxy>". 0 found, -1 unknown,
+ * -2 bad seed/epoch or absent proxy column, -3 a damaged column (message set). */
+static int resolve(const char *path, tab_table *t, int ds_only, const xcols *valid, const char *want,
+                   xcol *out)
+{
+    *out = (xcol){0};
+    if (!strncmp(want, "zc/", 3)) return resolve_zc(path, t, ds_only, want, out);
     char base[160];
     snprintf(base, sizeof base, "%s", want);
     int seed = TAB_SEED_MEAN, epoch = TAB_EPOCH_LAST;
@@ -185,6 +228,9 @@ int cmd_tables_export(int argc, char **argv)
               "                   ...:EPOCH  one epoch, e.g. cifar10-valid/200/valid_acc@888:12\n"
               "                   <dataset>/<cost>   e.g. cifar100/params, cifar10/flops\n"
               "                   hw/<column>   a hardware column (see `nastab tables devices`)\n"
+              "                   zc/<proxy>   a zero-cost proxy column of --dataset D (or of the\n"
+              "                                table's only dataset), e.g. zc/synflow; printed with\n"
+              "                                17 digits; zc/<dataset>/<proxy> names the dataset\n"
               "  --hardware     add every hardware column to the default columns\n",
               stdout);
         return 0;
@@ -226,7 +272,7 @@ int cmd_tables_export(int argc, char **argv)
         char *list = nb_xstrdup(columns), *save = NULL;
         for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
             xcol c;
-            int r = resolve(t, &valid, tok, &c);
+            int r = resolve(pos[0], t, ds_only, &valid, tok, &c);
             if (r == -2 || r == -3) {
                 rc = cli_fail(CMD, r == -2);
                 break;
@@ -279,6 +325,20 @@ int cmd_tables_export(int argc, char **argv)
         for (size_t k = 0; k < sel.n; k++) {
             const xcol *c = &sel.c[k];
             float v = NAN;
+            if (c->kind == COL_ZC) {
+                double z = c->zv[i];
+                if (json) {
+                    fputs(", ", stdout);
+                    print_json_str(c->name);
+                    fputs(": ", stdout);
+                    if (isnan(z)) fputs("null", stdout);
+                    else printf("%.17g", z);
+                } else {
+                    putchar(',');
+                    if (!isnan(z)) printf("%.17g", z);
+                }
+                continue;
+            }
             if (c->kind == COL_METRIC) {
                 nb_status st = tab_metric(t, c->ds, c->fid, (tab_metric_id)c->m, c->seed, c->epoch,
                                           i, &v);
@@ -310,7 +370,7 @@ int cmd_tables_export(int argc, char **argv)
     }
 done:
     for (size_t i = 0; i < valid.n; i++) free(valid.c[i].damaged);
-    for (size_t i = 0; i < sel.n; i++) free(sel.c[i].damaged);
+    for (size_t i = 0; i < sel.n; i++) free(sel.c[i].damaged), free(sel.c[i].zv);
     free(valid.c);
     free(sel.c);
     tab_close(t);

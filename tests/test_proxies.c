@@ -2,11 +2,18 @@
  * network against nn_net bit for bit, params/flops against the engine's
  * counts, NASWOT's kernel and log-determinant on constructed codes, the
  * Jacobi eigenvalues on a known matrix, invariances (synflow ignores the
- * data, nwot ignores the order of the batch), thread-count independence. */
+ * data, nwot ignores the order of the batch), thread-count independence;
+ * pc_zc_run (precompute/pc_zc.h) on a copy of tables/fmnist.h5: --limit,
+ * class sharing, resume, thread independence of the written columns;
+ * rep_zc_report on those columns and the top-10% precision. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "nn/nn.h"
 #include "nn/proxies.h"
+#include "precompute/pc_zc.h"
+#include "reports/rep_zc.h"
+#include "tables/tab_zc.h"
 #include "test.h"
 
 static nn_config tiny_cfg(int batch)
@@ -180,4 +187,104 @@ TEST(zc_plain_matches_finite_difference_of_loss)
     CHECK(isfinite(plain));
     free(p0);
     nn_net_destroy(net);
+}
+
+static int copy_table(const char *from, const char *to)
+{
+    FILE *a = fopen(from, "rb"), *b = a ? fopen(to, "wb") : NULL;
+    if (!a || !b) {
+        if (a) fclose(a);
+        return -1;
+    }
+    char buf[8192];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, a)) > 0) fwrite(buf, 1, n, b);
+    fclose(a);
+    return fclose(b);
+}
+
+typedef struct {
+    size_t calls, last, total;
+} progress_log;
+
+static void log_progress(void *ctx, size_t done, size_t total)
+{
+    progress_log *l = ctx;
+    l->calls++, l->last = done, l->total = total;
+}
+
+TEST(zc_pc_run_limit_resume_threads)
+{
+    char *dir = test_subdir("pc_zc");
+    char p1[600], p2[600];
+    snprintf(p1, sizeof p1, "%s/t1.h5", dir);
+    snprintf(p2, sizeof p2, "%s/t2.h5", dir);
+    CHECK(copy_table("tables/fmnist.h5", p1) == 0 && copy_table("tables/fmnist.h5", p2) == 0);
+    const nn_zc_id ids[] = {NN_ZC_SYNFLOW, NN_ZC_PARAMS};
+    pc_zc_config c = pc_zc_config_default();
+    c.path = p1, c.dataset = "fashion-mnist", c.ids = ids, c.n_ids = 2, c.batch = 8, c.limit = 3;
+    pc_zc_result r;
+    progress_log log = {0};
+    CHECK_OK(pc_zc_run(&c, log_progress, &log, &r));
+    CHECK(r.n_run == 3 && r.n_classes > 3 && r.n_cells == 15625);
+    CHECK_EQ_INT(r.n_written, 2);
+    CHECK(r.written[0] == NN_ZC_SYNFLOW && r.written[1] == NN_ZC_PARAMS);
+    CHECK(log.calls == 4 && log.last == 3 && log.total == 3);
+    /* resume: both columns exist, nothing to do */
+    CHECK_OK(pc_zc_run(&c, NULL, NULL, &r));
+    CHECK(r.n_todo == 0 && r.n_run == 0 && r.n_written == 0);
+    /* the same columns on 2 threads, into the other copy */
+    c.path = p2, c.threads = 2;
+    CHECK_OK(pc_zc_run(&c, NULL, NULL, &r));
+    tab_table *t;
+    CHECK_OK(tab_open(p1, &t));
+    const space_def *sp = tab_space(t);
+    for (int k = 0; k < 2; k++) {
+        double *a, *b;
+        size_t na, nb;
+        CHECK_OK(tab_zc_read(p1, "fashion-mnist", nn_zc_name(ids[k]), &a, &na));
+        CHECK_OK(tab_zc_read(p2, "fashion-mnist", nn_zc_name(ids[k]), &b, &nb));
+        CHECK(na == 15625 && nb == na);
+        CHECK(memcmp(a, b, na * sizeof(double)) == 0);
+        /* the first 3 classes have values, shared by every member; the rest NaN */
+        uint32_t cls[3];
+        size_t n_cls = 0, finite = 0;
+        for (size_t i = 0; i < na; i++) {
+            uint32_t cc = space_canon(sp, sp->index(tab_arch(t, i)));
+            size_t j = 0;
+            while (j < n_cls && cls[j] != cc) j++;
+            if (j == n_cls && n_cls < 3) cls[n_cls++] = cc;
+            if (j < n_cls) {
+                CHECK(isfinite(a[i]));
+                finite++;
+            } else {
+                CHECK(isnan(a[i]));
+            }
+        }
+        CHECK(finite >= 3);
+        free(a), free(b);
+    }
+    const char *names[] = {"grasp", "synflow", "params"};
+    rep_zc_config rc = {names, 3};
+    int rows;
+    char *rdir = test_subdir("pc_zc/rep");
+    CHECK_OK(rep_zc_report(t, &rc, rdir, &rows));
+    CHECK_EQ_INT(rows, 2);
+    free(rdir);
+    tab_close(t);
+    c.dataset = "cifar10";
+    CHECK_STATUS(pc_zc_run(&c, NULL, NULL, &r), NB_ENOTFOUND);
+    CHECK_ERRMSG("has no dataset 'cifar10'; it has: fashion-mnist");
+    free(dir);
+}
+
+TEST(zc_top10_precision_on_constructed_ranks)
+{
+    double p[20], acc[20];
+    for (int i = 0; i < 20; i++) acc[i] = i, p[i] = i;
+    CHECK_NEAR(rep_zc_top10_precision(p, acc, 20), 1.0, 0);
+    for (int i = 0; i < 20; i++) p[i] = -i;
+    CHECK_NEAR(rep_zc_top10_precision(p, acc, 20), 0.0, 0);
+    p[19] = 100; /* one of the top 2 right */
+    CHECK_NEAR(rep_zc_top10_precision(p, acc, 20), 0.5, 0);
 }
