@@ -352,7 +352,8 @@ nb_status rep_devices_report(tab_table *t, const rep_devices_config *cfg, const 
     }
     /* Cells at a 7.6 pt pitch (46 columns fit 6.75 in with their labels;
      * 8 pt glyphs are ~6 pt high, so labels do not overlap); the width of the
-     * labels from the longest one. */
+     * labels from the longest one; 8 pt above the map for the colour bar's
+     * top tick label. */
     size_t chars = 0;
     char lab[96];
     for (int a = 0; a < m; a++) {
@@ -360,7 +361,7 @@ nb_status rep_devices_report(tab_table *t, const rep_devices_config *cfg, const 
         if (strlen(lab) > chars) chars = strlen(lab);
     }
     double cell = 7.6, lab_pt = (double)chars * 0.55 * RP_FONT_PT + 8, cb = 48;
-    double side = cell * m, wpt = lab_pt + side + cb + 6, hpt = side + lab_pt + 6;
+    double side = cell * m, wpt = lab_pt + side + cb + 6, hpt = side + lab_pt + 11;
     fputs("# devices_tau.gp - written by nastab devices-report; rerun: gnuplot devices_tau.gp\n"
           "# Kendall tau-b between hardware columns, clustered order; labels shortened\n"
           "# (HW = HW-NAS-Bench, HELP = HELP; C10/C100/IN16 = the accuracy dataset).\n", f);
@@ -373,7 +374,7 @@ nb_status rep_devices_report(tab_table *t, const rep_devices_config *cfg, const 
                "set colorbox user origin screen %.4f, screen %.4f size screen %.4f, screen %.4f\n"
                "set xrange [-0.5:%d.5]\nset yrange [%d.5:-0.5]\n"
                "set tics scale 0\nset xtics rotate by 90 right\n",
-            lab_pt / wpt, (lab_pt + side) / wpt, 1 - 3 / hpt, (lab_pt + 3) / hpt,
+            lab_pt / wpt, (lab_pt + side) / wpt, 1 - 8 / hpt, (lab_pt + 3) / hpt,
             (lab_pt + side + 8) / wpt, (lab_pt + 3) / hpt, 8 / wpt, side / hpt, m - 1, m - 1);
     for (int axis = 0; axis < 2; axis++) {
         fprintf(f, "set %ctics (", axis ? 'y' : 'x');
