@@ -366,9 +366,19 @@ nb_status rep_devices_report(tab_table *t, const rep_devices_config *cfg, const 
           "# Kendall tau-b between hardware columns, clustered order; labels shortened\n"
           "# (HW = HW-NAS-Bench, HELP = HELP; C10/C100/IN16 = the accuracy dataset).\n", f);
     rp_gp_begin(f, formats ? formats : REP_FMT_PNG, "devices_tau", wpt / 72, hpt / 72);
+    /* A diverging scale over [-1, 1] when some pair disagrees (tau < 0);
+     * else the sequential half [0, 1], so the colours spread over the data. */
+    double tau_min = 0;
+    for (size_t i = 0; i < mm; i++)
+        if (!isnan(tau[i])) tau_min = fmin(tau_min, tau[i]);
+    if (tau_min < 0)
+        fputs("set palette defined (-1 \"#B2182B\", 0 \"#F7F7F7\", 1 \"#2166AC\")\n"
+              "set cbrange [-1:1]\nset cbtics 0.5\n", f);
+    else
+        fputs("set palette defined (0 \"#F7F7F7\", 1 \"#2166AC\")\n"
+              "set cbrange [0:1]\nset cbtics 0.25\n", f);
     fprintf(f, "set datafile missing \"nan\"\nunset key\nunset grid\nset border 15 lw 0.5\n"
-               "set palette defined (-1 \"#B2182B\", 0 \"#F7F7F7\", 1 \"#2166AC\")\n"
-               "set cbrange [-1:1]\nset cbtics 0.5\nset cblabel \"Kendall tau-b\" offset -0.5,0\n"
+               "set cblabel \"Kendall tau-b\" offset -0.5,0\n"
                "set lmargin at screen %.4f\nset rmargin at screen %.4f\n"
                "set tmargin at screen %.4f\nset bmargin at screen %.4f\n"
                "set colorbox user origin screen %.4f, screen %.4f size screen %.4f, screen %.4f\n"

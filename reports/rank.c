@@ -280,13 +280,13 @@ nb_status rep_rank_over_time(const res_results *r, const char *dataset, size_t *
 
 /* ---- figures ---- */
 
-/* gnuplot-safe copy of a name (no quotes, backslashes, underscores-as-subscripts). */
+/* gnuplot-safe copy of a name for a double-quoted string (no quotes or
+ * backslashes; the terminals are noenhanced, so '_' stays as it is). */
 static void gp_name(const char *s, char *out, size_t n)
 {
     size_t j = 0;
-    for (; *s && j + 3 < n; s++) {
+    for (; *s && j + 1 < n; s++) {
         if (*s == '"' || *s == '\\' || *s == '\'') continue;
-        if (*s == '_') out[j++] = '\\', out[j++] = '\\';
         out[j++] = *s;
     }
     out[j] = '\0';
