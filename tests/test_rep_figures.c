@@ -65,14 +65,19 @@ int test_svg_label_overlaps(const char *path, char *what, size_t cap)
     int bad = 0;
     for (size_t i = 0; i < n && vw > 0; i++)
         if (box[i][0] < -0.5 || box[i][1] > vw + 0.5 || box[i][2] < -0.5 || box[i][3] > vh + 0.5) {
-            if (!bad) snprintf(what, cap, "'%.60s' [%.0f,%.0f]x[%.0f,%.0f] outside the %.0fx%.0f canvas", txt[i], box[i][0], box[i][1], box[i][2], box[i][3], vw, vh);
+            if (!bad)
+                snprintf(what, cap, "'%.60s' [%.0f,%.0f]x[%.0f,%.0f] outside the %.0fx%.0f canvas",
+                         txt[i], box[i][0], box[i][1], box[i][2], box[i][3], vw, vh);
             bad++;
         }
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++)
             if (box[i][0] < box[j][1] && box[j][0] < box[i][1] && box[i][2] < box[j][3] &&
                 box[j][2] < box[i][3]) {
-                if (!bad) snprintf(what, cap, "'%.60s' [%.0f,%.0f]x[%.0f,%.0f] and '%.60s' [%.0f,%.0f]x[%.0f,%.0f]", txt[i], box[i][0], box[i][1], box[i][2], box[i][3], txt[j], box[j][0], box[j][1], box[j][2], box[j][3]);
+                if (!bad)
+                    snprintf(what, cap, "'%.60s' [%.0f,%.0f]x[%.0f,%.0f] and '%.60s' [%.0f,%.0f]x[%.0f,%.0f]",
+                             txt[i], box[i][0], box[i][1], box[i][2], box[i][3], txt[j], box[j][0],
+                             box[j][1], box[j][2], box[j][3]);
                 bad++;
             }
     free(t);
