@@ -352,7 +352,8 @@ nb_status rep_devices_report(tab_table *t, const rep_devices_config *cfg, const 
     }
     /* Cells at a 7.6 pt pitch (46 columns fit 6.75 in with their labels;
      * 8 pt glyphs are ~6 pt high, so labels do not overlap); the width of the
-     * labels from the longest one. */
+     * labels from the longest one; 8 pt above the map for the colour bar's
+     * top tick label. */
     size_t chars = 0;
     char lab[96];
     for (int a = 0; a < m; a++) {
@@ -360,20 +361,30 @@ nb_status rep_devices_report(tab_table *t, const rep_devices_config *cfg, const 
         if (strlen(lab) > chars) chars = strlen(lab);
     }
     double cell = 7.6, lab_pt = (double)chars * 0.55 * RP_FONT_PT + 8, cb = 48;
-    double side = cell * m, wpt = lab_pt + side + cb + 6, hpt = side + lab_pt + 6;
+    double side = cell * m, wpt = lab_pt + side + cb + 6, hpt = side + lab_pt + 11;
     fputs("# devices_tau.gp - written by nastab devices-report; rerun: gnuplot devices_tau.gp\n"
           "# Kendall tau-b between hardware columns, clustered order; labels shortened\n"
           "# (HW = HW-NAS-Bench, HELP = HELP; C10/C100/IN16 = the accuracy dataset).\n", f);
     rp_gp_begin(f, formats ? formats : REP_FMT_PNG, "devices_tau", wpt / 72, hpt / 72);
+    /* A diverging scale over [-1, 1] when some pair disagrees (tau < 0);
+     * else the sequential half [0, 1], so the colours spread over the data. */
+    double tau_min = 0;
+    for (size_t i = 0; i < mm; i++)
+        if (!isnan(tau[i])) tau_min = fmin(tau_min, tau[i]);
+    if (tau_min < 0)
+        fputs("set palette defined (-1 \"#B2182B\", 0 \"#F7F7F7\", 1 \"#2166AC\")\n"
+              "set cbrange [-1:1]\nset cbtics 0.5\n", f);
+    else
+        fputs("set palette defined (0 \"#F7F7F7\", 1 \"#2166AC\")\n"
+              "set cbrange [0:1]\nset cbtics 0.25\n", f);
     fprintf(f, "set datafile missing \"nan\"\nunset key\nunset grid\nset border 15 lw 0.5\n"
-               "set palette defined (-1 \"#B2182B\", 0 \"#F7F7F7\", 1 \"#2166AC\")\n"
-               "set cbrange [-1:1]\nset cbtics 0.5\nset cblabel \"Kendall tau-b\" offset -0.5,0\n"
+               "set cblabel \"Kendall tau-b\" offset -0.5,0\n"
                "set lmargin at screen %.4f\nset rmargin at screen %.4f\n"
                "set tmargin at screen %.4f\nset bmargin at screen %.4f\n"
                "set colorbox user origin screen %.4f, screen %.4f size screen %.4f, screen %.4f\n"
                "set xrange [-0.5:%d.5]\nset yrange [%d.5:-0.5]\n"
                "set tics scale 0\nset xtics rotate by 90 right\n",
-            lab_pt / wpt, (lab_pt + side) / wpt, 1 - 3 / hpt, (lab_pt + 3) / hpt,
+            lab_pt / wpt, (lab_pt + side) / wpt, 1 - 8 / hpt, (lab_pt + 3) / hpt,
             (lab_pt + side + 8) / wpt, (lab_pt + 3) / hpt, 8 / wpt, side / hpt, m - 1, m - 1);
     for (int axis = 0; axis < 2; axis++) {
         fprintf(f, "set %ctics (", axis ? 'y' : 'x');

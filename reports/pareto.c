@@ -217,7 +217,7 @@ static nb_status write_hv_files(const res_mo_results *r, size_t g0, const char *
                "# Mean hypervolume regret over runs with a shaded 95%% t band.\n",
             gpf, gpf);
     rp_gp_begin(f, formats, stem, fmin(rp_fig_width(formats), 3.25), 2.4);
-    fprintf(f, "set key bottom left samplen 2\nset xrange [0:%.10g]\n"
+    fprintf(f, "set key top right samplen 2\nset xrange [0:%.10g]\n"
                "set xlabel \"simulated time [s]\"\nset ylabel \"hypervolume regret\" offset 1,0\n",
             s0->budget);
     rp_gp_log_axis(f, 'y', r_lo, r_hi);

@@ -280,13 +280,13 @@ nb_status rep_rank_over_time(const res_results *r, const char *dataset, size_t *
 
 /* ---- figures ---- */
 
-/* gnuplot-safe copy of a name (no quotes, backslashes, underscores-as-subscripts). */
+/* gnuplot-safe copy of a name for a double-quoted string (no quotes or
+ * backslashes; the terminals are noenhanced, so '_' stays as it is). */
 static void gp_name(const char *s, char *out, size_t n)
 {
     size_t j = 0;
-    for (; *s && j + 3 < n; s++) {
+    for (; *s && j + 1 < n; s++) {
         if (*s == '"' || *s == '\\' || *s == '\'') continue;
-        if (*s == '_') out[j++] = '\\', out[j++] = '\\';
         out[j++] = *s;
     }
     out[j] = '\0';
@@ -418,7 +418,9 @@ static nb_status cd_figure(const char *dir, size_t k, const char **names, const 
     size_t n_bars = cd_bar_count(ord, avg, k, cd);
     if (n_bars > 1) hpt += 0.4 * (double)(n_bars - 1) * line;
     rp_gp_begin(f, formats, "cd_diagram", w, hpt / 72);
-    fprintf(f, "unset border\nunset xtics\nunset ytics\nunset grid\nunset key\n"
+    /* The body runs once per format: start each pass without the previous
+     * pass's labels and arrows (else the SVG holds each text three times). */
+    fprintf(f, "unset label\nunset arrow\nunset border\nunset xtics\nunset ytics\nunset grid\nunset key\n"
                "set lmargin 0\nset rmargin 0\nset tmargin 0\nset bmargin 0\n"
                "set xrange [%g:%g]\nset yrange [%g:%g]\n",
             xlo, xhi, -rows, top);
@@ -501,7 +503,7 @@ nb_status rep_rank_report(const res_results *r, const char *dir, int formats)
         for (size_t i = 0; i < total && !s0; i++)
             if (!strcmp(res_results_get(r, i)->dataset, ds[d])) s0 = res_results_get(r, i);
         fprintf(md, "## %s\n\n| strategy | rank at 10%% | 50%% | end of budget | mean over time |\n|---|---|---|---|---|\n",
-                ds[d]);
+                rp_display_name(ds[d]));
         for (size_t j = 0; j < k; j++) {
             double mean = 0;
             for (size_t g = 0; g < grid; g++) mean += ranks[j * grid + g] / (double)grid;
@@ -552,10 +554,10 @@ nb_status rep_rank_report(const res_results *r, const char *dir, int formats)
         if (rep_friedman(scores, n_full, ns, 0.05, avg, &fr) == NB_OK) {
             fprintf(md, "## Across datasets\n\nMean final test regret per dataset, ranked per dataset; "
                         "Friedman test over %zu independent datasets (", n_full);
-            for (size_t d = 0; d < n_full; d++) fprintf(md, "%s%s", d ? ", " : "", ds[d]);
+            for (size_t d = 0; d < n_full; d++) fprintf(md, "%s%s", d ? ", " : "", rp_display_name(ds[d]));
             fprintf(md, ")%s and %zu strategies: chi2 = %.3f (p = %.3g); ",
-                    dropped ? "; cifar10-valid is left out because it holds the same searches as "
-                              "cifar10 (only the reported test split differs), so it is not an "
+                    dropped ? "; CIFAR-10-valid is left out because it holds the same searches as "
+                              "CIFAR-10 (only the reported test split differs), so it is not an "
                               "independent block,"
                             : "",
                     ns, fr.chi2, fr.chi2_p);

@@ -175,9 +175,9 @@ nb_status rep_write_markdown(const res_results *r, FILE *f)
     fputs("Final accuracy [%] of the incumbent (mean ± std over runs).\n\n| strategy |", f);
     for (size_t d = 0; d < l.n_ds; d++) {
         fputc(' ', f);
-        md_text(f, l.ds[d]);
+        md_text(f, rp_display_name(l.ds[d]));
         fputs(" valid | ", f);
-        md_text(f, l.ds[d]);
+        md_text(f, rp_display_name(l.ds[d]));
         fputs(" test |", f);
     }
     fputs("\n|---|", f);
@@ -216,7 +216,7 @@ nb_status rep_write_markdown(const res_results *r, FILE *f)
         if (s->restricted_cells)
             fprintf(f, "Restricted run (--restrict-to-curves): %s searched only the %zu cells "
                     "with a per-epoch curve; the optimum and the regret are theirs.\n\n",
-                    s->dataset, s->restricted_cells);
+                    rp_display_name(s->dataset), s->restricted_cells);
     }
     if (l.n_ds) {
         fputs("Runs and budget (simulated time):", f);
@@ -224,7 +224,7 @@ nb_status rep_write_markdown(const res_results *r, FILE *f)
             char buf[200];
             runs_budget(r, l.ds[d], buf, sizeof buf, " ");
             fputs(d ? "; " : " ", f);
-            md_text(f, l.ds[d]);
+            md_text(f, rp_display_name(l.ds[d]));
             fprintf(f, ": %s", buf);
         }
         fputs(".\n", f);

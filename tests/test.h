@@ -50,6 +50,13 @@ char *test_subdir(const char *name);
 /* The number of entries of dir whose name contains needle (e.g. ".tmp." to
  * find temporaries left behind), or -1 when dir cannot be read. */
 int test_count_entries(const char *dir, const char *needle);
+/* The horizontal text labels of a gnuplot SVG at path whose boxes overlap
+ * or leave the canvas (viewBox): each label from its translate(x,y),
+ * font-size and text-anchor, width 0.55 em per character, height 0.75 em
+ * above the baseline; rotated labels are skipped. Returns their count (the
+ * first is described in what), -1 when path cannot be read.
+ * (tests/test_rep_figures.c) */
+int test_svg_label_overlaps(const char *path, char *what, size_t cap);
 /* 1 when the runner was started with --quick (valgrind): skip the slowest loops. */
 int test_quick(void);
 

@@ -189,13 +189,13 @@ static const char golden_csv[] =
 static const char golden_md[] =
     "Final accuracy [%] of the incumbent (mean ± std over runs).\n"
     "\n"
-    "| strategy | cifar10-valid valid | cifar10-valid test | cifar10 valid | cifar10 test |\n"
+    "| strategy | CIFAR-10-valid valid | CIFAR-10-valid test | CIFAR-10 valid | CIFAR-10 test |\n"
     "|---|---:|---:|---:|---:|\n"
     "| rea | 90.25 ± 1.00 | 89.25 ± 1.00 | 92.00 ± 1.00 | 91.00 ± 1.00 |\n"
     "| local\\_search | 84.00 ± 1.00 | 83.00 ± 1.00 | 89.50 ± 1.00 | 88.50 ± 1.00 |\n"
     "| optimum (table) | 91.60 | 94.37 | 91.60 | 94.37 |\n"
     "\n"
-    "Runs and budget (simulated time): cifar10-valid: 3 runs, budget 2000 s; cifar10: 3 runs, "
+    "Runs and budget (simulated time): CIFAR-10-valid: 3 runs, budget 2000 s; CIFAR-10: 3 runs, "
     "budget 1000.5 s.\n";
 
 static const char golden_tex[] =
@@ -721,50 +721,6 @@ static int svg_series_color(const char *path, const char *name, char *out, size_
 }
 
 
-/* Pairs of horizontal text labels of a gnuplot SVG whose boxes overlap:
- * each label from its translate(x,y), font-size and text-anchor, width
- * 0.55 em per character, height 0.75 em above the baseline (rotated labels
- * are skipped). The first overlapping pair is copied into what. */
-static int svg_label_overlaps(const char *path, char *what, size_t cap)
-{
-    char *t = read_text(path);
-    if (!t) return -1;
-    double box[400][4];
-    char txt[400][64];
-    size_t n = 0;
-    for (char *g = strstr(t, "<g transform=\"translate("); g && n < 400;
-         g = strstr(g + 1, "<g transform=\"translate(")) {
-        double x, y, fs = 0;
-        char *end = strchr(g, '>');
-        if (!end || sscanf(g, "<g transform=\"translate(%lf,%lf)", &x, &y) != 2) continue;
-        char *rot = strstr(g, "rotate("), *fsp = strstr(g, "font-size=\""), *tx = strstr(end, "<text>");
-        if ((rot && rot < end) || !fsp || fsp > end || !tx) continue;
-        if (strchr(end + 1, '<') != tx) continue; /* the text must follow the group */
-        fs = atof(fsp + 11);
-        char *te = strstr(tx, "</text>");
-        size_t len = te ? (size_t)(te - tx - 6) : 0;
-        if (!len || len >= sizeof txt[0]) continue;
-        double w = 0.55 * fs * (double)len, x0 = x;
-        char *anc = strstr(g, "text-anchor=\"");
-        if (anc && anc < end && !strncmp(anc + 13, "end", 3)) x0 = x - w;
-        else if (anc && anc < end && !strncmp(anc + 13, "middle", 6)) x0 = x - w / 2;
-        box[n][0] = x0, box[n][1] = x0 + w, box[n][2] = y - 0.75 * fs, box[n][3] = y;
-        memcpy(txt[n], tx + 6, len);
-        txt[n][len] = '\0';
-        n++;
-    }
-    int bad = 0;
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = i + 1; j < n; j++)
-            if (box[i][0] < box[j][1] && box[j][0] < box[i][1] && box[i][2] < box[j][3] &&
-                box[j][2] < box[i][3]) {
-                if (!bad) snprintf(what, cap, "'%.60s' [%.0f,%.0f]x[%.0f,%.0f] and '%.60s' [%.0f,%.0f]x[%.0f,%.0f]", txt[i], box[i][0], box[i][1], box[i][2], box[i][3], txt[j], box[j][0], box[j][1], box[j][2], box[j][3]);
-                bad++;
-            }
-    free(t);
-    return bad;
-}
-
 static int has_figure_file(const char *dir, const char *stem)
 {
     char p[800];
@@ -799,7 +755,7 @@ TEST(rep_report_style_documents)
     for (size_t i = 0; i < sizeof svgs / sizeof svgs[0]; i++) {
         char what[200] = "";
         snprintf(p, sizeof p, "%s/%s", dir, svgs[i]);
-        int bad = svg_label_overlaps(p, what, sizeof what);
+        int bad = test_svg_label_overlaps(p, what, sizeof what);
         CHECK_MSG(bad == 0, "%s: %d overlapping labels, e.g. %s", p, bad, what);
     }
     /* Golden scripts (sizes, ranges, ticks, palette, layout): a change to the

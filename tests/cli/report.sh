@@ -52,7 +52,7 @@ else
     echo "skip cli: no headless Chromium (apt-get install chromium-headless-shell): report.html not checked in a browser"
 fi
 ok_if "report: ranks.md counts cifar10-valid and cifar10 once" \
-    grep -q "Friedman test over 2 independent datasets (cifar10, cifar100); cifar10-valid is left out" "$tmp/rep/ranks.md"
+    grep -q "Friedman test over 2 independent datasets (CIFAR-10, CIFAR-100); CIFAR-10-valid is left out" "$tmp/rep/ranks.md"
 ok_if "report: report.tex is a complete document around report_body.tex" \
     grep -q 'input{report_body.tex}' "$tmp/rep/report.tex"
 if command -v pdflatex > /dev/null 2>&1; then
