@@ -400,9 +400,10 @@ static nb_status cd_figure(const char *dir, size_t k, const char **names, const 
     for (size_t j = 0; j < k; j++) chars = strlen(names[j]) + 7 > chars ? strlen(names[j]) + 7 : chars;
     /* Coordinates: x in rank units, y in text lines (8 pt * 1.4) below the axis. */
     double w = fmin(rp_fig_width(formats), 3.25), wpt = 72 * w, line = 1.4 * RP_FONT_PT;
-    /* 0.66 em per character covers Helvetica (and the fonts substituted for it)'s widest lower-case runs; the
-     * axis keeps at least 100 pt, and the canvas grows (not the labels
-     * shrink or get cut) when long names need more than the column. */
+    /* 0.66 em per character covers the widest lower-case runs of Helvetica
+     * and of the fonts substituted for it; the axis keeps at least 100 pt,
+     * and the canvas grows (the labels are not shrunk or cut) when long
+     * names need more than the column. */
     double label_pt = (double)chars * 0.66 * RP_FONT_PT + 8, axis_pt = wpt - 2 * label_pt;
     if (axis_pt < 100) {
         axis_pt = 100;
