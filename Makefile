@@ -11,7 +11,7 @@
 #   WERROR=1        turn warnings into errors (CI)
 
 CC      ?= cc
-PKGS    := hdf5-serial openblas zlib
+PKGS    := hdf5-serial openblas zlib lapacke
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
