@@ -137,7 +137,7 @@ install: $(NASTAB) $(LIB)
 # The regression gate on every built-in strategy against the committed
 # baseline (tests/fixtures/baselines, README "Regression gate"); a few seconds.
 GATE_BASELINE := tests/fixtures/baselines/nb201-builtin.csv
-GATE_RUN := --dataset cifar10,cifar100 --strategy random,rea,reinforce,bohb,hyperband,local --runs 100
+GATE_RUN := --dataset cifar10,cifar100 --strategy random,rea,reinforce,bohb,hyperband,local,rnn,ga,ga-point,bananas,gp-bo --runs 100
 gate: $(NASTAB) $(TABLE)
 	$(NASTAB) --quiet run --table $(TABLE) $(GATE_RUN) --seed 1 -o $(BUILD)/gate-candidate.h5 > /dev/null
 	$(NASTAB) check --baseline $(GATE_BASELINE) --candidate $(BUILD)/gate-candidate.h5

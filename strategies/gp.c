@@ -6,9 +6,14 @@
  *     alpha = A^-1 y,  mean(x*) = c*' alpha,  var(x*) = sf2 (1 - |L^-1 c*|^2),
  *     log p(y) = -y'alpha / (2 sf2) - sum_i log L_ii - n/2 log sf2 - n/2 log 2pi,
  * with L the Cholesky factor of A; maximising over sf2 gives
- * sf2 = y'alpha / n. Matrices are column-major doubles for LAPACKE. */
+ * sf2 = y'alpha / n. Matrices are column-major doubles for LAPACKE.
+ * LAPACKE is OpenBLAS's here, and OpenBLAS's own threads change the bits
+ * of its blocked factorisations with their count (nn/parallel.c) and spin
+ * in sched_yield on a loaded machine, so every GP pins it to one thread:
+ * the parallelism is the loop's, over runs. */
 #include "strategies/surrogate.h"
 
+#include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
@@ -32,6 +37,7 @@ static const double grid_lambda[] = {1e-4, 1e-3, 1e-2, 0.1, 0.3, 1};
 
 strat_gp *strat_gp_create(int dim)
 {
+    openblas_set_num_threads(1);
     strat_gp *g = nb_xcalloc_array(1, sizeof *g);
     g->dim = dim;
     return g;

@@ -35,7 +35,7 @@ struct strat_mlp {
     float *par, *grad, *m, *v; /* (n_par) each */
     float *wt;                 /* (NL - 1, W, W) transposes of w1 .. w_{NL-1} */
     float act[NL][B * W];      /* post-ReLU activations of the minibatch */
-    float dz[B * W], da[B * W];
+    float dz[B * W];           /* dL/dz of the layer being differentiated */
     float ymu, ysd;            /* target standardisation */
     size_t cap;                /* capacity of perm / ys */
     size_t *perm;
@@ -89,12 +89,35 @@ static inline void axpy(float *restrict y, float a, const float *restrict x)
     for (int j = 0; j < W; j++) y[j] += a * x[j];
 }
 
-/* z[j] = b[j] + sum_i in[i] w[i][j], then ReLU. sparse: skip zero inputs
- * (the input layer: the path encoding is mostly zeros; a branch per input
- * costs more than it saves on the hidden layers). */
+/* z[j] = b[j] + sum_i in[i] w[i][j] (i ascending), then ReLU. sparse: skip
+ * zero inputs (the input layer: the path encoding is mostly zeros; a
+ * branch per input costs more than it saves on the hidden layers). The
+ * SSE2 path keeps z in five registers and does the same operations in the
+ * same order as the plain loop, so both give the same bits. */
 static void dense_relu(const float *in, int n_in, const float *w, const float *b, float *out,
                        int sparse)
 {
+#if defined(__SSE2__) && W == 20
+    __m128 z0 = _mm_loadu_ps(b), z1 = _mm_loadu_ps(b + 4), z2 = _mm_loadu_ps(b + 8),
+           z3 = _mm_loadu_ps(b + 12), z4 = _mm_loadu_ps(b + 16);
+    for (int i = 0; i < n_in; i++) {
+        const float a = in[i];
+        if (sparse && a == 0.0f) continue;
+        const __m128 va = _mm_set1_ps(a);
+        const float *wi = w + (size_t)i * W;
+        z0 = _mm_add_ps(z0, _mm_mul_ps(va, _mm_loadu_ps(wi)));
+        z1 = _mm_add_ps(z1, _mm_mul_ps(va, _mm_loadu_ps(wi + 4)));
+        z2 = _mm_add_ps(z2, _mm_mul_ps(va, _mm_loadu_ps(wi + 8)));
+        z3 = _mm_add_ps(z3, _mm_mul_ps(va, _mm_loadu_ps(wi + 12)));
+        z4 = _mm_add_ps(z4, _mm_mul_ps(va, _mm_loadu_ps(wi + 16)));
+    }
+    const __m128 zero = _mm_setzero_ps(); /* max(z, 0) = z > 0 ? z : 0, NaN -> 0 */
+    _mm_storeu_ps(out, _mm_max_ps(z0, zero));
+    _mm_storeu_ps(out + 4, _mm_max_ps(z1, zero));
+    _mm_storeu_ps(out + 8, _mm_max_ps(z2, zero));
+    _mm_storeu_ps(out + 12, _mm_max_ps(z3, zero));
+    _mm_storeu_ps(out + 16, _mm_max_ps(z4, zero));
+#else
     float z[W];
     for (int j = 0; j < W; j++) z[j] = b[j];
     for (int i = 0; i < n_in; i++) {
@@ -103,6 +126,7 @@ static void dense_relu(const float *in, int n_in, const float *w, const float *b
         axpy(z, a, w + (size_t)i * W);
     }
     for (int j = 0; j < W; j++) out[j] = z[j] > 0.0f ? z[j] : 0.0f;
+#endif
 }
 
 static float head(const strat_mlp *m, const float *h)
@@ -185,26 +209,67 @@ static double step(strat_mlp *m, const float *x, const size_t *idx, int nb, long
     for (int l = NL - 1; l >= 0; l--) {
         const int n_in = l == 0 ? m->dim : W;
         float *gw = m->grad + off_w(m, l), *gb = m->grad + off_b(m, l);
-        for (int b = 0; b < nb; b++) {
-            const float *in = l == 0 ? x + idx[b] * (size_t)m->dim : m->act[l - 1] + b * W;
-            const float *dz = m->dz + b * W;
-            axpy(gb, 1.0f, dz);
-            for (int i = 0; i < n_in; i++) {
-                const float a = in[i];
+        for (int b = 0; b < nb; b++) axpy(gb, 1.0f, m->dz + b * W);
+        /* gw[i] += in_b[i] dz_b over b ascending, row by row */
+        for (int i = 0; i < n_in; i++) {
+            float *gwi = gw + (size_t)i * W;
+#if defined(__SSE2__) && W == 20
+            __m128 g0 = _mm_loadu_ps(gwi), g1 = _mm_loadu_ps(gwi + 4), g2 = _mm_loadu_ps(gwi + 8),
+                   g3 = _mm_loadu_ps(gwi + 12), g4 = _mm_loadu_ps(gwi + 16);
+#endif
+            for (int b = 0; b < nb; b++) {
+                const float a = l == 0 ? x[idx[b] * (size_t)m->dim + i] : m->act[l - 1][b * W + i];
                 if (l == 0 && a == 0.0f) continue;
-                axpy(gw + (size_t)i * W, a, dz);
+                const float *dz = m->dz + b * W;
+#if defined(__SSE2__) && W == 20
+                const __m128 va = _mm_set1_ps(a);
+                g0 = _mm_add_ps(g0, _mm_mul_ps(va, _mm_loadu_ps(dz)));
+                g1 = _mm_add_ps(g1, _mm_mul_ps(va, _mm_loadu_ps(dz + 4)));
+                g2 = _mm_add_ps(g2, _mm_mul_ps(va, _mm_loadu_ps(dz + 8)));
+                g3 = _mm_add_ps(g3, _mm_mul_ps(va, _mm_loadu_ps(dz + 12)));
+                g4 = _mm_add_ps(g4, _mm_mul_ps(va, _mm_loadu_ps(dz + 16)));
+#else
+                axpy(gwi, a, dz);
+#endif
             }
+#if defined(__SSE2__) && W == 20
+            _mm_storeu_ps(gwi, g0);
+            _mm_storeu_ps(gwi + 4, g1);
+            _mm_storeu_ps(gwi + 8, g2);
+            _mm_storeu_ps(gwi + 12, g3);
+            _mm_storeu_ps(gwi + 16, g4);
+#endif
         }
         if (l == 0) break;
-        /* da = dz W^T through the transposed copy, then the ReLU of layer l-1 */
+        /* da = dz W^T through the transposed copy (j ascending), then the
+         * ReLU of layer l-1: dz = h > 0 ? da : 0 */
         const float *wt = m->wt + (size_t)(l - 1) * W * W;
         for (int b = 0; b < nb; b++) {
-            float *da = m->da + b * W;
-            const float *dz = m->dz + b * W;
-            for (int i = 0; i < W; i++) da[i] = 0.0f;
-            for (int j = 0; j < W; j++) axpy(da, dz[j], wt + j * W);
             const float *h = m->act[l - 1] + b * W;
-            for (int i = 0; i < W; i++) m->dz[b * W + i] = h[i] > 0.0f ? da[i] : 0.0f;
+            float *dzb = m->dz + b * W;
+#if defined(__SSE2__) && W == 20
+            __m128 d0 = _mm_setzero_ps(), d1 = d0, d2 = d0, d3 = d0, d4 = d0;
+            for (int j = 0; j < W; j++) {
+                const __m128 g = _mm_set1_ps(dzb[j]);
+                const float *wj = wt + j * W;
+                d0 = _mm_add_ps(d0, _mm_mul_ps(g, _mm_loadu_ps(wj)));
+                d1 = _mm_add_ps(d1, _mm_mul_ps(g, _mm_loadu_ps(wj + 4)));
+                d2 = _mm_add_ps(d2, _mm_mul_ps(g, _mm_loadu_ps(wj + 8)));
+                d3 = _mm_add_ps(d3, _mm_mul_ps(g, _mm_loadu_ps(wj + 12)));
+                d4 = _mm_add_ps(d4, _mm_mul_ps(g, _mm_loadu_ps(wj + 16)));
+            }
+            const __m128 zero = _mm_setzero_ps();
+            _mm_storeu_ps(dzb, _mm_and_ps(d0, _mm_cmpgt_ps(_mm_loadu_ps(h), zero)));
+            _mm_storeu_ps(dzb + 4, _mm_and_ps(d1, _mm_cmpgt_ps(_mm_loadu_ps(h + 4), zero)));
+            _mm_storeu_ps(dzb + 8, _mm_and_ps(d2, _mm_cmpgt_ps(_mm_loadu_ps(h + 8), zero)));
+            _mm_storeu_ps(dzb + 12, _mm_and_ps(d3, _mm_cmpgt_ps(_mm_loadu_ps(h + 12), zero)));
+            _mm_storeu_ps(dzb + 16, _mm_and_ps(d4, _mm_cmpgt_ps(_mm_loadu_ps(h + 16), zero)));
+#else
+            float da[W];
+            for (int i = 0; i < W; i++) da[i] = 0.0f;
+            for (int j = 0; j < W; j++) axpy(da, dzb[j], wt + j * W);
+            for (int i = 0; i < W; i++) dzb[i] = h[i] > 0.0f ? da[i] : 0.0f;
+#endif
         }
     }
     /* Adam (Kingma & Ba 2015, Algorithm 1) */
