@@ -11,7 +11,7 @@
 #   WERROR=1        turn warnings into errors (CI)
 
 CC      ?= cc
-PKGS    := hdf5-serial openblas zlib
+PKGS    := hdf5-serial openblas zlib lapacke
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -137,7 +137,7 @@ install: $(NASTAB) $(LIB)
 # The regression gate on every built-in strategy against the committed
 # baseline (tests/fixtures/baselines, README "Regression gate"); a few seconds.
 GATE_BASELINE := tests/fixtures/baselines/nb201-builtin.csv
-GATE_RUN := --dataset cifar10,cifar100 --strategy random,rea,reinforce,bohb,hyperband,local --runs 100
+GATE_RUN := --dataset cifar10,cifar100 --strategy random,rea,reinforce,bohb,hyperband,local,rnn,ga,ga-point,bananas,gp-bo --runs 100
 gate: $(NASTAB) $(TABLE)
 	$(NASTAB) --quiet run --table $(TABLE) $(GATE_RUN) --seed 1 -o $(BUILD)/gate-candidate.h5 > /dev/null
 	$(NASTAB) check --baseline $(GATE_BASELINE) --candidate $(BUILD)/gate-candidate.h5

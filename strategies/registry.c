@@ -8,7 +8,8 @@
 static const strat_vtable *const builtin[] = {
     &strat_random_vtable, &strat_rea_vtable,   &strat_reinforce_vtable,
     &strat_bohb_vtable,   &strat_hyperband_vtable, &strat_local_vtable,
-    NULL,
+    &strat_rnn_vtable,    &strat_ga_vtable,    &strat_ga_point_vtable,
+    &strat_bananas_vtable, &strat_gpbo_vtable, NULL,
 };
 
 /* Strategies that ask per-epoch budgets (PROTOCOL.md "Per-epoch budgets"). */

@@ -14,6 +14,11 @@ extern const strat_vtable strat_reinforce_vtable; /* reinforce.c */
 extern const strat_vtable strat_hyperband_vtable; /* hyperband.c */
 extern const strat_vtable strat_bohb_vtable;      /* bohb.c */
 extern const strat_vtable strat_local_vtable;     /* local.c */
+extern const strat_vtable strat_rnn_vtable;       /* rnn.c */
+extern const strat_vtable strat_ga_vtable;        /* ga.c */
+extern const strat_vtable strat_ga_point_vtable;  /* ga.c */
+extern const strat_vtable strat_bananas_vtable;   /* bananas.c */
+extern const strat_vtable strat_gpbo_vtable;      /* gpbo.c */
 /* curve strategies (per-epoch budgets; strat_curve_builtin) */
 extern const strat_vtable strat_hyperband_epochs_vtable; /* hb_epochs.c */
 extern const strat_vtable strat_bohb_epochs_vtable;      /* hb_epochs.c */

@@ -51,7 +51,7 @@ TEST(strat_find_and_names)
     }
     size_t n = 0;
     while (all[n]) n++;
-    CHECK_EQ_INT(n, 6);
+    CHECK_EQ_INT(n, 11);
     CHECK(strat_find("evolution") == NULL);
     CHECK_ERRMSG("'evolution'");
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) CHECK_ERRMSG(want[i]);
