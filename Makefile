@@ -121,12 +121,20 @@ valgrind: $(TESTBIN) $(TABLE)
 	valgrind --error-exitcode=1 --leak-check=full $(TESTBIN) --table $(TABLE) --quick
 
 # make install PREFIX=/usr/local DESTDIR=: the binary, the plugin headers
-# (include/nastab/, include layout kept), libnastab.a and nastab.pc.
+# (include/nastab/, include layout kept), libnastab.a, nastab.pc, and in
+# share/nastab/ the published NB201 data (what `tables import nb201` reads
+# when there is no tables/data) and the protocol documents the headers cite.
 PREFIX  ?= /usr/local
 INSTALL_HEADERS := core/nb.h spaces/space.h tables/tab.h results/res.h strategies/strat.h
+INSTALL_DATA := $(wildcard tables/data/*.gz) tables/data/PROVENANCE.md \
+                strategies/PROTOCOL.md strategies/EXEC_PROTOCOL.md
+# The installed data folder, compiled in as the last place the importer looks
+# (it looks beside the binary first, so a moved install still finds it).
+$(BUILD)/bench/cmd_tables.o: CFLAGS += -DNB_DATADIR='"$(PREFIX)/share/nastab"'
 install: $(NASTAB) $(LIB)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/nastab \
 	    $(addprefix $(DESTDIR)$(PREFIX)/include/nastab/,$(sort $(dir $(INSTALL_HEADERS))))
+	install -m 644 $(INSTALL_DATA) $(DESTDIR)$(PREFIX)/share/nastab/
 	install -m 755 $(NASTAB) $(DESTDIR)$(PREFIX)/bin/nastab
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libnastab.a
 	for h in $(INSTALL_HEADERS); do install -m 644 $$h $(DESTDIR)$(PREFIX)/include/nastab/$$h || exit 1; done

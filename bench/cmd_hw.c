@@ -239,7 +239,10 @@ int cmd_mo_report(int argc, char **argv)
     if (format && rep_parse_formats(format, &mask) != NB_OK) return cli_fail("mo-report", 1);
     res_mo_results *r;
     if (res_mo_read(pos[0], &r) != NB_OK) return cli_fail("mo-report", 0);
+    nb_file_input in[] = {{"results file", pos[0]}};
+    rep_protect_inputs(in, 1);
     nb_status st = rep_mo_report(r, dir ? dir : "mo-report", mask);
+    rep_protect_inputs(NULL, 0);
     res_mo_free(r);
     if (st == NB_ETOOL) {
         fprintf(stderr, "nastab mo-report: %s\n", nb_errmsg());
@@ -286,7 +289,10 @@ int cmd_devices_report(int argc, char **argv)
         return cli_usage_error("devices-report", "--dataset: '%s' is not in %s", dataset, table);
     }
     rep_devices_config cfg = {dataset ? dataset : "cifar10", metric ? metric : "latency", mask};
+    nb_file_input in[] = {{"table", table}};
+    rep_protect_inputs(in, 1);
     nb_status st = rep_devices_report(t, &cfg, dir ? dir : "devices-report");
+    rep_protect_inputs(NULL, 0);
     tab_close(t);
     if (st == NB_ETOOL) {
         fprintf(stderr, "nastab devices-report: %s\n", nb_errmsg());

@@ -52,7 +52,10 @@ int cmd_report(int argc, char **argv)
                                   : rep_write_latex(r, stdout);
     } else {
         const char *d = dir ? dir : "report";
+        nb_file_input in[] = {{"results file", pos[0]}};
+        rep_protect_inputs(in, 1);
         st = rep_report(r, d, mask);
+        rep_protect_inputs(NULL, 0);
         if (st == NB_OK) nb_log("report written to %s/", d);
     }
     if (st != NB_OK) rc = cli_fail("report", 0);

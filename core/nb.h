@@ -7,7 +7,7 @@
  * when stderr is a terminal, and atomic file replacement (write a temporary,
  * fsync, rename).
  * What it does not do: anything that needs a library beyond libc (HDF5
- * helpers live in tables/tab_h5.h).
+ * files are read and written by the tables and results modules).
  *
  * Failures: recoverable ones return an nb_status (NB_OK = 0, negative codes)
  * with one message for nb_errmsg() naming the file, field or value and, where

@@ -144,6 +144,7 @@ static nb_status read_fd(int fd, const char *path, const pc_journal_header *want
     j->codes = nb_xcalloc_array(n ? n : 1, sizeof *j->codes);
     j->vals = nb_xcalloc_array(n ? n * nf : 1, sizeof *j->vals);
     unsigned char *rec = nb_xmalloc(rb);
+    size_t end = 0; /* record slots kept in the file: all but a torn last one */
     for (size_t i = 0; i < n; i++) {
         if ((st = read_full(fd, rec, rb, (off_t)(sizeof j->h + i * rb), path)) != NB_OK) {
             free(rec);
@@ -153,16 +154,22 @@ static nb_status read_fd(int fd, const char *path, const pc_journal_header *want
         memcpy(&crc, rec + rb - 4, 4);
         if ((uint32_t)crc32(0L, rec, (uInt)(rb - 4)) != crc) {
             if (i + 1 == n) break; /* torn last record: the class in flight */
-            free(rec);
-            return nb_fail(NB_EFORMAT, "%s: record %zu of %zu fails its CRC (corrupt journal); "
-                           "hint: remove the journal to start over", path, i + 1, n);
+            /* A damaged record before the last: its class counts as not
+             * trained (a resumed build trains it again and appends it); the
+             * record stays in the file and is skipped on every read. */
+            nb_log("%s: record %zu of %zu fails its CRC (corrupt); skipped: its class is "
+                   "trained again when the build resumes", path, i + 1, n);
+            j->skipped++;
+            end = i + 1;
+            continue;
         }
         memcpy(&j->codes[j->n], rec, 4);
         memcpy(&j->vals[j->n * nf], rec + 4, 4 * nf);
         j->n++;
+        end = i + 1;
     }
     free(rec);
-    j->good_end = (long long)(sizeof j->h + j->n * rb);
+    j->good_end = (long long)(sizeof j->h + end * rb);
     j->dropped = (long long)sb.st_size - j->good_end;
     return NB_OK;
 }

@@ -186,12 +186,15 @@ typedef struct {
     float *vals;         /* (n, pc_journal_record_floats) owned */
     long long good_end;  /* byte offset after the last good record */
     long long dropped;   /* bytes after good_end (a torn or CRC-failing last record), 0 = none */
+    size_t skipped;      /* CRC-failing records before the last: left out of codes/vals, kept in the file */
 } pc_journal_data;
 /* Read `path`. want == NULL: any valid journal (magic, version, header CRC,
  * consistent sizes); else also the job fields of want must match
  * (NB_EFORMAT naming the field, found and expected values, with the hint to
  * remove the journal). A torn last record is left out (out->dropped says how
- * many bytes); a bad record before the last is NB_EFORMAT. NB_EIO when the
+ * many bytes); a bad record before the last is skipped (out->skipped counts
+ * them, nb_log names each): its class is left out, so a resumed build trains it
+ * again. NB_EIO when the
  * file cannot be read. out is owned by the caller: pc_journal_data_free
  * (also after a failure). */
 nb_status pc_journal_read(const char *path, const pc_journal_header *want, pc_journal_data *out);

@@ -295,16 +295,17 @@ static void gp_name(const char *s, char *out, size_t n)
 static FILE *open_in(const char *dir, const char *name, char *path, size_t n)
 {
     snprintf(path, n, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    if (!f) nb_fail(NB_EIO, "%s: cannot write: %s", path, strerror(errno));
-    return f;
+    FILE *f;
+    return rp_open(dir, name, &f) == NB_OK ? f : NULL;
 }
 
+/* path is "dir/name" as open_in made it. */
 static nb_status close_file(FILE *f, const char *path)
 {
-    int bad = ferror(f);
-    bad |= fclose(f) != 0;
-    return bad ? nb_fail(NB_EIO, "%s: write error", path) : NB_OK;
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    return rp_close(dir, slash + 1, f, NB_OK);
 }
 
 static nb_status rank_time_figure(const char *dir, const char *dataset, size_t k, const char **names,

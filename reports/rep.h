@@ -95,6 +95,20 @@ nb_status rep_write_latex(const res_results *r, FILE *f);
  * still written), gnuplot failing (names the script, quotes its error) or
  * lacking a terminal (names the missing figure). */
 nb_status rep_report(const res_results *r, const char *dir, int formats);
+/* Every file the reports write (rep_report, rep_mo_report,
+ * rep_devices_report, rep_rank_report) appears complete under its final
+ * name or not at all: a failure or a kill leaves the old file or none, and
+ * the next report removes temporaries of dead processes. Files the report
+ * reads, given here (borrowed until the next call; NULL, 0 clears), are
+ * never written: a report that would write one fails with NB_EINVAL
+ * "refusing to write DIR/NAME: it is the input results file R (same file)".
+ *
+ *     nb_file_input in[] = {{"results file", path}};
+ *     rep_protect_inputs(in, 1);
+ *     st = rep_report(r, dir, mask);
+ *     rep_protect_inputs(NULL, 0);
+ */
+void rep_protect_inputs(const nb_file_input *in, size_t n);
 
 
 /* ---- the regression gate (gate.c) ----

@@ -11,9 +11,11 @@
 char *rp_join(const char *dir, const char *name);
 /* mkdir -p; NB_EIO names the path. */
 nb_status rp_mkdir_p(const char *dir);
-/* fopen(dir/name, "w"); NB_EIO names the file. */
+/* Open a temporary for dir/name (core/file.c, "<name>.tmp.<pid>"); NB_EIO
+ * names the file, NB_EINVAL when it is an input (rep_protect_inputs). */
 nb_status rp_open(const char *dir, const char *name, FILE **f);
-/* fclose, turning a write error into NB_EIO when st is NB_OK. */
+/* Close f and, when st is NB_OK, rename the temporary to dir/name (a write
+ * error is NB_EIO); when st is not NB_OK, remove the temporary. */
 nb_status rp_close(const char *dir, const char *name, FILE *f, nb_status st);
 /* File-name-safe copy (letters, digits, - _ . kept; others '_'). */
 void rp_safe_name(const char *s, char *out, size_t cap);
@@ -44,7 +46,8 @@ double rp_fig_width(int formats);
 /* A string inside gnuplot double quotes. */
 void rp_gp_str(FILE *f, const char *s);
 /* Writes the gnuplot preamble that loops over the asked formats, sets the
- * terminal (w_in x h_in inches, 8 pt text) and output "<stem>.<fmt>" and the
+ * terminal (w_in x h_in inches, 8 pt text) and output "<stem>.<fmt>" (plus
+ * the suffix nastab_tmp when rp_run_gnuplot sets it) and the
  * common axis style; the caller writes the plot commands, then rp_gp_end
  * closes the loop. */
 void rp_gp_begin(FILE *f, int formats, const char *stem, double w_in, double h_in);

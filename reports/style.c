@@ -114,7 +114,7 @@ void rp_gp_begin(FILE *f, int formats, const char *stem, double w_in, double h_i
             "    print sprintf(\"nastab: this gnuplot has no terminal for %%s; %s.%%s skipped "
             "(hint: install gnuplot-nox with cairo)\", fmt, fmt)\n"
             "} else {\n"
-            "set output \"%s.\".fmt\n",
+            "set output \"%s.\".fmt.(exists(\"nastab_tmp\") ? nastab_tmp : \"\")\n",
             stem, stem);
     fputs("set border 3 lw 0.8\nset tics nomirror out scale 0.6\n"
           "set grid lc rgb \"#e0e0e0\" lw 0.6\n", f);

@@ -155,15 +155,15 @@ TEST(precompute_journal_crc_and_header_checks)
     CHECK_EQ_INT(d.dropped, rb);
     pc_journal_data_free(&d);
 
-    /* a CRC mismatch before the last record is corruption */
+    /* a CRC mismatch before the last record: that record is skipped (its
+     * class retrained on resume), the records after it are kept */
     CHECK_EQ_INT(write_journal(path, &h, &cl, 3), 0);
     flip_byte(path, 184 + rb + 5);
-    CHECK_STATUS(pc_journal_read(path, &h, &d), NB_EFORMAT);
-    CHECK_ERRMSG("record 2 of 3 fails its CRC");
-    pc_journal_data_free(&d);
-    pc_journal *j = NULL;
-    CHECK_STATUS(pc_journal_open(path, &h, &j, &d), NB_EFORMAT);
-    CHECK(j == NULL);
+    CHECK_OK(pc_journal_read(path, &h, &d));
+    CHECK_EQ_INT(d.n, 2);
+    CHECK_EQ_INT(d.skipped, 1);
+    CHECK_EQ_INT(d.dropped, 0);
+    if (d.n == 2) CHECK(d.codes[0] == cl.rep[0] && d.codes[1] == cl.rep[2]);
     pc_journal_data_free(&d);
 
     /* a damaged header, and a journal of another job */
@@ -177,6 +177,43 @@ TEST(precompute_journal_crc_and_header_checks)
     other.archs_k = 4;
     CHECK_STATUS(pc_journal_read(path, &other, &d), NB_EFORMAT);
     CHECK_ERRMSG("journal --archs 3, expected 4");
+    pc_journal_data_free(&d);
+    pc_classes_free(&cl);
+}
+
+/* One corrupt record in the middle of a journal (issue 11 item 11): the
+ * build stays resumable; reopening keeps the records after it, and the class
+ * it held, trained again and appended, is read back with the others. */
+TEST(precompute_journal_corrupt_middle_record_resumes)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/pc_j3.journal", test_tmpdir());
+    pc_job job;
+    pc_classes cl;
+    pc_journal_header h;
+    job_header("tiny", &job, &cl, &h);
+    const long rb = (long)h.record_bytes;
+    CHECK_EQ_INT(write_journal(path, &h, &cl, 4), 0);
+    flip_byte(path, 184 + rb + 7);
+    pc_journal *j = NULL;
+    pc_journal_data d;
+    CHECK_OK(pc_journal_open(path, &h, &j, &d));
+    CHECK_EQ_INT(d.n, 3);
+    CHECK_EQ_INT(d.skipped, 1);
+    CHECK_EQ_INT(d.good_end, 184 + 4 * rb);
+    pc_journal_data_free(&d);
+    size_t count = 0;
+    CHECK_OK(pc_journal_count(&job, path, &count));
+    CHECK_EQ_INT(count, 3);
+    float *v = nb_xcalloc_array(pc_journal_record_floats(&h), sizeof *v);
+    v[PC_VALID_LOSS] = known(1, 0, 0, PC_VALID_LOSS);
+    if (j) CHECK_OK(pc_journal_append(j, cl.rep[1], v));
+    pc_journal_close(j);
+    free(v);
+    CHECK_OK(pc_journal_read(path, &h, &d));
+    CHECK_EQ_INT(d.n, 4);
+    CHECK_EQ_INT(d.skipped, 1);
+    if (d.n == 4) CHECK(d.codes[3] == cl.rep[1] && d.codes[1] == cl.rep[2]);
     pc_journal_data_free(&d);
     pc_classes_free(&cl);
 }
