@@ -143,7 +143,7 @@ install: $(NASTAB) $(LIB)
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/nastab.pc
 
 # The regression gate on every built-in strategy against the committed
-# baseline (tests/fixtures/baselines, README "Regression gate"); a few seconds.
+# baseline (tests/fixtures/baselines, README "Regression gate"); a few minutes.
 GATE_BASELINE := tests/fixtures/baselines/nb201-builtin.csv
 GATE_RUN := --dataset cifar10,cifar100 --strategy random,rea,reinforce,bohb,hyperband,local,rnn,ga,ga-point,bananas,gp-bo --runs 100
 gate: $(NASTAB) $(TABLE)
