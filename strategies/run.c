@@ -24,7 +24,7 @@
  * (seed, r, NB_PURPOSE_SEARCH) and writes only row r of the outputs, so the
  * results do not depend on the thread count or the schedule. All table
  * columns are loaded before the threads start; the threads read borrowed
- * arrays only (no HDF5). (About 650 lines: the loop, its checkpoint set and
+ * arrays only (no HDF5). (About 800 lines: the loop, its checkpoint set and
  * the loading of its columns, curves and latencies share one private state
  * struct; the registry, the pool and the strategies are in their own files.) */
 #include "strategies/strat_private.h"
