@@ -104,7 +104,7 @@ run: setup
 	$(NASTAB) run --table $(TABLE) --dataset cifar10-valid,cifar10,cifar100,ImageNet16-120 \
 	    --strategy random,rea,reinforce,bohb,hyperband,local --runs 500 --seed 0 -o $(BUILD)/results.h5
 	$(NASTAB) --quiet report $(BUILD)/results.h5 -o $(BUILD)/report
-	@echo "nastab: report written to $(BUILD)/report/ (report.md, report.tex, summary.csv, ranks.md, figures as PNG/PDF/SVG)"
+	@echo "nastab: report written to $(BUILD)/report/ (report.md, report.html, report.tex, summary.csv, ranks.md, figures as PNG/PDF/SVG)"
 
 test: setup
 	@$(MAKE) --no-print-directory $(NASTAB) $(TESTBIN) $(TABLE)
