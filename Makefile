@@ -130,7 +130,7 @@ INSTALL_DATA := $(wildcard tables/data/*.gz) tables/data/PROVENANCE.md \
                 strategies/PROTOCOL.md strategies/EXEC_PROTOCOL.md
 # The installed data folder, compiled in as the last place the importer looks
 # (it looks beside the binary first, so a moved install still finds it).
-$(BUILD)/bench/cmd_tables.o: CFLAGS += -DNB_DATADIR='"$(PREFIX)/share/nastab"'
+$(BUILD)/tables/import_nb201.o: CFLAGS += -DNB_DATADIR='"$(PREFIX)/share/nastab"'
 install: $(NASTAB) $(LIB)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/nastab \
 	    $(addprefix $(DESTDIR)$(PREFIX)/include/nastab/,$(sort $(dir $(INSTALL_HEADERS))))

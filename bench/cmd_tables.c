@@ -54,38 +54,6 @@ static const char *tables_help =
     "\n"
     "datasets (NB201 names): cifar10-valid, cifar10, cifar100, ImageNet16-120\n";
 
-#ifndef NB_DATADIR
-#define NB_DATADIR "/usr/local/share/nastab"
-#endif
-
-static int has_nb201(const char *dir)
-{
-    char p[4200];
-    snprintf(p, sizeof p, "%s/nb201.csv.gz", dir);
-    return access(p, R_OK) == 0;
-}
-
-/* The published data when --source is not given: tables/data (run from the
- * source tree), else <dir of the binary>/../share/nastab (an install, also
- * one moved after `make install DESTDIR=`), else NB_DATADIR (the PREFIX the
- * binary was built with, from the Makefile). buf receives the second path;
- * NULL when none holds nb201.csv.gz. */
-static const char *nb201_default_source(char *buf, size_t n)
-{
-    buf[0] = '\0';
-    if (has_nb201("tables/data")) return "tables/data";
-    char exe[3800];
-    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (k > 0) {
-        exe[k] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) *slash = '\0';
-        snprintf(buf, n, "%s/../share/nastab", exe);
-        if (has_nb201(buf)) return buf;
-    }
-    return has_nb201(NB_DATADIR) ? NB_DATADIR : NULL;
-}
-
 static int tables_import(int argc, char **argv)
 {
     const char *out = NULL, *src = NULL, *pos[2];
@@ -113,12 +81,7 @@ static int tables_import(int argc, char **argv)
         return cli_usage_error("tables import", "unknown source '%s'; known: nb201, nats-tss, nats-sss", pos[0]);
     if (!out) return cli_usage_error("tables import", "missing -o FILE");
     char dflt[4096];
-    if (!src && !(src = nb201_default_source(dflt, sizeof dflt))) {
-        nb_fail(NB_ENOTFOUND, "no published NAS-Bench-201 data: tables/data (source tree), "
-                "%s and %s hold no nb201.csv.gz; hint: pass --source DIR (the folder with "
-                "nb201.csv.gz)", dflt[0] ? dflt : "<binary>/../share/nastab", NB_DATADIR);
-        return cli_fail("tables import", 0);
-    }
+    if (!src && !(src = tab_nb201_default_source(dflt, sizeof dflt))) return cli_fail("tables import", 0);
     double t0 = nb_now();
     if (tab_import_nb201(src, out) != NB_OK) return cli_fail("tables import", 0);
     nb_log("wrote %s in %.2f s", out, nb_now() - t0);

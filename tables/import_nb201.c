@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "tables/tab.h"
@@ -693,4 +694,40 @@ nb_status tab_import_nb201(const char *src_dir, const char *out_path)
     free(prov);
     data_free(&d);
     return st;
+}
+
+/* ---- where the published data lives when no --source is given */
+#ifndef NB_DATADIR
+#define NB_DATADIR "/usr/local/share/nastab"
+#endif
+
+static int has_nb201(const char *dir)
+{
+    char p[4200];
+    snprintf(p, sizeof p, "%s/nb201.csv.gz", dir);
+    return access(p, R_OK) == 0;
+}
+
+/* See tab.h: tables/data (run from the source tree), else <dir of the binary>/../share/nastab (an install, also
+ * one moved after `make install DESTDIR=`), else NB_DATADIR (the PREFIX the
+ * binary was built with, from the Makefile). buf receives the second path;
+ * NULL when none holds nb201.csv.gz. */
+const char *tab_nb201_default_source(char *buf, size_t n)
+{
+    buf[0] = '\0';
+    if (has_nb201("tables/data")) return "tables/data";
+    char exe[3800];
+    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (k > 0) {
+        exe[k] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) *slash = '\0';
+        snprintf(buf, n, "%s/../share/nastab", exe);
+        if (has_nb201(buf)) return buf;
+    }
+    if (has_nb201(NB_DATADIR)) return NB_DATADIR;
+    nb_fail(NB_ENOTFOUND, "no published NAS-Bench-201 data: tables/data (source tree), "
+            "%s and %s hold no nb201.csv.gz; hint: pass --source DIR (the folder with "
+            "nb201.csv.gz)", buf[0] ? buf : "<binary>/../share/nastab", NB_DATADIR);
+    return NULL;
 }

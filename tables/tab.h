@@ -174,6 +174,15 @@ const float *tab_device_values(tab_table *t, int i);
  * Writes to a temporary file beside out_path and renames it into place only
  * when complete, so an existing file is never left half-written. */
 nb_status tab_import_nb201(const char *src_dir, const char *out_path);
+/* The folder holding the published NB201 data (nb201.csv.gz) when the user
+ * names none: tables/data (the source tree), else <folder of the running
+ * binary>/../share/nastab (an install, also one moved after `make install
+ * DESTDIR=`), else the PREFIX/share/nastab the library was built with
+ * (`make install` copies the data there). Returns "tables/data", buf (size n,
+ * which receives the second path) or the built-in path; NULL when none
+ * holds nb201.csv.gz, with NB_ENOTFOUND's message naming the three
+ * places and hinting at --source. */
+const char *tab_nb201_default_source(char *buf, size_t n);
 
 /* Verify the stored content checksum against the data (reads everything).
  * NB_OK, or NB_EFORMAT naming the stored and the recomputed value. */
