@@ -75,19 +75,6 @@ static void latency_help(void)
            DEFAULT_SAMPLE);
 }
 
-/* ---- host description */
-
-static void host_description(char *buf, size_t n, int threads)
-{
-    nb_host host;
-    nb_host_get(&host);
-    snprintf(buf, n,
-             "cpu=%s; cores=%d; threads=%d; blas=OpenBLAS %s (single-threaded); "
-             "compiler=%s; flags=-O2 -g; nastab=%s (git %s); date=%s",
-             host.cpu[0] ? host.cpu : "unknown", host.cores, threads, nn_blas_corename(),
-             host.compiler, nb_version(), nb_git_sha(), host.date);
-}
-
 /* ---- argument helpers */
 
 static int parse_batches(const char *s, int *b, int *nb)
@@ -384,7 +371,7 @@ int cmd_latency(int argc, char **argv)
     }
 
     char host[1024];
-    host_description(host, sizeof host, (int)threads);
+    nn_latency_host(host, sizeof host, (int)threads);
     for (int b = 0; b < nbatch && rc == 0 && csv_out; b++) {
         char path[1024];
         csv_name(csv_out, batches[b], nbatch > 1, path, sizeof path);

@@ -16,6 +16,8 @@
  * deterministic "time" from the network's size (fake_ms) without running
  * it, so that the tests' outcome does not depend on the load of the
  * machine running them; any other value is refused. */
+#include <stdio.h>
+
 #include "nn/nn.h"
 
 #include <math.h>
@@ -252,4 +254,15 @@ void nn_latency_free(nn_latency_result *r)
     free(r->spread);
     free(r->flagged);
     memset(r, 0, sizeof *r);
+}
+
+void nn_latency_host(char *buf, size_t n, int threads)
+{
+    nb_host host;
+    nb_host_get(&host);
+    snprintf(buf, n,
+             "cpu=%s; cores=%d; threads=%d; blas=OpenBLAS %s (single-threaded); "
+             "compiler=%s; flags=-O2 -g; nastab=%s (git %s); date=%s",
+             host.cpu[0] ? host.cpu : "unknown", host.cores, threads, nn_blas_corename(),
+             host.compiler, nb_version(), nb_git_sha(), host.date);
 }

@@ -398,6 +398,11 @@ typedef struct {
 nb_status nn_latency_measure(const nn_latency_config *cfg, const space_arch *archs, size_t k,
                              nn_latency_result *out);
 void nn_latency_free(nn_latency_result *r); /* accepts an all-zero r */
+/* The machine a measurement ran on, as stored with a latency column:
+ * "cpu=...; cores=2; threads=1; blas=OpenBLAS Haswell (single-threaded);
+ * compiler=...; flags=-O2 -g; nastab=0.1.0 (git ...); date=..." (truncated
+ * to n like snprintf). */
+void nn_latency_host(char *buf, size_t n, int threads);
 /* ==== end of latency measurement ==== */
 
 
