@@ -48,12 +48,7 @@ typedef struct {
     const space_def *space;
     int fidelity, dim, use_path;
     int n_random;                  /* random cells handed out */
-    size_t n, cap;                 /* results */
-    uint32_t *idx;                 /* (cap) their space->index */
-    space_arch *arch;              /* (cap) */
-    float *x, *y;                  /* (cap, dim) features, (cap) scores */
-    uint32_t *pend;                /* pending cells' indices */
-    size_t n_pend, pend_cap;
+    strat_evals h;               /* results, features, pending cells */
     space_arch batch[BN_K];
     int n_batch, next_batch;
     strat_mlp *net[BN_ENSEMBLE];
@@ -77,46 +72,30 @@ static void *bn_create(const strat_env *env, nb_rng *rng)
     s->use_path = env->space->path != NULL;
     s->dim = s->use_path ? env->space->path_dim : env->space->onehot_dim;
     NB_ASSERT(s->dim > 0 && s->dim <= 128);
+    s->h.dim = s->dim;
     for (int e = 0; e < BN_ENSEMBLE; e++) s->net[e] = strat_mlp_create(s->dim);
     return s;
 }
 
 static int seen(const bn_state *s, uint32_t id)
 {
-    for (size_t i = 0; i < s->n; i++)
-        if (s->idx[i] == id) return 1;
-    for (size_t i = 0; i < s->n_pend; i++)
-        if (s->pend[i] == id) return 1;
+    if (strat_evals_seen(&s->h, id)) return 1;
     for (int i = s->next_batch; i < s->n_batch; i++)
         if (s->space->index(&s->batch[i]) == id) return 1;
     return 0;
 }
 
-/* Indices of the best and second best result (ties: the earlier). */
-static void best_two(const bn_state *s, size_t top[2])
-{
-    top[0] = top[1] = 0;
-    for (size_t i = 1; i < s->n; i++) {
-        if (s->y[i] > s->y[top[0]]) {
-            top[1] = top[0];
-            top[0] = i;
-        } else if (top[1] == top[0] || s->y[i] > s->y[top[1]]) {
-            top[1] = i;
-        }
-    }
-}
-
 static void refill(bn_state *s, nb_rng *rng)
 {
-    for (int e = 0; e < BN_ENSEMBLE; e++) strat_mlp_fit(s->net[e], s->x, s->y, s->n, 0, rng);
+    for (int e = 0; e < BN_ENSEMBLE; e++) strat_mlp_fit(s->net[e], s->h.x, s->h.obs.scores, s->h.obs.n, 0, rng);
     size_t top[2];
-    best_two(s, top);
-    const int n_par = s->n >= 2 ? BN_MUTATE : 1;
+    strat_evals_best_two(&s->h, top);
+    const int n_par = s->h.obs.n >= 2 ? BN_MUTATE : 1;
     space_arch cand[BN_CANDIDATES];
     double acq[BN_CANDIDATES];
     int order[BN_CANDIDATES];
     for (int c = 0; c < BN_CANDIDATES; c++) {
-        s->space->mutate(&s->arch[top[c % n_par]], rng, &cand[c]);
+        s->space->mutate(&s->h.arch[top[c % n_par]], rng, &cand[c]);
         float *x = s->cand_x + (size_t)c * s->dim;
         encode(s, &cand[c], x);
         double p[BN_ENSEMBLE], mu = 0, ss = 0;
@@ -149,8 +128,8 @@ static int bn_ask(void *state, nb_rng *rng, strat_ask *out)
         s->space->random(rng, &out->arch);
     } else if (s->next_batch < s->n_batch) {
         out->arch = s->batch[s->next_batch++];
-    } else if (s->n == 0) {
-        if (s->n_pend > 0) return STRAT_ASK_WAIT;
+    } else if (s->h.obs.n == 0) {
+        if (s->h.n_pend > 0) return STRAT_ASK_WAIT;
         s->space->random(rng, &out->arch); /* every result so far was missing */
     } else {
         refill(s, rng);
@@ -159,11 +138,7 @@ static int bn_ask(void *state, nb_rng *rng, strat_ask *out)
         else
             s->space->random(rng, &out->arch);
     }
-    if (s->n_pend == s->pend_cap) {
-        s->pend_cap = s->pend_cap ? 2 * s->pend_cap : 16;
-        s->pend = nb_xrealloc_array(s->pend, s->pend_cap, sizeof *s->pend);
-    }
-    s->pend[s->n_pend++] = s->space->index(&out->arch);
+    strat_evals_pending(&s->h, s->space->index(&out->arch));
     return STRAT_ASK_OK;
 }
 
@@ -172,26 +147,8 @@ static void bn_tell(void *state, const strat_ask *asked, const float *obj, nb_rn
     (void)rng;
     bn_state *s = state;
     const uint32_t id = s->space->index(&asked->arch);
-    for (size_t i = 0; i < s->n_pend; i++)
-        if (s->pend[i] == id) {
-            memmove(s->pend + i, s->pend + i + 1, (s->n_pend - i - 1) * sizeof *s->pend);
-            s->n_pend--;
-            break;
-        }
-    const float score = obj[STRAT_OBJ_SCORE];
-    if (isnan(score)) return;
-    if (s->n == s->cap) {
-        s->cap = s->cap ? 2 * s->cap : 64;
-        s->idx = nb_xrealloc_array(s->idx, s->cap, sizeof *s->idx);
-        s->arch = nb_xrealloc_array(s->arch, s->cap, sizeof *s->arch);
-        s->x = nb_xrealloc_array(s->x, s->cap * (size_t)s->dim, sizeof *s->x);
-        s->y = nb_xrealloc_array(s->y, s->cap, sizeof *s->y);
-    }
-    s->idx[s->n] = id;
-    s->arch[s->n] = asked->arch;
-    encode(s, &asked->arch, s->x + s->n * (size_t)s->dim);
-    s->y[s->n] = score;
-    s->n++;
+    float *row = strat_evals_tell(&s->h, id, &asked->arch, obj[STRAT_OBJ_SCORE]);
+    if (row) encode(s, &asked->arch, row);
 }
 
 static void bn_destroy(void *state)
@@ -199,11 +156,7 @@ static void bn_destroy(void *state)
     bn_state *s = state;
     if (!s) return;
     for (int e = 0; e < BN_ENSEMBLE; e++) strat_mlp_destroy(s->net[e]);
-    free(s->idx);
-    free(s->arch);
-    free(s->x);
-    free(s->y);
-    free(s->pend);
+    strat_evals_free(&s->h);
     free(s);
 }
 

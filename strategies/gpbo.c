@@ -42,13 +42,7 @@ typedef struct {
     const space_def *space;
     int fidelity, dim;
     int n_random;
-    size_t n, cap;
-    uint32_t *idx;
-    space_arch *arch;
-    float *x;      /* (cap, dim) one-hot features */
-    double *y;     /* (cap) scores */
-    uint32_t *pend;
-    size_t n_pend, pend_cap;
+    strat_evals h;               /* results, features, pending cells */
     strat_gp *gp;
     size_t n_fit;  /* results in the current fit (0: none) */
     float pool_x[GB_POOL * GB_DIM_MAX];
@@ -63,43 +57,38 @@ static void *gb_create(const strat_env *env, nb_rng *rng)
     s->fidelity = env->search_fidelity;
     s->dim = env->space->onehot_dim;
     NB_ASSERT(s->dim > 0 && s->dim <= GB_DIM_MAX);
+    s->h.dim = s->dim;
     s->gp = strat_gp_create(s->dim);
     return s;
 }
 
 static int seen(const gb_state *s, uint32_t id)
 {
-    for (size_t i = 0; i < s->n; i++)
-        if (s->idx[i] == id) return 1;
-    for (size_t i = 0; i < s->n_pend; i++)
-        if (s->pend[i] == id) return 1;
+    if (strat_evals_seen(&s->h, id)) return 1;
     return 0;
 }
 
 /* The pool cell with the largest EI, or 0 when there is none. */
 static int propose(gb_state *s, nb_rng *rng, space_arch *out)
 {
-    if (s->n_fit != s->n) {
+    if (s->n_fit != s->h.obs.n) {
         s->n_fit = 0;
-        if (strat_gp_fit_ml(s->gp, s->x, s->y, s->n) != NB_OK) return 0;
-        s->n_fit = s->n;
+        double *y = nb_xcalloc_array(s->h.obs.n, sizeof *y); /* the GP takes double scores */
+        for (size_t i = 0; i < s->h.obs.n; i++) y[i] = s->h.obs.scores[i];
+        nb_status st = strat_gp_fit_ml(s->gp, s->h.x, y, s->h.obs.n);
+        free(y);
+        if (st != NB_OK) return 0;
+        s->n_fit = s->h.obs.n;
     }
-    size_t top[2] = {0, 0};
-    for (size_t i = 1; i < s->n; i++) {
-        if (s->y[i] > s->y[top[0]]) {
-            top[1] = top[0];
-            top[0] = i;
-        } else if (top[1] == top[0] || s->y[i] > s->y[top[1]]) {
-            top[1] = i;
-        }
-    }
-    const int n_par = s->n >= 2 ? 2 : 1;
+    size_t top[2];
+    strat_evals_best_two(&s->h, top);
+    const int n_par = s->h.obs.n >= 2 ? 2 : 1;
     space_arch pool[GB_POOL];
     int m = 0;
     for (int c = 0; c < GB_POOL; c++) {
         space_arch a;
         if (c < GB_MUTATIONS)
-            s->space->mutate(&s->arch[top[c % n_par]], rng, &a);
+            s->space->mutate(&s->h.arch[top[c % n_par]], rng, &a);
         else
             s->space->random(rng, &a);
         if (seen(s, s->space->index(&a))) continue;
@@ -109,7 +98,7 @@ static int propose(gb_state *s, nb_rng *rng, space_arch *out)
     }
     if (m == 0) return 0;
     strat_gp_predict(s->gp, s->pool_x, (size_t)m, s->mean, s->var);
-    const double ybest = s->y[top[0]];
+    const double ybest = s->h.obs.scores[top[0]];
     int best = -1;
     double best_ei = -INFINITY;
     for (int c = 0; c < m; c++) {
@@ -135,17 +124,13 @@ static int gb_ask(void *state, nb_rng *rng, strat_ask *out)
     if (s->n_random < GB_INIT) {
         s->n_random++;
         s->space->random(rng, &out->arch);
-    } else if (s->n == 0) {
-        if (s->n_pend > 0) return STRAT_ASK_WAIT;
+    } else if (s->h.obs.n == 0) {
+        if (s->h.n_pend > 0) return STRAT_ASK_WAIT;
         s->space->random(rng, &out->arch);
     } else if (!propose(s, rng, &out->arch)) {
         s->space->random(rng, &out->arch);
     }
-    if (s->n_pend == s->pend_cap) {
-        s->pend_cap = s->pend_cap ? 2 * s->pend_cap : 16;
-        s->pend = nb_xrealloc_array(s->pend, s->pend_cap, sizeof *s->pend);
-    }
-    s->pend[s->n_pend++] = s->space->index(&out->arch);
+    strat_evals_pending(&s->h, s->space->index(&out->arch));
     return STRAT_ASK_OK;
 }
 
@@ -154,26 +139,8 @@ static void gb_tell(void *state, const strat_ask *asked, const float *obj, nb_rn
     (void)rng;
     gb_state *s = state;
     const uint32_t id = s->space->index(&asked->arch);
-    for (size_t i = 0; i < s->n_pend; i++)
-        if (s->pend[i] == id) {
-            memmove(s->pend + i, s->pend + i + 1, (s->n_pend - i - 1) * sizeof *s->pend);
-            s->n_pend--;
-            break;
-        }
-    const float score = obj[STRAT_OBJ_SCORE];
-    if (isnan(score)) return;
-    if (s->n == s->cap) {
-        s->cap = s->cap ? 2 * s->cap : 64;
-        s->idx = nb_xrealloc_array(s->idx, s->cap, sizeof *s->idx);
-        s->arch = nb_xrealloc_array(s->arch, s->cap, sizeof *s->arch);
-        s->x = nb_xrealloc_array(s->x, s->cap * (size_t)s->dim, sizeof *s->x);
-        s->y = nb_xrealloc_array(s->y, s->cap, sizeof *s->y);
-    }
-    s->idx[s->n] = id;
-    s->arch[s->n] = asked->arch;
-    s->space->onehot(&asked->arch, s->x + s->n * (size_t)s->dim);
-    s->y[s->n] = score;
-    s->n++;
+    float *row = strat_evals_tell(&s->h, id, &asked->arch, obj[STRAT_OBJ_SCORE]);
+    if (row) s->space->onehot(&asked->arch, row);
 }
 
 static void gb_destroy(void *state)
@@ -181,11 +148,7 @@ static void gb_destroy(void *state)
     gb_state *s = state;
     if (!s) return;
     strat_gp_destroy(s->gp);
-    free(s->idx);
-    free(s->arch);
-    free(s->x);
-    free(s->y);
-    free(s->pend);
+    strat_evals_free(&s->h);
     free(s);
 }
 

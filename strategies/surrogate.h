@@ -29,6 +29,8 @@
 #include <stddef.h>
 
 #include "core/nb.h"
+#include "spaces/space.h"
+#include "strategies/strat_private.h"
 
 /* ---- the BANANAS predictor (mlp.c) ----
  * White, Neiswanger & Savani, "BANANAS", AAAI 2021, sec. 5 and their code
@@ -81,5 +83,32 @@ nb_status strat_gp_fit_ml(strat_gp *g, const float *x, const double *y, size_t n
 void strat_gp_predict(strat_gp *g, const float *xs, size_t m, double *mean, double *var);
 /* The chosen hyper-parameters of the last fit. */
 void strat_gp_hyper(const strat_gp *g, double *l, double *sf2, double *lambda);
+
+
+/* ---- what a model-based strategy has seen (evals.c) ----
+ * Results in tell order (the strat_history of strat_private.h) with their
+ * cells and feature rows (x, (n, dim)), and the space indices of the cells asked but not yet told. dim is set by
+ * the strategy before the first tell; the rest starts zeroed. */
+typedef struct {
+    int dim;               /* feature length, e.g. the space's path_dim */
+    strat_history obs;     /* (obs.n) results: space index and score, in tell order (sh.c's type) */
+    size_t arch_cap;       /* capacity of arch and x */
+    space_arch *arch;      /* (obs.n) */
+    float *x;              /* (obs.n, dim) features, filled by the strategy */
+    uint32_t *pend;        /* (n_pend) pending cells */
+    size_t n_pend, pend_cap;
+} strat_evals;
+/* Record an ask of cell `id`. */
+void strat_evals_pending(strat_evals *h, uint32_t id);
+/* The result of cell `id`: no longer pending; a NaN score (missing) is not
+ * recorded (returns NULL), otherwise it is appended and the row of x to
+ * fill with its features is returned (valid until the next tell). */
+float *strat_evals_tell(strat_evals *h, uint32_t id, const space_arch *a, float score);
+/* 1 when `id` has a result or is pending. */
+int strat_evals_seen(const strat_evals *h, uint32_t id);
+/* Positions of the best and second-best score (ties: the earlier); both 0
+ * when n <= 1. */
+void strat_evals_best_two(const strat_evals *h, size_t top[2]);
+void strat_evals_free(strat_evals *h); /* frees the arrays, zeroes *h */
 
 #endif
