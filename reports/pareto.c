@@ -128,8 +128,10 @@ static nb_status write_front_files(const res_mo_results *r, size_t g0, const cha
     if ((st = rp_close(dir, dat, f, NB_OK))) return st;
     if ((st = rp_open(dir, gpf, &f))) return st;
     fprintf(f, "# %s - written by nastab mo-report; rerun with: gnuplot %s\n", gpf, gpf);
-    fputs("# Staircases: the best test accuracy reachable within each latency, for the\n"
-          "# table's true front (grey) and each strategy's median run (by final HV).\n", f);
+    fputs("# The table's true front (grey staircase: the best test accuracy reachable\n"
+          "# within each latency) and each strategy's median run (by final HV): the run's\n"
+          "# front is chosen by search score and drawn at test accuracy, so its points are\n"
+          "# joined by plain lines, which may step down, not by a staircase.\n", f);
     rp_gp_begin(f, formats, stem, fmin(rp_fig_width(formats), 3.25), 2.6);
     fputs("set key bottom right samplen 2 spacing 1.0\nset ylabel \"test accuracy [%]\" offset 1,0\n", f);
     /* A degenerate fast corner (a cell at 10 %, chance level) would stretch
@@ -164,7 +166,7 @@ static nb_status write_front_files(const res_mo_results *r, size_t g0, const cha
         fprintf(f, " index %zu using 1:2 with points lc rgb \"%s\" pt %zu ps 0.5 notitle, \\\n     ",
                 block, col, block % 7 + 4);
         rp_gp_str(f, dat);
-        fprintf(f, " index %zu using 1:2 with steps lc rgb \"%s\" dt %d lw 1.2 title ", block, col,
+        fprintf(f, " index %zu using 1:2 with lines lc rgb \"%s\" dt %d lw 1.2 title ", block, col,
                 rp_dash(s->strategy));
         rp_gp_str(f, s->strategy);
         block++;
@@ -231,9 +233,12 @@ static nb_status write_hv_files(const res_mo_results *r, size_t g0, const char *
             if (layer || block) fputs(", \\\n     ", f);
             rp_gp_str(f, dat);
             if (!layer) {
-                fprintf(f, " index %zu using 1:3:4 with filledcurves fc rgb \"%s\" "
-                           "fs transparent solid 0.2 noborder notitle",
-                        block, rp_color(s->strategy));
+                /* the band's lower edge is clipped at the axis bottom, so
+                 * that a band reaching below it is drawn flat along the
+                 * axis instead of running off the panel */
+                fprintf(f, " index %zu using 1:($3 < %.6g ? %.6g : $3):4 with filledcurves "
+                           "fc rgb \"%s\" fs transparent solid 0.2 noborder notitle",
+                        block, r_lo, r_lo, rp_color(s->strategy));
             } else {
                 fprintf(f, " index %zu using 1:2 with lines lc rgb \"%s\" dt %d lw 1.5 title ",
                         block, rp_color(s->strategy), rp_dash(s->strategy));
@@ -290,10 +295,14 @@ static nb_status write_md(const res_mo_results *r, const size_t *first, size_t n
             rp_safe_name(s0->dataset, d, sizeof d);
             rp_safe_name(s0->device, dev, sizeof dev);
             fprintf(f, "![front](front_%s_%s.%s)\n\n*Pareto fronts:* the best test accuracy "
-                       "reachable within each latency [ms], as staircases, for the table's true "
-                       "front (grey) and each strategy's median run by final hypervolume.\n\n"
+                       "reachable within each latency [ms] for the table's true front (grey "
+                       "staircase), and the front of each strategy's median run by final "
+                       "hypervolume (points joined by lines). A run's front is chosen by its "
+                       "search score and drawn at test accuracy, so it can step down where a "
+                       "cell that searched better tests worse.\n\n"
                        "![hypervolume](hv_%s_%s.%s)\n\n*Hypervolume regret* over simulated time "
-                       "(log scale): mean over runs with a shaded 95 %% t band.\n\n",
+                       "(log scale): mean over runs with a shaded 95 %% t band, its lower edge "
+                       "clipped at the axis bottom.\n\n",
                     d, dev, ext, d, dev, ext);
         }
     }
