@@ -57,7 +57,8 @@ int nn_zc_from_name(const char *name);
 int nn_zc_uses_data(nn_zc_id id);
 
 typedef struct {
-    nn_config net;     /* network shape; net.batch >= batch; net.reference ignored */
+    nn_config net;     /* network shape; net.batch >= batch; net.reference = 1: synflow
+                        * through the plain-loop reference conv (same bits, slower; tests) */
     int batch;         /* images in x, e.g. 64 (>= 2: nwot and jacob_cov compare images) */
     uint64_t seed;     /* weights (nn_net_init), zen's inputs and grasp's nothing; e.g. 0 */
     const float *x;    /* (batch, in_ch, H, W) normalised images, borrowed */

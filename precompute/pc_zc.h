@@ -66,7 +66,8 @@ typedef struct {
     char shape[128];          /* e.g. "C=4 N=1 1x14x14 10 classes" */
     int have_data;            /* 1 when the batch is training images, 0 when N(0,1) */
     double seconds;           /* wall seconds of the computation */
-    double seconds_per_cell;  /* seconds * threads / n_run (CPU s per cell) */
+    double seconds_per_cell;  /* the workers' thread CPU seconds / n_run (CPU s per cell, all
+                               * the proxies computed together), e.g. 0.13 */
     int n_written;            /* columns written so far, in order */
     nn_zc_id written[NN_ZC_COUNT];
 } pc_zc_result;

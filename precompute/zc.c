@@ -64,6 +64,7 @@ typedef struct {
     pc_zc_progress_fn progress;
     void *ctx;
     pthread_mutex_t lock;
+    double cpu; /* the workers' CPU seconds, summed */
 } job;
 
 typedef struct {
@@ -75,6 +76,8 @@ static void *work(void *p)
 {
     worker_arg *w = p;
     job *j = w->j;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
     for (size_t i = (size_t)w->t; i < j->n; i += (size_t)j->n_threads) {
         j->st[i] = nn_zc_compute(&j->zc, j->space, &j->archs[i], j->ids, j->n_ids, j->out + i * j->n_ids);
         pthread_mutex_lock(&j->lock);
@@ -82,6 +85,10 @@ static void *work(void *p)
         if (j->progress) j->progress(j->ctx, j->done, j->n);
         pthread_mutex_unlock(&j->lock);
     }
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+    pthread_mutex_lock(&j->lock);
+    j->cpu += (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    pthread_mutex_unlock(&j->lock);
     return NULL;
 }
 
@@ -199,7 +206,7 @@ nb_status pc_zc_run(const pc_zc_config *c, pc_zc_progress_fn progress, void *ctx
     cst = nb_xcalloc_array(n_run, sizeof(nb_status));
     nn_set_threads(1);
     job j = {{cfg, c->batch, c->seed, x, y}, sp, archs, n_run, 0, todo, r->n_todo, c->threads, out, cst,
-             progress, ctx, PTHREAD_MUTEX_INITIALIZER};
+             progress, ctx, PTHREAD_MUTEX_INITIALIZER, 0.0};
     if (progress) progress(ctx, 0, n_run);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -213,7 +220,7 @@ nb_status pc_zc_run(const pc_zc_config *c, pc_zc_progress_fn progress, void *ctx
     clock_gettime(CLOCK_MONOTONIC, &t1);
     r->n_run = n_run;
     r->seconds = (t1.tv_sec - t0.tv_sec) + 1e-9 * (t1.tv_nsec - t0.tv_nsec);
-    r->seconds_per_cell = r->seconds * c->threads / (double)n_run;
+    r->seconds_per_cell = j.cpu / (double)n_run;
     snprintf(r->shape, sizeof r->shape, "C=%d N=%d %dx%dx%d %d classes", cfg.C, cfg.N, cfg.in_ch, cfg.H,
              cfg.W, cfg.classes);
     for (size_t i = 0; i < n_run; i++)

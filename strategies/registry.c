@@ -23,6 +23,12 @@ static const strat_vtable *const mo_builtin[] = {
     &strat_rea_constrained_vtable, &strat_random_constrained_vtable, NULL,
 };
 
+/* Strategies that read a zero-cost proxy column of the table (zc.c); run
+ * only by name, so that loops over strat_builtin() need no proxy column. */
+static const strat_vtable *const zc_builtin[] = {
+    &strat_zc_top_vtable, &strat_rea_zc_vtable, &strat_local_zc_vtable, NULL,
+};
+
 const strat_vtable *const *strat_builtin(void) { return builtin; }
 const strat_vtable *const *strat_curve_builtin(void) { return curve_builtin; }
 const strat_vtable *const *strat_mo_builtin(void) { return mo_builtin; }
@@ -39,8 +45,8 @@ const strat_vtable *strat_find(const char *name)
     char known[512];
     size_t len = 0;
     known[0] = '\0';
-    const strat_vtable *const *lists[3] = {builtin, curve_builtin, mo_builtin};
-    for (int l = 0; l < 3; l++)
+    const strat_vtable *const *lists[4] = {builtin, curve_builtin, mo_builtin, zc_builtin};
+    for (int l = 0; l < 4; l++)
         for (size_t i = 0; lists[l][i]; i++) {
             if (name && !strcmp(lists[l][i]->name, name)) return lists[l][i];
             if (l == 2 && lists[l][i] == &strat_random_vtable) continue; /* listed once */

@@ -131,6 +131,7 @@ typedef struct {
     float latency_max;          /* constraint L; +INFINITY unconstrained */
     float lat_ref;
     int population;
+    strat_zc_env zc;            /* zero-cost strategies (zc.c): the proxy; else score NULL */
     res_series *out;            /* filled row by row */
 } shared;
 
@@ -283,7 +284,9 @@ static nb_status one_run(const shared *sh, size_t r)
     env.population = sh->population;
     env.space = sh->space;
     ckpt_set ck = {NULL, 0, 0};
-    void *state = sh->vt->create(&env, &rng);
+    double now = 0.0; /* a zero-cost strategy's proxy phase comes first */
+    void *state = sh->zc.score ? strat_zc_create(sh->vt, &env, &sh->zc, &rng, &now)
+                               : sh->vt->create(&env, &rng);
     job *pend = nb_xcalloc_array((size_t)W, sizeof *pend);
     int n_pend = 0;
     uint64_t seq = 0;
@@ -298,7 +301,6 @@ static nb_status one_run(const shared *sh, size_t r)
     float inc_valid = NAN, inc_test = NAN;
     size_t g = 0; /* next grid point to write */
     uint32_t n_evals = 0;
-    double now = 0.0;
 
     for (;;) {
         /* every free worker asks */
@@ -593,6 +595,7 @@ static void shared_free(shared *sh)
     free(sh->curve_archs);
     free(sh->has_curve);
     free(sh->code2idx);
+    free((float *)sh->zc.score);
     free(sh);
 }
 
@@ -684,6 +687,8 @@ static nb_status prepare(const strat_run_config *cfg, int n_obj, strat_protocol 
         long idx = tab_index_of(t, &a);
         sh->code2idx[code] = (idx >= 0 && (size_t)idx < sh->n_archs) ? (int32_t)idx : -1;
     }
+    if (strat_zc_proxy(vt) && (st = strat_zc_load(t, proto->search_ds, vt, sh->code2idx, &sh->zc)) != NB_OK)
+        goto fail;
     *out = sh;
     return NB_OK;
 fail:

@@ -29,6 +29,38 @@ extern const strat_vtable strat_scalarised_vtable;         /* scalarised.c */
 extern const strat_vtable strat_rea_constrained_vtable;    /* rea.c */
 extern const strat_vtable strat_random_constrained_vtable; /* random.c */
 
+/* zero-cost proxy strategies (zc.c; PROTOCOL.md "Zero-cost proxies") */
+extern const strat_vtable strat_zc_top_vtable;
+extern const strat_vtable strat_rea_zc_vtable;
+extern const strat_vtable strat_local_zc_vtable;
+#define STRAT_ZC_SAMPLES 1000 /* cells each scores by the proxy */
+typedef struct {
+    const float *score; /* (space->size) proxy value by space->index, NaN = none; borrowed */
+    double cost;        /* simulated seconds per proxy evaluation, e.g. 0.02 */
+} strat_zc_env;
+/* Simulated seconds of a published (GPU-timed) table per CPU second of the
+ * engine (PROTOCOL.md "Zero-cost proxies"): NB201's training time per image
+ * of the all-conv3x3 cell over the engine's CPU time per training image of
+ * the same network on one core (0.692 ms / 46.3 ms). A table built by
+ * nastab (attribute precompute_config) is timed in engine seconds: 1. */
+#define STRAT_ZC_GPU_PER_CPU 0.0149
+/* The proxy column name a zero-cost strategy needs ("synflow"), NULL for
+ * any other strategy. */
+const char *strat_zc_proxy(const strat_vtable *vt);
+/* The proxy column of vt on the table's search dataset search_ds, by
+ * space->index through code2idx (space->size entries, -1 = not in the
+ * table), and its cost: the column's seconds_per_cell times
+ * STRAT_ZC_GPU_PER_CPU (times 1 on a table nastab built). out->score is nb_xmalloc'd (caller frees).
+ * NB_ENOTFOUND names the missing column with the command that makes it;
+ * NB_EFORMAT for a column without seconds_per_cell. */
+nb_status strat_zc_load(tab_table *t, int search_ds, const strat_vtable *vt, const int32_t *code2idx,
+                        strat_zc_env *out);
+/* Create one of the zero-cost strategies (their vtable create is not
+ * called): draws and scores its sample from rng, sets *t_start to the
+ * simulated seconds the proxy phase takes (the run's clock starts there). */
+void *strat_zc_create(const strat_vtable *vt, const strat_env *env, const strat_zc_env *zc,
+                      nb_rng *rng, double *t_start);
+
 /* 1 when vt is one of strat_curve_builtin() (registry.c). */
 int strat_is_curve_builtin(const strat_vtable *vt);
 

@@ -30,7 +30,8 @@ typedef struct {
     int batch;               /* images in the minibatch, attribute "batch", e.g. 64 */
     uint64_t seed;           /* weights and batch draw, attribute "seed" */
     const char *shape;       /* network shape, attribute "shape", e.g. "C=4 N=1 1x14x14 10 classes" */
-    double seconds_per_cell; /* measured CPU wall seconds per unique cell, attribute "seconds_per_cell" */
+    double seconds_per_cell; /* measured CPU seconds per unique cell (thread CPU time of the
+                              * whole proxy set), attribute "seconds_per_cell" */
 } tab_zc_attrs;
 
 /* Write /zc/<dataset>/<proxy> = values (tab_n_archs doubles) to the table
@@ -46,6 +47,8 @@ int tab_zc_exists(const char *path, const char *dataset, const char *proxy);
  * NB_EIO when the file cannot be read. */
 nb_status tab_zc_read(const char *path, const char *dataset, const char *proxy, double **out,
                       size_t *n);
+/* The attribute "seconds_per_cell" of a column, NaN when absent or unreadable. */
+double tab_zc_seconds(const char *path, const char *dataset, const char *proxy);
 /* The attribute "input" of a column (nb_xmalloc'd, caller frees), or NULL. */
 char *tab_zc_input(const char *path, const char *dataset, const char *proxy);
 

@@ -193,3 +193,18 @@ char *tab_zc_input(const char *path, const char *dataset, const char *proxy)
     H5Eclear2(H5E_DEFAULT);
     return s;
 }
+
+double tab_zc_seconds(const char *path, const char *dataset, const char *proxy)
+{
+    hid_t f, d = open_col(path, dataset, proxy, &f);
+    double v = NAN;
+    if (d >= 0 && H5Aexists(d, "seconds_per_cell") > 0) {
+        hid_t a = H5Aopen(d, "seconds_per_cell", H5P_DEFAULT);
+        if (a < 0 || H5Aread(a, H5T_NATIVE_DOUBLE, &v) < 0) v = NAN;
+        tab_h5_close(a, H5Aclose);
+    }
+    tab_h5_close(d, H5Dclose);
+    tab_h5_close(f, H5Fclose);
+    H5Eclear2(H5E_DEFAULT);
+    return v;
+}

@@ -223,6 +223,7 @@ TEST(zc_pc_run_limit_resume_threads)
     const nn_zc_id ids[] = {NN_ZC_SYNFLOW, NN_ZC_PARAMS};
     pc_zc_config c = pc_zc_config_default();
     c.path = p1, c.dataset = "fashion-mnist", c.ids = ids, c.n_ids = 2, c.batch = 8, c.limit = 3;
+    c.replace = 1; /* tables/fmnist.h5 ships full synflow and params columns */
     pc_zc_result r;
     progress_log log = {0};
     CHECK_OK(pc_zc_run(&c, log_progress, &log, &r));
@@ -231,10 +232,11 @@ TEST(zc_pc_run_limit_resume_threads)
     CHECK(r.written[0] == NN_ZC_SYNFLOW && r.written[1] == NN_ZC_PARAMS);
     CHECK(log.calls == 4 && log.last == 3 && log.total == 3);
     /* resume: both columns exist, nothing to do */
+    c.replace = 0;
     CHECK_OK(pc_zc_run(&c, NULL, NULL, &r));
     CHECK(r.n_todo == 0 && r.n_run == 0 && r.n_written == 0);
     /* the same columns on 2 threads, into the other copy */
-    c.path = p2, c.threads = 2;
+    c.path = p2, c.threads = 2, c.replace = 1;
     CHECK_OK(pc_zc_run(&c, NULL, NULL, &r));
     tab_table *t;
     CHECK_OK(tab_open(p1, &t));
