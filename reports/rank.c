@@ -18,57 +18,9 @@
 
 /* ---- ranks ---- */
 
-typedef struct {
-    double v;
-    size_t i;
-} val_index;
+void rep_rank_avg(const double *x, size_t n, double *ranks) { nb_rank_avg(x, n, ranks); }
 
-static int cmp_vi(const void *a, const void *b)
-{
-    const val_index *x = a, *y = b;
-    if (x->v != y->v) return (x->v > y->v) - (x->v < y->v);
-    return (x->i > y->i) - (x->i < y->i);
-}
-
-/* NaN sorts last (as +inf). */
-void rep_rank_avg(const double *x, size_t n, double *ranks)
-{
-    val_index *a = nb_xcalloc_array(n ? n : 1, sizeof *a);
-    for (size_t i = 0; i < n; i++) a[i] = (val_index){isnan(x[i]) ? INFINITY : x[i], i};
-    qsort(a, n, sizeof *a, cmp_vi);
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        while (j + 1 < n && a[j + 1].v == a[i].v) j++;
-        double mid = 0.5 * (double)(i + j) + 1.0;
-        for (size_t k = i; k <= j; k++) ranks[a[k].i] = mid;
-        i = j + 1;
-    }
-    free(a);
-}
-
-double rep_spearman(const double *x, const double *y, size_t n)
-{
-    if (n < 2) return NAN;
-    double *rx = nb_xcalloc_array(n, sizeof *rx), *ry = nb_xcalloc_array(n, sizeof *ry);
-    rep_rank_avg(x, n, rx);
-    rep_rank_avg(y, n, ry);
-    double mx = 0, my = 0;
-    for (size_t i = 0; i < n; i++) {
-        mx += rx[i];
-        my += ry[i];
-    }
-    mx /= (double)n;
-    my /= (double)n;
-    double sxy = 0, sxx = 0, syy = 0;
-    for (size_t i = 0; i < n; i++) {
-        sxy += (rx[i] - mx) * (ry[i] - my);
-        sxx += (rx[i] - mx) * (rx[i] - mx);
-        syy += (ry[i] - my) * (ry[i] - my);
-    }
-    free(rx);
-    free(ry);
-    return sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : NAN;
-}
+double rep_spearman(const double *x, const double *y, size_t n) { return nb_spearman(x, y, n); }
 
 /* ---- special functions ---- */
 
