@@ -306,6 +306,26 @@ rep_stats rep_mo_final_hv(const res_series *s);
  * (NB_ETOOL after writing the Markdown when it does not). */
 nb_status rep_mo_report(const res_mo_results *r, const char *dir, int formats);
 
+/* ---- the weight-sharing report (reports/ws.c) ----
+ * Series counted in search epochs (`nastab search`; res_budget_unit
+ * RES_UNIT_EPOCHS) with their /ws groups (res_ws_read of the same file).
+ * Into dir: ws.md (per dataset and method: final table accuracy of the
+ * derived cell, the supernet's accuracy, wall and CPU seconds, the share of
+ * parameter-free ops, Kendall tau and Spearman rho with --rank-sample) and,
+ * with figure formats, per dataset ws_acc_<d> (the derived cell's table test
+ * accuracy over epochs and over wall seconds; simulated-time series are never
+ * drawn on these axes), ws_probs_<d>_<method> (op probabilities of each edge
+ * over epochs: a collapse to parameter-free ops shows) and ws_rank_<d> (tau
+ * and rho over epochs, when recorded), each with its .gp and .dat. Run it
+ * before rep_report into the same dir so the documents name its figures.
+ * Nothing to do (NB_OK) for a file without such series. Fails with NB_EIO
+ * (dir), NB_EFORMAT (a /ws group damaged or of another shape than its
+ * series, named) or NB_ETOOL (gnuplot missing or failing; ws.md and the
+ * scripts are still written). */
+nb_status rep_ws_report(const res_results *r, const char *path, const char *dir, int formats);
+/* 1 when r has a series counted in epochs. */
+int rep_ws_has_series(const res_results *r);
+
 /* ---- cross-device report (reports/devices.c) ---- */
 
 /* Kendall's tau-b of (x[i], y[i]), pairs with a NaN skipped; Knight (1966):

@@ -268,6 +268,8 @@ typedef struct {
     double *wall;       /* (R, E) wall seconds of the run so far */
     double *cpu;        /* (R, E) CPU seconds of the run so far (process time) */
     float *probs;       /* (R, E, 6, 5) per-edge op probabilities, NB201 edge and op order */
+    uint8_t *ops;       /* (R, E, 6) the derived cell's op per edge (0..4, NB201 op order); NULL
+                         * when read from a file of before it was recorded */
     /* ranking quality (`nastab search --rank-sample K`; all NULL and rank_k 0 without it) */
     size_t rank_k;         /* K sampled cells, the same for every method, run and epoch */
     char rank_against[96]; /* what the scores are ranked against: "valid_acc@200" (the table's

@@ -20,6 +20,7 @@ void res_ws_series_free(res_ws_series *s)
     free(s->wall);
     free(s->cpu);
     free(s->probs);
+    free(s->ops);
     free(s->rank_arch);
     free(s->rank_table);
     free(s->rank_score);
@@ -62,7 +63,7 @@ static nb_status write_one(hid_t f, const res_ws_series *w, const char *path)
     uint64_t runs = w->runs, epochs = w->epochs;
     uint64_t rank_k = w->rank_k;
     hsize_t d2[2] = {w->runs, w->epochs}, d4[4] = {w->runs, w->epochs, 6, 5}, dk[1] = {w->rank_k},
-            d3[3] = {w->runs, w->epochs, w->rank_k};
+            d3[3] = {w->runs, w->epochs, w->rank_k}, d3o[3] = {w->runs, w->epochs, 6};
     if ((st = tab_h5_put_str(g, obj, "budget_unit", RES_UNIT_EPOCHS, path)) ||
         (st = tab_h5_put_num(g, obj, "runs", H5T_STD_U64LE, H5T_NATIVE_UINT64, &runs, path)) ||
         (st = tab_h5_put_num(g, obj, "epochs", H5T_STD_U64LE, H5T_NATIVE_UINT64, &epochs, path)) ||
@@ -71,7 +72,8 @@ static nb_status write_one(hid_t f, const res_ws_series *w, const char *path)
         (st = put(g, obj, "score", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, d2, w->score, path)) ||
         (st = put(g, obj, "wall", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, d2, w->wall, path)) ||
         (st = put(g, obj, "cpu", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, d2, w->cpu, path)) ||
-        (st = put(g, obj, "probs", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 4, d4, w->probs, path)))
+        (st = put(g, obj, "probs", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 4, d4, w->probs, path)) ||
+        (w->ops && (st = put(g, obj, "ops", H5T_STD_U8LE, H5T_NATIVE_UINT8, 3, d3o, w->ops, path))))
         goto done;
     if (w->rank_k &&
         ((st = tab_h5_put_num(g, obj, "rank_k", H5T_STD_U64LE, H5T_NATIVE_UINT64, &rank_k, path)) ||
@@ -201,6 +203,15 @@ nb_status res_ws_read(const char *path, const char *dataset, const char *method,
         (st = get(g, obj, "cpu", H5T_NATIVE_DOUBLE, 2, d2, (void **)&out->cpu, 8, path)) ||
         (st = get(g, obj, "probs", H5T_NATIVE_FLOAT, 4, d4, (void **)&out->probs, 4, path)))
         goto done;
+    if (H5Lexists(g, "ops", H5P_DEFAULT) > 0) { /* optional: absent in files of before it */
+        hsize_t d3o[3] = {runs, epochs, 6};
+        if ((st = get(g, obj, "ops", H5T_NATIVE_UINT8, 3, d3o, (void **)&out->ops, 1, path))) goto done;
+        for (size_t i = 0; i < runs * epochs * 6; i++)
+            if (out->ops[i] > 4) {
+                st = nb_fail(NB_EFORMAT, "%s: %s/ops holds %u, not an op (0..4)", path, obj, out->ops[i]);
+                goto done;
+            }
+    }
     uint64_t k = 0; /* optional: only with --rank-sample */
     if (H5Aexists(g, "rank_k") > 0 && attr_u64(g, "rank_k", &k)) {
         st = nb_fail(NB_EFORMAT, "%s: %s: cannot read rank_k", path, obj);

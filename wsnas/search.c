@@ -294,6 +294,7 @@ static nb_status write_results(const ws_search_config *sc, const job *j, const i
         w->wall = nb_xcalloc_array(R * E, sizeof *w->wall);
         w->cpu = nb_xcalloc_array(R * E, sizeof *w->cpu);
         w->probs = nb_xcalloc_array(R * E * 30, sizeof *w->probs);
+        w->ops = nb_xcalloc_array(R * E * 6, sizeof *w->ops);
         size_t K = (size_t)j->K;
         double *sx = NULL, *ty = NULL;
         if (K) {
@@ -331,6 +332,7 @@ static nb_status write_results(const ws_search_config *sc, const job *j, const i
                 w->wall[r * E + e] = j->wall[at(j, m, (int)r, (int)e)];
                 w->cpu[r * E + e] = j->cpu[at(j, m, (int)r, (int)e)];
                 memcpy(w->probs + (r * E + e) * 30, ep->probs, sizeof ep->probs);
+                memcpy(w->ops + (r * E + e) * 6, ep->arch.op, 6);
                 if (K) {
                     const float *sc_k = j->rank + at(j, m, (int)r, (int)e) * K;
                     memcpy(w->rank_score + (r * E + e) * K, sc_k, K * sizeof *sc_k);
