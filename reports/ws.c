@@ -1,8 +1,9 @@
 /* reports/ws.c - the weight-sharing part of a report (rep_ws_report): the
  * series of a results file whose budget counts search epochs (`nastab
  * search`, results/RESULTS.md "Weight-sharing search") with their /ws
- * groups. About 480 lines: three figures and one table over the same
- * per-method data.
+ * groups. About 620 lines (over the ~600 of one concept): three figures and
+ * one table over the same per-method data, each figure's layout spelled out
+ * for gnuplot as reports/report.c does.
  *
  * Per dataset d (written only when d has such series):
  *   ws_acc_<d>     the derived cell's table test accuracy (looked up, never
@@ -55,9 +56,6 @@ typedef struct {
     const res_series *s; /* borrowed from the results */
     res_ws_series w;     /* read from the file; w.runs == 0 when the file has no /ws group */
 } method;
-
-/* mean and 95 % t half-width of n floats with stride (NaN skipped) */
-static rep_stats col_stats(const float *x, size_t n, size_t stride) { return rep_stats_of(x, n, stride); }
 
 static double mean_d(const double *x, size_t n, size_t stride)
 {
@@ -126,7 +124,7 @@ static nb_status acc_figure(const char *dir, const char *safe, const method *m, 
         char title[96];
         chars = (size_t)fmax((double)chars, (double)snprintf(title, sizeof title, "%s (n=%zu)", s->strategy, s->runs));
         for (size_t g = 1; g < s->grid; g++) {
-            rep_stats t = col_stats(s->test + g, s->runs, s->grid), v = col_stats(s->valid + g, s->runs, s->grid);
+            rep_stats t = rep_stats_of(s->test + g, s->runs, s->grid), v = rep_stats_of(s->valid + g, s->runs, s->grid);
             double wall = m[k].w.runs ? mean_d(m[k].w.wall + (g - 1), m[k].w.runs, m[k].w.epochs) : NAN;
             fprintf(f, "%.10g %zu", s->time[g], t.n);
             band(f, t);
@@ -324,8 +322,8 @@ static nb_status rank_figure(const char *dir, const char *safe, const method *m,
         char title[96];
         chars = (size_t)fmax((double)chars, (double)snprintf(title, sizeof title, "%s (n=%zu)", w->method, w->runs));
         for (size_t t = 0; t < w->epochs; t++) {
-            rep_stats a = col_stats(w->rank_tau + t, w->runs, w->epochs),
-                      b = col_stats(w->rank_rho + t, w->runs, w->epochs);
+            rep_stats a = rep_stats_of(w->rank_tau + t, w->runs, w->epochs),
+                      b = rep_stats_of(w->rank_rho + t, w->runs, w->epochs);
             fprintf(f, "%zu %zu", t + 1, a.n);
             band(f, a);
             band(f, b);
