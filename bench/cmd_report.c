@@ -1,5 +1,6 @@
 /* bench/cmd_report.c - `nastab report`: tables and figures from a results file. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bench/cmd.h"
@@ -28,7 +29,14 @@ int cmd_report(int argc, char **argv)
                "dataset,strategy,runs,budget,valid_mean,valid_std,test_mean,test_std.\n"
                "Figures (per dataset: incumbent test accuracy and test regret on a log scale\n"
                "over simulated time, mean with 95%% confidence band) need gnuplot; without it\n"
-               "the tables are still written and the command exits 1 with a hint.\n");
+               "the tables are still written and the command exits 1 with a hint.\n"
+               "\n"
+               "A results file of `nastab search` (budget unit: epochs; results/RESULTS.md)\n"
+               "gets ws.md and, per dataset, ws_acc_* (the derived cell's table accuracy over\n"
+               "epochs and over wall seconds), ws_probs_*_METHOD (op probabilities per edge over\n"
+               "epochs) and, with --rank-sample, ws_rank_* (Kendall tau, Spearman rho); its CSV\n"
+               "rows gain a last column budget_unit. Series counted in different units never\n"
+               "share an axis.\n");
         return 0;
     }
     if (n_pos != 1) return cli_usage_error("report", "expected one RESULTS file");
@@ -54,7 +62,12 @@ int cmd_report(int argc, char **argv)
         const char *d = dir ? dir : "report";
         nb_file_input in[] = {{"results file", pos[0]}};
         rep_protect_inputs(in, 1);
-        st = rep_report(r, d, mask);
+        /* weight-sharing figures first (reports/ws.c): rep_report's documents name them */
+        nb_status ws = rep_ws_report(r, pos[0], d, mask);
+        char *ws_msg = ws != NB_OK ? nb_xstrdup(nb_errmsg()) : NULL;
+        st = ws == NB_OK || ws == NB_ETOOL ? rep_report(r, d, mask) : ws;
+        if (st == NB_OK && ws != NB_OK) st = nb_fail(ws, "%s", ws_msg);
+        free(ws_msg);
         rep_protect_inputs(NULL, 0);
         if (st == NB_OK) nb_log("report written to %s/", d);
     }

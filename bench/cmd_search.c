@@ -18,7 +18,7 @@ static void search_help(void)
 {
     printf("usage: nastab search --method LIST --table FILE -o RESULTS.h5 [--dataset D]\n"
            "                     [--epochs E] [--runs R] [--seed S] [--threads T]\n"
-           "                     [--data-dir D] [--preset NAME] [--arch-lr X]\n"
+           "                     [--data-dir D] [--preset NAME] [--arch-lr X] [--rank-sample K]\n"
            "\n"
            "Weight-sharing NAS on the C engine's NB201 supernet (nn/SUPERNET.md). For every\n"
            "epoch of every run it records the derived cell, that cell's validation and test\n"
@@ -54,6 +54,13 @@ static void search_help(void)
            "                     Adam moves alpha by about X per step, so the proxy's 320 steps move\n"
            "                     it by at most ~0.1 at 3e-4 (NB201: ~20k steps); wsnas/RESULTS.md\n"
            "                     also reports X = 0.018 (3e-4 x 60, NB201's total movement)\n"
+           "  --rank-sample K    after every epoch, score K table cells (a sample drawn from the\n"
+           "                     seed: the same cells for every method, run and epoch) with the\n"
+           "                     supernet's weights on the first validation images the supernet's\n"
+           "                     accuracy uses, and record Kendall tau-b and Spearman rho of those\n"
+           "                     scores against the table's validation accuracy at its highest\n"
+           "                     fidelity (results/RESULTS.md); K >= 2, default 0 = off. Costs K\n"
+           "                     evaluations per epoch, kept out of the recorded seconds\n"
            "\n"
            "preset proxy: supernet C=8 N=1, 14x14 Fashion-MNIST (28x28 box-averaged by 2),\n"
            "  2048 training + 1024 validation images (NB201's half/half split), batch 64,\n"
@@ -85,7 +92,7 @@ int cmd_search(int argc, char **argv)
 {
     const char *method_s = NULL, *table_s = NULL, *out = NULL, *dataset = NULL, *dir = NULL,
                *preset = NULL, *epochs_s = NULL, *runs_s = NULL, *seed_s = NULL, *threads_s = NULL,
-               *alr_s = NULL;
+               *alr_s = NULL, *rank_s = NULL;
     int n_pos, help;
     const char *pos[1];
     cli_opt opts[] = {
@@ -94,7 +101,7 @@ int cmd_search(int argc, char **argv)
         {"--data-dir", NULL, &dir, NULL},    {"--preset", NULL, &preset, NULL},
         {"--epochs", NULL, &epochs_s, NULL}, {"--runs", NULL, &runs_s, NULL},
         {"--seed", NULL, &seed_s, NULL},     {"--threads", NULL, &threads_s, NULL},
-        {"--arch-lr", NULL, &alr_s, NULL},
+        {"--arch-lr", NULL, &alr_s, NULL},   {"--rank-sample", NULL, &rank_s, NULL},
     };
     if (cli_parse("search", argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, &n_pos, &help)) return 2;
     if (help) {
@@ -118,11 +125,14 @@ int cmd_search(int argc, char **argv)
         return cli_usage_error("search", "--dataset: unknown '%s'; expected fashion-mnist or cifar10", dataset);
     ws_config cfg;
     if (ws_preset_get(preset, &cfg) != NB_OK) return cli_usage_error("search", "--preset: %s", nb_errmsg());
-    long epochs, runs, threads;
+    long epochs, runs, threads, rank_k;
     uint64_t seed = 0;
     if (parse_int("--epochs", epochs_s, 1, 100000, cfg.epochs, &epochs) ||
-        parse_int("--runs", runs_s, 1, 10000, 3, &runs) || parse_int("--threads", threads_s, 0, 256, 1, &threads))
+        parse_int("--runs", runs_s, 1, 10000, 3, &runs) || parse_int("--threads", threads_s, 0, 256, 1, &threads) ||
+        parse_int("--rank-sample", rank_s, 0, 100000, 0, &rank_k))
         return 2;
+    if (rank_k == 1)
+        return cli_usage_error("search", "--rank-sample 1: a rank correlation needs at least 2 cells (0 = off)");
     if (seed_s && nb_parse_u64("--seed", seed_s, &seed) != NB_OK) return cli_fail("search", 1);
     if (alr_s && nb_parse_double("--arch-lr", alr_s, 1e-9, 10.0, &cfg.a_adam.lr) != NB_OK)
         return cli_fail("search", 1);
@@ -165,7 +175,7 @@ int cmd_search(int argc, char **argv)
     cfg.net.classes = train.classes;
     nn_set_threads((int)threads);
     ws_search_config sc = {methods, n_methods, (int)runs, cfg, dataset, &train, &valid, t, out,
-                           cmdline, preset, 1};
+                           cmdline, preset, 1, (int)rank_k};
     double t0 = nb_now();
     if (ws_search(&sc) != NB_OK) {
         fprintf(stderr, "nastab search: %s\n", nb_errmsg());

@@ -3,9 +3,9 @@
  * What it does: status codes with one thread-local error message, checked
  * allocation with overflow-checked sizes, the one RNG design (xoshiro256**
  * seeded through splitmix64, streams derived from (seed, run, purpose)),
- * strict number parsing, logging to stderr, a progress bar that only draws
- * when stderr is a terminal, and atomic file replacement (write a temporary,
- * fsync, rename).
+ * strict number parsing, rank correlation (Spearman, Kendall tau-b),
+ * logging to stderr, a progress bar that only draws when stderr is a
+ * terminal, and atomic file replacement (write a temporary, fsync, rename).
  * What it does not do: anything that needs a library beyond libc (HDF5
  * files are read and written by the tables and results modules).
  *
@@ -90,7 +90,8 @@ enum {
     NB_PURPOSE_SEED = 2,   /* choice of table seed to query */
     NB_PURPOSE_INIT = 3,   /* weight initialisation */
     NB_PURPOSE_DATA = 4,   /* data order and augmentation */
-    NB_PURPOSE_TEST = 5    /* tests and benchmarks */
+    NB_PURPOSE_TEST = 5,   /* tests and benchmarks */
+    NB_PURPOSE_SAMPLE = 6  /* a sample shared by every run and method (wsnas --rank-sample cells) */
 };
 uint64_t nb_splitmix64(uint64_t *state);
 void nb_rng_init(nb_rng *r, uint64_t seed, uint64_t run, uint64_t purpose);
@@ -98,6 +99,16 @@ uint64_t nb_rng_u64(nb_rng *r);
 double nb_rng_uniform(nb_rng *r);             /* [0, 1), 53 random bits */
 uint64_t nb_rng_below(nb_rng *r, uint64_t n); /* unbiased in [0, n), n > 0 */
 double nb_rng_normal(nb_rng *r);              /* N(0, 1), Box-Muller, no cached state */
+
+/* ---- rank correlation (core/rankcorr.c; reports/ exports them as rep_*) */
+/* Mid-ranks (ties averaged), 1 = smallest, NaN ranked last; ranks (n). */
+void nb_rank_avg(const double *x, size_t n, double *ranks);
+/* Spearman's rho: Pearson correlation of the mid-ranks of x and y. NaN when
+ * n < 2 or one side is constant. */
+double nb_spearman(const double *x, const double *y, size_t n);
+/* Kendall's tau-b of (x[i], y[i]), pairs with a NaN skipped (Knight 1966,
+ * O(n log n)). NaN when fewer than 2 pairs or one side is constant. */
+double nb_kendall_tau_b(const double *x, const double *y, size_t n);
 
 /* ---- strict number parsing: the whole string must be a number in range.
  * `what` names the option or field in the error message. */

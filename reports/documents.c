@@ -20,7 +20,7 @@
 #include "reports/rep_private.h"
 
 typedef struct {
-    char stem[96];    /* "anytime_cifar10" */
+    char stem[160];   /* "anytime_cifar10" */
     double width_in;  /* nominal width (reports/style.c) */
     char caption[600];
 } figure;
@@ -36,6 +36,56 @@ static int exists(const char *dir, const char *stem, const char *ext)
     return ok;
 }
 
+static int drawn(const char *dir, const char *stem)
+{
+    return exists(dir, stem, "png") || exists(dir, stem, "pdf") || exists(dir, stem, "svg");
+}
+
+/* The weight-sharing figures of dataset ds (reports/ws.c) that exist, into
+ * fig; returns their count (at most 2 + n_st). */
+static size_t ws_figures(const char *dir, const char *ds, const char *safe, const char *name,
+                         const res_series *s0, const char **sn, size_t n_st, double w, figure *fig)
+{
+    size_t n = 0;
+    snprintf(fig[n].stem, sizeof fig[n].stem, "ws_acc_%s", safe);
+    if (drawn(dir, fig[n].stem)) {
+        fig[n].width_in = w;
+        snprintf(fig[n].caption, sizeof fig[n].caption,
+                 "%s, weight-sharing search: test accuracy of the derived cell looked up in the table "
+                 "(never trained; dotted: the table's optimum, %.2f %%) after each search epoch (left) and "
+                 "over the runs' mean wall seconds (right, log scale); mean over runs with a shaded 95 %% t "
+                 "band. Black-box strategies count simulated seconds and are not on these axes.",
+                 name, s0 ? (double)s0->optimum_test : NAN);
+        n++;
+    }
+    for (size_t k = 0; k < n_st; k++) {
+        char msafe[64];
+        rp_safe_name(sn[k], msafe, sizeof msafe);
+        snprintf(fig[n].stem, sizeof fig[n].stem, "ws_probs_%s_%s", safe, msafe);
+        if (!drawn(dir, fig[n].stem)) continue;
+        fig[n].width_in = w;
+        snprintf(fig[n].caption, sizeof fig[n].caption,
+                 "%s, %s: probability of each op on each of the cell's six edges over search epochs, mean "
+                 "over runs (wsnas/METHODS.md says what each method records); dashed: the parameter-free "
+                 "ops none, skip_connect and avg_pool_3x3, whose rise is the collapse weight-sharing "
+                 "methods are known for.",
+                 name, sn[k]);
+        n++;
+    }
+    snprintf(fig[n].stem, sizeof fig[n].stem, "ws_rank_%s", safe);
+    if (drawn(dir, fig[n].stem)) {
+        fig[n].width_in = w;
+        snprintf(fig[n].caption, sizeof fig[n].caption,
+                 "%s: how the supernet ranks the cells sampled by --rank-sample (scored with its "
+                 "weights) against their table validation accuracy, after each search epoch: Kendall "
+                 "tau-b (left) and Spearman rho (right), mean over runs with a shaded 95 %% t band.",
+                 name);
+        n++;
+    }
+    (void)ds;
+    return n;
+}
+
 /* The figures of the report folder in reading order; only those drawn in
  * at least one format. */
 static size_t list_figures(const res_results *r, const char *dir, int formats, figure **out)
@@ -44,7 +94,10 @@ static size_t list_figures(const res_results *r, const char *dir, int formats, f
     size_t n_ds = res_results_datasets(r, NULL, 0);
     const char **ds = nb_xcalloc_array(n_ds + 1, sizeof *ds);
     res_results_datasets(r, ds, n_ds);
-    figure *fig = nb_xcalloc_array(3 * n_ds + 2, sizeof *fig);
+    size_t n_st = res_results_strategies(r, NULL, 0);
+    const char **sn = nb_xcalloc_array(n_st + 1, sizeof *sn);
+    res_results_strategies(r, sn, n_st);
+    figure *fig = nb_xcalloc_array((5 + n_st) * n_ds + 2, sizeof *fig);
     size_t n = 0;
     static const char *const kinds[] = {"anytime", "final", "rank"};
     for (size_t d = 0; d < n_ds; d++) {
@@ -75,10 +128,14 @@ static size_t list_figures(const res_results *r, const char *dir, int formats, f
             else
                 snprintf(g->caption, sizeof g->caption,
                          "%s: average rank of the test regret among the strategies over "
-                         "simulated time (1 = best; run i of every strategy paired).", name);
+                         "%s (1 = best; run i of every strategy paired).", name,
+                         s0 && !strcmp(res_budget_unit(s0), RES_UNIT_EPOCHS) ? "search epochs"
+                                                                              : "simulated time");
             n++;
         }
+        n += ws_figures(dir, ds[d], safe, name, s0, sn, n_st, w, fig + n);
     }
+    free(sn);
     if (exists(dir, "cd_diagram", "png") || exists(dir, "cd_diagram", "pdf") ||
         exists(dir, "cd_diagram", "svg")) {
         snprintf(fig[n].stem, sizeof fig[n].stem, "cd_diagram");

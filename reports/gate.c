@@ -211,6 +211,11 @@ void rep_bootstrap_mean_diff(const double *x, size_t nx, const double *y, size_t
 
 /* ---- gate sets ---- */
 
+static const char *sample_unit(const rep_gate_sample *s)
+{
+    return s->budget_unit[0] ? s->budget_unit : RES_UNIT_SIMULATED;
+}
+
 enum { G_TABLE_CHECKSUM, G_PROTOCOL, G_VERSION, G_GIT_SHA, G_COMMAND, G_TABLE_PATH, G_SEED, G_COUNT };
 static const char *const gate_attr_names[G_COUNT] = {"table_checksum", "protocol", "nastab_version",
                                                      "git_sha", "command", "table_path", "seed"};
@@ -281,6 +286,7 @@ rep_gate_set *rep_gate_set_from_results(const res_results *r)
         snprintf(s->dataset, sizeof s->dataset, "%s", ser->dataset);
         snprintf(s->strategy, sizeof s->strategy, "%s", ser->strategy);
         s->budget = ser->budget;
+        snprintf(s->budget_unit, sizeof s->budget_unit, "%s", res_budget_unit(ser));
         s->workers = ser->workers;
         s->grid = ser->grid;
         s->runs = ser->runs;
@@ -348,7 +354,7 @@ static nb_status parse_row(const char *path, size_t line, char *buf, rep_gate_se
 static nb_status read_summary(const char *path, FILE *f, rep_gate_set **out)
 {
     rep_gate_set *g = set_new();
-    char buf[8192];
+    char buf[8192], unit[24] = RES_UNIT_SIMULATED;
     size_t line = 0;
     int header = 0;
     nb_status st = NB_OK;
@@ -381,6 +387,14 @@ static nb_status read_summary(const char *path, FILE *f, rep_gate_set **out)
             *colon = '\0';
             for (int a = 0; a < G_COUNT; a++)
                 if (!strcmp(buf + 2, gate_attr_names[a])) set_attr(g, a, colon + 2);
+            if (!strcmp(buf + 2, "budget_unit")) { /* absent: simulated seconds (results/RESULTS.md) */
+                if (!res_unit_known(colon + 2)) {
+                    st = nb_fail(NB_EFORMAT, "%s:%zu: budget_unit '%.40s' is not a known unit (%s, %s)",
+                                 path, line, colon + 2, RES_UNIT_SIMULATED, RES_UNIT_EPOCHS);
+                    goto fail;
+                }
+                snprintf(unit, sizeof unit, "%s", colon + 2);
+            }
             continue;
         }
         if (len == 0) continue;
@@ -403,6 +417,7 @@ static nb_status read_summary(const char *path, FILE *f, rep_gate_set **out)
         st = nb_fail(NB_EFORMAT, "%s: empty file", path);
         goto fail;
     }
+    for (size_t i = 0; i < g->n; i++) snprintf(g->s[i].budget_unit, sizeof g->s[i].budget_unit, "%s", unit);
     *out = g;
     return NB_OK;
 fail:
@@ -434,6 +449,13 @@ nb_status rep_gate_set_read(const char *path, rep_gate_set **out)
 
 nb_status rep_gate_set_write(const rep_gate_set *g, const char *path)
 {
+    /* One budget unit per summary: a "# budget_unit:" line unless it is simulated
+     * seconds, the unit of every summary written before units were recorded. */
+    const char *unit = g->n ? sample_unit(&g->s[0]) : RES_UNIT_SIMULATED;
+    for (size_t i = 1; i < g->n; i++)
+        if (strcmp(sample_unit(&g->s[i]), unit))
+            return nb_fail(NB_EINVAL, "%s: cannot summarize series of two budget units (%s and %s) in "
+                           "one summary", path, res_unit_words(unit), res_unit_words(sample_unit(&g->s[i])));
     char *tmp;
     FILE *f;
     nb_status st = nb_file_tmp_create(path, &tmp, &f);
@@ -447,6 +469,7 @@ nb_status rep_gate_set_write(const rep_gate_set *g, const char *path)
             if (*c == '\n' || *c == '\r') *c = ' ';
         fprintf(f, "# %s: %s\n", gate_attr_names[a], v);
     }
+    if (strcmp(unit, RES_UNIT_SIMULATED)) fprintf(f, "# budget_unit: %s\n", unit);
     fprintf(f, "dataset,strategy,budget,workers,grid,run,final_regret,auc_regret\n");
     for (size_t i = 0; i < g->n; i++) {
         const rep_gate_sample *s = &g->s[i];
@@ -525,6 +548,18 @@ nb_status rep_gate_compare(const rep_gate_set *base, const rep_gate_set *cand, c
     if (strcmp(base->attr[G_TABLE_CHECKSUM], cand->attr[G_TABLE_CHECKSUM]) || !base->attr[G_TABLE_CHECKSUM][0])
         return refuse_attr(base, cand, G_TABLE_CHECKSUM, "the tables' content checksums",
                            "run both on the same table (nastab tables info shows its checksum)");
+    /* Budget units first: a simulated clock against search epochs is no
+     * comparison at all, whatever else agrees (results/RESULTS.md "Budget unit"). */
+    for (size_t i = 0; i < base->n; i++)
+        for (size_t k = 0; k < cand->n; k++)
+            if (strcmp(sample_unit(&base->s[i]), sample_unit(&cand->s[k])))
+                return nb_fail(NB_EINVAL, "refusing to compare budgets in different units: baseline %s/%s "
+                               "counts %s (budget %g) vs candidate %s/%s counts %s (budget %g); hint: gate "
+                               "`nastab search` results against `nastab search` results, and `nastab run` "
+                               "results against `nastab run` results",
+                               base->s[i].dataset, base->s[i].strategy, res_unit_words(sample_unit(&base->s[i])),
+                               base->s[i].budget, cand->s[k].dataset, cand->s[k].strategy,
+                               res_unit_words(sample_unit(&cand->s[k])), cand->s[k].budget);
     int rb = !strcmp(base->attr[G_PROTOCOL], RES_PROTOCOL_CURVE_CELLS),
         rc = !strcmp(cand->attr[G_PROTOCOL], RES_PROTOCOL_CURVE_CELLS);
     if (rb != rc)
@@ -574,6 +609,12 @@ nb_status rep_gate_compare(const rep_gate_set *base, const rep_gate_set *cand, c
         if (!c) {
             nb_log("check: %s/%s only in the baseline; skipped", b->dataset, b->strategy);
             continue;
+        }
+        if (!same_double(b->budget, c->budget) && !strcmp(sample_unit(b), RES_UNIT_EPOCHS)) {
+            st = nb_fail(NB_EINVAL, "refusing to compare: budgets differ on %s: baseline %g epochs vs "
+                         "candidate %g epochs; hint: run the candidate's nastab search with --epochs %g",
+                         b->dataset, b->budget, c->budget, b->budget);
+            goto fail;
         }
         if (!same_double(b->budget, c->budget)) {
             st = nb_fail(NB_EINVAL, "refusing to compare: budgets differ on %s: baseline %g s vs "

@@ -18,57 +18,9 @@
 
 /* ---- ranks ---- */
 
-typedef struct {
-    double v;
-    size_t i;
-} val_index;
+void rep_rank_avg(const double *x, size_t n, double *ranks) { nb_rank_avg(x, n, ranks); }
 
-static int cmp_vi(const void *a, const void *b)
-{
-    const val_index *x = a, *y = b;
-    if (x->v != y->v) return (x->v > y->v) - (x->v < y->v);
-    return (x->i > y->i) - (x->i < y->i);
-}
-
-/* NaN sorts last (as +inf). */
-void rep_rank_avg(const double *x, size_t n, double *ranks)
-{
-    val_index *a = nb_xcalloc_array(n ? n : 1, sizeof *a);
-    for (size_t i = 0; i < n; i++) a[i] = (val_index){isnan(x[i]) ? INFINITY : x[i], i};
-    qsort(a, n, sizeof *a, cmp_vi);
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        while (j + 1 < n && a[j + 1].v == a[i].v) j++;
-        double mid = 0.5 * (double)(i + j) + 1.0;
-        for (size_t k = i; k <= j; k++) ranks[a[k].i] = mid;
-        i = j + 1;
-    }
-    free(a);
-}
-
-double rep_spearman(const double *x, const double *y, size_t n)
-{
-    if (n < 2) return NAN;
-    double *rx = nb_xcalloc_array(n, sizeof *rx), *ry = nb_xcalloc_array(n, sizeof *ry);
-    rep_rank_avg(x, n, rx);
-    rep_rank_avg(y, n, ry);
-    double mx = 0, my = 0;
-    for (size_t i = 0; i < n; i++) {
-        mx += rx[i];
-        my += ry[i];
-    }
-    mx /= (double)n;
-    my /= (double)n;
-    double sxy = 0, sxx = 0, syy = 0;
-    for (size_t i = 0; i < n; i++) {
-        sxy += (rx[i] - mx) * (ry[i] - my);
-        sxx += (rx[i] - mx) * (rx[i] - mx);
-        syy += (ry[i] - my) * (ry[i] - my);
-    }
-    free(rx);
-    free(ry);
-    return sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : NAN;
-}
+double rep_spearman(const double *x, const double *y, size_t n) { return nb_spearman(x, y, n); }
 
 /* ---- special functions ---- */
 
@@ -245,8 +197,10 @@ nb_status rep_rank_over_time(const res_results *r, const char *dataset, size_t *
     }
     size_t grid = s[0]->grid, runs = s[0]->runs;
     for (size_t j = 1; j < k; j++) {
-        if (s[j]->grid != grid || fabs(s[j]->budget - s[0]->budget) > 1e-9 * s[0]->budget) {
-            nb_status st = nb_fail(NB_EINVAL, "rank over time on %s: %s and %s have different grids or budgets",
+        if (s[j]->grid != grid || fabs(s[j]->budget - s[0]->budget) > 1e-9 * s[0]->budget ||
+            strcmp(res_budget_unit(s[j]), res_budget_unit(s[0]))) {
+            nb_status st = nb_fail(NB_EINVAL, "rank over time on %s: %s and %s have different grids, budgets "
+                                   "or budget units",
                                    dataset, s[0]->strategy, s[j]->strategy);
             free(s);
             return st;
@@ -310,8 +264,9 @@ static nb_status close_file(FILE *f, const char *path)
 
 static nb_status rank_time_figure(const char *dir, const char *dataset, size_t k, const char **names,
                                   const double *ranks, const double *time, size_t grid, double budget,
-                                  int formats, int *wrote_script)
+                                  const char *unit, int formats, int *wrote_script)
 {
+    int epochs = !strcmp(unit, RES_UNIT_EPOCHS); /* `nastab search` results: the axis counts epochs */
     char path[4096], base[96];
     snprintf(base, sizeof base, "rank_%s", dataset);
     char dat[128], gp[128];
@@ -319,7 +274,7 @@ static nb_status rank_time_figure(const char *dir, const char *dataset, size_t k
     snprintf(gp, sizeof gp, "%s.gp", base);
     FILE *f = open_in(dir, dat, path, sizeof path);
     if (!f) return NB_EIO;
-    fprintf(f, "# time_s");
+    fprintf(f, epochs ? "# epoch" : "# time_s");
     for (size_t j = 0; j < k; j++) fprintf(f, " %s", names[j]);
     fprintf(f, "\n");
     for (size_t g = 0; g < grid; g++) {
@@ -332,8 +287,9 @@ static nb_status rank_time_figure(const char *dir, const char *dataset, size_t k
     if (!(formats & (REP_FMT_PNG | REP_FMT_PDF | REP_FMT_SVG))) return NB_OK;
     if (!(f = open_in(dir, gp, path, sizeof path))) return NB_EIO;
     fprintf(f, "# %s - written by nastab report; rerun in this folder: gnuplot %s\n"
-               "# Average rank of test regret over simulated time (1 = best; run i of each\n"
-               "# strategy paired), legend right of the axes.\n", gp, gp);
+               "# Average rank of test regret over %s (1 = best; run i of each\n"
+               "# strategy paired), legend right of the axes.\n", gp, gp,
+            epochs ? "search epochs" : "simulated time");
     double w = fmin(rp_fig_width(formats), 5.5), budget_max = budget > 0 ? budget : time[grid - 1];
     rp_gp_begin(f, formats, base, w, 2.2);
     size_t chars = 0;
@@ -342,12 +298,13 @@ static nb_status rank_time_figure(const char *dir, const char *dataset, size_t k
     double wpt = 72 * w, key = (double)chars * 0.55 * RP_FONT_PT + 30;
     double pw = wpt - 36 - key - 8, label = (floor(log10(fmax(budget_max, 1))) + 1) * 4.4 + 12;
     double step = rp_nice_step(budget_max, (int)fmax(2, floor(pw / label)));
+    if (epochs) step = fmax(1, ceil(step)); /* whole epochs */
     fprintf(f, "set lmargin at screen %.4f\nset rmargin at screen %.4f\n", 36 / wpt, (wpt - key) / wpt);
-    fprintf(f, "set xlabel \"simulated time [s]\" offset 0,0.4\nset ylabel \"average rank\" offset 1,0\n"
+    fprintf(f, "set xlabel \"%s\" offset 0,0.4\nset ylabel \"average rank\" offset 1,0\n"
                "set xrange [0:%.10g]\nset xtics %.10g\nset format x \"%%.0f\"\n"
                "set yrange [%g:0.8]\nset ytics 1\n"
                "set key at screen 1, graph 1 right top vertical Left reverse samplen 2 spacing 1.0\n",
-            budget_max, step, (double)k + 0.2);
+            epochs ? "search epoch" : "simulated time [s]", budget_max, step, (double)k + 0.2);
     fputs("plot ", f);
     for (size_t j = 0; j < k; j++) {
         fprintf(f, "%s\"%s\" using 1:%zu with lines lc rgb \"%s\" dt %d lw 1.5 title ", j ? ", \\\n     " : "", dat,
@@ -514,7 +471,8 @@ nb_status rep_rank_report(const res_results *r, const char *dir, int formats)
         }
         fprintf(md, "\nFigure: rank_%s.{png,pdf,svg}\n\n", ds[d]);
         int wrote = 0;
-        nb_status fs = rank_time_figure(dir, ds[d], k, names, ranks, s0->time, grid, s0->budget, formats, &wrote);
+        nb_status fs = rank_time_figure(dir, ds[d], k, names, ranks, s0->time, grid, s0->budget,
+                                        res_budget_unit(s0), formats, &wrote);
         if (fs == NB_ETOOL) {
             tool = fs;
             snprintf(tool_msg, sizeof tool_msg, "%s", nb_errmsg());

@@ -173,7 +173,9 @@ double rep_f_sf(double f, double d1, double d2);
 typedef struct {
     char dataset[32];      /* "cifar10" */
     char strategy[32];     /* "rea" */
-    double budget;         /* simulated seconds */
+    double budget;         /* in budget_unit */
+    char budget_unit[24];  /* RES_UNIT_SIMULATED (nastab run), RES_UNIT_EPOCHS (nastab search);
+                            * "" = simulated seconds */
     int workers;
     size_t grid;
     size_t runs;
@@ -189,8 +191,11 @@ rep_gate_set *rep_gate_set_from_results(const res_results *r);
 nb_status rep_gate_set_read(const char *path, rep_gate_set **out);
 /* Summary file: "# nastab-gate-summary 1", "# key: value" metadata lines, a
  * CSV header dataset,strategy,budget,workers,grid,run,final_regret,auc_regret
- * and one row per run. Small enough to commit as a baseline. Written
- * atomically; NB_EIO names the path. */
+ * and one row per run. Small enough to commit as a baseline. The budget's
+ * unit is the line "# budget_unit: epochs" for `nastab search` results;
+ * without that line (every summary of `nastab run`, and those of before
+ * units were recorded) budgets are simulated seconds. Written atomically;
+ * NB_EIO names the path, NB_EINVAL a set of two units. */
 nb_status rep_gate_set_write(const rep_gate_set *s, const char *path);
 size_t rep_gate_set_count(const rep_gate_set *s);
 const rep_gate_sample *rep_gate_set_get(const rep_gate_set *s, size_t i); /* borrowed */
@@ -230,9 +235,10 @@ typedef struct {
 /* Pair the series: by (dataset, strategy) name; when no strategy name is in
  * both and each side has one strategy, those two are paired (a renamed or
  * plugin strategy against its baseline). Datasets in only one file are
- * skipped with a log line. Refuses (NB_EINVAL, message "refusing to compare:
- * ..." naming both values) different table checksums, protocols, budgets,
- * workers or grids, and an empty pairing. *rows: malloc'd, caller frees. */
+ * skipped with a log line. Refuses (NB_EINVAL, message "refusing to compare
+ * ..." naming both values) budgets in different units (simulated seconds vs
+ * epochs: checked first, naming both units), different table checksums,
+ * protocols, budgets, workers or grids, and an empty pairing. *rows: malloc'd, caller frees. */
 nb_status rep_gate_compare(const rep_gate_set *base, const rep_gate_set *cand,
                            const rep_gate_config *cfg, rep_gate_row **rows, size_t *n_rows);
 /* 1 when any row fails. */
@@ -299,6 +305,26 @@ rep_stats rep_mo_final_hv(const res_series *s);
  * hv_<d>_<c> figures (.gp/.dat and the formats asked) when gnuplot exists
  * (NB_ETOOL after writing the Markdown when it does not). */
 nb_status rep_mo_report(const res_mo_results *r, const char *dir, int formats);
+
+/* ---- the weight-sharing report (reports/ws.c) ----
+ * Series counted in search epochs (`nastab search`; res_budget_unit
+ * RES_UNIT_EPOCHS) with their /ws groups (res_ws_read of the same file).
+ * Into dir: ws.md (per dataset and method: final table accuracy of the
+ * derived cell, the supernet's accuracy, wall and CPU seconds, the share of
+ * parameter-free ops, Kendall tau and Spearman rho with --rank-sample) and,
+ * with figure formats, per dataset ws_acc_<d> (the derived cell's table test
+ * accuracy over epochs and over wall seconds; simulated-time series are never
+ * drawn on these axes), ws_probs_<d>_<method> (op probabilities of each edge
+ * over epochs: a collapse to parameter-free ops shows) and ws_rank_<d> (tau
+ * and rho over epochs, when recorded), each with its .gp and .dat. Run it
+ * before rep_report into the same dir so the documents name its figures.
+ * Nothing to do (NB_OK) for a file without such series. Fails with NB_EIO
+ * (dir), NB_EFORMAT (a /ws group damaged or of another shape than its
+ * series, named) or NB_ETOOL (gnuplot missing or failing; ws.md and the
+ * scripts are still written). */
+nb_status rep_ws_report(const res_results *r, const char *path, const char *dir, int formats);
+/* 1 when r has a series counted in epochs. */
+int rep_ws_has_series(const res_results *r);
 
 /* ---- cross-device report (reports/devices.c) ---- */
 

@@ -331,6 +331,19 @@ static nb_status write_final_gp(const res_results *r, const char *dir, const cha
     return rp_close(dir, file, f, NB_OK);
 }
 
+/* The strategies of st[0..n) whose series on ds counts simulated seconds,
+ * into out (room for n); returns their count. */
+static size_t sim_strategies(const res_results *r, const char *ds, const char **st, size_t n,
+                             const char **out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const res_series *s = res_results_find(r, ds, st[i]);
+        if (s && !strcmp(res_budget_unit(s), RES_UNIT_SIMULATED)) out[k++] = st[i];
+    }
+    return k;
+}
+
 /* ---- running gnuplot ---- */
 
 static long file_size(const char *dir, const char *name)
@@ -364,6 +377,7 @@ nb_status rep_report(const res_results *r, const char *dir, int formats)
     const char **ds = nb_xcalloc_array(n_ds + 1, sizeof *ds);
     const char **sn = nb_xcalloc_array(n_st + 1, sizeof *sn);
     char *gnuplot = NULL, *first_err = NULL;
+    const char **sim = NULL;
     res_results_datasets(r, ds, n_ds);
     res_results_strategies(r, sn, n_st);
 
@@ -382,15 +396,19 @@ nb_status rep_report(const res_results *r, const char *dir, int formats)
         }
         goto done;
     }
-    /* Data and scripts first: they are useful even without gnuplot here. */
+    /* Data and scripts first: they are useful even without gnuplot here. The
+     * anytime figure's axis is simulated time: series counted in another unit
+     * (`nastab search`: epochs) are drawn by rep_ws_report (reports/ws.c). */
+    sim = nb_xcalloc_array(n_st + 1, sizeof *sim);
     for (size_t d = 0; d < n_ds; d++) {
         char safe[64], stem[80], dat[96];
         rp_safe_name(ds[d], safe, sizeof safe);
         snprintf(stem, sizeof stem, "anytime_%s", safe);
         snprintf(dat, sizeof dat, "%s.dat", stem);
         fig_range fr;
-        if ((st = write_anytime_dat(r, dir, dat, ds[d], sn, n_st, &fr)) ||
-            (st = write_anytime_gp(r, dir, stem, ds[d], sn, n_st, formats, &fr)))
+        size_t n_sim = sim_strategies(r, ds[d], sn, n_st, sim);
+        if (n_sim && ((st = write_anytime_dat(r, dir, dat, ds[d], sim, n_sim, &fr)) ||
+                      (st = write_anytime_gp(r, dir, stem, ds[d], sim, n_sim, formats, &fr))))
             goto done;
         snprintf(stem, sizeof stem, "final_%s", safe);
         snprintf(dat, sizeof dat, "%s.dat", stem);
@@ -410,6 +428,13 @@ nb_status rep_report(const res_results *r, const char *dir, int formats)
         for (int kind = 0; kind < 2; kind++) {
             char stem[80], script[96], log[96], out[100];
             snprintf(stem, sizeof stem, "%s_%s", kind ? "final" : "anytime", safe);
+            if (!kind && !sim_strategies(r, ds[d], sn, n_st, sim)) {
+                for (size_t e = 0; e < 3; e++) { /* no simulated-time series: no anytime figure */
+                    snprintf(out, sizeof out, "%s.%s", stem, fig_exts[e].ext);
+                    remove_file(dir, out);
+                }
+                continue;
+            }
             snprintf(script, sizeof script, "%s.gp", stem);
             snprintf(log, sizeof log, "%s.log", stem);
             /* Stale figures from an earlier report must not pass for new ones. */
@@ -453,5 +478,6 @@ done:
     free(gnuplot);
     free(ds);
     free(sn);
+    free(sim);
     return st;
 }

@@ -94,7 +94,14 @@ nb_status rep_write_csv(const res_results *r, FILE *f)
     NB_ASSERT(r && f);
     layout l;
     layout_make(r, &l);
-    fputs("dataset,strategy,runs,budget,valid_mean,valid_std,test_mean,test_std\n", f);
+    /* A file with a budget unit other than simulated seconds (`nastab search`:
+     * epochs) adds the column budget_unit, so its budget is never read as
+     * seconds; files of `nastab run` keep the eight columns. */
+    int units = 0;
+    for (size_t i = 0; i < res_results_count(r); i++)
+        units |= strcmp(res_budget_unit(res_results_get(r, i)), RES_UNIT_SIMULATED) != 0;
+    fputs(units ? "dataset,strategy,runs,budget,valid_mean,valid_std,test_mean,test_std,budget_unit\n"
+                : "dataset,strategy,runs,budget,valid_mean,valid_std,test_mean,test_std\n", f);
     for (size_t d = 0; d < l.n_ds; d++) {
         for (size_t k = 0; k < l.n_st; k++) {
             const res_series *s = res_results_find(r, l.ds[d], l.st[k]);
@@ -112,6 +119,7 @@ nb_status rep_write_csv(const res_results *r, FILE *f)
             put_num(f, 4, t.mean);
             fputc(',', f);
             put_num(f, 4, t.std);
+            if (units) fprintf(f, ",%s", res_budget_unit(s));
             fputc('\n', f);
         }
     }
@@ -126,9 +134,12 @@ static void runs_budget(const res_results *r, const char *ds, char *buf, size_t 
 {
     size_t rmin = SIZE_MAX, rmax = 0;
     double bmin = INFINITY, bmax = -INFINITY;
+    const char *unit = NULL;
     for (size_t i = 0; i < res_results_count(r); i++) {
         const res_series *s = res_results_get(r, i);
         if (strcmp(s->dataset, ds)) continue;
+        if (!unit) unit = res_budget_unit(s);
+        else if (strcmp(unit, res_budget_unit(s))) unit = "mixed";
         if (s->runs < rmin) rmin = s->runs;
         if (s->runs > rmax) rmax = s->runs;
         if (s->budget < bmin) bmin = s->budget;
@@ -137,7 +148,12 @@ static void runs_budget(const res_results *r, const char *ds, char *buf, size_t 
     char rs[64], bs[96];
     if (rmin == rmax) snprintf(rs, sizeof rs, "%zu run%s", rmin, rmin == 1 ? "" : "s");
     else snprintf(rs, sizeof rs, "%zu-%zu runs", rmin, rmax);
-    if (bmin == bmax) snprintf(bs, sizeof bs, "budget %.10g%ss", bmin, unit_sep);
+    if (unit && !strcmp(unit, "mixed")) snprintf(bs, sizeof bs, "budgets in several units");
+    else if (unit && !strcmp(unit, RES_UNIT_EPOCHS) && bmin == bmax)
+        snprintf(bs, sizeof bs, "budget %.10g epochs", bmin);
+    else if (unit && !strcmp(unit, RES_UNIT_EPOCHS))
+        snprintf(bs, sizeof bs, "budget %.10g-%.10g epochs", bmin, bmax);
+    else if (bmin == bmax) snprintf(bs, sizeof bs, "budget %.10g%ss", bmin, unit_sep);
     else snprintf(bs, sizeof bs, "budget %.10g-%.10g%ss", bmin, bmax, unit_sep);
     snprintf(buf, cap, "%s, %s", rs, bs);
 }
@@ -219,7 +235,10 @@ nb_status rep_write_markdown(const res_results *r, FILE *f)
                     rp_display_name(s->dataset), s->restricted_cells);
     }
     if (l.n_ds) {
-        fputs("Runs and budget (simulated time):", f);
+        int sim = 1;
+        for (size_t i = 0; i < res_results_count(r); i++)
+            sim &= !strcmp(res_budget_unit(res_results_get(r, i)), RES_UNIT_SIMULATED);
+        fputs(sim ? "Runs and budget (simulated time):" : "Runs and budget:", f);
         for (size_t d = 0; d < l.n_ds; d++) {
             char buf[200];
             runs_budget(r, l.ds[d], buf, sizeof buf, " ");

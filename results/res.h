@@ -62,7 +62,7 @@ typedef struct {
     char device[96];      /* multi-objective: hardware column, "hwnas_edgegpu_latency_cifar10"; else "" */
     int n_objectives;     /* 1: single-objective series; 2: multi-objective (accuracy, latency) */
     size_t runs, grid;    /* R >= 1, G >= 1 */
-    double budget;        /* simulated seconds per run */
+    double budget;        /* per run, in budget_unit: simulated seconds (nastab run), epochs (nastab search) */
     int workers;          /* simulated workers of the clock */
     float optimum_valid;  /* table's best report valid acc, % */
     float optimum_test;   /* table's best report test acc, %: regret = optimum_test - test */
@@ -95,7 +95,23 @@ typedef struct {
     float *front_latency; /* (F) */
     double hv_true;       /* hypervolume of the true front */
     float optimum_feasible; /* best report test acc with latency <= L (cell chosen by valid acc) */
+    /* ---- the unit of budget and time (single-objective files; RESULTS.md "Budget unit") ---- */
+    char budget_unit[24];  /* RES_UNIT_SIMULATED, RES_UNIT_EPOCHS; "" = simulated seconds */
+    int budget_unit_assumed; /* set by the reader: the file recorded no unit (written before
+                              * units were recorded) and simulated seconds were assumed */
 } res_series;
+
+/* Budget units: what time[] and budget count. `nastab run` budgets a
+ * simulated clock (strategies/PROTOCOL.md); `nastab search` counts search
+ * epochs (its wall seconds are in the /ws group, res_ws_series.wall). */
+#define RES_UNIT_SIMULATED "simulated-seconds"
+#define RES_UNIT_EPOCHS "epochs"
+/* The unit of s: its budget_unit, or RES_UNIT_SIMULATED when empty. Borrowed. */
+const char *res_budget_unit(const res_series *s);
+/* Words for messages and axis labels: "simulated seconds", "epochs", else the name. */
+const char *res_unit_words(const char *unit);
+/* 1 when unit is one of the units above. */
+int res_unit_known(const char *unit);
 
 /* Frees every array of s and zeroes it; accepts NULL. */
 void res_series_free(res_series *s);
@@ -228,10 +244,12 @@ void res_hv_trajectory(const res_series *s, size_t run, double *hv);
 /* ==== weight-sharing search series (results/ws.c; results/RESULTS.md, section
  * "Weight-sharing search") ====
  * What `nastab search` records beyond a res_series (whose time axis is then
- * in epochs: time[g] = g, budget = epochs, attribute budget_unit "epochs"):
+ * in epochs: time[g] = g, budget = epochs, budget_unit RES_UNIT_EPOCHS):
  * per run and epoch the derived cell, the supernet's own validation accuracy,
  * the derived cell's search score, wall and CPU seconds so far and the
- * per-edge op probabilities, in /ws/<dataset>/<method> of the same file.
+ * per-edge op probabilities, and with --rank-sample the scores of K sampled
+ * cells and their rank correlation with the table, in /ws/<dataset>/<method>
+ * of the same file.
  *
  *     res_ws_series w = {...};                       // arrays malloc'd
  *     if (res_ws_write(results, &w, 1, "out.h5") != NB_OK) puts(nb_errmsg());
@@ -250,14 +268,25 @@ typedef struct {
     double *wall;       /* (R, E) wall seconds of the run so far */
     double *cpu;        /* (R, E) CPU seconds of the run so far (process time) */
     float *probs;       /* (R, E, 6, 5) per-edge op probabilities, NB201 edge and op order */
+    uint8_t *ops;       /* (R, E, 6) the derived cell's op per edge (0..4, NB201 op order); NULL
+                         * when read from a file of before it was recorded */
+    /* ranking quality (`nastab search --rank-sample K`; all NULL and rank_k 0 without it) */
+    size_t rank_k;         /* K sampled cells, the same for every method, run and epoch */
+    char rank_against[96]; /* what the scores are ranked against: "valid_acc@200" (the table's
+                            * validation accuracy at its highest fidelity) */
+    char rank_scored_on[96]; /* what the supernet scored: "first 1000 validation images" */
+    int32_t *rank_arch;    /* (K) table indices of the sampled cells */
+    float *rank_table;     /* (K) % their table accuracy (rank_against) */
+    float *rank_score;     /* (R, E, K) % top-1 of each cell with the supernet's weights after epoch e */
+    float *rank_tau;       /* (R, E) Kendall tau-b of rank_score[r, e, :] vs rank_table */
+    float *rank_rho;       /* (R, E) Spearman rho of the same */
 } res_ws_series;
 /* Frees the arrays and zeroes s; accepts NULL. */
 void res_ws_series_free(res_ws_series *s);
 /* res_results_write(r) plus the n weight-sharing series, atomically: the
  * whole file goes to a temporary beside path, then is renamed over it.
- * Each ws series' (dataset, method) should have a res_series in r (its
- * group gets the attribute budget_unit = "epochs"). NB_EIO names the path
- * and object. */
+ * Each ws series' (dataset, method) should have a res_series in r whose
+ * budget_unit is RES_UNIT_EPOCHS. NB_EIO names the path and object. */
 nb_status res_ws_write(const res_results *r, const res_ws_series *ws, size_t n, const char *path);
 /* Read /ws/<dataset>/<method> of a results file. NB_EIO cannot open;
  * NB_ENOTFOUND no such series; NB_EFORMAT an object missing or of the wrong

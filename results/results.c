@@ -274,7 +274,8 @@ static nb_status write_series(hid_t series_grp, const res_series *s, uint32_t in
         (st = tab_h5_put_num(g, obj, "optimum_valid", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
                          &s->optimum_valid, path)) ||
         (st = tab_h5_put_num(g, obj, "optimum_test", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
-                         &s->optimum_test, path)))
+                         &s->optimum_test, path)) ||
+        (st = put_str(g, "budget_unit", res_budget_unit(s), path))) /* RESULTS.md "Budget unit" */
         goto done;
     uint64_t restricted = s->restricted_cells;
     if (restricted &&
@@ -520,6 +521,21 @@ static nb_status read_series(const rctx *c, hid_t dg, const char *dataset, const
         snprintf(s->external, sizeof s->external, "%s", xc);
         free(xc);
     }
+    if (H5Aexists(g, "budget_unit") > 0) { /* optional: absent in files of before units */
+        char *u = NULL;
+        if ((st = r_attr_str(c, g, obj, "budget_unit", &u))) goto done;
+        int known = res_unit_known(u);
+        if (known) snprintf(s->budget_unit, sizeof s->budget_unit, "%s", u);
+        else
+            st = nb_fail(NB_EFORMAT, "%s: %s: budget_unit '%.40s' is not a known unit (%s, %s); "
+                         "hint: read it with the nastab version that wrote it", c->path, obj, u,
+                         RES_UNIT_SIMULATED, RES_UNIT_EPOCHS);
+        free(u);
+        if (st) goto done;
+    } else {
+        snprintf(s->budget_unit, sizeof s->budget_unit, "%s", RES_UNIT_SIMULATED);
+        s->budget_unit_assumed = 1;
+    }
     s->runs = (size_t)runs;
     s->grid = (size_t)grid;
     s->workers = workers;
@@ -730,6 +746,12 @@ nb_status res_results_read(const char *path, res_results **out)
     r = res_results_create(NULL);
     rctx c = {path, f};
     if ((st = read_all(&c, r))) goto done;
+    for (size_t i = 0; i < r->n; i++)
+        if (r->series[i].budget_unit_assumed) { /* say so, once per file */
+            nb_log("%s: no budget_unit recorded (a file of before nastab recorded units); its "
+                   "budgets are read as simulated seconds", path);
+            break;
+        }
     *out = r;
     r = NULL;
 done:

@@ -20,6 +20,12 @@ void res_ws_series_free(res_ws_series *s)
     free(s->wall);
     free(s->cpu);
     free(s->probs);
+    free(s->ops);
+    free(s->rank_arch);
+    free(s->rank_table);
+    free(s->rank_score);
+    free(s->rank_tau);
+    free(s->rank_rho);
     memset(s, 0, sizeof *s);
 }
 
@@ -49,14 +55,16 @@ static nb_status write_one(hid_t f, const res_ws_series *w, const char *path)
     char obj[96];
     snprintf(obj, sizeof obj, "/ws/%s/%s", w->dataset, w->method);
     hid_t top = group(f, "ws"), dg = top >= 0 ? group(top, w->dataset) : -1,
-          g = dg >= 0 ? group(dg, w->method) : -1, sg = -1;
+          g = dg >= 0 ? group(dg, w->method) : -1;
     if (g < 0) {
         st = nb_fail(NB_EIO, "%s: cannot create group %s", path, obj);
         goto done;
     }
     uint64_t runs = w->runs, epochs = w->epochs;
-    hsize_t d2[2] = {w->runs, w->epochs}, d4[4] = {w->runs, w->epochs, 6, 5};
-    if ((st = tab_h5_put_str(g, obj, "budget_unit", "epochs", path)) ||
+    uint64_t rank_k = w->rank_k;
+    hsize_t d2[2] = {w->runs, w->epochs}, d4[4] = {w->runs, w->epochs, 6, 5}, dk[1] = {w->rank_k},
+            d3[3] = {w->runs, w->epochs, w->rank_k}, d3o[3] = {w->runs, w->epochs, 6};
+    if ((st = tab_h5_put_str(g, obj, "budget_unit", RES_UNIT_EPOCHS, path)) ||
         (st = tab_h5_put_num(g, obj, "runs", H5T_STD_U64LE, H5T_NATIVE_UINT64, &runs, path)) ||
         (st = tab_h5_put_num(g, obj, "epochs", H5T_STD_U64LE, H5T_NATIVE_UINT64, &epochs, path)) ||
         (st = put(g, obj, "arch", H5T_STD_I32LE, H5T_NATIVE_INT32, 2, d2, w->arch, path)) ||
@@ -64,19 +72,20 @@ static nb_status write_one(hid_t f, const res_ws_series *w, const char *path)
         (st = put(g, obj, "score", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, d2, w->score, path)) ||
         (st = put(g, obj, "wall", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, d2, w->wall, path)) ||
         (st = put(g, obj, "cpu", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, d2, w->cpu, path)) ||
-        (st = put(g, obj, "probs", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 4, d4, w->probs, path)))
+        (st = put(g, obj, "probs", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 4, d4, w->probs, path)) ||
+        (w->ops && (st = put(g, obj, "ops", H5T_STD_U8LE, H5T_NATIVE_UINT8, 3, d3o, w->ops, path))))
         goto done;
-    /* the matching res_series says its budget's unit too */
-    char sobj[96];
-    snprintf(sobj, sizeof sobj, "/series/%s/%s", w->dataset, w->method);
-    if (H5Lexists(f, "series", H5P_DEFAULT) > 0 && H5Lexists(f, sobj, H5P_DEFAULT) > 0) {
-        if ((sg = H5Gopen2(f, sobj, H5P_DEFAULT)) < 0 ||
-            (st = tab_h5_put_str(sg, sobj, "budget_unit", "epochs", path)) != NB_OK) {
-            if (st == NB_OK) st = nb_fail(NB_EIO, "%s: cannot open %s", path, sobj);
-        }
-    }
+    if (w->rank_k &&
+        ((st = tab_h5_put_num(g, obj, "rank_k", H5T_STD_U64LE, H5T_NATIVE_UINT64, &rank_k, path)) ||
+         (st = tab_h5_put_str(g, obj, "rank_against", w->rank_against, path)) ||
+         (st = tab_h5_put_str(g, obj, "rank_scored_on", w->rank_scored_on, path)) ||
+         (st = put(g, obj, "rank_arch", H5T_STD_I32LE, H5T_NATIVE_INT32, 1, dk, w->rank_arch, path)) ||
+         (st = put(g, obj, "rank_table", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 1, dk, w->rank_table, path)) ||
+         (st = put(g, obj, "rank_score", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 3, d3, w->rank_score, path)) ||
+         (st = put(g, obj, "rank_tau", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, d2, w->rank_tau, path)) ||
+         (st = put(g, obj, "rank_rho", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, d2, w->rank_rho, path))))
+        goto done;
 done:
-    tab_h5_close(sg, H5Gclose);
     tab_h5_close(g, H5Gclose);
     tab_h5_close(dg, H5Gclose);
     tab_h5_close(top, H5Gclose);
@@ -149,6 +158,15 @@ static int attr_u64(hid_t g, const char *name, uint64_t *v)
     return ok ? 0 : -1;
 }
 
+static nb_status str_attr(hid_t g, const char *obj, const char *name, char **out, const char *path)
+{
+    *out = NULL;
+    if (tab_h5_attr_str(g, name, out) == 1) return NB_OK;
+    free(*out);
+    *out = NULL;
+    return nb_fail(NB_EFORMAT, "%s: %s: attribute %s is missing or not a string", path, obj, name);
+}
+
 nb_status res_ws_read(const char *path, const char *dataset, const char *method, res_ws_series *out)
 {
     memset(out, 0, sizeof *out);
@@ -172,6 +190,7 @@ nb_status res_ws_read(const char *path, const char *dataset, const char *method,
         st = nb_fail(NB_EFORMAT, "%s: %s lacks the runs/epochs attributes", path, obj);
         goto done;
     }
+    if ((st = res_check_dims(path, obj, runs, epochs, 0, 0)) != NB_OK) goto done;
     snprintf(out->dataset, sizeof out->dataset, "%s", dataset);
     snprintf(out->method, sizeof out->method, "%s", method);
     out->runs = runs;
@@ -184,6 +203,43 @@ nb_status res_ws_read(const char *path, const char *dataset, const char *method,
         (st = get(g, obj, "cpu", H5T_NATIVE_DOUBLE, 2, d2, (void **)&out->cpu, 8, path)) ||
         (st = get(g, obj, "probs", H5T_NATIVE_FLOAT, 4, d4, (void **)&out->probs, 4, path)))
         goto done;
+    if (H5Lexists(g, "ops", H5P_DEFAULT) > 0) { /* optional: absent in files of before it */
+        hsize_t d3o[3] = {runs, epochs, 6};
+        if ((st = get(g, obj, "ops", H5T_NATIVE_UINT8, 3, d3o, (void **)&out->ops, 1, path))) goto done;
+        for (size_t i = 0; i < runs * epochs * 6; i++)
+            if (out->ops[i] > 4) {
+                st = nb_fail(NB_EFORMAT, "%s: %s/ops holds %u, not an op (0..4)", path, obj, out->ops[i]);
+                goto done;
+            }
+    }
+    uint64_t k = 0; /* optional: only with --rank-sample */
+    if (H5Aexists(g, "rank_k") > 0 && attr_u64(g, "rank_k", &k)) {
+        st = nb_fail(NB_EFORMAT, "%s: %s: cannot read rank_k", path, obj);
+        goto done;
+    }
+    if (k > (1u << 20) || (k && runs * epochs > ((uint64_t)1 << 28) / k)) {
+        st = nb_fail(NB_EFORMAT, "%s: %s: rank_k %llu out of range; damaged file?", path, obj,
+                     (unsigned long long)k);
+        goto done;
+    }
+    if (k) {
+        out->rank_k = (size_t)k;
+        hsize_t dk[1] = {k}, d3[3] = {runs, epochs, k};
+        char *against = NULL, *on = NULL;
+        if ((st = str_attr(g, obj, "rank_against", &against, path)) ||
+            (st = str_attr(g, obj, "rank_scored_on", &on, path)))
+            goto done;
+        snprintf(out->rank_against, sizeof out->rank_against, "%s", against);
+        snprintf(out->rank_scored_on, sizeof out->rank_scored_on, "%s", on);
+        free(against);
+        free(on);
+        if ((st = get(g, obj, "rank_arch", H5T_NATIVE_INT32, 1, dk, (void **)&out->rank_arch, 4, path)) ||
+            (st = get(g, obj, "rank_table", H5T_NATIVE_FLOAT, 1, dk, (void **)&out->rank_table, 4, path)) ||
+            (st = get(g, obj, "rank_score", H5T_NATIVE_FLOAT, 3, d3, (void **)&out->rank_score, 4, path)) ||
+            (st = get(g, obj, "rank_tau", H5T_NATIVE_FLOAT, 2, d2, (void **)&out->rank_tau, 4, path)) ||
+            (st = get(g, obj, "rank_rho", H5T_NATIVE_FLOAT, 2, d2, (void **)&out->rank_rho, 4, path)))
+            goto done;
+    }
 done:
     if (st != NB_OK) res_ws_series_free(out);
     tab_h5_close(g, H5Gclose);

@@ -14,7 +14,7 @@
 
 /* A new field of res_series changes its size: add it to series_equal below
  * and to the file (results/RESULTS.md or MO_RESULTS.md), then update this. */
-_Static_assert(sizeof(res_series) == 904 || sizeof(void *) != 8,
+_Static_assert(sizeof(res_series) == 928 || sizeof(void *) != 8,
                "res_series changed: compare the new field in series_equal and store it in the file");
 
 static int arr_eq(const void *a, const void *b, size_t n, size_t size)
@@ -36,7 +36,8 @@ static int series_equal(const res_series *a, const res_series *b)
     else if (!SAME(n_objectives) || !SAME(runs) || !SAME(grid) || !SAME(cap) || !SAME(n_front))
         diff = "sizes";
     else if (!SAME(budget) || !SAME(workers) || !SAME(optimum_valid) || !SAME(optimum_test) ||
-             !SAME(restricted_cells))
+             !SAME(restricted_cells) || strcmp(res_budget_unit(a), res_budget_unit(b)) ||
+             !SAME(budget_unit_assumed))
         diff = "budget/workers/optimum";
     else if (!SAME(latency_max) || !SAME(lat_ref) || !SAME(hv_true) || !SAME(optimum_feasible))
         diff = "multi-objective scalars";

@@ -174,7 +174,7 @@ TEST(ws_series_roundtrip)
     s.final_arch = nb_xcalloc_array(1, sizeof *s.final_arch);
     s.n_evals = nb_xcalloc_array(1, sizeof *s.n_evals);
     res_results_add(r, &s);
-    res_ws_series w = {"fashion-mnist", "gdas", 1, 2, NULL, NULL, NULL, NULL, NULL, NULL};
+    res_ws_series w = {.dataset = "fashion-mnist", .method = "gdas", .runs = 1, .epochs = 2};
     w.arch = nb_xcalloc_array(2, sizeof *w.arch);
     w.super_valid = nb_xcalloc_array(2, sizeof *w.super_valid);
     w.score = nb_xcalloc_array(2, sizeof *w.score);

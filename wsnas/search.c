@@ -7,12 +7,25 @@
  * everything that fixes the job's numbers (methods, runs, settings, data
  * sizes, table checksum, dataset), the shape (M, R, E) and the position
  * (method, run, epochs finished), every finished epoch's record so far,
- * the current run's state blocks (ws_run_state: supernet, optimizers,
- * alpha, RNGs, population), and a CRC-32 (zlib) of all the bytes before it.
+ * with --rank-sample K the K sampled cells' scores of those epochs, the
+ * current run's state blocks (ws_run_state: supernet, optimizers, alpha,
+ * RNGs, population), and a CRC-32 (zlib) of all the bytes before it.
  * A method whose state is not all reachable (ENAS) is checkpointed only at
  * the end of each run and so resumes from the start of the interrupted run.
  * Resuming restores the state bit for bit, so a resumed job writes the same
- * numbers as an uninterrupted one (seconds aside). */
+ * numbers as an uninterrupted one (seconds aside).
+ *
+ * Ranking quality (--rank-sample K, issue 12 item 5): K distinct cells of
+ * the table are drawn once from nb_rng(seed, 0, NB_PURPOSE_SAMPLE), among
+ * those with a validation accuracy at the table's highest fidelity, so every
+ * method, run and epoch of a seed scores the same cells. After each epoch
+ * each cell is scored with the supernet's current weights in path mode on
+ * the first eval_images validation images (ws_super_acc: eval mode, batch
+ * statistics, no RNG draw, no state kept), so scoring changes nothing the
+ * search does next: a search with and without it gives the same numbers.
+ * Kendall's tau-b and Spearman's rho of the K scores against the table's
+ * validation accuracies (core/rankcorr.c) are computed when the results are
+ * written. */
 #include "wsnas/ws_private.h"
 
 #include <math.h>
@@ -47,6 +60,8 @@ typedef struct {
     ws_epoch *rec; /* (M, R, E) */
     double *wall;  /* (M, R, E) seconds of the run so far */
     double *cpu;
+    int K;          /* --rank-sample: cells scored per epoch, 0 = off */
+    float *rank;    /* (M, R, E, K) % score of each sampled cell after each epoch; NULL when K = 0 */
     int pm, pr, pe; /* position: method, run, epochs finished of that run */
 } job;
 
@@ -81,6 +96,7 @@ static nb_status ck_write(const char *path, uint64_t key, const job *j, const ws
     wr(&w, j->rec, n * sizeof *j->rec);
     wr(&w, j->wall, n * sizeof *j->wall);
     wr(&w, j->cpu, n * sizeof *j->cpu);
+    if (j->K) wr(&w, j->rank, n * (size_t)j->K * sizeof *j->rank);
     for (size_t i = 0; i < nb; i++) {
         uint64_t bytes = b[i].bytes;
         wr(&w, &bytes, sizeof bytes);
@@ -137,7 +153,7 @@ static nb_status ck_read(const char *path, uint64_t key, job *j, ws_block *b, si
         goto done;
     }
     p += 16 + sizeof hdr;
-    size_t need = n * (sizeof *j->rec + 2 * sizeof(double));
+    size_t need = n * (sizeof *j->rec + 2 * sizeof(double) + (size_t)j->K * sizeof(float));
     if ((size_t)(end - p) < need || hdr[3] > (uint32_t)j->M || hdr[4] >= (uint32_t)j->R ||
         hdr[5] > (uint32_t)j->E) {
         st = nb_fail(NB_EFORMAT, "%s: checkpoint inconsistent; hint: remove it to start over", path);
@@ -149,6 +165,10 @@ static nb_status ck_read(const char *path, uint64_t key, job *j, ws_block *b, si
     p += n * sizeof(double);
     memcpy(j->cpu, p, n * sizeof(double));
     p += n * sizeof(double);
+    if (j->K) {
+        memcpy(j->rank, p, n * (size_t)j->K * sizeof *j->rank);
+        p += n * (size_t)j->K * sizeof *j->rank;
+    }
     j->pm = (int)hdr[3];
     j->pr = (int)hdr[4];
     j->pe = (int)hdr[5];
@@ -198,12 +218,45 @@ static uint64_t job_key(const ws_search_config *sc, const char *checksum)
              c->ea_population, c->ea_topk, c->ea_mutation, c->ea_final, c->ctrl_steps,
              c->ctrl_aggregate, c->ctrl_derive, (unsigned long long)c->seed, sc->train->n,
              sc->valid->n, sc->dataset, checksum ? checksum : "");
-    return fnv(h, s, strlen(s));
+    h = fnv(h, s, strlen(s));
+    if (sc->rank_sample > 0) { /* absent when off: checkpoints of before the option still match */
+        snprintf(s, sizeof s, "rank=%d", sc->rank_sample);
+        h = fnv(h, s, strlen(s));
+    }
+    return h;
+}
+
+/* K distinct table indices with a finite tv (n cells), drawn without
+ * replacement (partial Fisher-Yates over the eligible indices) from
+ * nb_rng(seed, 0, NB_PURPOSE_SAMPLE). NB_EINVAL when fewer than K cells
+ * qualify. */
+static nb_status rank_sample(const tab_table *t, const float *tv, uint64_t seed, int K, int32_t *out)
+{
+    size_t n = tab_n_archs(t), m = 0;
+    size_t *ok = nb_xcalloc_array(n ? n : 1, sizeof *ok);
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(tv[i])) ok[m++] = i;
+    if ((size_t)K > m) {
+        free(ok);
+        return nb_fail(NB_EINVAL, "--rank-sample %d: the table %s has only %zu cells with a validation "
+                       "accuracy to rank against; hint: use at most %zu", K, tab_path(t), m, m);
+    }
+    nb_rng rng;
+    nb_rng_init(&rng, seed, 0, NB_PURPOSE_SAMPLE);
+    for (int k = 0; k < K; k++) {
+        size_t j = (size_t)k + (size_t)nb_rng_below(&rng, m - (size_t)k), tmp = ok[k];
+        ok[k] = ok[j];
+        ok[j] = tmp;
+        out[k] = (int32_t)ok[k];
+    }
+    free(ok);
+    return NB_OK;
 }
 
 /* ---- the results */
 static nb_status write_results(const ws_search_config *sc, const job *j, const int *ids,
-                               const float *tv, const float *tt, float opt_v, float opt_t)
+                               const float *tv, const float *tt, float opt_v, float opt_t,
+                               const int32_t *rank_arch, int fid)
 {
     res_meta meta = {tab_path(sc->table), tab_checksum(sc->table), "nb201-ws-v1", sc->command,
                      sc->base.seed};
@@ -222,6 +275,7 @@ static nb_status write_results(const ws_search_config *sc, const job *j, const i
         s.workers = 1;
         s.optimum_valid = opt_v;
         s.optimum_test = opt_t;
+        snprintf(s.budget_unit, sizeof s.budget_unit, "%s", RES_UNIT_EPOCHS);
         s.time = nb_xcalloc_array(G, sizeof *s.time);
         s.valid = nb_xcalloc_array(R * G, sizeof *s.valid);
         s.test = nb_xcalloc_array(R * G, sizeof *s.test);
@@ -240,6 +294,29 @@ static nb_status write_results(const ws_search_config *sc, const job *j, const i
         w->wall = nb_xcalloc_array(R * E, sizeof *w->wall);
         w->cpu = nb_xcalloc_array(R * E, sizeof *w->cpu);
         w->probs = nb_xcalloc_array(R * E * 30, sizeof *w->probs);
+        w->ops = nb_xcalloc_array(R * E * 6, sizeof *w->ops);
+        size_t K = (size_t)j->K;
+        double *sx = NULL, *ty = NULL;
+        if (K) {
+            w->rank_k = K;
+            snprintf(w->rank_against, sizeof w->rank_against,
+                     "valid_acc@%d: the table's validation accuracy at its highest fidelity", fid);
+            snprintf(w->rank_scored_on, sizeof w->rank_scored_on,
+                     "top-1 %% on the first %d validation images, inherited weights, path mode",
+                     sc->base.eval_images < (int)sc->valid->n ? sc->base.eval_images : (int)sc->valid->n);
+            w->rank_arch = nb_xcalloc_array(K, sizeof *w->rank_arch);
+            w->rank_table = nb_xcalloc_array(K, sizeof *w->rank_table);
+            w->rank_score = nb_xcalloc_array(R * E * K, sizeof *w->rank_score);
+            w->rank_tau = nb_xcalloc_array(R * E, sizeof *w->rank_tau);
+            w->rank_rho = nb_xcalloc_array(R * E, sizeof *w->rank_rho);
+            sx = nb_xcalloc_array(K, sizeof *sx);
+            ty = nb_xcalloc_array(K, sizeof *ty);
+            for (size_t k = 0; k < K; k++) {
+                w->rank_arch[k] = rank_arch[k];
+                w->rank_table[k] = tv[rank_arch[k]];
+                ty[k] = tv[rank_arch[k]];
+            }
+        }
         for (size_t g = 0; g < G; g++) s.time[g] = (double)g;
         for (size_t r = 0; r < R; r++) {
             s.valid[r * G] = s.test[r * G] = NAN;
@@ -255,6 +332,14 @@ static nb_status write_results(const ws_search_config *sc, const job *j, const i
                 w->wall[r * E + e] = j->wall[at(j, m, (int)r, (int)e)];
                 w->cpu[r * E + e] = j->cpu[at(j, m, (int)r, (int)e)];
                 memcpy(w->probs + (r * E + e) * 30, ep->probs, sizeof ep->probs);
+                memcpy(w->ops + (r * E + e) * 6, ep->arch.op, 6);
+                if (K) {
+                    const float *sc_k = j->rank + at(j, m, (int)r, (int)e) * K;
+                    memcpy(w->rank_score + (r * E + e) * K, sc_k, K * sizeof *sc_k);
+                    for (size_t k = 0; k < K; k++) sx[k] = sc_k[k];
+                    w->rank_tau[r * E + e] = (float)nb_kendall_tau_b(sx, ty, K);
+                    w->rank_rho[r * E + e] = (float)nb_spearman(sx, ty, K);
+                }
                 if (e == E - 1) {
                     s.final_valid[r] = v;
                     s.final_test[r] = t;
@@ -263,6 +348,8 @@ static nb_status write_results(const ws_search_config *sc, const job *j, const i
                 }
             }
         }
+        free(sx);
+        free(ty);
         res_results_add(res, &s);
     }
     nb_status st = res_ws_write(res, ws, (size_t)j->M, sc->out);
@@ -309,9 +396,22 @@ nb_status ws_search(const ws_search_config *sc)
     tab_best(sc->table, ds, fid, TAB_VALID_ACC, &bi, &opt_v);
     tab_best(sc->table, ds, fid, TAB_TEST_ACC, &bi, &opt_t);
 
-    job j = {sc->n_methods, sc->runs, c.epochs, NULL, NULL, NULL, 0, 0, 0};
+    if (sc->rank_sample < 0 || sc->rank_sample > 100000)
+        return nb_fail(NB_EINVAL, "--rank-sample %d: expected 0 (off) .. 100000", sc->rank_sample);
+    int32_t *rank_arch = NULL;
+    if (sc->rank_sample == 1)
+        return nb_fail(NB_EINVAL, "--rank-sample 1: a rank correlation needs at least 2 cells");
+    if (sc->rank_sample > 0) {
+        rank_arch = nb_xcalloc_array((size_t)sc->rank_sample, sizeof *rank_arch);
+        if ((st = rank_sample(sc->table, tv, sc->base.seed, sc->rank_sample, rank_arch)) != NB_OK) {
+            free(rank_arch);
+            return st;
+        }
+    }
+    job j = {sc->n_methods, sc->runs, c.epochs, NULL, NULL, NULL, sc->rank_sample, NULL, 0, 0, 0};
     size_t n = (size_t)j.M * j.R * j.E;
     j.rec = nb_xcalloc_array(n, sizeof *j.rec);
+    if (j.K) j.rank = nb_xcalloc_array(n * (size_t)j.K, sizeof *j.rank);
     j.wall = nb_xcalloc_array(n, sizeof *j.wall);
     j.cpu = nb_xcalloc_array(n, sizeof *j.cpu);
     size_t plen = strlen(sc->out) + 8;
@@ -353,21 +453,32 @@ nb_status ws_search(const ws_search_config *sc)
                 probe.rec = nb_xcalloc_array(n, sizeof *probe.rec);
                 probe.wall = nb_xcalloc_array(n, sizeof *probe.wall);
                 probe.cpu = nb_xcalloc_array(n, sizeof *probe.cpu);
+                probe.rank = j.K ? nb_xcalloc_array(n * (size_t)j.K, sizeof *probe.rank) : NULL;
                 st = ck_read(ck, key, &probe, blk, nblk, &hs);
                 free(probe.rec);
                 free(probe.wall);
                 free(probe.cpu);
+                free(probe.rank);
                 if (st != NB_OK) goto done;
                 e0 = start_e;
             }
             double wall0 = e0 ? j.wall[at(&j, m, r, e0 - 1)] : 0, cpu0 = e0 ? j.cpu[at(&j, m, r, e0 - 1)] : 0;
-            double t0 = nb_now(), c0 = cpu_now();
+            double t0 = nb_now(), c0 = cpu_now(); /* t0, c0 move past each rank scoring */
             for (int e = e0; e < j.E; e++) {
                 ws_epoch ep;
                 ws_run_epoch(run, e, &ep);
                 j.rec[at(&j, m, r, e)] = ep;
                 j.wall[at(&j, m, r, e)] = wall0 + nb_now() - t0;
                 j.cpu[at(&j, m, r, e)] = cpu0 + cpu_now() - c0;
+                if (j.K) { /* outside the seconds: they time the search alone */
+                    double t1 = nb_now(), c1 = cpu_now();
+                    for (int k = 0; k < j.K; k++) {
+                        nn_super_set_path(run->s, tab_arch(sc->table, (size_t)rank_arch[k]));
+                        j.rank[at(&j, m, r, e) * (size_t)j.K + (size_t)k] = ws_super_acc(run);
+                    }
+                    t0 += nb_now() - t1;
+                    c0 += cpu_now() - c1;
+                }
                 j.pm = m, j.pr = r, j.pe = e + 1;
                 if (nblk > 0 || e == j.E - 1)
                     if ((st = ck_write(ck, key, &j, blk, nblk)) != NB_OK) goto done;
@@ -379,7 +490,7 @@ nb_status ws_search(const ws_search_config *sc)
     }
     nb_progress_finish(prog);
     prog = NULL;
-    if ((st = write_results(sc, &j, ids, tv, tt, opt_v, opt_t)) != NB_OK) goto done;
+    if ((st = write_results(sc, &j, ids, tv, tt, opt_v, opt_t, rank_arch, fid)) != NB_OK) goto done;
     unlink(ck);
 done:
     nb_progress_finish(prog);
@@ -387,6 +498,8 @@ done:
     free(j.rec);
     free(j.wall);
     free(j.cpu);
+    free(j.rank);
+    free(rank_arch);
     free(ck);
     return st;
 }

@@ -198,16 +198,23 @@ typedef struct {
     const char *command;        /* command line recorded in the file */
     const char *preset;         /* preset name recorded in the file */
     int progress;               /* 1: progress bar (on a terminal) */
+    int rank_sample;            /* K >= 2: after every epoch score K sampled table cells with the
+                                 * supernet's weights and record Kendall tau / Spearman rho against
+                                 * the table (wsnas/search.c says how); 0 = off (the default) */
 } ws_search_config;
 /* Runs every method x run x epoch, resuming from "<out>.ckpt" when it
  * exists and belongs to this job (same methods, runs, settings, data and
  * table); writes the checkpoint after every epoch (atomically, CRC-32
  * checked), the results file atomically at the end, then removes the
- * checkpoint. Errors: NB_ENOTFOUND unknown method (lists the known ones)
- * or a table without the dataset (names both); NB_EINVAL a table of another
- * space (names both) or a bad config; NB_EFORMAT a corrupt checkpoint or
- * one of another job (names it; hint: remove it); NB_EIO writing. Nothing
- * is written under `out` unless everything finished. */
+ * checkpoint. With rank_sample K the file also holds, per method, run and
+ * epoch, the K sampled cells' scores and their tau/rho against the table.
+ * Errors: NB_ENOTFOUND unknown method (lists the known ones) or a table
+ * without the dataset (names both); NB_EINVAL a table of another space
+ * (names both), a bad config, or rank_sample 1, negative or above the
+ * table's cells with a validation accuracy (says how many there are);
+ * NB_EFORMAT a corrupt checkpoint or one of another job (names it; hint:
+ * remove it); NB_EIO writing. Nothing is written under `out` unless
+ * everything finished. */
 nb_status ws_search(const ws_search_config *sc);
 
 #endif
