@@ -541,8 +541,9 @@ nb_status rep_ws_report(const res_results *r, const char *path, const char *dir,
     if ((formats & REP_FMT_MD) && (st = rp_open(dir, "ws.md", &md))) goto done;
     if (md)
         fprintf(md, "# Weight-sharing search\n\nFrom %s (`%s`). Figures: ws_acc_* (table accuracy of the derived "
-                    "cell over epochs and wall seconds), ws_probs_* (op probabilities per edge), ws_rank_* "
-                    "(rank correlation, with --rank-sample).\n\n",
+                    "cell over epochs and wall seconds: mean over runs, shaded 95 %% t band, dotted line the "
+                    "table's optimum), ws_probs_* (op probabilities per edge), ws_rank_* "
+                    "(rank correlation, with --rank-sample; dotted line 0).\n\n",
                 path, res_results_attr(r, "command") ? res_results_attr(r, "command") : "");
     for (size_t d = 0; d < n_ds && st == NB_OK; d++) {
         size_t n = 0;
