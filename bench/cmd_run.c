@@ -67,24 +67,6 @@ static void run_help(void)
 
 /* ---- --json: the summary on stdout (README.md "Machine-readable output") ---- */
 
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-        else if (c < 0x20) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
-    }
-    fputc('"', f);
-}
-
-static void json_num(FILE *f, double v)
-{
-    if (isfinite(v)) fprintf(f, "%.17g", v);
-    else fputs("null", f);
-}
-
 /* Mean and sample standard deviation of the finite values of v[0..n-1]. */
 static void mean_sd(const float *v, size_t n, double off, double *mean, double *sd, size_t *k)
 {
@@ -101,9 +83,9 @@ static void mean_sd(const float *v, size_t n, double off, double *mean, double *
 static void run_json(const res_results *res, const char *out, double elapsed, FILE *f)
 {
     fprintf(f, "{\"command\":\"run\",\"format\":1,\"output\":");
-    json_str(f, out);
+    cli_json_str(f, out);
     fprintf(f, ",\"elapsed_s\":");
-    json_num(f, elapsed);
+    cli_json_num(f, elapsed);
     fprintf(f, ",\"series\":[");
     for (size_t i = 0; i < res_results_count(res); i++) {
         const res_series *s = res_results_get(res, i);
@@ -114,26 +96,26 @@ static void run_json(const res_results *res, const char *out, double elapsed, FI
         double ev = 0;
         for (size_t r = 0; r < s->runs; r++) ev += s->n_evals[r];
         fprintf(f, "%s{\"dataset\":", i ? "," : "");
-        json_str(f, s->dataset);
+        cli_json_str(f, s->dataset);
         fprintf(f, ",\"strategy\":");
-        json_str(f, s->strategy);
+        cli_json_str(f, s->strategy);
         fprintf(f, ",\"external\":");
-        if (s->external[0]) json_str(f, s->external);
+        if (s->external[0]) cli_json_str(f, s->external);
         else fputs("null", f);
         fprintf(f, ",\"runs\":%zu,\"runs_with_result\":%zu,\"budget_s\":", s->runs, k);
-        json_num(f, s->budget);
+        cli_json_num(f, s->budget);
         fprintf(f, ",\"workers\":%d,\"optimum_test\":", s->workers);
-        json_num(f, s->optimum_test);
+        cli_json_num(f, s->optimum_test);
         fprintf(f, ",\"final_test_mean\":");
-        json_num(f, -m);
+        cli_json_num(f, -m);
         fprintf(f, ",\"final_test_sd\":");
-        json_num(f, sd);
+        cli_json_num(f, sd);
         fprintf(f, ",\"final_regret_mean\":");
-        json_num(f, mr);
+        cli_json_num(f, mr);
         fprintf(f, ",\"final_regret_sd\":");
-        json_num(f, sdr);
+        cli_json_num(f, sdr);
         fprintf(f, ",\"evals_mean\":");
-        json_num(f, ev / (double)s->runs);
+        cli_json_num(f, ev / (double)s->runs);
         fprintf(f, ",\"restricted_cells\":%zu}", s->restricted_cells);
     }
     fprintf(f, "]}\n");
