@@ -1,7 +1,7 @@
-X
- * siblings check, train, tables info/devices, latency; shapes in README.md
+/* bench/cli_json.c - the JSON writer of the commands' --json outputs (run,
+ * check, train, tables info, tables devices, latency; shapes in README.md
  * "Machine-readable output"): a quoted, escaped string and a number that
- * round-trips. Objects and arrays are written by the callers with fprintf. */
+ * round-trips. The callers write the braces, brackets and keys. */
 #include <math.h>
 #include <stdio.h>
 
