@@ -21,7 +21,7 @@ static void run_help(void)
            "                  [--threads T] [--grid G] [--strategy-plugin FILE.so]\n"
            "                  [--restrict-to-curves] [--json]\n"
            "                  [--strategy-exec 'CMD ARGS' [--strategy-name NAME]\n"
-           "                   [--strategy-timeout SECONDS]]\n"
+           "                   [--strategy-timeout SECONDS]] [--strategy-curves]\n"
            "\n"
            "Runs R independent searches of each strategy on each dataset column under a\n"
            "budget of simulated seconds, following the NAS-Bench-201 protocol\n"
@@ -44,6 +44,11 @@ static void run_help(void)
            "                    'python3 python/examples/rea.py' (python/nastab serves it)\n"
            "  --strategy-name NAME  its series name (default exec-<script basename>)\n"
            "  --strategy-timeout SECONDS  longest wait for one reply of the child (default %g)\n"
+           "  --strategy-curves  serve the search dataset's per-epoch validation curves to the\n"
+           "                    --strategy-plugin and --strategy-exec strategies (env curve_fidelity,\n"
+           "                    epochs, curve_archs), so that they may ask per-epoch evaluations\n"
+           "                    (strategies/PROTOCOL.md \"Per-epoch budgets\"); fails on a table\n"
+           "                    without curves, and needs --restrict-to-curves on partial ones\n"
            "  --json            print a JSON summary on stdout instead of the Markdown table\n"
            "                    (shape: README.md \"Machine-readable output\")\n",
            STRAT_EXEC_TIMEOUT);
@@ -127,8 +132,9 @@ int cmd_run(int argc, char **argv)
                *seed_s = NULL, *workers_s = NULL, *threads_s = NULL, *grid_s = NULL, *out = NULL, *plugin_s = NULL,
                *exec_s = NULL, *exec_name = NULL, *exec_to = NULL;
     const char *pos[1];
-    int n_pos, help, restrict_curves = 0, json = 0;
+    int n_pos, help, restrict_curves = 0, json = 0, serve_curves = 0;
     cli_opt opts[] = {{"--restrict-to-curves", NULL, NULL, &restrict_curves},
+                      {"--strategy-curves", NULL, NULL, &serve_curves},
                       {"--json", NULL, NULL, &json},
                       {"--strategy-exec", NULL, &exec_s, NULL},
                       {"--strategy-name", NULL, &exec_name, NULL},
@@ -150,6 +156,9 @@ int cmd_run(int argc, char **argv)
         return cli_usage_error("run", "missing --strategy (or --strategy-plugin, --strategy-exec)");
     if ((exec_name || exec_to) && !exec_s)
         return cli_usage_error("run", "--strategy-name and --strategy-timeout need --strategy-exec");
+    if (serve_curves && !plugin_s && !exec_s)
+        return cli_usage_error("run", "--strategy-curves is for --strategy-plugin or --strategy-exec (the "
+                                      "built-in curve strategies get the curves anyway)");
     if (!out) return cli_usage_error("run", "missing -o RESULTS");
     nb_file_input inputs[] = {{"table", table}};
     if (nb_file_check_output(out, inputs, 1) != NB_OK) return cli_fail("run", 0);
@@ -184,6 +193,7 @@ int cmd_run(int argc, char **argv)
     if (strategy && cli_split_list("run", "--strategy", strategy, sbuf, sizeof sbuf, strategies, MAX_ITEMS, &ns)) return 2;
     for (int i = 0; i < ns; i++)
         if (!(vtables[i] = strat_find(strategies[i]))) return cli_usage_error("run", "--strategy: %s", nb_errmsg());
+    const int first_extra = ns; /* the plugin's and the child's series follow */
     strat_plugin *plugin = NULL;
     if (plugin_s) {
         const strat_vtable *pv;
@@ -256,6 +266,7 @@ int cmd_run(int argc, char **argv)
             cfg.dataset = datasets[d];
             cfg.strategy = strategies[s];
             cfg.vtable = vtables[s];
+            cfg.curves = serve_curves && s >= first_extra;
             cfg.budget = budget; /* 0: the protocol's default (strat_protocol.budget) */
             res_series ser; /* filled by the loop, taken over by res */
             double t1 = nb_now();
