@@ -469,6 +469,10 @@ int cmd_latency(int argc, char **argv)
     char *jbuf = NULL;
     size_t jlen = 0;
     FILE *jf = json && rc == 0 ? open_memstream(&jbuf, &jlen) : NULL;
+    if (json && rc == 0 && !jf) {
+        fprintf(stderr, "nastab " CMD ": --json: out of memory for the output; nothing stored\n");
+        rc = 1;
+    }
     if (jf)
         latency_json(jf, t, table, device, dataset, &cfg, seed, threads, perm, k, n, batches, nbatch,
                      names, val, &res, host, csv_out);
