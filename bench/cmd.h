@@ -6,6 +6,7 @@
 #define NASTAB_CMD_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* One function a subcommand, in the file named beside it. */
 int cmd_tables(int argc, char **argv);             /* bench/cmd_tables.c: import, info, query, verify, devices, export */
@@ -56,5 +57,10 @@ int cli_split_list(const char *cmd, const char *opt, const char *s, char *buf, s
                    const char **items, int max_items, int *count);
 /* "nastab ARGV..." joined with spaces, malloc'd (caller frees): recorded in result files. */
 char *cli_command_line(int argc, char **argv);
+/* --json output (bench/cli_json.c; shapes in README.md "Machine-readable
+ * output"): s quoted and escaped (NULL: null); v with %.17g, null when not
+ * finite. */
+void cli_json_str(FILE *f, const char *s);
+void cli_json_num(FILE *f, double v);
 
 #endif

@@ -12,7 +12,7 @@ static void check_help(void)
 {
     rep_gate_config d = rep_gate_config_default();
     printf("usage: nastab check --baseline FILE --candidate FILE [--alpha A] [--min-effect E]\n"
-           "                    [--strategy NAME[:CANDIDATE_NAME]] [--bootstrap B]\n"
+           "                    [--strategy NAME[:CANDIDATE_NAME]] [--bootstrap B] [--json]\n"
            "       nastab check --summarize RESULTS -o SUMMARY\n"
            "\n"
            "Compares the candidate's runs against the baseline's, per dataset and strategy, on\n"
@@ -38,18 +38,63 @@ static void check_help(void)
            "  --bootstrap B     bootstrap resamples for the intervals (default %zu, seed %llu)\n"
            "  --summarize RESULTS  write RESULTS' per-run regrets as a small text summary\n"
            "                    (a committable baseline) to -o SUMMARY\n"
+           "  --json            print one JSON object (every row of the table and the\n"
+           "                    verdict) instead of the text (shape: README.md\n"
+           "                    \"Machine-readable output\"); the exit status is the same\n"
            "\n"
            "Exit status: 0 when no strategy is significantly worse by more than E, 1 when one\n"
            "is (or a file cannot be read), 2 on bad usage or a refused comparison.\n",
            d.alpha, d.min_effect, d.bootstrap, (unsigned long long)d.seed);
 }
 
+/* ---- --json: the verdict table as one object (README.md "Machine-readable output") ---- */
+
+static void check_json(const char *base_s, const char *cand_s, const rep_gate_set *base,
+                       const rep_gate_row *rows, size_t n, const rep_gate_config *cfg, FILE *f)
+{
+    static const char *verdict[] = {"same", "better", "worse"};
+    fprintf(f, "{\"command\":\"check\",\"format\":1,\"baseline\":");
+    cli_json_str(f, base_s);
+    fprintf(f, ",\"candidate\":");
+    cli_json_str(f, cand_s);
+    fprintf(f, ",\"table_checksum\":");
+    cli_json_str(f, rep_gate_set_attr(base, "table_checksum"));
+    fprintf(f, ",\"protocol\":");
+    cli_json_str(f, rep_gate_set_attr(base, "protocol"));
+    fprintf(f, ",\"alpha\":");
+    cli_json_num(f, cfg->alpha);
+    fprintf(f, ",\"min_effect\":");
+    cli_json_num(f, cfg->min_effect);
+    fprintf(f, ",\"bootstrap\":%zu,\"rows\":[", cfg->bootstrap);
+    for (size_t i = 0; i < n; i++) {
+        const rep_gate_row *r = &rows[i];
+        fprintf(f, "%s{\"dataset\":", i ? "," : "");
+        cli_json_str(f, r->dataset);
+        fprintf(f, ",\"baseline_strategy\":");
+        cli_json_str(f, r->base_strategy);
+        fprintf(f, ",\"candidate_strategy\":");
+        cli_json_str(f, r->cand_strategy);
+        fprintf(f, ",\"metric\":\"%s\",\"runs_baseline\":%zu,\"runs_candidate\":%zu",
+                r->metric == REP_GATE_FINAL ? "final" : "auc", r->n_base, r->n_cand);
+        const char *k[] = {"mean_baseline", "mean_candidate", "diff", "lo", "hi", "a12", "p", "p_holm"};
+        const double v[] = {r->mean_base, r->mean_cand, r->diff, r->lo, r->hi, r->a12, r->p, r->p_holm};
+        for (size_t j = 0; j < sizeof v / sizeof v[0]; j++) {
+            fprintf(f, ",\"%s\":", k[j]);
+            cli_json_num(f, v[j]);
+        }
+        fprintf(f, ",\"verdict\":\"%s\",\"fails\":%s}", verdict[r->verdict], r->fails ? "true" : "false");
+    }
+    int failed = rep_gate_failed(rows, n);
+    fprintf(f, "],\"gate\":\"%s\",\"exit\":%d}\n", failed ? "FAIL" : "PASS", failed);
+}
+
 int cmd_check(int argc, char **argv)
 {
     const char *base_s = NULL, *cand_s = NULL, *alpha_s = NULL, *eff_s = NULL, *strat_s = NULL,
                *boot_s = NULL, *sum_s = NULL, *out_s = NULL, *pos[1];
-    int n_pos, help;
-    cli_opt opts[] = {{"--baseline", NULL, &base_s, NULL},   {"--candidate", NULL, &cand_s, NULL},
+    int n_pos, help, json = 0;
+    cli_opt opts[] = {{"--json", NULL, NULL, &json},
+                      {"--baseline", NULL, &base_s, NULL},   {"--candidate", NULL, &cand_s, NULL},
                       {"--alpha", NULL, &alpha_s, NULL},     {"--min-effect", NULL, &eff_s, NULL},
                       {"--strategy", NULL, &strat_s, NULL},  {"--bootstrap", NULL, &boot_s, NULL},
                       {"--summarize", NULL, &sum_s, NULL},   {"--output", "-o", &out_s, NULL}};
@@ -61,6 +106,7 @@ int cmd_check(int argc, char **argv)
     if (sum_s) {
         if (base_s || cand_s) return cli_usage_error("check", "--summarize does not take --baseline/--candidate");
         if (!out_s) return cli_usage_error("check", "--summarize needs -o SUMMARY");
+        if (json) return cli_usage_error("check", "--json is for a comparison, not --summarize");
         nb_file_input inputs[] = {{"results file", sum_s}};
         if (nb_file_check_output(out_s, inputs, 1) != NB_OK) return cli_fail("check", 0);
         rep_gate_set *g;
@@ -107,6 +153,11 @@ int cmd_check(int argc, char **argv)
     }
     if (rep_gate_compare(base, cand, &cfg, &rows, &n) != NB_OK) {
         rc = cli_fail("check", 1); /* a refused comparison is a usage error: exit 2 */
+        goto done;
+    }
+    if (json) {
+        check_json(base_s, cand_s, base, rows, n, &cfg, stdout);
+        rc = rep_gate_failed(rows, n) ? 1 : 0;
         goto done;
     }
     printf("baseline:  %s (nastab %s, git %s)\ncandidate: %s (nastab %s, git %s)\ntable checksum %s, protocol %s\n\n",

@@ -40,7 +40,7 @@ static void latency_help(void)
     printf("usage: nastab latency --table FILE --device NAME [--batch B[,B...]] [--threads T]\n"
            "                      [--sample K|all] [--seed S] [--dataset D] [--channels C]\n"
            "                      [--cells N] [--input HxW] [--csv-out FILE] [--csv-only]\n"
-           "                      [--replace] [--plan-out FILE]\n"
+           "                      [--replace] [--plan-out FILE] [--json]\n"
            "\n"
            "Measure the inference latency (eval-mode forward pass, ms) of a sample of\n"
            "architectures with the C engine on this machine and add one hardware column\n"
@@ -71,7 +71,9 @@ static void latency_help(void)
            "  --csv-only        measure and write the CSV only, leave the table unchanged\n"
            "  --plan-out FILE   write the sample as index,arch rows and stop (no timing):\n"
            "                    the input of bench/probe on another device\n"
-           "  --replace         overwrite existing columns of the same name\n",
+           "  --replace         overwrite existing columns of the same name\n"
+           "  --json            one JSON object on stdout instead of the text (shape:\n"
+           "                    README.md \"Machine-readable output\")\n",
            DEFAULT_SAMPLE);
 }
 
@@ -161,34 +163,97 @@ static int cmp_size(const void *a, const void *b)
  * are finite (a flagged value is NaN: it takes no part); prints the pair
  * count, and no tau below 3 pairs. */
 static void print_tau(const char *label, const size_t *idx, size_t k, const float *v,
-                      const float *c, double *x, double *y)
+                      const float *c, double *x, double *y, FILE *jf)
 {
     size_t m = 0;
     for (size_t j = 0; j < k; j++)
         if (isfinite(v[idx[j]]) && isfinite(c[idx[j]])) x[m] = v[idx[j]], y[m++] = c[idx[j]];
-    if (m < 3) printf("  %-44s   n/a   (n=%zu finite pairs, need 3)\n", label, m);
+    if (jf) {
+        fprintf(jf, "{\"against\":");
+        cli_json_str(jf, label);
+        fprintf(jf, ",\"pairs\":%zu,\"tau_b\":", m);
+        cli_json_num(jf, m < 3 ? NAN : rep_kendall_tau_b(x, y, m));
+        fputc('}', jf);
+    } else if (m < 3) printf("  %-44s   n/a   (n=%zu finite pairs, need 3)\n", label, m);
     else printf("  %-44s %+.3f  (n=%zu)\n", label, rep_kendall_tau_b(x, y, m), m);
 }
 
 /* Kendall tau-b of the new column against every other latency column and
- * the dataset's FLOPs, over the sampled architectures. */
+ * the dataset's FLOPs, over the sampled architectures; jf != NULL: to jf
+ * as a JSON array of {"against","pairs","tau_b"}. */
 static void print_taus(tab_table *t, const char *ds, const size_t *idx, size_t k, const float *v,
-                       const char *name)
+                       const char *name, FILE *jf)
 {
     double *x = nb_xcalloc_array(k, sizeof *x), *y = nb_xcalloc_array(k, sizeof *y);
-    int dsid = tab_dataset_id(t, ds);
+    int dsid = tab_dataset_id(t, ds), n = 0;
     const float *fl = dsid >= 0 ? tab_cost_column(t, dsid, TAB_COST_FLOPS) : NULL;
-    printf("%s: Kendall tau-b over the sampled architectures with finite values\n", name);
-    if (fl) print_tau("flops (NB201, this dataset)", idx, k, v, fl, x, y);
+    if (jf) fputc('[', jf);
+    else printf("%s: Kendall tau-b over the sampled architectures with finite values\n", name);
+    if (fl) print_tau(jf ? "flops" : "flops (NB201, this dataset)", idx, k, v, fl, x, y, jf), n++;
     for (int i = 0; i < tab_n_devices(t); i++) {
         tab_device_info di;
         const float *c;
         if (tab_device(t, i, &di) != NB_OK || !(c = tab_device_values(t, i))) continue;
         if (strcmp(di.metric, "latency") != 0 || !strcmp(di.name, name)) continue;
-        print_tau(di.name, idx, k, v, c, x, y);
+        if (jf && n++) fputc(',', jf);
+        print_tau(di.name, idx, k, v, c, x, y, jf);
     }
+    if (jf) fputc(']', jf);
     free(x);
     free(y);
+}
+
+/* --json (README.md "Machine-readable output"): the object without its
+ * closing "stored" key and brace, to jf. val: (nbatch, n) per table index. */
+static void latency_json(FILE *jf, tab_table *t, const char *table, const char *device,
+                         const char *dataset, const nn_config *cfg, uint64_t seed, long threads,
+                         const size_t *idx, size_t k, size_t n, const int *batches, int nbatch,
+                         char names[][96], const float *val, const nn_latency_result *res,
+                         const char *host, const char *csv_out)
+{
+    fprintf(jf, "{\"command\":\"latency\",\"format\":1,\"type\":\"measure\",\"table\":");
+    cli_json_str(jf, table);
+    fprintf(jf, ",\"device\":");
+    cli_json_str(jf, device);
+    fprintf(jf, ",\"dataset\":");
+    cli_json_str(jf, dataset);
+    fprintf(jf, ",\"channels\":%d,\"cells\":%d,\"input\":[%d,%d,%d],\"classes\":%d,\"sample\":%zu,"
+                "\"archs\":%zu,\"seed\":%llu,\"threads\":%ld,\"seconds\":",
+            cfg->C, cfg->N, cfg->in_ch, cfg->H, cfg->W, cfg->classes, k, n, (unsigned long long)seed,
+            threads);
+    cli_json_num(jf, res->seconds);
+    fprintf(jf, ",\"contended_rounds\":%ld,\"canary_best_ms\":", res->contended);
+    cli_json_num(jf, res->canary_best);
+    fprintf(jf, ",\"canary_median_ms\":");
+    cli_json_num(jf, res->canary_median);
+    fprintf(jf, ",\"host\":");
+    cli_json_str(jf, host);
+    fprintf(jf, ",\"columns\":[");
+    double *v = nb_xcalloc_array(k, sizeof *v);
+    for (int b = 0; b < nbatch; b++) {
+        size_t m = 0;
+        for (size_t j = 0; j < k; j++)
+            if (!isnan(val[(size_t)b * n + idx[j]])) v[m++] = val[(size_t)b * n + idx[j]];
+        double med = m ? nn_lat_median(v, m) : NAN; /* sorts v */
+        fprintf(jf, "%s{\"name\":", b ? "," : "");
+        cli_json_str(jf, names[b]);
+        fprintf(jf, ",\"batch\":%d,\"unit\":\"ms\",\"measured\":%zu,\"flagged\":%d,\"median_ms\":",
+                batches[b], m, res->flagged[b]);
+        cli_json_num(jf, med);
+        fprintf(jf, ",\"min_ms\":");
+        cli_json_num(jf, m ? v[0] : NAN);
+        fprintf(jf, ",\"max_ms\":");
+        cli_json_num(jf, m ? v[m - 1] : NAN);
+        char path[1024];
+        if (csv_out) csv_name(csv_out, batches[b], nbatch > 1, path, sizeof path);
+        fprintf(jf, ",\"csv\":");
+        cli_json_str(jf, csv_out ? path : NULL);
+        fprintf(jf, ",\"kendall\":");
+        print_taus(t, dataset, idx, k, val + (size_t)b * n, names[b], jf);
+        fputc('}', jf);
+    }
+    free(v);
+    fputc(']', jf);
 }
 
 int cmd_latency(int argc, char **argv)
@@ -196,7 +261,7 @@ int cmd_latency(int argc, char **argv)
     const char *table = NULL, *device = NULL, *batch_s = NULL, *threads_s = NULL, *sample_s = NULL,
                *seed_s = NULL, *dataset = NULL, *ch_s = NULL, *cells_s = NULL, *input_s = NULL,
                *csv_out = NULL, *plan_out = NULL;
-    int csv_only = 0, replace = 0, help = 0, n_pos = 0;
+    int csv_only = 0, replace = 0, json = 0, help = 0, n_pos = 0;
     const cli_opt opts[] = {
         {"--table", NULL, &table, NULL},       {"--device", NULL, &device, NULL},
         {"--batch", NULL, &batch_s, NULL},     {"--threads", NULL, &threads_s, NULL},
@@ -205,6 +270,7 @@ int cmd_latency(int argc, char **argv)
         {"--cells", NULL, &cells_s, NULL},     {"--input", NULL, &input_s, NULL},
         {"--csv-out", NULL, &csv_out, NULL},   {"--csv-only", NULL, NULL, &csv_only},
         {"--replace", NULL, NULL, &replace},   {"--plan-out", NULL, &plan_out, NULL},
+        {"--json", NULL, NULL, &json},
     };
     const char *pos[1];
     if (cli_parse(CMD, argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, &n_pos, &help))
@@ -307,7 +373,13 @@ int cmd_latency(int argc, char **argv)
             if (nb_file_commit_stream(pf, ptmp, plan_out) != NB_OK) prc = cli_fail(CMD, 0);
             free(ptmp);
         }
-        if (prc == 0) printf("wrote the plan of %zu architectures to %s\n", k, plan_out);
+        if (prc == 0 && json) {
+            printf("{\"command\":\"latency\",\"format\":1,\"type\":\"plan\",\"plan_out\":");
+            cli_json_str(stdout, plan_out);
+            printf(",\"sample\":%zu,\"seed\":%llu}\n", k, (unsigned long long)seed);
+        } else if (prc == 0) {
+            printf("wrote the plan of %zu architectures to %s\n", k, plan_out);
+        }
         free(perm);
         tab_close(t);
         return prc;
@@ -376,9 +448,9 @@ int cmd_latency(int argc, char **argv)
         char path[1024];
         csv_name(csv_out, batches[b], nbatch > 1, path, sizeof path);
         rc = write_csv(path, t, perm, k, val + (size_t)b * n, spr + (size_t)b * n);
-        if (rc == 0) printf("wrote %s\n", path);
+        if (rc == 0 && !json) printf("wrote %s\n", path);
     }
-    for (int b = 0; b < nbatch && rc == 0; b++) {
+    for (int b = 0; b < nbatch && rc == 0 && !json; b++) {
         double *tmpv = nb_xcalloc_array(k, sizeof *tmpv);
         size_t m = 0;
         for (size_t j = 0; j < k; j++) {
@@ -389,17 +461,32 @@ int cmd_latency(int argc, char **argv)
         printf("%s: %zu measured, %d flagged noisy (NaN), median %.4g ms, range %.4g..%.4g ms\n",
                names[b], m, res.flagged[b], med, m ? tmpv[0] : NAN, m ? tmpv[m - 1] : NAN);
         free(tmpv);
-        print_taus(t, dataset, perm, k, val + (size_t)b * n, names[b]);
+        print_taus(t, dataset, perm, k, val + (size_t)b * n, names[b], NULL);
     }
-    printf("measured %zu architectures x %d batch sizes in %.1f s; ", k, nbatch, res.seconds);
-    if (res.contended > 0)
-        printf("%ld rounds discarded because the canary network ran > %.0f%% slower than its "
-               "median (best %.4g ms, median %.4g ms): the machine was busy\n", res.contended,
-               NN_LAT_CANARY_TOL * 100, res.canary_best, res.canary_median);
-    else
-        printf("no round discarded by the canary network (best %.4g ms, median %.4g ms)\n",
-               res.canary_best, res.canary_median);
-    printf("host: %s\n", host);
+    /* --json: the object is built while the table is open (the taus read
+     * it) and printed once the columns are stored, so it appears whole or
+     * not at all. */
+    char *jbuf = NULL;
+    size_t jlen = 0;
+    FILE *jf = json && rc == 0 ? open_memstream(&jbuf, &jlen) : NULL;
+    if (json && rc == 0 && !jf) {
+        fprintf(stderr, "nastab " CMD ": --json: out of memory for the output; nothing stored\n");
+        rc = 1;
+    }
+    if (jf)
+        latency_json(jf, t, table, device, dataset, &cfg, seed, threads, perm, k, n, batches, nbatch,
+                     names, val, &res, host, csv_out);
+    if (!json) {
+        printf("measured %zu architectures x %d batch sizes in %.1f s; ", k, nbatch, res.seconds);
+        if (res.contended > 0)
+            printf("%ld rounds discarded because the canary network ran > %.0f%% slower than its "
+                   "median (best %.4g ms, median %.4g ms): the machine was busy\n", res.contended,
+                   NN_LAT_CANARY_TOL * 100, res.canary_best, res.canary_median);
+        else
+            printf("no round discarded by the canary network (best %.4g ms, median %.4g ms)\n",
+                   res.canary_best, res.canary_median);
+        printf("host: %s\n", host);
+    }
     tab_close(t);
     t = NULL;
     for (int b = 0; b < nbatch && rc == 0 && !csv_only; b++) {
@@ -416,7 +503,12 @@ int cmd_latency(int argc, char **argv)
         tab_device_info di = {names[b], device, "latency", "ms", dataset, batches[b], "measured", 0};
         tab_add_opts o = {note, host, replace};
         if (tab_add_hardware_ex(table, &di, val + (size_t)b * n, &o) != NB_OK) rc = cli_fail(CMD, 0);
-        else printf("added hardware column %s to %s\n", names[b], table);
+        else if (!json) printf("added hardware column %s to %s\n", names[b], table);
+    }
+    if (jf) {
+        fprintf(jf, ",\"stored\":%s}\n", csv_only ? "false" : "true");
+        if (fclose(jf) == 0 && rc == 0) fwrite(jbuf, 1, jlen, stdout);
+        free(jbuf);
     }
     tab_close(t);
     nn_latency_free(&res);

@@ -21,7 +21,7 @@ static void run_help(void)
            "                  [--threads T] [--grid G] [--strategy-plugin FILE.so]\n"
            "                  [--restrict-to-curves] [--json]\n"
            "                  [--strategy-exec 'CMD ARGS' [--strategy-name NAME]\n"
-           "                   [--strategy-timeout SECONDS]]\n"
+           "                   [--strategy-timeout SECONDS]] [--strategy-curves]\n"
            "\n"
            "Runs R independent searches of each strategy on each dataset column under a\n"
            "budget of simulated seconds, following the NAS-Bench-201 protocol\n"
@@ -44,6 +44,11 @@ static void run_help(void)
            "                    'python3 python/examples/rea.py' (python/nastab serves it)\n"
            "  --strategy-name NAME  its series name (default exec-<script basename>)\n"
            "  --strategy-timeout SECONDS  longest wait for one reply of the child (default %g)\n"
+           "  --strategy-curves  serve the search dataset's per-epoch validation curves to the\n"
+           "                    --strategy-plugin and --strategy-exec strategies (env curve_fidelity,\n"
+           "                    epochs, curve_archs), so that they may ask per-epoch evaluations\n"
+           "                    (strategies/PROTOCOL.md \"Per-epoch budgets\"); fails on a table\n"
+           "                    without curves, and needs --restrict-to-curves on partial ones\n"
            "  --json            print a JSON summary on stdout instead of the Markdown table\n"
            "                    (shape: README.md \"Machine-readable output\")\n",
            STRAT_EXEC_TIMEOUT);
@@ -67,24 +72,6 @@ static void run_help(void)
 
 /* ---- --json: the summary on stdout (README.md "Machine-readable output") ---- */
 
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-        else if (c < 0x20) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
-    }
-    fputc('"', f);
-}
-
-static void json_num(FILE *f, double v)
-{
-    if (isfinite(v)) fprintf(f, "%.17g", v);
-    else fputs("null", f);
-}
-
 /* Mean and sample standard deviation of the finite values of v[0..n-1]. */
 static void mean_sd(const float *v, size_t n, double off, double *mean, double *sd, size_t *k)
 {
@@ -101,9 +88,9 @@ static void mean_sd(const float *v, size_t n, double off, double *mean, double *
 static void run_json(const res_results *res, const char *out, double elapsed, FILE *f)
 {
     fprintf(f, "{\"command\":\"run\",\"format\":1,\"output\":");
-    json_str(f, out);
+    cli_json_str(f, out);
     fprintf(f, ",\"elapsed_s\":");
-    json_num(f, elapsed);
+    cli_json_num(f, elapsed);
     fprintf(f, ",\"series\":[");
     for (size_t i = 0; i < res_results_count(res); i++) {
         const res_series *s = res_results_get(res, i);
@@ -114,26 +101,26 @@ static void run_json(const res_results *res, const char *out, double elapsed, FI
         double ev = 0;
         for (size_t r = 0; r < s->runs; r++) ev += s->n_evals[r];
         fprintf(f, "%s{\"dataset\":", i ? "," : "");
-        json_str(f, s->dataset);
+        cli_json_str(f, s->dataset);
         fprintf(f, ",\"strategy\":");
-        json_str(f, s->strategy);
+        cli_json_str(f, s->strategy);
         fprintf(f, ",\"external\":");
-        if (s->external[0]) json_str(f, s->external);
+        if (s->external[0]) cli_json_str(f, s->external);
         else fputs("null", f);
         fprintf(f, ",\"runs\":%zu,\"runs_with_result\":%zu,\"budget_s\":", s->runs, k);
-        json_num(f, s->budget);
+        cli_json_num(f, s->budget);
         fprintf(f, ",\"workers\":%d,\"optimum_test\":", s->workers);
-        json_num(f, s->optimum_test);
+        cli_json_num(f, s->optimum_test);
         fprintf(f, ",\"final_test_mean\":");
-        json_num(f, -m);
+        cli_json_num(f, -m);
         fprintf(f, ",\"final_test_sd\":");
-        json_num(f, sd);
+        cli_json_num(f, sd);
         fprintf(f, ",\"final_regret_mean\":");
-        json_num(f, mr);
+        cli_json_num(f, mr);
         fprintf(f, ",\"final_regret_sd\":");
-        json_num(f, sdr);
+        cli_json_num(f, sdr);
         fprintf(f, ",\"evals_mean\":");
-        json_num(f, ev / (double)s->runs);
+        cli_json_num(f, ev / (double)s->runs);
         fprintf(f, ",\"restricted_cells\":%zu}", s->restricted_cells);
     }
     fprintf(f, "]}\n");
@@ -145,8 +132,9 @@ int cmd_run(int argc, char **argv)
                *seed_s = NULL, *workers_s = NULL, *threads_s = NULL, *grid_s = NULL, *out = NULL, *plugin_s = NULL,
                *exec_s = NULL, *exec_name = NULL, *exec_to = NULL;
     const char *pos[1];
-    int n_pos, help, restrict_curves = 0, json = 0;
+    int n_pos, help, restrict_curves = 0, json = 0, serve_curves = 0;
     cli_opt opts[] = {{"--restrict-to-curves", NULL, NULL, &restrict_curves},
+                      {"--strategy-curves", NULL, NULL, &serve_curves},
                       {"--json", NULL, NULL, &json},
                       {"--strategy-exec", NULL, &exec_s, NULL},
                       {"--strategy-name", NULL, &exec_name, NULL},
@@ -168,6 +156,9 @@ int cmd_run(int argc, char **argv)
         return cli_usage_error("run", "missing --strategy (or --strategy-plugin, --strategy-exec)");
     if ((exec_name || exec_to) && !exec_s)
         return cli_usage_error("run", "--strategy-name and --strategy-timeout need --strategy-exec");
+    if (serve_curves && !plugin_s && !exec_s)
+        return cli_usage_error("run", "--strategy-curves is for --strategy-plugin or --strategy-exec (the "
+                                      "built-in curve strategies get the curves anyway)");
     if (!out) return cli_usage_error("run", "missing -o RESULTS");
     nb_file_input inputs[] = {{"table", table}};
     if (nb_file_check_output(out, inputs, 1) != NB_OK) return cli_fail("run", 0);
@@ -202,6 +193,7 @@ int cmd_run(int argc, char **argv)
     if (strategy && cli_split_list("run", "--strategy", strategy, sbuf, sizeof sbuf, strategies, MAX_ITEMS, &ns)) return 2;
     for (int i = 0; i < ns; i++)
         if (!(vtables[i] = strat_find(strategies[i]))) return cli_usage_error("run", "--strategy: %s", nb_errmsg());
+    const int first_extra = ns; /* the plugin's and the child's series follow */
     strat_plugin *plugin = NULL;
     if (plugin_s) {
         const strat_vtable *pv;
@@ -274,6 +266,7 @@ int cmd_run(int argc, char **argv)
             cfg.dataset = datasets[d];
             cfg.strategy = strategies[s];
             cfg.vtable = vtables[s];
+            cfg.curves = serve_curves && s >= first_extra;
             cfg.budget = budget; /* 0: the protocol's default (strat_protocol.budget) */
             res_series ser; /* filled by the loop, taken over by res */
             double t1 = nb_now();

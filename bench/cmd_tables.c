@@ -1,6 +1,7 @@
 /* bench/cmd_tables.c - `nastab tables`: import, info, query, verify, devices. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -36,7 +37,7 @@ static const char *tables_help =
     "        retrain K cells of a built table and compare (Spearman, Kendall, MAD)\n"
     "  correlate A.h5 DATASET_A B.h5 DATASET_B [--metric-a M] [--metric-b M] [--unique]\n"
     "        rank agreement of two tables' columns over the cells both hold\n"
-    "  info FILE [--verify]\n"
+    "  info FILE [--verify] [--json]\n"
     "        format, schema version, provenance, datasets, fidelities, seeds,\n"
     "        metrics and hardware columns; --verify recomputes the checksum.\n"
     "  query FILE (--arch STR | --index N) [--dataset D] [--json]\n"
@@ -49,7 +50,7 @@ static const char *tables_help =
     "  add-column FILE --csv CSV --name NAME --device DEV --unit U --batch B ...\n"
     "        merge a measured hardware column (e.g. from the aarch64 probe) into a\n"
     "        table, checking architectures and units (see its --help).\n"
-    "  devices FILE\n"
+    "  devices FILE [--json]\n"
     "        list hardware columns with unit, batch size, source, missing count.\n"
     "\n"
     "datasets (NB201 names): cifar10-valid, cifar10, cifar100, ImageNet16-120\n";
@@ -94,15 +95,76 @@ static void print_json_float(float v)
     else printf("%.6g", (double)v);
 }
 
+/* `tables info --json`: the text's facts as one object (README.md
+ * "Machine-readable output"). A damaged column is listed with "damaged":
+ * true and its reason on stderr; returns the number of damaged columns. */
+static int info_json(tab_table *t, const char *path, double bytes, int verify, int verified)
+{
+    FILE *f = stdout;
+    int damaged = 0;
+    fprintf(f, "{\"command\":\"tables info\",\"format\":1,\"file\":");
+    cli_json_str(f, path);
+    fprintf(f, ",\"size_bytes\":");
+    cli_json_num(f, bytes);
+    fprintf(f, ",\"table_format\":");
+    cli_json_str(f, TAB_FORMAT_NAME);
+    fprintf(f, ",\"schema_version\":");
+    cli_json_str(f, tab_attr(t, "schema_version"));
+    fprintf(f, ",\"space\":");
+    cli_json_str(f, tab_space(t)->name);
+    fprintf(f, ",\"archs\":%zu", tab_n_archs(t));
+    const char *keys[] = {"created", "nastab_version", "git_sha", "sources", "licences"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        fprintf(f, ",\"%s\":", keys[k]);
+        cli_json_str(f, tab_attr(t, keys[k]));
+    }
+    fprintf(f, ",\"content_checksum\":");
+    cli_json_str(f, tab_checksum(t));
+    fprintf(f, ",\"datasets\":[");
+    for (int ds = 0; ds < tab_n_datasets(t); ds++) {
+        int fid[8];
+        int nf = tab_fidelities(t, ds, fid, 8);
+        fprintf(f, "%s{\"name\":", ds ? "," : "");
+        cli_json_str(f, tab_dataset_name(t, ds));
+        fprintf(f, ",\"fidelities\":[");
+        for (int i = 0; i < nf && i < 8; i++) {
+            fprintf(f, "%s{\"epochs\":%d,\"metrics\":[", i ? "," : "", fid[i]);
+            int first = 1;
+            for (int m = 0; m < TAB_METRIC_COUNT; m++) {
+                tab_column_info ci;
+                nb_status cst = tab_column_info_get(t, ds, fid[i], (tab_metric_id)m, &ci);
+                if (cst == NB_ENOTFOUND) continue;
+                fprintf(f, "%s{\"name\":\"%s\"", first ? "" : ",", tab_metric_name((tab_metric_id)m));
+                first = 0;
+                if (cst != NB_OK) {
+                    fprintf(f, ",\"damaged\":true}");
+                    cli_fail("tables info", 0);
+                    damaged++;
+                    continue;
+                }
+                fprintf(f, ",\"seeds\":%d,\"recorded_epochs\":%d,\"damaged\":false}", ci.n_seeds,
+                        ci.n_epochs);
+            }
+            fprintf(f, "]}");
+        }
+        fprintf(f, "]}");
+    }
+    fprintf(f, "],\"hardware_columns\":%d,\"checksum_verified\":%s}\n", tab_n_devices(t),
+            !verify ? "null" : verified ? "true" : "false");
+    return damaged;
+}
+
 static int tables_info(int argc, char **argv)
 {
     const char *pos[1];
-    int n_pos, help, verify = 0;
-    cli_opt opts[] = {{"--verify", NULL, NULL, &verify}};
-    if (cli_parse("tables info", argc, argv, opts, 1, pos, 1, &n_pos, &help)) return 2;
+    int n_pos, help, verify = 0, json = 0;
+    cli_opt opts[] = {{"--verify", NULL, NULL, &verify}, {"--json", NULL, NULL, &json}};
+    if (cli_parse("tables info", argc, argv, opts, 2, pos, 1, &n_pos, &help)) return 2;
     if (help) {
-        fputs("usage: nastab tables info FILE [--verify]\n"
-              "  --verify   also recompute the content checksum (reads all data)\n",
+        fputs("usage: nastab tables info FILE [--verify] [--json]\n"
+              "  --verify   also recompute the content checksum (reads all data)\n"
+              "  --json     one JSON object instead of the text (shape: README.md\n"
+              "             \"Machine-readable output\")\n",
               stdout);
         return 0;
     }
@@ -110,6 +172,18 @@ static int tables_info(int argc, char **argv)
     tab_table *t;
     if (tab_open(pos[0], &t) != NB_OK) return cli_fail("tables info", 0);
     struct stat st;
+    if (json) { /* verified first, so that the object is printed whole */
+        int rc = 0, verified = verify && tab_verify(t) == NB_OK;
+        if (verify && !verified) rc = cli_fail("tables info", 0);
+        int damaged = info_json(t, pos[0], stat(pos[0], &st) == 0 ? (double)st.st_size : NAN, verify, verified);
+        if (damaged) {
+            fprintf(stderr, "nastab tables info: %s: %d damaged column%s (\"damaged\": true); "
+                            "hint: rebuild the table\n", pos[0], damaged, damaged == 1 ? "" : "s");
+            rc = 1;
+        }
+        tab_close(t);
+        return rc;
+    }
     printf("file:            %s (%.1f MB)\n", pos[0],
            stat(pos[0], &st) == 0 ? (double)st.st_size / 1e6 : 0.0);
     printf("format:          %s, schema version %s\n", TAB_FORMAT_NAME,
@@ -187,18 +261,59 @@ static int tables_verify(int argc, char **argv)
     return rc;
 }
 
+/* `tables devices --json`; closes t. Nothing on stdout when a column cannot
+ * be read (exit 1). */
+static int devices_json(tab_table *t, const char *path)
+{
+    int nd = tab_n_devices(t);
+    tab_device_info *d = nb_xcalloc_array(nd > 0 ? (size_t)nd : 1, sizeof *d);
+    int rc = 0;
+    for (int i = 0; i < nd && rc == 0; i++)
+        if (tab_device(t, i, &d[i]) != NB_OK) rc = cli_fail("tables devices", 0);
+    if (rc == 0) {
+        FILE *f = stdout;
+        fprintf(f, "{\"command\":\"tables devices\",\"format\":1,\"file\":");
+        cli_json_str(f, path);
+        fprintf(f, ",\"columns\":[");
+        for (int i = 0; i < nd; i++) {
+            fprintf(f, "%s{\"name\":", i ? "," : "");
+            cli_json_str(f, d[i].name);
+            fprintf(f, ",\"device\":");
+            cli_json_str(f, d[i].device);
+            fprintf(f, ",\"metric\":");
+            cli_json_str(f, d[i].metric);
+            fprintf(f, ",\"unit\":");
+            cli_json_str(f, d[i].unit);
+            fprintf(f, ",\"dataset\":");
+            cli_json_str(f, d[i].dataset[0] ? d[i].dataset : NULL);
+            fprintf(f, ",\"batch\":%d,\"source\":", d[i].batch);
+            cli_json_str(f, d[i].source);
+            fprintf(f, ",\"missing\":%zu}", d[i].n_missing);
+        }
+        fprintf(f, "]}\n");
+    }
+    free(d);
+    tab_close(t);
+    return rc;
+}
+
 static int tables_devices(int argc, char **argv)
 {
     const char *pos[1];
-    int n_pos, help;
-    if (cli_parse("tables devices", argc, argv, NULL, 0, pos, 1, &n_pos, &help)) return 2;
+    int n_pos, help, json = 0;
+    cli_opt opts[] = {{"--json", NULL, NULL, &json}};
+    if (cli_parse("tables devices", argc, argv, opts, 1, pos, 1, &n_pos, &help)) return 2;
     if (help) {
-        fputs("usage: nastab tables devices FILE\n", stdout);
+        fputs("usage: nastab tables devices FILE [--json]\n"
+              "  --json     one JSON object instead of the table (shape: README.md\n"
+              "             \"Machine-readable output\")\n",
+              stdout);
         return 0;
     }
     if (n_pos != 1) return cli_usage_error("tables devices", "expected one FILE");
     tab_table *t;
     if (tab_open(pos[0], &t) != NB_OK) return cli_fail("tables devices", 0);
+    if (json) return devices_json(t, pos[0]);
     printf("%-40s %-14s %-22s %-6s %-15s %5s %-13s %s\n", "column", "device", "metric", "unit",
            "dataset", "batch", "source", "missing");
     int rc = 0;

@@ -18,6 +18,7 @@ static void train_help(void)
            "                    [--data-dir D] [--epochs E] [--channels C] [--cells N]\n"
            "                    [--batch B] [--lr X] [--seed S] [--threads T]\n"
            "                    [--train-subset K] [--eval-subset K] [--downsample F] [--retrain]\n"
+           "                    [--json]\n"
            "\n"
            "Trains the NAS-Bench-201 network of one cell (TinyNetwork: stem, 3 stages of N\n"
            "cells, residual reductions, global pooling, linear) with SGD (Nesterov momentum\n"
@@ -48,7 +49,10 @@ static void train_help(void)
            "                     14x14 Fashion-MNIST (default 1)\n"
            "  --retrain          NB201's final protocol for retraining the best architecture:\n"
            "                     train on the whole training set (no valid split), 200 epochs,\n"
-           "                     C 16, N 5, batch 256, lr 0.1; options given explicitly win\n",
+           "                     C 16, N 5, batch 256, lr 0.1; options given explicitly win\n"
+           "  --json             JSON lines instead of text: a \"start\" object, one \"epoch\"\n"
+           "                     object per epoch as it ends, an \"end\" object (shape:\n"
+           "                     README.md \"Machine-readable output\")\n",
            FMNIST_DIR);
 }
 
@@ -66,12 +70,58 @@ static void print_stats(const char *name, const nn_epoch_stats *s)
     printf("  %s loss %.4f acc %6.2f%%", name, s->loss, s->acc);
 }
 
+/* ---- --json: JSON lines (README.md "Machine-readable output") ---- */
+
+static void json_stats(const char *name, const nn_epoch_stats *s)
+{
+    printf(",\"%s\":", name);
+    if (!s) {
+        fputs("null", stdout);
+        return;
+    }
+    printf("{\"loss\":");
+    cli_json_num(stdout, s->loss);
+    printf(",\"acc\":");
+    cli_json_num(stdout, s->acc);
+    printf(",\"images\":%zu,\"seconds\":", s->n);
+    cli_json_num(stdout, s->seconds);
+    putchar('}');
+}
+
+static void json_start(const space_def *sp, const char *arch, const char *dataset, const char *dir,
+                       const nn_data *train, const nn_data *valid, const nn_data *test,
+                       const nn_config *cfg, nn_net *net, const space_arch *a, double lr,
+                       long epochs, uint64_t seed, long threads, int retrain)
+{
+    printf("{\"command\":\"train\",\"format\":1,\"type\":\"start\",\"space\":");
+    cli_json_str(stdout, sp->name);
+    printf(",\"arch\":");
+    cli_json_str(stdout, arch);
+    printf(",\"dataset\":");
+    cli_json_str(stdout, dataset);
+    printf(",\"data_dir\":");
+    cli_json_str(stdout, dir);
+    printf(",\"input\":[%d,%d,%d],\"classes\":%d,\"n_train\":%zu,\"n_valid\":%zu,\"n_test\":%zu,"
+           "\"retrain\":%s,\"channels\":%d,\"cells\":%d,\"params\":%zu,\"mflops\":",
+           train->c, train->h, train->w, train->classes, train->n, valid->n, test->n,
+           retrain ? "true" : "false", cfg->C, cfg->N, nn_net_num_params(net));
+    cli_json_num(stdout, nn_net_flops(cfg, sp, a));
+    printf(",\"batch\":%d,\"lr\":", cfg->batch);
+    cli_json_num(stdout, lr);
+    printf(",\"epochs\":%ld,\"seed\":%llu,\"threads\":%ld,\"conv\":", epochs,
+           (unsigned long long)seed, threads);
+    cli_json_str(stdout, nn_simd_name());
+    printf(",\"openblas\":");
+    cli_json_str(stdout, nn_blas_corename());
+    printf("}\n");
+}
+
 int cmd_train(int argc, char **argv)
 {
     const char *arch_s = NULL, *dataset = NULL, *dir = NULL, *epochs_s = NULL, *ch_s = NULL,
                *cells_s = NULL, *batch_s = NULL, *lr_s = NULL, *seed_s = NULL, *threads_s = NULL,
                *subset_s = NULL, *esubset_s = NULL, *down_s = NULL, *space_s = NULL;
-    int retrain = 0, n_pos, help;
+    int retrain = 0, json = 0, n_pos, help;
     const char *pos[1];
     cli_opt opts[] = {
         {"--arch", NULL, &arch_s, NULL},          {"--dataset", NULL, &dataset, NULL},
@@ -81,7 +131,7 @@ int cmd_train(int argc, char **argv)
         {"--seed", NULL, &seed_s, NULL},          {"--threads", NULL, &threads_s, NULL},
         {"--train-subset", NULL, &subset_s, NULL}, {"--eval-subset", NULL, &esubset_s, NULL},
         {"--downsample", NULL, &down_s, NULL},    {"--retrain", NULL, NULL, &retrain},
-        {"--space", NULL, &space_s, NULL},
+        {"--space", NULL, &space_s, NULL},        {"--json", NULL, NULL, &json},
     };
     if (cli_parse("train", argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, &n_pos, &help)) return 2;
     if (help) {
@@ -145,16 +195,21 @@ int cmd_train(int argc, char **argv)
     opt = nn_sgd_create(net, &pr.sgd);
     char canon[SPACE_STR_MAX];
     sp->format(&arch, canon, sizeof canon);
-    printf("arch %s\n", canon);
-    printf("dataset %s (%s), %dx%dx%d, %d classes: train %zu, valid %zu, test %zu%s\n", dataset, dir,
-           train.c, train.h, train.w, train.classes, train.n, valid.n, test.n,
-           retrain ? " (retrain: whole training set)" : "");
-    printf("network C=%ld N=%ld: %zu parameters, %.2f MFLOPs/image, %.0f MiB activations at batch %ld\n",
-           C, N, nn_net_num_params(net), nn_net_flops(&cfg, sp, &arch),
-           nn_net_activation_bytes(net) / 1048576.0, batch);
-    printf("sgd lr %g nesterov momentum 0.9 wd 5e-4 cosine, %ld epochs, seed %llu, %ld threads, "
-           "conv %s, OpenBLAS %s\n",
-           lr, epochs, (unsigned long long)seed, threads, nn_simd_name(), nn_blas_corename());
+    if (json) {
+        json_start(sp, canon, dataset, dir, &train, &valid, &test, &cfg, net, &arch, lr, epochs, seed,
+                   threads, retrain);
+    } else {
+        printf("arch %s\n", canon);
+        printf("dataset %s (%s), %dx%dx%d, %d classes: train %zu, valid %zu, test %zu%s\n", dataset,
+               dir, train.c, train.h, train.w, train.classes, train.n, valid.n, test.n,
+               retrain ? " (retrain: whole training set)" : "");
+        printf("network C=%ld N=%ld: %zu parameters, %.2f MFLOPs/image, %.0f MiB activations at batch %ld\n",
+               C, N, nn_net_num_params(net), nn_net_flops(&cfg, sp, &arch),
+               nn_net_activation_bytes(net) / 1048576.0, batch);
+        printf("sgd lr %g nesterov momentum 0.9 wd 5e-4 cosine, %ld epochs, seed %llu, %ld threads, "
+               "conv %s, OpenBLAS %s\n",
+               lr, epochs, (unsigned long long)seed, threads, nn_simd_name(), nn_blas_corename());
+    }
     fflush(stdout);
     double t_all = nb_now();
     for (int e = 0; e < epochs; e++) {
@@ -166,6 +221,18 @@ int cmd_train(int argc, char **argv)
         nb_progress_finish(pg);
         if (valid.n) nn_evaluate(net, &valid, &sv);
         nn_evaluate(net, &test, &ste);
+        if (json) {
+            printf("{\"command\":\"train\",\"format\":1,\"type\":\"epoch\",\"epoch\":%d,\"epochs\":%ld",
+                   e + 1, epochs);
+            json_stats("train", &st);
+            json_stats("valid", valid.n ? &sv : NULL);
+            json_stats("test", &ste);
+            printf(",\"seconds\":");
+            cli_json_num(stdout, st.seconds + sv.seconds + ste.seconds);
+            printf("}\n");
+            fflush(stdout);
+            continue;
+        }
         printf("epoch %3d/%ld", e + 1, epochs);
         print_stats("train", &st);
         if (valid.n) print_stats("valid", &sv);
@@ -174,7 +241,13 @@ int cmd_train(int argc, char **argv)
                st.n / (st.seconds > 0 ? st.seconds : 1e-9));
         fflush(stdout);
     }
-    printf("total %.1fs\n", nb_now() - t_all);
+    if (json) {
+        printf("{\"command\":\"train\",\"format\":1,\"type\":\"end\",\"epochs\":%ld,\"total_s\":", epochs);
+        cli_json_num(stdout, nb_now() - t_all);
+        printf("}\n");
+    } else {
+        printf("total %.1fs\n", nb_now() - t_all);
+    }
     rc = 0;
 done:
     nn_sgd_destroy(opt);

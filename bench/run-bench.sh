@@ -57,6 +57,45 @@ t1=$(cut -d' ' -f1 "$tmp/time_1"); rss1=$(cut -d' ' -f2 "$tmp/time_1")
 t2=$(cut -d' ' -f1 "$tmp/time_2")
 if cmp -s "$tmp/csv_1" "$tmp/csv_2"; then same=yes; else same=NO; fi
 
+echo "nastab bench: external-strategy protocol (cifar10, 500 runs, one thread, 3 repeats each)"
+# Each row: the search's wall time from `run --json` (elapsed_s: the child's
+# start, its hello, every run) and the CPU time (user + system) of nastab and
+# the child together, medians of 3, and the evaluations (= asks answered with
+# an architecture; each is followed by one tell) summed over the 500 runs.
+PY=/usr/bin/python3
+${CC:-cc} -O2 -o "$tmp/minimal_child" bench/exec/minimal_child.c
+exec_row() { # label, then run arguments; prints "| label | evals | wall | cpu | asks+tells/s |"
+    label=$1; shift
+    : > "$tmp/ex_s"; : > "$tmp/ex_cpu"
+    for i in 1 2 3; do
+        /usr/bin/time -f "%U %S" -o "$tmp/ex_time" $NASTAB --quiet run --table "$TABLE" --dataset cifar10 --runs 500 --seed 0 --threads 1 \
+            --json -o "$tmp/ex.h5" "$@" > "$tmp/ex.json"
+        rm -f "$tmp/ex.h5"
+        awk -F'"elapsed_s":' '{split($2, a, ","); print a[1]}' "$tmp/ex.json" >> "$tmp/ex_s"
+        awk '{print $1 + $2}' "$tmp/ex_time" >> "$tmp/ex_cpu"
+    done
+    ev=$(awk -F'"evals_mean":' '{split($2, a, ","); printf "%.0f", a[1] * 500}' "$tmp/ex.json")
+    es=$(median < "$tmp/ex_s")
+    ec=$(median < "$tmp/ex_cpu")
+    case "$*" in
+    *--strategy-exec*) rate=$(awk -v e="$ev" -v s="$es" 'BEGIN { printf "%.0f", 2 * e / s }') ;;
+    *) rate="(no protocol)" ;;
+    esac
+    printf '| %s | %s | %.2f s | %.2f s | %s |\n' "$label" "$ev" "$es" "$ec" "$rate"
+}
+{
+    exec_row "minimal C child (bench/exec/minimal_child.c)" --strategy-exec "$tmp/minimal_child"
+    if [ -x "$PY" ]; then
+        exec_row "python/examples/random_search.py" --strategy-exec "$PY python/examples/random_search.py"
+        exec_row "python/examples/rea.py" --strategy-exec "$PY python/examples/rea.py"
+    else
+        echo "| Python examples | not measured: /usr/bin/python3 missing | | |"
+    fi
+    exec_row "built-in C random" --strategy random
+    exec_row "built-in C rea" --strategy rea
+} > "$tmp/exec.md"
+exec_load=$(cut -d' ' -f1-3 /proc/loadavg)
+
 echo "nastab bench: C engine vs PyTorch (optional; ROUNDS=${ROUNDS:-1}, minutes)"
 ROUNDS=${ROUNDS:-1} sh bench/torch/run.sh "$BUILD" > "$tmp/torch.md" || echo "bench/torch failed" >&2
 
@@ -101,6 +140,14 @@ mkdir -p bench/results
     echo "| 2 | $t2 s | |"
     echo
     echo "Results identical with 1 and 2 threads (CSV summaries compared byte for byte): **$same**."
+    echo
+    echo "## External-strategy protocol"
+    echo
+    echo "\`nastab run --strategy-exec\` (strategies/EXEC_PROTOCOL.md) against the built-in strategies: cifar10, 500 runs, default budget, one thread; wall time of the searches (\`run --json\` elapsed_s: child start, hello, every run), median of 3. Each evaluation is one ask (a round trip through the socket) and one tell (one way); asks+tells/s = 2 x evaluations / wall time. CPU time is that of nastab and the child together (user + system, whole process: it includes opening the table); on a loaded machine the wall time is mostly waiting for the other process to be scheduled (load average at the end: $exec_load on $cores cores)."
+    echo
+    echo "| strategy | evaluations (500 runs) | wall time | CPU time | asks+tells /s |"
+    echo "|---|---:|---:|---:|---:|"
+    cat "$tmp/exec.md"
     if [ -s "$tmp/torch.md" ]; then echo; cat "$tmp/torch.md"; fi
 } > "$OUT"
 cat "$OUT"
