@@ -317,7 +317,7 @@ int cmd_tables_add_column(int argc, char **argv)
             break;
         }
         char want[SPACE_STR_MAX];
-        space_format(tab_arch(c.t, (size_t)idx), want, sizeof want);
+        tab_space(c.t)->format(tab_arch(c.t, (size_t)idx), want, sizeof want);
         if (strcmp(fl[1], want) != 0) {
             fprintf(stderr, "nastab " CMD ": %s:%ld: column 'arch': '%s' is not the table's "
                             "architecture at index %ld ('%s')\n", csv, line,

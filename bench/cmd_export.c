@@ -217,7 +217,8 @@ int cmd_tables_export(int argc, char **argv)
     if (help) {
         fputs("usage: nastab tables export FILE [--format csv|json] [--dataset D]\n"
               "                            [--columns LIST] [--hardware]\n"
-              "One row per architecture: index, arch (official NB201 string), then the\n"
+              "One row per architecture: index, arch (the table space's string: an official\n"
+              "NB201 cell, or NATS' widths 8:16:32:48:64 on an sss table), then the\n"
               "columns, streamed to stdout. Missing values: empty in CSV, null in JSON.\n"
               "  --format F     csv (default) or json (an array of objects)\n"
               "  --dataset D    default columns of this dataset only (default: all datasets)\n"
@@ -319,7 +320,7 @@ int cmd_tables_export(int argc, char **argv)
     }
     char s[SPACE_STR_MAX];
     for (size_t i = 0; i < tab_n_archs(t); i++) {
-        space_format(tab_arch(t, i), s, sizeof s);
+        tab_space(t)->format(tab_arch(t, i), s, sizeof s);
         if (json) printf("%s{\"index\": %zu, \"arch\": \"%s\"", i ? ",\n" : "", i, s);
         else printf("%zu,%s", i, s);
         for (size_t k = 0; k < sel.n; k++) {

@@ -23,7 +23,7 @@ static void mo_help(void)
     printf("usage: nastab mo --table FILE --dataset D[,D...] --device COLUMN[,COLUMN...]\n"
            "                 --strategy S[,S...] -o RESULTS [--runs R] [--budget SECONDS]\n"
            "                 [--latency-max L] [--population N] [--seed N] [--threads T]\n"
-           "                 [--grid G]\n"
+           "                 [--grid G] [--restrict-to-curves]\n"
            "\n"
            "Hardware-aware multi-objective search: maximise the 12-epoch validation accuracy,\n"
            "minimise the latency of one hardware column, on the simulated clock of\n"
@@ -50,6 +50,10 @@ static void mo_help(void)
            "  --strategy-exec 'CMD'  also run an external strategy (strategies/EXEC_PROTOCOL.md;\n"
            "                      it is told [score, latency]); --strategy-name NAME,\n"
            "                      --strategy-timeout SECONDS as for `nastab run`\n"
+           "  --restrict-to-curves  when the table holds only part of the space (an sss\n"
+           "                      `tables build --sample K`): search only the cells with a\n"
+           "                      per-epoch curve, as `nastab run --restrict-to-curves`\n"
+           "                      (protocol ...-curve-cells in the results file)\n"
            "  --json              a JSON summary on stdout instead of the Markdown table\n"
            "                      (names are plain; a missing mean is -1)\n"
            "  -o, --output FILE   MO results file to write\n"
@@ -66,8 +70,9 @@ int cmd_mo(int argc, char **argv)
                *budget_s = NULL, *lmax_s = NULL, *pop_s = NULL, *seed_s = NULL,
                *threads_s = NULL, *grid_s = NULL, *out = NULL, *pos[1],
                *exec_s = NULL, *exec_name = NULL, *exec_to = NULL;
-    int n_pos, help, json = 0;
+    int n_pos, help, json = 0, restrict_curves = 0;
     cli_opt opts[] = {
+        {"--restrict-to-curves", NULL, NULL, &restrict_curves},
         {"--table", NULL, &table, NULL},         {"--dataset", NULL, &dataset, NULL},
         {"--device", NULL, &device, NULL},       {"--strategy", NULL, &strategy, NULL},
         {"--runs", NULL, &runs_s, NULL},         {"--budget", NULL, &budget_s, NULL},
@@ -138,9 +143,11 @@ int cmd_mo(int argc, char **argv)
         strat_exec_close(ex);
         return cli_fail("mo", 0);
     }
+    char space_proto[16] = ""; /* the table's search protocol: "nb201" or "nats-sss" */
     for (int i = 0; i < nd; i++) {
         strat_protocol p;
         nb_status pst = strat_protocol_nb201(t, datasets[i], &p);
+        if (pst == NB_OK) snprintf(space_proto, sizeof space_proto, "%s", p.protocol);
         if (pst != NB_OK) {
             tab_close(t);
             strat_exec_close(ex);
@@ -157,10 +164,12 @@ int cmd_mo(int argc, char **argv)
     }
     char *cmdline = cli_command_line(argc, argv);
     res_meta meta = {.table_path = table, .table_checksum = tab_checksum(t),
-                     .protocol = RES_MO_PROTOCOL, .command = cmdline, .seed = cfg.seed};
+                     .protocol = res_protocol_label(space_proto, 1, restrict_curves),
+                     .command = cmdline, .seed = cfg.seed};
     res_mo_results *res = res_mo_create(&meta);
     cfg.table = t;
     cfg.progress = 1;
+    cfg.restrict_to_curves = restrict_curves;
     int rc = 0;
     double t0 = nb_now();
     for (int d = 0; d < nd && rc == 0; d++)

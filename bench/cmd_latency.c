@@ -40,7 +40,7 @@ static void latency_help(void)
     printf("usage: nastab latency --table FILE --device NAME [--batch B[,B...]] [--threads T]\n"
            "                      [--sample K|all] [--seed S] [--dataset D] [--channels C]\n"
            "                      [--cells N] [--input HxW] [--csv-out FILE] [--csv-only]\n"
-           "                      [--replace] [--plan-out FILE] [--json]\n"
+           "                      [--replace] [--plan-out FILE] [--space nb201|sss] [--json]\n"
            "\n"
            "Measure the inference latency (eval-mode forward pass, ms) of a sample of\n"
            "architectures with the C engine on this machine and add one hardware column\n"
@@ -72,6 +72,11 @@ static void latency_help(void)
            "  --plan-out FILE   write the sample as index,arch rows and stop (no timing):\n"
            "                    the input of bench/probe on another device\n"
            "  --replace         overwrite existing columns of the same name\n"
+           "  --space S         the table's space (nb201 or sss): refuse a table of the other\n"
+           "                    one. An sss network takes its widths from the architecture\n"
+           "                    (no --channels/--cells). A table holding part of its space\n"
+           "                    (tables build --sample K) is sampled among the\n"
+           "                    architectures it holds\n"
            "  --json            one JSON object on stdout instead of the text (shape:\n"
            "                    README.md \"Machine-readable output\")\n",
            DEFAULT_SAMPLE);
@@ -260,7 +265,7 @@ int cmd_latency(int argc, char **argv)
 {
     const char *table = NULL, *device = NULL, *batch_s = NULL, *threads_s = NULL, *sample_s = NULL,
                *seed_s = NULL, *dataset = NULL, *ch_s = NULL, *cells_s = NULL, *input_s = NULL,
-               *csv_out = NULL, *plan_out = NULL;
+               *csv_out = NULL, *plan_out = NULL, *space_s = NULL;
     int csv_only = 0, replace = 0, json = 0, help = 0, n_pos = 0;
     const cli_opt opts[] = {
         {"--table", NULL, &table, NULL},       {"--device", NULL, &device, NULL},
@@ -270,7 +275,7 @@ int cmd_latency(int argc, char **argv)
         {"--cells", NULL, &cells_s, NULL},     {"--input", NULL, &input_s, NULL},
         {"--csv-out", NULL, &csv_out, NULL},   {"--csv-only", NULL, NULL, &csv_only},
         {"--replace", NULL, NULL, &replace},   {"--plan-out", NULL, &plan_out, NULL},
-        {"--json", NULL, NULL, &json},
+        {"--json", NULL, NULL, &json},         {"--space", NULL, &space_s, NULL},
     };
     const char *pos[1];
     if (cli_parse(CMD, argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, &n_pos, &help))
@@ -304,15 +309,45 @@ int cmd_latency(int argc, char **argv)
                                     "ImageNet16-120)", dataset);
     if (input_s && parse_input(input_s, &H, &W)) return 2;
 
+    const space_def *want_space = NULL;
+    if (space_s && !(want_space = space_find(space_s))) return cli_usage_error(CMD, "--space: %s", nb_errmsg());
     tab_table *t = NULL;
     if (tab_open(table, &t) != NB_OK) return cli_fail(CMD, 0);
+    const int sss = tab_space(t) == &space_sss;
+    if ((want_space && want_space != tab_space(t)) || (sss && (ch_s || cells_s))) {
+        const char *have = tab_space(t)->name; /* static */
+        const int other = want_space && want_space != tab_space(t);
+        tab_close(t);
+        if (other)
+            return cli_usage_error(CMD, "--space %s: %s is a table of space '%s'; hint: --space %s "
+                                   "or a table of space '%s'", space_s, table, have, have, space_s);
+        return cli_usage_error(CMD, "--channels/--cells: %s is a table of space 'sss', whose "
+                               "networks take every layer's width from the architecture", table);
+    }
     const size_t n = tab_n_archs(t);
-    size_t k = DEFAULT_SAMPLE < n ? DEFAULT_SAMPLE : n;
+    /* The sample is drawn from the architectures the table holds (every one
+     * of a complete table; a partial one, e.g. an sss --sample K build,
+     * stores the others as NaN): pool[0..n_held) in index order. */
+    uint8_t *held = nb_xcalloc_array(n ? n : 1, 1);
+    const size_t n_held = tab_held(t, held);
+    size_t *pool = nb_xcalloc_array(n ? n : 1, sizeof *pool);
+    for (size_t i = 0, j = 0; i < n; i++)
+        if (held[i]) pool[j++] = i;
+    free(held);
+    if (n_held == 0) {
+        fprintf(stderr, "nastab " CMD ": %s holds no architecture with an accuracy (every value "
+                        "NaN); nothing to measure\n", table);
+        free(pool);
+        tab_close(t);
+        return 1;
+    }
+    size_t k = DEFAULT_SAMPLE < n_held ? DEFAULT_SAMPLE : n_held;
     if (sample_s && !strcmp(sample_s, "all")) {
-        k = n;
+        k = n_held;
     } else if (sample_s) {
         long kk;
-        if (nb_parse_long("--sample", sample_s, 1, (long)n, &kk) != NB_OK) {
+        if (nb_parse_long("--sample", sample_s, 1, (long)n_held, &kk) != NB_OK) {
+            free(pool);
             tab_close(t);
             return cli_fail(CMD, 1);
         }
@@ -327,6 +362,7 @@ int cmd_latency(int argc, char **argv)
             if (tab_device(t, i, &di) == NB_OK && !strcmp(di.name, names[b])) {
                 fprintf(stderr, "nastab " CMD ": %s already has hardware column '%s'; hint: "
                                 "--replace to overwrite it\n", table, names[b]);
+                free(pool);
                 tab_close(t);
                 return 1;
             }
@@ -341,17 +377,18 @@ int cmd_latency(int argc, char **argv)
         same = refuse_table_output("--csv-out", path, table);
     }
     if (same) {
+        free(pool);
         tab_close(t);
         return 1;
     }
 
-    /* The sample: a partial Fisher-Yates shuffle from (seed, 0, TEST). */
-    size_t *perm = nb_xcalloc_array(n, sizeof *perm);
-    for (size_t i = 0; i < n; i++) perm[i] = i;
+    /* The sample: a partial Fisher-Yates shuffle of the held architectures
+     * from (seed, 0, TEST). */
+    size_t *perm = pool;
     nb_rng rng;
     nb_rng_init(&rng, seed, 0, NB_PURPOSE_TEST);
     for (size_t i = 0; i < k; i++) {
-        size_t j = i + (size_t)nb_rng_below(&rng, n - i);
+        size_t j = i + (size_t)nb_rng_below(&rng, n_held - i);
         size_t tmp = perm[i];
         perm[i] = perm[j], perm[j] = tmp;
     }
@@ -490,16 +527,19 @@ int cmd_latency(int argc, char **argv)
     tab_close(t);
     t = NULL;
     for (int b = 0; b < nbatch && rc == 0 && !csv_only; b++) {
-        char note[640];
+        char note[800], net_s[96] = "", pool_s[96] = "";
+        if (sss) snprintf(net_s, sizeof net_s, "each architecture's NATS-Bench size-space network");
+        else snprintf(net_s, sizeof net_s, "network C=%ld N=%ld", C, N);
+        if (n_held < n) snprintf(pool_s, sizeof pool_s, " held by the table (of %zu rows)", n);
         snprintf(note, sizeof note,
                  "nastab latency: eval-mode forward pass of the C engine, mean of the medians of "
                  "two agreeing rounds (of 3 at most, in separate passes over the sample) of 5..50 "
                  "timings (MAD/median < %.0f%%, rounds within %.0f%%), each after %d warm-up "
                  "passes, rounds with a slow canary network (busy machine) not trusted; a timing "
-                 "under %.0f ms averages consecutive passes; network C=%ld N=%ld input 3x%dx%d, %d classes; sample of %zu "
-                 "of %zu architectures (seed %llu), the rest NaN; %d flagged noisy (NaN)",
-                 rule.max_rmad * 100, rule.agree * 100, rule.warmup, NN_LAT_MIN_TIMING_MS, C, N, H, W, classes, k, n,
-                 (unsigned long long)seed, res.flagged[b]);
+                 "under %.0f ms averages consecutive passes; %s input 3x%dx%d, %d classes; sample of %zu "
+                 "of %zu architectures%s (seed %llu), the rest NaN; %d flagged noisy (NaN)",
+                 rule.max_rmad * 100, rule.agree * 100, rule.warmup, NN_LAT_MIN_TIMING_MS, net_s, H, W, classes, k,
+                 n_held, pool_s, (unsigned long long)seed, res.flagged[b]);
         tab_device_info di = {names[b], device, "latency", "ms", dataset, batches[b], "measured", 0};
         tab_add_opts o = {note, host, replace};
         if (tab_add_hardware_ex(table, &di, val + (size_t)b * n, &o) != NB_OK) rc = cli_fail(CMD, 0);

@@ -62,12 +62,14 @@ static void run_help(void)
            "  --restrict-to-curves  when the per-epoch curves cover only part of the table\n"
            "                    (the shipped NB201 table: 200 of 15625 cells), run every\n"
            "                    strategy on those cells only, with the optimum and the regret\n"
-           "                    over them; recorded in RESULTS (protocol %s), which\n"
+           "                    over them; recorded in RESULTS (protocol %s;\n"
+           "                    %s on an sss table), which\n"
            "                    `nastab check` never compares with an unrestricted run.\n"
            "                    Without it a curve strategy refuses partial curves\n"
            "  -o, --output FILE results file to write\n",
            strat_default_budget("cifar10"), strat_default_budget("cifar100"),
-           strat_default_budget("ImageNet16-120"), RES_PROTOCOL_CURVE_CELLS);
+           strat_default_budget("ImageNet16-120"), RES_PROTOCOL_CURVE_CELLS,
+           RES_PROTOCOL_SSS_CURVE_CELLS);
 }
 
 /* ---- --json: the summary on stdout (README.md "Machine-readable output") ---- */
@@ -234,9 +236,11 @@ int cmd_run(int argc, char **argv)
         strat_exec_close(ex);
         return cli_fail("run", 0);
     }
+    char space_proto[16] = ""; /* the table's search protocol: "nb201" or "nats-sss" */
     for (int i = 0; i < nd; i++) {
         strat_protocol p;
         nb_status pst = strat_protocol_nb201(t, datasets[i], &p);
+        if (pst == NB_OK) snprintf(space_proto, sizeof space_proto, "%s", p.protocol);
         if (pst != NB_OK) {
             tab_close(t);
             strat_plugin_close(plugin);
@@ -252,7 +256,7 @@ int cmd_run(int argc, char **argv)
     char *cmdline = cli_command_line(argc, argv);
     res_meta meta = {.table_path = table,
                      .table_checksum = tab_checksum(t),
-                     .protocol = restrict_curves ? RES_PROTOCOL_CURVE_CELLS : RES_PROTOCOL,
+                     .protocol = res_protocol_label(space_proto, 0, restrict_curves),
                      .command = cmdline,
                      .seed = cfg.seed};
     res_results *res = res_results_create(&meta);

@@ -203,8 +203,11 @@ int cmd_train(int argc, char **argv)
         printf("dataset %s (%s), %dx%dx%d, %d classes: train %zu, valid %zu, test %zu%s\n", dataset,
                dir, train.c, train.h, train.w, train.classes, train.n, valid.n, test.n,
                retrain ? " (retrain: whole training set)" : "");
-        printf("network C=%ld N=%ld: %zu parameters, %.2f MFLOPs/image, %.0f MiB activations at batch %ld\n",
-               C, N, nn_net_num_params(net), nn_net_flops(&cfg, sp, &arch),
+        char shape[SPACE_STR_MAX + 64];
+        if (sp == &space_sss) snprintf(shape, sizeof shape, "widths %s (NATS-Bench size space)", canon);
+        else snprintf(shape, sizeof shape, "C=%ld N=%ld", C, N);
+        printf("network %s: %zu parameters, %.2f MFLOPs/image, %.0f MiB activations at batch %ld\n",
+               shape, nn_net_num_params(net), nn_net_flops(&cfg, sp, &arch),
                nn_net_activation_bytes(net) / 1048576.0, batch);
         printf("sgd lr %g nesterov momentum 0.9 wd 5e-4 cosine, %ld epochs, seed %llu, %ld threads, "
                "conv %s, OpenBLAS %s\n",

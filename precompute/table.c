@@ -263,6 +263,38 @@ static nb_status write_costs(tab_writer *w, const pc_preset *p, const pc_journal
     return st;
 }
 
+/* An sss table (a sample of the size space): how well its two seeds agree
+ * (Spearman's rho of the final valid and test accuracy over the trained
+ * architectures), and what it is good for. */
+static nb_status write_sss_purpose(tab_writer *w, const pc_preset *p, const pc_journal_header *h,
+                                   const pc_classes *cl, const float *const *by_code)
+{
+    const float **recs = nb_xcalloc_array(cl->n ? cl->n : 1, sizeof *recs);
+    for (size_t c = 0; c < cl->n; c++) recs[c] = by_code[cl->rep[c]];
+    size_t nv = 0, nt = 0;
+    double rv = pc_seed_agreement(recs, cl->n, h->n_seeds, h->n_epochs, PC_VALID_ACC, &nv);
+    double rt = pc_seed_agreement(recs, cl->n, h->n_seeds, h->n_epochs, PC_TEST_ACC, &nt);
+    free(recs);
+    char buf[1024];
+    if (h->n_seeds >= 2)
+        snprintf(buf, sizeof buf, "Spearman rho between seeds %d and %d over the %zu trained "
+                 "architectures, final epoch: valid_acc %.3f, test_acc %.3f (over %zu)",
+                 p->seeds[0], p->seeds[1], nv, rv, rt, nt);
+    else
+        snprintf(buf, sizeof buf, "one seed: no seed agreement to measure");
+    nb_status st = tab_writer_attr(w, "seed_agreement", buf);
+    if (st != NB_OK) return st;
+    snprintf(buf, sizeof buf,
+             "a small table of the NATS-Bench size space on %s, trained by the C engine on a seeded "
+             "uniform sample (tables build --sample K); the other architectures are NaN. Good for: "
+             "running the size-space search and multi-objective code on real trained networks "
+             "(nastab run / mo --restrict-to-curves), and measuring how stable a cheap training "
+             "protocol's ranking of widths is (seed_agreement). Not a substitute for NATS-Bench's "
+             "CIFAR numbers: a few epochs on a few hundred small images; see README.md, \"The "
+             "NATS-Bench size space (sss)\".", h->dataset);
+    return tab_writer_attr(w, "purpose", buf);
+}
+
 static nb_status write_table(const char *out, const char *const *journals, int n_journals,
                              const char *like, int partial, pc_table_info *info)
 {
@@ -293,6 +325,7 @@ static nb_status write_table(const char *out, const char *const *journals, int n
     nn_config cfg = {p->C, p->N, (int)h->classes, (int)h->in_ch, (int)h->h, (int)h->w, p->batch, 0};
     if ((st = write_costs(w, p, h, &cfg, archs, n)) != NB_OK) goto fail;
     pc_cost_fit_journals(js, n_journals, p->space, &cfg, &info->fit);
+    if (p->space == &space_sss && (st = write_sss_purpose(w, p, h, &cl, by_code)) != NB_OK) goto fail;
     if (partial) {
         snprintf(buf, sizeof buf, "%zu of %zu classes present (merged from a build in progress)", info->present, cl.n);
         if ((st = tab_writer_attr(w, "precompute_incomplete", buf)) != NB_OK) goto fail;

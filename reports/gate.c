@@ -545,6 +545,16 @@ nb_status rep_gate_compare(const rep_gate_set *base, const rep_gate_set *cand, c
     if (!(cfg->alpha > 0 && cfg->alpha < 1)) return nb_fail(NB_EINVAL, "alpha %g is not in (0, 1)", cfg->alpha);
     if (!(cfg->min_effect >= 0)) return nb_fail(NB_EINVAL, "min effect %g is negative", cfg->min_effect);
     if (cfg->bootstrap < 10) return nb_fail(NB_EINVAL, "bootstrap resamples %zu < 10", cfg->bootstrap);
+    /* Runs of different search spaces' protocols (NB201's cell space, NATS-Bench's
+     * size space): name both protocols, not only the tables' checksums. */
+    const char *spb = res_protocol_space(base->attr[G_PROTOCOL]), *spc = res_protocol_space(cand->attr[G_PROTOCOL]);
+    if (spb[0] && spc[0] && strcmp(spb, spc))
+        return nb_fail(NB_EINVAL, "refusing to compare runs of different protocols: baseline "
+                       "protocol %s (table %s) vs candidate protocol %s (table %s); they search "
+                       "different spaces (%s vs %s); hint: compare runs on the same table",
+                       base->attr[G_PROTOCOL], base->attr[G_TABLE_PATH][0] ? base->attr[G_TABLE_PATH] : "?",
+                       cand->attr[G_PROTOCOL],
+                       cand->attr[G_TABLE_PATH][0] ? cand->attr[G_TABLE_PATH] : "?", spb, spc);
     if (strcmp(base->attr[G_TABLE_CHECKSUM], cand->attr[G_TABLE_CHECKSUM]) || !base->attr[G_TABLE_CHECKSUM][0])
         return refuse_attr(base, cand, G_TABLE_CHECKSUM, "the tables' content checksums",
                            "run both on the same table (nastab tables info shows its checksum)");
@@ -560,8 +570,8 @@ nb_status rep_gate_compare(const rep_gate_set *base, const rep_gate_set *cand, c
                                base->s[i].dataset, base->s[i].strategy, res_unit_words(sample_unit(&base->s[i])),
                                base->s[i].budget, cand->s[k].dataset, cand->s[k].strategy,
                                res_unit_words(sample_unit(&cand->s[k])), cand->s[k].budget);
-    int rb = !strcmp(base->attr[G_PROTOCOL], RES_PROTOCOL_CURVE_CELLS),
-        rc = !strcmp(cand->attr[G_PROTOCOL], RES_PROTOCOL_CURVE_CELLS);
+    int rb = res_protocol_restricted(base->attr[G_PROTOCOL]),
+        rc = res_protocol_restricted(cand->attr[G_PROTOCOL]);
     if (rb != rc)
         return nb_fail(NB_EINVAL, "refusing to compare a run restricted to the cells with "
                        "per-epoch curves (--restrict-to-curves) with an unrestricted one: baseline "

@@ -52,6 +52,29 @@
 #define RES_MO_FORMAT_NAME "nastab-mo-results"
 #define RES_MO_FORMAT_VERSION 2 /* as RES_FORMAT_VERSION; 1 still read */
 #define RES_MO_PROTOCOL "nb201-mo-v1"
+/* The same protocols on a table of the NATS-Bench size space (strategies:
+ * strat_protocol.protocol "nats-sss"; strategies/PROTOCOL.md "The NATS-Bench
+ * size space"): a results file says which space its runs searched, and
+ * comparison tools refuse files of different protocols. */
+#define RES_PROTOCOL_SSS "nats-sss-v1"
+#define RES_PROTOCOL_SSS_CURVE_CELLS "nats-sss-v1-curve-cells"
+#define RES_MO_PROTOCOL_SSS "nats-sss-mo-v1"
+#define RES_MO_PROTOCOL_CURVE_CELLS "nb201-mo-v1-curve-cells"
+#define RES_MO_PROTOCOL_SSS_CURVE_CELLS "nats-sss-mo-v1-curve-cells"
+/* The protocol label a results file records (results/protocol.c): space is
+ * the search protocol's name (strat_protocol.protocol: "nb201" or
+ * "nats-sss"), mo = 1 for a multi-objective file, restricted = 1 for a run
+ * restricted to the cells with a per-epoch curve. An unknown space gives
+ * NULL (static strings; never free). E.g. ("nats-sss", 0, 0) ->
+ * "nats-sss-v1". */
+const char *res_protocol_label(const char *space, int mo, int restricted);
+/* 1 when a label names a run restricted to the cells with a curve
+ * ("...-curve-cells"), else 0. */
+int res_protocol_restricted(const char *label);
+/* The space part of a label: "nats-sss" for "nats-sss-v1..." or
+ * "nats-sss-mo-v1...", "nb201" for "nb201-...", "" for anything else
+ * (static; never free). */
+const char *res_protocol_space(const char *label);
 
 /* One comparison cell. Arrays come from malloc; owned by whoever holds the
  * struct (the results object once added). Shapes use R = runs, G = grid,

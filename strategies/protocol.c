@@ -32,9 +32,12 @@ static const struct {
 #define N_COLUMNS (sizeof columns / sizeof columns[0])
 #define BASE_BUDGET 12000.0 /* NB201 scripts: --time_budget 12000 (CIFAR-10) */
 /* NATS-Bench size space (PROTOCOL.md "The NATS-Bench size space"): time
- * budgets of NATS-Bench's non-weight-sharing searches, in the order of
- * columns[] (the CIFAR-10 columns share CIFAR-10's). */
-static const double sss_budget[] = {20000.0, 20000.0, 40000.0, 120000.0};
+ * budgets of NATS-Bench's non-weight-sharing searches on the size space, in
+ * the order of columns[] (the CIFAR-10 columns share CIFAR-10's):
+ * 20000 / 40000 / 60000 s (exps/NATS-Bench/draw-fig6.py, the paper's
+ * Figure 6: "cifar10-T20000", "cifar100-T40000", "ImageNet16-120-T60000" for
+ * sss; the topology space's ImageNet16-120 budget is 120000 s). */
+static const double sss_budget[] = {20000.0, 20000.0, 40000.0, 60000.0};
 
 static int column_of(const char *name)
 {

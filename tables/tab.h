@@ -148,6 +148,14 @@ nb_status tab_cost(tab_table *t, int ds, tab_cost_id c, size_t idx, float *out);
 /* All archs' cost values (NaN = missing) or NULL; borrowed. */
 const float *tab_cost_column(tab_table *t, int ds, tab_cost_id c);
 
+/* Which architectures the table holds (tables/held.c): held[i] = 1 when
+ * arch i has a finite seed-mean validation or test accuracy at the final
+ * epoch of some dataset and schedule, else 0 (a partial table: an sss
+ * `tables build --sample K`, an import with missing records). held has
+ * tab_n_archs(t) entries, filled by the caller's buffer. Returns the count
+ * held (tab_n_archs for a complete table). Loads the accuracy columns. */
+size_t tab_held(tab_table *t, uint8_t *held);
+
 /* Best architecture by a metric (seed mean, final epoch, NaN skipped). */
 nb_status tab_best(tab_table *t, int ds, int fidelity, tab_metric_id m, size_t *idx, float *value);
 
