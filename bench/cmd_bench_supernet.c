@@ -201,6 +201,7 @@ int cmd_bench_supernet(int argc, char **argv)
     printf("openblas_corename=%s\n", nn_blas_corename());
     printf("conv_simd=%s\n", nn_simd_name());
     printf("params=%zu\n", nn_super_num_params(s));
+    printf("activation_mib=%.1f\n", (double)nn_super_activation_bytes(s) / 1048576.0);
     printf("steps=%ld\nrepeats=%ld\nwarmup=%ld\n", steps, repeats, warm);
     printf("train_images_per_s=%.2f\n", median(t, (int)repeats));
     printf("train_cpu_images_per_s=%.2f\n", median(tc, (int)repeats));
