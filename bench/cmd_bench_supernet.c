@@ -133,7 +133,7 @@ int cmd_bench_supernet(int argc, char **argv)
         opt_long("--repeats", rep_s, 1, 1000, &repeats) ||
         opt_long("--warmup", warm_s, 0, 1000, &warm) ||
         opt_long("--threads", thr_s, 1, 256, &threads))
-        return 1;
+        return 2;
     if (seed_s && nb_parse_u64("--seed", seed_s, &seed) != NB_OK)
         return cli_fail("bench supernet", 1);
 
