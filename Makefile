@@ -7,6 +7,8 @@
 #   make gate       the statistical regression gate of every built-in strategy (CI runs it)
 #   make fuzz       libFuzzer on the NATS-Bench pickle reader (FUZZ_SECONDS=60)
 #   make probe-check / make cuda   aarch64 latency probe under qemu / CUDA inference path
+#   make table-fmnist-c8   the second Fashion-MNIST table (a sample of 128 classes, ~1 CPU-hour,
+#                   nice 19, resumable: rerun after an interruption; wsnas/RESULTS.md)
 #   SANITIZE=address,undefined make test   sanitizer build (in build-san/)
 #   WERROR=1        turn warnings into errors (CI)
 
@@ -57,7 +59,7 @@ TESTBIN  := $(BUILD)/nastab-tests
 TABLE    := $(BUILD)/nb201.h5
 TABLE_SRC := tables/data/nb201.csv.gz
 
-.PHONY: all run test unit bench valgrind clean setup table install gate gate-baseline probe-check cuda fuzz
+.PHONY: all run test unit bench valgrind clean setup table table-fmnist-c8 install gate gate-baseline probe-check cuda fuzz
 all: $(NASTAB)
 
 # Only the git sha object depends on HEAD, so a commit does not rebuild
@@ -98,6 +100,13 @@ $(TABLE): $(NASTAB) $(TABLE_SRC) $(HOST_LATENCY)
 	mv $@.part $@
 
 table: $(TABLE)
+
+# A sample of 128 of the 6462 classes at preset fmnist-c8 (cells stored in
+# fmnist.h5's order), ~25 CPU-s each; the journal tables/fmnist-c8.h5.journal
+# makes it resumable.
+table-fmnist-c8: $(NASTAB)
+	nice -n 19 $(NASTAB) tables build --dataset fashion-mnist --preset fmnist-c8 --archs 128 \
+	    --like tables/fmnist.h5 -o tables/fmnist-c8.h5
 
 run: setup
 	@$(MAKE) --no-print-directory $(NASTAB) $(TABLE)
