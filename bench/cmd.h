@@ -24,6 +24,7 @@ int cmd_report(int argc, char **argv);             /* bench/cmd_report.c */
 int cmd_check(int argc, char **argv);              /* bench/cmd_check.c */
 int cmd_bench(int argc, char **argv);              /* bench/cmd_bench.c */
 int cmd_bench_engine(int argc, char **argv);       /* bench/cmd_bench_engine.c: nastab bench engine */
+int cmd_bench_supernet(int argc, char **argv);     /* bench/cmd_bench_supernet.c: nastab bench supernet */
 int cmd_train(int argc, char **argv);              /* bench/cmd_train.c */
 int cmd_arch(int argc, char **argv);               /* bench/cmd_arch.c */
 int cmd_search(int argc, char **argv);             /* bench/cmd_search.c */

@@ -3,6 +3,7 @@
  *   nastab bench query FILE     random metric queries per second on one core
  *   nastab bench blas           the OpenBLAS kernel and thread count in use
  *   nastab bench engine         the C engine's training and inference speed
+ *   nastab bench supernet       the weight-sharing supernet's training speed
  * Output is key=value lines for bench/run-bench.sh to collect. */
 #include <cblas.h>
 #include <stdio.h>
@@ -98,14 +99,16 @@ int cmd_bench(int argc, char **argv)
     int n_pos, help;
     cli_opt opts[] = {{"--queries", NULL, &queries, NULL}};
     if (argc > 1 && !strcmp(argv[1], "engine")) return cmd_bench_engine(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "supernet")) return cmd_bench_supernet(argc - 1, argv + 1);
     if (cli_parse("bench", argc, argv, opts, 1, pos, 2, &n_pos, &help)) return 2;
     if (help || n_pos == 0) {
-        fputs("usage: nastab bench open FILE | query FILE [--queries N] | blas | engine [...]\n"
+        fputs("usage: nastab bench open FILE | query FILE [--queries N] | blas | engine [...] | supernet [...]\n"
               "  open FILE     time from tab_open to the first answered query, peak RSS\n"
               "  query FILE    random metric queries per second, one core\n"
               "  --queries N   number of timed queries (default 20000000)\n"
               "  blas          OpenBLAS kernel (core name) and configuration\n"
-              "  engine        C engine training images/s and inference latency (see its --help)\n",
+              "  engine        C engine training images/s and inference latency (see its --help)\n"
+              "  supernet      supernet training images/s, mixed or path mode (see its --help)\n",
               help ? stdout : stderr);
         return help ? 0 : 2;
     }

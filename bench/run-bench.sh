@@ -98,6 +98,8 @@ exec_load=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo "nastab bench: C engine vs PyTorch (optional; ROUNDS=${ROUNDS:-1}, minutes)"
 ROUNDS=${ROUNDS:-1} sh bench/torch/run.sh "$BUILD" > "$tmp/torch.md" || echo "bench/torch failed" >&2
+echo "nastab bench: supernet, C engine vs PyTorch (optional; SUPERNET_ROUNDS=${SUPERNET_ROUNDS:-5}, about a minute)"
+ROUNDS=${SUPERNET_ROUNDS:-5} sh bench/torch/run_supernet.sh "$BUILD" > "$tmp/supernet.md" || echo "bench/torch supernet failed" >&2
 
 pass() { awk -v a="$1" -v b="$2" -v op="$3" 'BEGIN { if ((op=="<" && a<b) || (op==">=" && a>=b)) print "met"; else print "NOT met" }'; }
 
@@ -149,6 +151,7 @@ mkdir -p bench/results
     echo "|---|---:|---:|---:|---:|"
     cat "$tmp/exec.md"
     if [ -s "$tmp/torch.md" ]; then echo; cat "$tmp/torch.md"; fi
+    if [ -s "$tmp/supernet.md" ]; then echo; cat "$tmp/supernet.md"; fi
 } > "$OUT"
 cat "$OUT"
 [ "$same" = yes ]

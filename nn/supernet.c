@@ -28,11 +28,12 @@
  *
  * Memory, per cell (B batch, c channels, h x w image, X = B c h w floats):
  * 3 node buffers and 3 node gradients; per edge one conv-output/xhat buffer
- * for the 1x1 and one for the 3x3 conv, 12 in all; so 18 X per cell against
- * nn_net's 3 + 3 + (number of conv edges). The pooling output is recomputed
- * in the backward rather than kept, and skip's output is its input. Plus
- * scratch shared by all cells: 3 buffers of the largest activation (pool
- * recompute, scaled gradients, reduction shortcut) and conv scratch.
+ * for the 1x1 and one for the 3x3 conv, 12 in all, and one pooling output
+ * (mixed and hard modes keep it for the arch gradient's dot product instead
+ * of recomputing it in the backward: about 8% of a mixed step), 6 in all;
+ * so 24 X per cell against nn_net's 3 + 3 + (number of conv edges). Skip's
+ * output is its input. Plus scratch shared by all cells: 2 buffers of the
+ * largest activation (scaled gradients, reduction shortcut) and conv scratch.
  * (Over 600 lines: planning, the passes in three modes and the loader share
  * the private layout structs below, as in nn/net.c. GDAS's sampling and
  * straight-through chain, which need none of them, are nn/supernet_gdas.c.) */
@@ -65,6 +66,7 @@ typedef struct {
     conv_l conv[2]; /* nor_conv_1x1, nor_conv_3x3 */
     bn_l bn[2];     /* non-affine: state only */
     size_t buf[2];  /* conv output, then xhat (act) */
+    size_t pool;    /* avg_pool_3x3 output of mixed and hard modes, kept for the backward (act) */
 } edge_l;
 
 enum { BLK_CELL, BLK_RED };
@@ -94,7 +96,7 @@ struct nn_super {
     size_t last, glast;
     bn_l head_bn;
     size_t head_xh, head_y, feat, gfeat, lin_w, lin_b, logits, dlogits;
-    float *params, *grads, *state, *act, *gact, *conv_scratch, *gs1, *gs2, *tmp;
+    float *params, *grads, *state, *act, *gact, *conv_scratch, *gs1, *gs2;
     float *gvec, *zeros, *sink; /* cmax: gamma = w; cmax: beta 0; 4 cmax: discarded outputs */
     /* edge weights */
     nn_super_mode mode;
@@ -196,6 +198,7 @@ static void plan(nn_super *s, const space_net *d)
                 ed->bn[k] = bn_of(s, c, 0);
                 ed->buf[k] = act_of(s, c, h, w);
             }
+            ed->pool = act_of(s, c, h, w);
         }
         cur = b->node[SPACE_NB201_NODES - 1], gcur = b->gnode[SPACE_NB201_NODES - 1];
     }
@@ -247,7 +250,6 @@ nb_status nn_super_create(const nn_super_config *cfg, nn_super **out)
     s->conv_scratch = alloc_floats(cfg->net.reference ? 0 : s->n_conv_scratch, &st, "conv scratch");
     s->gs1 = alloc_floats(s->n_gs, &st, "gradient scratch");
     s->gs2 = alloc_floats(s->n_gs, &st, "gradient scratch");
-    s->tmp = alloc_floats(s->n_gs, &st, "pooling scratch");
     s->gvec = alloc_floats((size_t)s->cmax, &st, "batch-norm weights");
     s->zeros = alloc_floats((size_t)s->cmax, &st, "batch-norm weights");
     s->sink = alloc_floats(4 * (size_t)s->cmax, &st, "batch-norm scratch");
@@ -265,7 +267,7 @@ void nn_super_destroy(nn_super *s)
     if (!s) return;
     free(s->blocks);
     free(s->params), free(s->grads), free(s->state), free(s->act), free(s->gact);
-    free(s->conv_scratch), free(s->gs1), free(s->gs2), free(s->tmp);
+    free(s->conv_scratch), free(s->gs1), free(s->gs2);
     free(s->gvec), free(s->zeros), free(s->sink);
     free(s);
 }
@@ -283,7 +285,7 @@ float *nn_super_state(nn_super *s) { return s->state; }
 size_t nn_super_activation_bytes(const nn_super *s)
 {
     size_t conv = s->cfg.net.reference ? 0 : s->n_conv_scratch;
-    return (s->n_act + s->n_gact + conv + 3 * s->n_gs + 6 * (size_t)s->cmax) * sizeof(float);
+    return (s->n_act + s->n_gact + conv + 2 * s->n_gs + 6 * (size_t)s->cmax) * sizeof(float);
 }
 
 /* ---- initialisation, nn_net_init's scheme */
@@ -521,8 +523,8 @@ static void cell_forward_weighted(nn_super *s, const block_l *b)
             case SPACE_OP_NONE: break;
             case SPACE_OP_SKIP: axpy(dst, wt, src, sz); break;
             case SPACE_OP_POOL:
-                nn_avgpool3_forward(s->n, b->c, b->h, b->w, src, s->tmp, NN_SET);
-                axpy(dst, wt, s->tmp, sz);
+                nn_avgpool3_forward(s->n, b->c, b->h, b->w, src, A(ed->pool), NN_SET);
+                axpy(dst, wt, A(ed->pool), sz);
                 break;
             default: cell_conv_fwd(s, b, ed, o == SPACE_OP_CONV3, src, dst, NN_ADD, wt);
             }
@@ -623,8 +625,7 @@ static void cell_backward(nn_super *s, const block_l *b, double *dw)
                 axpy(gsrc, wt, gdst, sz);
                 break;
             case SPACE_OP_POOL:
-                nn_avgpool3_forward(s->n, b->c, b->h, b->w, src, s->tmp, NN_SET);
-                *d += dot(gdst, s->tmp, sz);
+                *d += dot(gdst, A(ed->pool), sz);
                 for (size_t i = 0; i < sz; i++) s->gs1[i] = wt * gdst[i];
                 nn_avgpool3_backward(s->n, b->c, b->h, b->w, s->gs1, gsrc);
                 break;
