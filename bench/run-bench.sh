@@ -57,6 +57,10 @@ t1=$(cut -d' ' -f1 "$tmp/time_1"); rss1=$(cut -d' ' -f2 "$tmp/time_1")
 t2=$(cut -d' ' -f1 "$tmp/time_2")
 if cmp -s "$tmp/csv_1" "$tmp/csv_2"; then same=yes; else same=NO; fi
 
+echo "nastab bench: black-box strategies (bananas, gp-bo, rnn, ga x 500 runs on cifar10 at 1 and 2 threads; minutes)"
+bb_same=yes
+sh bench/bb-bench.sh "$BUILD" > "$tmp/bb.md" || bb_same=NO
+
 echo "nastab bench: C engine vs PyTorch (optional; ROUNDS=${ROUNDS:-1}, minutes)"
 ROUNDS=${ROUNDS:-1} sh bench/torch/run.sh "$BUILD" > "$tmp/torch.md" || echo "bench/torch failed" >&2
 
@@ -101,7 +105,8 @@ mkdir -p bench/results
     echo "| 2 | $t2 s | |"
     echo
     echo "Results identical with 1 and 2 threads (CSV summaries compared byte for byte): **$same**."
+    if [ -s "$tmp/bb.md" ]; then echo; cat "$tmp/bb.md"; fi
     if [ -s "$tmp/torch.md" ]; then echo; cat "$tmp/torch.md"; fi
 } > "$OUT"
 cat "$OUT"
-[ "$same" = yes ]
+[ "$same" = yes ] && [ "$bb_same" = yes ]
