@@ -95,6 +95,9 @@ exec_row() { # label, then run arguments; prints "| label | evals | wall | cpu |
     exec_row "built-in C rea" --strategy rea
 } > "$tmp/exec.md"
 exec_load=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "nastab bench: black-box strategies (bananas, gp-bo, rnn, ga x 500 runs on cifar10 at 1 and 2 threads; minutes)"
+bb_same=yes
+sh bench/bb-bench.sh "$BUILD" > "$tmp/bb.md" || bb_same=NO
 
 echo "nastab bench: C engine vs PyTorch (optional; ROUNDS=${ROUNDS:-1}, minutes)"
 ROUNDS=${ROUNDS:-1} sh bench/torch/run.sh "$BUILD" > "$tmp/torch.md" || echo "bench/torch failed" >&2
@@ -150,8 +153,9 @@ mkdir -p bench/results
     echo "| strategy | evaluations (500 runs) | wall time | CPU time | asks+tells /s |"
     echo "|---|---:|---:|---:|---:|"
     cat "$tmp/exec.md"
+    if [ -s "$tmp/bb.md" ]; then echo; cat "$tmp/bb.md"; fi
     if [ -s "$tmp/torch.md" ]; then echo; cat "$tmp/torch.md"; fi
     if [ -s "$tmp/supernet.md" ]; then echo; cat "$tmp/supernet.md"; fi
 } > "$OUT"
 cat "$OUT"
-[ "$same" = yes ]
+[ "$same" = yes ] && [ "$bb_same" = yes ]

@@ -30,6 +30,7 @@ struct strat_gp {
     double *cs;    /* (cap * m) cross-covariances of predict; grows */
     size_t cs_cap;
     double l, sf2, lambda, ymu, ysd;
+    double *ek;    /* (2 dim + 1) exp(s k) for the s in use, NaN = not yet */
 };
 
 static const double grid_l[] = {0.5, 0.75, 1, 1.5, 2, 3, 4, 6};
@@ -40,6 +41,7 @@ strat_gp *strat_gp_create(int dim)
     openblas_set_num_threads(1);
     strat_gp *g = nb_xcalloc_array(1, sizeof *g);
     g->dim = dim;
+    g->ek = nb_xcalloc_array(2 * (size_t)dim + 1, sizeof *g->ek);
     return g;
 }
 
@@ -52,6 +54,7 @@ void strat_gp_destroy(strat_gp *g)
     free(g->alpha);
     free(g->ys);
     free(g->cs);
+    free(g->ek);
     free(g);
 }
 
@@ -63,6 +66,25 @@ static double dist2(const float *a, const float *b, int dim)
         s += d * d;
     }
     return s;
+}
+
+/* Speed: the kernel's exponentials are most of a fit (48 grid points x
+ * n^2 / 2 of them), but on one-hot (and path) encodings a squared distance
+ * is a small integer k <= 2 dim, so exp(s k) is computed once per (s, k)
+ * and looked up: the same call on the same argument, so the same bits. */
+static void ek_reset(strat_gp *g)
+{
+    for (int k = 0; k <= 2 * g->dim; k++) g->ek[k] = NAN;
+}
+
+static double kern(strat_gp *g, double s, double d2)
+{
+    if (d2 >= 0 && d2 <= 2 * g->dim && d2 == (double)(int)d2) {
+        double *e = &g->ek[(int)d2];
+        if (isnan(*e)) *e = exp(s * d2);
+        return *e;
+    }
+    return exp(s * d2);
 }
 
 /* Copy x, compute the distances, set the targets (standardised unless raw). */
@@ -101,9 +123,10 @@ static double factor(strat_gp *g, double l, double lambda, double sf2)
 {
     const size_t n = g->n;
     const double s = -0.5 / (l * l);
+    ek_reset(g);
     for (size_t j = 0; j < n; j++)
         for (size_t i = j; i < n; i++)
-            g->L[j * n + i] = exp(s * g->d2[j * n + i]) + (i == j ? lambda : 0);
+            g->L[j * n + i] = kern(g, s, g->d2[j * n + i]) + (i == j ? lambda : 0);
     if (LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', (lapack_int)n, g->L, (lapack_int)n) != 0)
         return -INFINITY;
     memcpy(g->alpha, g->ys, n * sizeof *g->alpha);
@@ -158,10 +181,11 @@ void strat_gp_predict(strat_gp *g, const float *xs, size_t m, double *mean, doub
         g->cs = nb_xrealloc_array(g->cs, g->cs_cap, sizeof *g->cs);
     }
     const double s = -0.5 / (g->l * g->l);
+    ek_reset(g);
     for (size_t c = 0; c < m; c++) {
         double mu = 0;
         for (size_t i = 0; i < n; i++) {
-            double k = exp(s * dist2(xs + c * (size_t)g->dim, g->x + i * (size_t)g->dim, g->dim));
+            double k = kern(g, s, dist2(xs + c * (size_t)g->dim, g->x + i * (size_t)g->dim, g->dim));
             g->cs[c * n + i] = k;
             mu += k * g->alpha[i];
         }

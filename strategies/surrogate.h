@@ -56,6 +56,11 @@ void strat_mlp_destroy(strat_mlp *m); /* accepts NULL */
 double strat_mlp_fit(strat_mlp *m, const float *x, const float *y, size_t n, int epochs,
                      nb_rng *rng);
 float strat_mlp_predict(const strat_mlp *m, const float *x);
+/* The widest kernels strat_mlp_fit / predict may use: 0 the plain
+ * reference loops, 1 SSE2 width, 2 AVX where the CPU has it (the default);
+ * returns the level now in use. Every level gives the same bits (a test
+ * hook; not for use while another thread fits). */
+int strat_mlp_set_simd(int level);
 
 /* ---- the Gaussian process (gp.c) ----
  * Rasmussen & Williams, "Gaussian Processes for Machine Learning", 2006,
