@@ -23,12 +23,21 @@ static const char *const okabe_ito[RP_N_COLORS] = {"#0072B2", "#D55E00", "#009E7
 
 /* The built-in strategies keep the slots they had in the first reports
  * (random blue, rea vermillion, ...; local is slot 6, black dashed, so that
- * it is not a second solid blue beside random). Other names hash to slots from
- * RP_N_KNOWN on; slot i is colour i mod 7 with dash type i mod 5 + 1, and as
+ * it is not a second solid blue beside random; the weight-sharing methods, which
+ * share figures only with each other, have six different colours). Other
+ * names hash to slots from 11 on; slot i is colour i mod 7 with dash type i mod 5 + 1, and as
  * 7 and 5 are coprime the first 35 slots are 35 distinct pairs. */
 static const char *const known[] = {"random", "rea", "reinforce", "bohb", "hyperband", "tpe",
-                                    "local", "sh", "lcstop", "nsga2", "scalarised"};
+                                    "local", "sh", "lcstop", "nsga2", "scalarised",
+                                    "rnn", "ga", "ga-point",
+                                    /* slots 14-19: the weight-sharing methods, drawn
+                                     * together, six different colours */
+                                    "darts-v1", "darts-v2", "gdas", "rsps", "spos", "enas",
+                                    "bananas", "gp-bo", "zc-top", "rea-zc", "local-zc"};
 #define RP_N_KNOWN (sizeof known / sizeof known[0])
+/* Other names hash to slots 11-34, as before the names after "scalarised" were
+ * listed, so that their colours stay what earlier reports showed. */
+#define RP_HASH_BASE 11
 
 static size_t slot_of(const char *name)
 {
@@ -37,7 +46,7 @@ static size_t slot_of(const char *name)
     /* FNV-1a: the same name gets the same slot in every run. */
     uint32_t h = 2166136261u;
     for (const unsigned char *p = (const unsigned char *)name; *p; p++) h = (h ^ *p) * 16777619u;
-    return RP_N_KNOWN + h % (35 - RP_N_KNOWN);
+    return RP_HASH_BASE + h % (35 - RP_HASH_BASE);
 }
 
 const char *rp_color(const char *strategy) { return okabe_ito[slot_of(strategy) % RP_N_COLORS]; }
