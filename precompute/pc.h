@@ -274,19 +274,17 @@ typedef struct {
     pc_cost_fit fit;         /* of the measured times in the journals */
 } pc_table_info;
 
-/* Simulated seconds of the cost model: a training epoch of n_train images
- * and an evaluation of n_valid images of a network of `mflops` per image. */
 /* ==== seed agreement (precompute/agree.c) */
-/* Spearman's rho of x against y (n values each; ties get their mean rank);
- * NaN below 3 values or when either is constant. */
-double pc_spearman(const double *x, const double *y, size_t n);
 /* Spearman's rho between the first two seeds' final-epoch values of metric
  * (PC_VALID_ACC, PC_TEST_ACC) over the records recs[0..n_recs) (journal
  * layout [seed][epoch][PC_NV]; NULL records and non-finite values skipped;
- * *n_used = the records used). NaN with fewer than 2 seeds or 3 records. */
+ * *n_used = the records used; Spearman as core/rankcorr.c's nb_spearman). NaN
+ * with fewer than 2 seeds or 3 records, or when either seed is constant. */
 double pc_seed_agreement(const float *const *recs, size_t n_recs, size_t n_seeds, size_t n_epochs,
                          int metric, size_t *n_used);
 
+/* Simulated seconds of the cost model: a training epoch of n_train images
+ * and an evaluation of n_valid images of a network of `mflops` per image. */
 double pc_cost_train_time(const pc_preset *p, double n_train, double mflops);
 double pc_cost_eval_time(const pc_preset *p, double n_valid, double mflops);
 

@@ -44,14 +44,25 @@ TEST(sss_cost_model_is_fit_on_sss_networks)
     pc_journal_data_free(&j);
 }
 
-TEST(sss_spearman_rho)
+TEST(sss_seed_agreement_is_spearman_of_the_two_seeds)
 {
-    const double x[] = {1, 2, 3, 4, 5}, y[] = {5, 6, 7, 8, 7}, z[] = {5, 4, 3, 2, 1};
-    CHECK_NEAR(pc_spearman(x, x, 5), 1.0, 1e-12);
-    CHECK_NEAR(pc_spearman(x, z, 5), -1.0, 1e-12);
-    /* y's ranks 1 2 3.5 5 3.5: rho = Pearson of the ranks = 8 / sqrt(95) */
-    CHECK_NEAR(pc_spearman(x, y, 5), 0.82078268166812329, 1e-12);
-    CHECK(isnan(pc_spearman(x, y, 2)));
-    const double c[] = {3, 3, 3};
-    CHECK(isnan(pc_spearman(x, c, 3)));
+    /* 5 records, 2 seeds, 1 epoch: seed 0 valid 1..5, seed 1 valid 5 6 7 8 7 */
+    const float s0[] = {1, 2, 3, 4, 5}, s1[] = {5, 6, 7, 8, 7};
+    float rec[5][2 * PC_NV];
+    const float *recs[6];
+    for (size_t r = 0; r < 5; r++) {
+        for (size_t k = 0; k < 2 * PC_NV; k++) rec[r][k] = 0;
+        rec[r][0 * PC_NV + PC_VALID_ACC] = s0[r];
+        rec[r][1 * PC_NV + PC_VALID_ACC] = s1[r];
+        recs[r] = rec[r];
+    }
+    recs[5] = NULL; /* a class not trained: skipped */
+    size_t used = 0;
+    /* seed 1's ranks 1 2 3.5 5 3.5: rho = Pearson of the ranks = 8 / sqrt(95) */
+    CHECK_NEAR(pc_seed_agreement(recs, 6, 2, 1, PC_VALID_ACC, &used), 0.82078268166812329, 1e-12);
+    CHECK(used == 5);
+    CHECK(isnan(pc_seed_agreement(recs, 2, 2, 1, PC_VALID_ACC, &used))); /* 2 records */
+    CHECK(isnan(pc_seed_agreement(recs, 5, 1, 1, PC_VALID_ACC, &used))); /* 1 seed */
+    for (size_t r = 0; r < 5; r++) rec[r][1 * PC_NV + PC_VALID_ACC] = 3;
+    CHECK(isnan(pc_seed_agreement(recs, 5, 2, 1, PC_VALID_ACC, &used))); /* constant seed */
 }
