@@ -36,6 +36,8 @@ int cmd_devices_report(int argc, char **argv);     /* bench/cmd_hw.c */
 /* ---- shared helpers for subcommands (bench/cli.c) */
 /* Print "nastab <cmd>: <msg>" with the current nb_errmsg() and return 1 (or 2 for NB_EINVAL/NB_ERANGE usage errors when usage != 0). */
 int cli_fail(const char *cmd, int usage);
+/* The median of v[0..n) (n >= 1; sorts v in place). */
+double cli_median(double *v, int n);
 /* Error about usage: prints "nastab <cmd>: <formatted>\nTry 'nastab <cmd> --help'." and returns 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -46,27 +46,6 @@ static void engine_help(void)
            "  --seed S       weights and data (default 0)\n");
 }
 
-/* Seconds of CPU time used by this process: unlike wall time it hardly
- * moves when other processes share the cores. */
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 static int opt_long(const char *name, const char *s, long lo, long hi, long *out)
 {
     if (!s) return 0;
@@ -140,7 +119,7 @@ int cmd_bench_engine(int argc, char **argv)
     for (double t_end = t_start + 0.3; nb_now() < t_end;) nanosleep(&(struct timespec){0, 10000000}, NULL);
     const int warm = 1;
     for (long rep = -warm; rep < repeats; rep++) {
-        double t0 = nb_now(), c0 = cpu_now();
+        double t0 = nb_now(), c0 = nb_cpu_now();
         for (long s = 0; s < steps; s++) {
             double loss = nn_net_train_step(net, opt, x, y, (int)batch, 0.01, NULL);
             unsigned char b[sizeof loss];
@@ -151,10 +130,10 @@ int cmd_bench_engine(int argc, char **argv)
         }
         if (rep >= 0) {
             t[rep] = (double)batch * (double)steps / (nb_now() - t0);
-            tc[rep] = (double)batch * (double)steps / (cpu_now() - c0);
+            tc[rep] = (double)batch * (double)steps / (nb_cpu_now() - c0);
         }
     }
-    double train_ips = median(t, (int)repeats), train_cpu_ips = median(tc, (int)repeats);
+    double train_ips = cli_median(t, (int)repeats), train_cpu_ips = cli_median(tc, (int)repeats);
 
     double lat[2], lat_cpu[2];
     uint64_t hi = 1469598103934665603ULL; /* FNV-1a over the eval logits of the first 64 images */
@@ -171,13 +150,13 @@ int cmd_bench_engine(int argc, char **argv)
                *vc = nb_xcalloc_array((size_t)reps, sizeof *vc);
         nn_net_forward(net, x, nb_[k], 0); /* warm-up */
         for (int i = 0; i < reps; i++) {
-            double t0 = nb_now(), c0 = cpu_now();
+            double t0 = nb_now(), c0 = nb_cpu_now();
             nn_net_forward(net, x, nb_[k], 0);
             v[i] = 1e3 * (nb_now() - t0);
-            vc[i] = 1e3 * (cpu_now() - c0);
+            vc[i] = 1e3 * (nb_cpu_now() - c0);
         }
-        lat[k] = median(v, reps);
-        lat_cpu[k] = median(vc, reps);
+        lat[k] = cli_median(v, reps);
+        lat_cpu[k] = cli_median(vc, reps);
         free(v);
         free(vc);
     }

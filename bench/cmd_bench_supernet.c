@@ -58,25 +58,6 @@ static void supernet_help(void)
            "  --seed S       weights, data, alpha and cell sequence (default 0)\n");
 }
 
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 static int opt_long(const char *name, const char *s, long lo, long hi, long *out)
 {
     if (!s) return 0;
@@ -167,7 +148,7 @@ int cmd_bench_supernet(int argc, char **argv)
      * starts; wait it out so it does not count in the process CPU time */
     for (double t_end = t_start + 0.3; nb_now() < t_end;) nanosleep(&(struct timespec){0, 10000000}, NULL);
     for (long rep = -warm; rep < repeats; rep++) {
-        double t0 = nb_now(), c0 = cpu_now();
+        double t0 = nb_now(), c0 = nb_cpu_now();
         for (long k = 0; k < steps; k++) {
             if (mixed) {
                 nn_super_set_mixed(s, alpha);
@@ -187,7 +168,7 @@ int cmd_bench_supernet(int argc, char **argv)
         }
         if (rep >= 0) {
             t[rep] = (double)batch * (double)steps / (nb_now() - t0);
-            tc[rep] = (double)batch * (double)steps / (cpu_now() - c0);
+            tc[rep] = (double)batch * (double)steps / (nb_cpu_now() - c0);
         }
     }
     if (mixed) {
@@ -203,8 +184,8 @@ int cmd_bench_supernet(int argc, char **argv)
     printf("params=%zu\n", nn_super_num_params(s));
     printf("activation_mib=%.1f\n", (double)nn_super_activation_bytes(s) / 1048576.0);
     printf("steps=%ld\nrepeats=%ld\nwarmup=%ld\n", steps, repeats, warm);
-    printf("train_images_per_s=%.2f\n", median(t, (int)repeats));
-    printf("train_cpu_images_per_s=%.2f\n", median(tc, (int)repeats));
+    printf("train_images_per_s=%.2f\n", cli_median(t, (int)repeats));
+    printf("train_cpu_images_per_s=%.2f\n", cli_median(tc, (int)repeats));
     printf("loss_first=%.9g\nloss_last=%.9g\n", first_loss, last_loss);
     if (mixed) printf("arch_grad_l1=%.9g\n", asum);
     printf("loss_fnv1a=%016llx\n", (unsigned long long)h);

@@ -130,6 +130,9 @@ void nb_progress_finish(nb_progress *p); /* frees; accepts NULL */
 
 /* Monotonic wall clock in seconds. */
 double nb_now(void);
+/* CPU seconds used by this process, all threads (CLOCK_PROCESS_CPUTIME_ID):
+ * unlike wall time it hardly moves when other processes share the cores. */
+double nb_cpu_now(void);
 
 /* Number of online CPUs (>= 1). */
 int nb_cpu_count(void);

@@ -41,13 +41,6 @@
 #define CK_MAGIC "NBWSCK01"
 #define CK_MAX_BLOCKS 16
 
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
 {
     const unsigned char *b = p;
@@ -463,21 +456,21 @@ nb_status ws_search(const ws_search_config *sc)
                 e0 = start_e;
             }
             double wall0 = e0 ? j.wall[at(&j, m, r, e0 - 1)] : 0, cpu0 = e0 ? j.cpu[at(&j, m, r, e0 - 1)] : 0;
-            double t0 = nb_now(), c0 = cpu_now(); /* t0, c0 move past each rank scoring */
+            double t0 = nb_now(), c0 = nb_cpu_now(); /* t0, c0 move past each rank scoring */
             for (int e = e0; e < j.E; e++) {
                 ws_epoch ep;
                 ws_run_epoch(run, e, &ep);
                 j.rec[at(&j, m, r, e)] = ep;
                 j.wall[at(&j, m, r, e)] = wall0 + nb_now() - t0;
-                j.cpu[at(&j, m, r, e)] = cpu0 + cpu_now() - c0;
+                j.cpu[at(&j, m, r, e)] = cpu0 + nb_cpu_now() - c0;
                 if (j.K) { /* outside the seconds: they time the search alone */
-                    double t1 = nb_now(), c1 = cpu_now();
+                    double t1 = nb_now(), c1 = nb_cpu_now();
                     for (int k = 0; k < j.K; k++) {
                         nn_super_set_path(run->s, tab_arch(sc->table, (size_t)rank_arch[k]));
                         j.rank[at(&j, m, r, e) * (size_t)j.K + (size_t)k] = ws_super_acc(run);
                     }
                     t0 += nb_now() - t1;
-                    c0 += cpu_now() - c1;
+                    c0 += nb_cpu_now() - c1;
                 }
                 j.pm = m, j.pr = r, j.pe = e + 1;
                 if (nblk > 0 || e == j.E - 1)
