@@ -73,8 +73,7 @@ static void search_help(void)
            "preset tiny: C=4, 64 + 64 images, 2 epochs of 3 steps (tests).\n"
            "\n"
            "Resume: a checkpoint FILE.ckpt (CRC-32 checked) is written after every epoch; after\n"
-           "kill -9 the same command continues from the last finished epoch (enas: from the\n"
-           "start of the interrupted run, its controller's optimizer state being private).\n"
+           "kill -9 the same command continues from the last finished epoch, bit for bit.\n"
            "Exit codes: 0 ok, 1 failure, 2 bad usage.\n",
            FMNIST_DIR);
 }

@@ -461,3 +461,15 @@ void nn_ctrl_zero_grad(nn_ctrl *c)
     memset(c->grad, 0, c->n * sizeof *c->grad);
     c->n_acc = 0;
 }
+
+size_t nn_ctrl_state(nn_ctrl *c, void **ptr, size_t *bytes, size_t cap)
+{
+    void *p[NN_CTRL_STATE_BLOCKS] = {c->param, c->m, c->v, &c->adam_t, &c->has_baseline, &c->baseline};
+    size_t b[NN_CTRL_STATE_BLOCKS] = {c->n * sizeof *c->param, c->n * sizeof *c->m, c->n * sizeof *c->v,
+                                      sizeof c->adam_t, sizeof c->has_baseline, sizeof c->baseline};
+    for (size_t i = 0; i < NN_CTRL_STATE_BLOCKS && i < cap; i++) {
+        ptr[i] = p[i];
+        bytes[i] = b[i];
+    }
+    return NN_CTRL_STATE_BLOCKS;
+}

@@ -191,4 +191,14 @@ double nn_ctrl_loss_grad(nn_ctrl *c, const space_arch *arch, double advantage);
 /* Zero the accumulator and its sample count. */
 void nn_ctrl_zero_grad(nn_ctrl *c);
 
+/* ---- checkpoints: everything a step depends on, as (pointer, bytes)
+ * blocks: the parameters, Adam's moments m and v and step count, the
+ * baseline and whether it is set. Between steps (no reward accumulated)
+ * these blocks are the whole state: restoring their bytes into a fresh
+ * controller of the same config and space continues bit for bit
+ * (tests/test_controller.c). Fills ptr/bytes up to cap; returns the count
+ * (NN_CTRL_STATE_BLOCKS). Borrowed, valid until destroy. */
+#define NN_CTRL_STATE_BLOCKS 6
+size_t nn_ctrl_state(nn_ctrl *c, void **ptr, size_t *bytes, size_t cap);
+
 #endif

@@ -129,7 +129,6 @@ void ws_run_epoch(ws_run *r, int epoch, ws_epoch *out)
 
 size_t ws_run_state(ws_run *r, ws_block *b, size_t cap)
 {
-    if (r->cfg.method == WS_ENAS) return 0;
     size_t n = nn_super_num_params(r->s);
     ws_block all[] = {
         {nn_super_params(r->s), n * sizeof(float)},
@@ -147,6 +146,13 @@ size_t ws_run_state(ws_run *r, ws_block *b, size_t cap)
     };
     size_t k = sizeof all / sizeof all[0];
     for (size_t i = 0; i < k && i < cap; i++) b[i] = all[i];
+    if (r->ctrl) { /* ENAS: the controller's parameters, Adam state and baseline */
+        void *p[NN_CTRL_STATE_BLOCKS];
+        size_t bytes[NN_CTRL_STATE_BLOCKS];
+        size_t nc = nn_ctrl_state(r->ctrl, p, bytes, NN_CTRL_STATE_BLOCKS);
+        for (size_t i = 0; i < nc; i++, k++)
+            if (k < cap) b[k] = (ws_block){p[i], bytes[i]};
+    }
     return k;
 }
 

@@ -9,9 +9,8 @@
  * (method, run, epochs finished), every finished epoch's record so far,
  * with --rank-sample K the K sampled cells' scores of those epochs, the
  * current run's state blocks (ws_run_state: supernet, optimizers, alpha,
- * RNGs, population), and a CRC-32 (zlib) of all the bytes before it.
- * A method whose state is not all reachable (ENAS) is checkpointed only at
- * the end of each run and so resumes from the start of the interrupted run.
+ * RNGs, population, ENAS's controller), and a CRC-32 (zlib) of all the
+ * bytes before it.
  * Resuming restores the state bit for bit, so a resumed job writes the same
  * numbers as an uninterrupted one (seconds aside).
  *
@@ -39,7 +38,7 @@
 #include "results/res.h"
 
 #define CK_MAGIC "NBWSCK01"
-#define CK_MAX_BLOCKS 16
+#define CK_MAX_BLOCKS 24
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
 {

@@ -175,10 +175,8 @@ void ws_run_destroy(ws_run *r); /* accepts NULL */
 void ws_run_epoch(ws_run *r, int epoch, ws_epoch *out);
 /* The run's state as a list of (pointer, bytes) blocks, for checkpoints: the
  * supernet's parameters and BN statistics, optimizer states, alpha, RNGs,
- * population. Returns the count; fills up to cap. Borrowed. Returns 0 for a
- * method whose state is not all reachable (ENAS: the controller's Adam
- * moments and baseline are private to nn/controller.c), which then resumes
- * from the start of the run. */
+ * population, and for ENAS the controller's parameters, Adam state and
+ * baseline (nn_ctrl_state). Returns the count; fills up to cap. Borrowed. */
 typedef struct {
     void *p;
     size_t bytes;

@@ -15,24 +15,30 @@ ok_if "search wrote /ws for every method" sh -c "h5ls -r '$tmp/all.h5' | grep -c
 ok_if "search left no checkpoint" test ! -e "$tmp/all.h5.ckpt"
 check 0 "" report "$tmp/all.h5" --format csv -o "$tmp/rep.csv"
 
-# kill -9 mid-run, resume, compare with an uninterrupted run (seconds aside)
-check 0 "" search --method gdas --table "$F" --preset tiny --epochs 40 --runs 1 -o "$tmp/ref.h5"
-"$N" search --method gdas --table "$F" --preset tiny --epochs 40 --runs 1 -o "$tmp/res.h5" > /dev/null 2>&1 &
-pid=$!
-i=0
-while [ ! -e "$tmp/res.h5.ckpt" ] && [ $i -lt 400 ]; do sleep 0.02; i=$((i + 1)); done
-kill -9 $pid 2> /dev/null; wait $pid 2> /dev/null
-ok_if "killed search left no results file" test ! -e "$tmp/res.h5"
-check 0 "" search --method gdas --table "$F" --preset tiny --epochs 40 --runs 1 -o "$tmp/res.h5"
-same() {
-    for obj in series/fashion-mnist/gdas/valid series/fashion-mnist/gdas/test ws/fashion-mnist/gdas/arch \
-             ws/fashion-mnist/gdas/super_valid ws/fashion-mnist/gdas/probs; do
-        h5dump -d "/$obj" "$tmp/ref.h5" | tail -n +3 > "$tmp/a" || return 1
-        h5dump -d "/$obj" "$tmp/res.h5" | tail -n +3 > "$tmp/b" || return 1
-        cmp -s "$tmp/a" "$tmp/b" || return 1
+# kill -9 mid-run, resume, compare with an uninterrupted run (seconds aside);
+# gdas (alpha, Adam) and enas (the controller's parameters, Adam and baseline)
+resume_same() { # method
+    m=$1
+    check 0 "" search --method $m --table "$F" --preset tiny --epochs 40 --runs 1 -o "$tmp/ref-$m.h5"
+    "$N" search --method $m --table "$F" --preset tiny --epochs 40 --runs 1 -o "$tmp/res-$m.h5" > /dev/null 2>&1 &
+    pid=$!
+    i=0
+    while [ ! -e "$tmp/res-$m.h5.ckpt" ] && [ $i -lt 400 ]; do sleep 0.02; i=$((i + 1)); done
+    kill -9 $pid 2> /dev/null; wait $pid 2> /dev/null
+    ok_if "$m: killed search left no results file" test ! -e "$tmp/res-$m.h5"
+    ok_if "$m: the kill left a checkpoint to resume from" test -e "$tmp/res-$m.h5.ckpt"
+    check 0 "" search --method $m --table "$F" --preset tiny --epochs 40 --runs 1 -o "$tmp/res-$m.h5"
+    same=1
+    for obj in series/fashion-mnist/$m/valid series/fashion-mnist/$m/test ws/fashion-mnist/$m/arch \
+             ws/fashion-mnist/$m/super_valid ws/fashion-mnist/$m/probs; do
+        h5dump -d "/$obj" "$tmp/ref-$m.h5" | tail -n +3 > "$tmp/a" || same=0
+        h5dump -d "/$obj" "$tmp/res-$m.h5" | tail -n +3 > "$tmp/b" || same=0
+        cmp -s "$tmp/a" "$tmp/b" || same=0
     done
+    ok_if "$m: resumed search equals the uninterrupted one" test $same = 1
 }
-ok_if "resumed search equals the uninterrupted one" same
+resume_same gdas
+resume_same enas
 
 # bad input
 check 2 "known: darts-v1" search --method dartz --table "$F" -o "$tmp/x.h5"
