@@ -196,7 +196,8 @@ void nn_ctrl_zero_grad(nn_ctrl *c);
  * baseline and whether it is set. Between steps (no reward accumulated)
  * these blocks are the whole state: restoring their bytes into a fresh
  * controller of the same config and space continues bit for bit
- * (tests/test_controller.c). Fills ptr/bytes up to cap; returns the count
+ * (tests/cli/search.sh resumes a killed ENAS search). Fills ptr/bytes up
+ * to cap; returns the count
  * (NN_CTRL_STATE_BLOCKS). Borrowed, valid until destroy. */
 #define NN_CTRL_STATE_BLOCKS 6
 size_t nn_ctrl_state(nn_ctrl *c, void **ptr, size_t *bytes, size_t cap);
