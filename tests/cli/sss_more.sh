@@ -81,4 +81,11 @@ if [ -d /usr/share/datasets/fashion-mnist ]; then
 else
     echo "skip sss_more: no fashion-mnist in /usr/share/datasets (train test)"
 fi
+# the shipped size-space table: intact, complete (no precompute_incomplete
+# attribute), its 128 sampled architectures with a valid accuracy each
+S=tables/fmnist-sss.h5
+ok_if "shipped sss table verifies" sh -c "'$N' tables verify '$S' | grep -q verified"
+ok_if "shipped sss table is complete" sh -c "! h5dump -A '$S' | grep -q precompute_incomplete"
+ok_if "shipped sss table has 128 architectures with a valid accuracy" sh -c \
+    "'$N' tables export '$S' --dataset fashion-mnist --columns fashion-mnist/3/valid_acc | awk -F, 'NR > 1 && \$3 != \"\"' | wc -l | grep -qx 128"
 finish
