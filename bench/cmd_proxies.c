@@ -12,6 +12,7 @@
 #include "precompute/pc_zc.h"
 #include "reports/rep_zc.h"
 #include "tables/tab.h"
+#include "tables/tab_zc.h"
 
 /* The progress bar, started at done == 0 (pc_zc_progress_fn). */
 static void on_progress(void *ctx, size_t done, size_t total)
@@ -21,16 +22,50 @@ static void on_progress(void *ctx, size_t done, size_t total)
     else nb_progress_add(*bar, 1);
 }
 
+/* --to-csv / --from-csv (tables/tab_zc.h): move computed columns to and
+ * from a file; ids NULL = every proxy column D has. */
+static int csv_mode(const char *CMD, const char *path, const char *dataset, const char *to_csv,
+                    const char *from_csv, const nn_zc_id *ids, int n_ids)
+{
+    if (to_csv && from_csv) return cli_usage_error(CMD, "--to-csv and --from-csv together");
+    if (from_csv) {
+        char shape[128];
+        int n = 0;
+        if (pc_zc_shape(path, dataset, shape, sizeof shape) != NB_OK ||
+            tab_zc_import_csv(path, from_csv, dataset, shape, &n) != NB_OK)
+            return cli_fail(CMD, 0);
+        printf("added %d proxy columns of %s to /zc/%s of %s\n", n, from_csv, dataset, path);
+        return 0;
+    }
+    const char *names[NN_ZC_COUNT];
+    int n = 0;
+    for (int p = 0; p < (ids ? n_ids : NN_ZC_COUNT); p++) {
+        const char *name = nn_zc_name(ids ? ids[p] : (nn_zc_id)p);
+        int ex = tab_zc_exists(path, dataset, name);
+        if (ex < 0) return cli_fail(CMD, 0);
+        if (ex || ids) names[n++] = name; /* a named missing column is an error of the export */
+    }
+    if (n == 0) {
+        nb_fail(NB_ENOTFOUND, "%s has no proxy columns of %s; hint: nastab tables proxies %s --dataset %s",
+                path, dataset, path, dataset);
+        return cli_fail(CMD, 0);
+    }
+    if (tab_zc_export_csv(path, dataset, names, n, to_csv) != NB_OK) return cli_fail(CMD, 0);
+    printf("wrote %d proxy columns of /zc/%s to %s\n", n, dataset, to_csv);
+    return 0;
+}
+
 int cmd_tables_proxies(int argc, char **argv)
 {
     const char *CMD = "tables proxies";
     const char *dataset = NULL, *list = NULL, *batch_s = NULL, *seed_s = NULL, *dir = NULL,
-               *threads_s = NULL, *limit_s = NULL, *pos[1];
+               *threads_s = NULL, *limit_s = NULL, *to_csv = NULL, *from_csv = NULL, *pos[1];
     int help = 0, n_pos = 0, replace = 0;
     cli_opt opts[] = {{"--dataset", NULL, &dataset, NULL}, {"--proxies", NULL, &list, NULL},
                       {"--batch", NULL, &batch_s, NULL},   {"--seed", NULL, &seed_s, NULL},
                       {"--data-dir", NULL, &dir, NULL},    {"--threads", NULL, &threads_s, NULL},
-                      {"--limit", NULL, &limit_s, NULL},   {"--replace", NULL, NULL, &replace}};
+                      {"--limit", NULL, &limit_s, NULL},   {"--replace", NULL, NULL, &replace},
+                      {"--to-csv", NULL, &to_csv, NULL},   {"--from-csv", NULL, &from_csv, NULL}};
     int rc = cli_parse(CMD, argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, &n_pos, &help);
     if (rc) return rc;
     if (help) {
@@ -47,7 +82,11 @@ int cmd_tables_proxies(int argc, char **argv)
                "  --data-dir DIR  dataset folder (default fashion-mnist: %s); without the\n"
                "                  dataset's files the batch is N(0,1) (recorded as attribute input)\n"
                "  --threads T     cells in parallel (default 1; same numbers for any T)\n"
-               "  --limit K       only the first K classes (the others NaN): timing and previews\n",
+               "  --limit K       only the first K classes (the others NaN): timing and previews\n"
+               "  --to-csv OUT    compute nothing: write the existing columns of D named by --proxies\n"
+               "                  (default: all it has) with their attributes to OUT (.gz: gzip)\n"
+               "  --from-csv IN   compute nothing: add the columns of a --to-csv file as /zc/D/...,\n"
+               "                  attributes kept, refused unless computed at D's network shape\n",
                PC_ZC_FMNIST_DIR);
         return 0;
     }
@@ -72,6 +111,7 @@ int cmd_tables_proxies(int argc, char **argv)
             ids[n_ids++] = (nn_zc_id)id;
         }
     }
+    if (to_csv || from_csv) return csv_mode(CMD, pos[0], dataset, to_csv, from_csv, list ? ids : NULL, n_ids);
     pc_zc_config c = pc_zc_config_default();
     c.path = pos[0], c.dataset = dataset, c.data_dir = dir, c.replace = replace;
     c.ids = n_ids ? ids : NULL, c.n_ids = n_ids;
