@@ -10,6 +10,7 @@
 #include "bench/cmd.h"
 #include "nn/proxies.h"
 #include "precompute/pc_zc.h"
+#include "reports/rep.h"
 #include "reports/rep_zc.h"
 #include "tables/tab.h"
 #include "tables/tab_zc.h"
@@ -134,29 +135,40 @@ int cmd_tables_proxies(int argc, char **argv)
 
 int cmd_proxies_report(int argc, char **argv)
 {
-    const char *CMD = "proxies-report", *outdir = NULL, *pos[1];
+    const char *CMD = "proxies-report", *outdir = NULL, *format = NULL, *pos[1];
     int help = 0, n_pos = 0;
-    cli_opt opts[] = {{"--out", "-o", &outdir, NULL}};
-    int rc = cli_parse(CMD, argc, argv, opts, 1, pos, 1, &n_pos, &help);
+    cli_opt opts[] = {{"--out", "-o", &outdir, NULL}, {"--format", NULL, &format, NULL}};
+    int rc = cli_parse(CMD, argc, argv, opts, 2, pos, 1, &n_pos, &help);
     if (rc) return rc;
     if (help) {
-        printf("usage: nastab proxies-report FILE -o DIR\n"
+        printf("usage: nastab proxies-report FILE -o DIR [--format LIST]\n"
                "For every dataset and proxy column /zc/<dataset>/<proxy> of the table: Spearman rho,\n"
                "Kendall tau-b and the precision of the proxy's top 10%% against the final test\n"
                "accuracy (mean over seeds, longest schedule), over the architectures both have,\n"
-               "as DIR/proxies.md and DIR/proxies.csv.\n");
+               "as DIR/proxies.md, DIR/proxies.csv and DIR/proxies.tex, and a heat map of rho\n"
+               "(proxies x datasets) DIR/proxies_rho.{png,pdf,svg} drawn by gnuplot (script and\n"
+               "data kept beside it).\n"
+               "  --format LIST     heat map formats: png, pdf, svg (default all three)\n");
         return 0;
     }
     if (n_pos != 1 || !outdir) return cli_usage_error(CMD, "need FILE and -o DIR");
+    int mask = REP_FMT_PNG | REP_FMT_PDF | REP_FMT_SVG;
+    if (format && rep_parse_formats(format, &mask) != NB_OK) return cli_fail(CMD, 1);
+    mask &= REP_FMT_PNG | REP_FMT_PDF | REP_FMT_SVG;
+    if (!mask) return cli_usage_error(CMD, "--format: the heat map is png, pdf or svg");
     tab_table *t;
     if (tab_open(pos[0], &t) != NB_OK) return cli_fail(CMD, 0);
     const char *names[NN_ZC_COUNT];
     for (int p = 0; p < NN_ZC_COUNT; p++) names[p] = nn_zc_name((nn_zc_id)p);
-    rep_zc_config c = {names, NN_ZC_COUNT};
+    rep_zc_config c = {names, NN_ZC_COUNT, mask};
     int rows;
+    nb_file_input in[] = {{"table", pos[0]}};
+    rep_protect_inputs(in, 1);
     nb_status st = rep_zc_report(t, &c, outdir, &rows);
+    rep_protect_inputs(NULL, 0);
     tab_close(t);
     if (st != NB_OK) return cli_fail(CMD, 0);
-    printf("wrote %s/proxies.md and %s/proxies.csv (%d rows)\n", outdir, outdir, rows);
+    printf("wrote %s/proxies.md, proxies.csv, proxies.tex and the heat map proxies_rho (%d rows)\n",
+           outdir, rows);
     return 0;
 }
