@@ -99,6 +99,9 @@ echo "nastab bench: black-box strategies (bananas, gp-bo, rnn, ga x 500 runs on 
 bb_same=yes
 sh bench/bb-bench.sh "$BUILD" > "$tmp/bb.md" || bb_same=NO
 
+echo "nastab bench: zero-cost proxies, CPU s per cell (about 2 CPU minutes)"
+sh bench/zc-bench.sh "$BUILD" > "$tmp/zc.md" || echo "bench/zc-bench.sh failed" >&2
+
 echo "nastab bench: C engine vs PyTorch (optional; ROUNDS=${ROUNDS:-1}, minutes)"
 ROUNDS=${ROUNDS:-1} sh bench/torch/run.sh "$BUILD" > "$tmp/torch.md" || echo "bench/torch failed" >&2
 echo "nastab bench: supernet, C engine vs PyTorch (optional; SUPERNET_ROUNDS=${SUPERNET_ROUNDS:-5}, about a minute)"
@@ -154,6 +157,7 @@ mkdir -p bench/results
     echo "|---|---:|---:|---:|---:|"
     cat "$tmp/exec.md"
     if [ -s "$tmp/bb.md" ]; then echo; cat "$tmp/bb.md"; fi
+    if [ -s "$tmp/zc.md" ]; then echo; cat "$tmp/zc.md"; fi
     if [ -s "$tmp/torch.md" ]; then echo; cat "$tmp/torch.md"; fi
     if [ -s "$tmp/supernet.md" ]; then echo; cat "$tmp/supernet.md"; fi
 } > "$OUT"

@@ -84,4 +84,11 @@ pc_zc_config pc_zc_config_default(void);
  * tab_zc_write otherwise. progress may be NULL. */
 nb_status pc_zc_run(const pc_zc_config *c, pc_zc_progress_fn progress, void *ctx, pc_zc_result *r);
 
+/* The network shape proxies of `dataset` are computed at in the table at
+ * path, as pc_zc_result.shape ("C=16 N=5 3x32x32 10 classes") into shape
+ * (n bytes): what tab_zc_import_csv checks an imported column against.
+ * NB_ENOTFOUND for a dataset the table lacks, NB_EINVAL for one without a
+ * known shape, tab_open's errors. */
+nb_status pc_zc_shape(const char *path, const char *dataset, char *shape, size_t n);
+
 #endif

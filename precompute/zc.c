@@ -52,6 +52,28 @@ static nb_status table_shape(tab_table *t, const char *dataset, nn_config *cfg, 
     return NB_OK;
 }
 
+nb_status pc_zc_shape(const char *path, const char *dataset, char *shape, size_t n)
+{
+    tab_table *t;
+    nb_status st = tab_open(path, &t);
+    if (st != NB_OK) return st;
+    nn_config cfg;
+    int down;
+    if (tab_dataset_id(t, dataset) < 0) {
+        char known[512] = "";
+        for (int i = 0; i < tab_n_datasets(t); i++) {
+            strncat(known, " ", sizeof known - strlen(known) - 1);
+            strncat(known, tab_dataset_name(t, i), sizeof known - strlen(known) - 1);
+        }
+        st = nb_fail(NB_ENOTFOUND, "%s has no dataset '%s'; it has:%s", path, dataset, known);
+    } else if ((st = table_shape(t, dataset, &cfg, &down)) == NB_OK) {
+        snprintf(shape, n, "C=%d N=%d %dx%dx%d %d classes", cfg.C, cfg.N, cfg.in_ch, cfg.H, cfg.W,
+                 cfg.classes);
+    }
+    tab_close(t);
+    return st;
+}
+
 typedef struct {
     nn_zc_config zc;
     const space_def *space;
@@ -236,7 +258,7 @@ nb_status pc_zc_run(const pc_zc_config *c, pc_zc_progress_fn progress, void *ctx
     for (int p = 0; p < r->n_todo; p++) {
         for (size_t i = 0; i < N; i++) col[i] = cls_of[i] < n_run ? out[cls_of[i] * r->n_todo + p] : NAN;
         tab_zc_attrs a = {nn_zc_uses_data(todo[p]) ? input : "none", c->batch, c->seed, r->shape,
-                          r->seconds_per_cell};
+                          r->seconds_per_cell, NULL};
         if ((st = tab_zc_write(c->path, c->dataset, nn_zc_name(todo[p]), col, &a)) != NB_OK) goto done;
         r->written[r->n_written++] = todo[p];
     }

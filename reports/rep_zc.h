@@ -5,17 +5,23 @@
  * column exists, over the architectures where both the proxy and the test
  * accuracy (mean over seeds, longest schedule, final epoch) are finite:
  * Spearman rho, Kendall tau-b and the precision of the proxy's top 10%,
- * written as DIR/proxies.md and DIR/proxies.csv (one row per column).
+ * written as DIR/proxies.md, DIR/proxies.csv and DIR/proxies.tex (a
+ * booktabs table; one row per column), and a heat map of rho, proxies
+ * (best mean first) x datasets: DIR/proxies_rho.{png,pdf,svg} as asked,
+ * drawn by gnuplot from proxies_rho.gp, proxies_rho.dat and
+ * proxies_rho_labels.dat (kept, so the figure can be restyled).
  * What it does not do: compute proxies (precompute/pc_zc.h), know the
  * proxy names (the caller lists them: nn/proxies.h is above reports/).
  *
  *     const char *names[] = {"synflow", "nwot"};
- *     rep_zc_config c = {names, 2};
+ *     rep_zc_config c = {names, 2, REP_FMT_PNG};
  *     int rows;
  *     if (rep_zc_report(t, &c, "zc-report", &rows) != NB_OK) puts(nb_errmsg());
  *
  * Failures: NB_EIO naming the folder or file; NB_ENOTFOUND when no column
- * gave a row (both files are written, with their headers only).
+ * gave a row (the tables are written, with their headers only, no figure);
+ * NB_ETOOL when gnuplot is missing or fails (the tables and the script are
+ * written).
  */
 #ifndef REP_ZC_H
 #define REP_ZC_H
@@ -28,9 +34,11 @@
 typedef struct {
     const char *const *proxies; /* proxy names in report order, e.g. {"synflow", "snip"} */
     int n_proxies;              /* entries of proxies, e.g. 12 */
+    int formats;                /* heat map formats, REP_FMT_PNG|PDF|SVG bits (reports/rep.h);
+                                 * 0 = no figure */
 } rep_zc_config;
 
-/* Write DIR/proxies.md and DIR/proxies.csv for table t (borrowed) and set
+/* Write the tables and the heat map (above) for table t (borrowed) and set
  * *rows to the number of rows. DIR is created (mkdir -p). */
 nb_status rep_zc_report(tab_table *t, const rep_zc_config *cfg, const char *dir, int *rows);
 

@@ -54,7 +54,8 @@ static nb_status write_attrs(hid_t d, const char *tmp, const tab_zc_attrs *a)
     if ((st = tab_h5_set_str(d, tmp, "input", a->input ? a->input : "")) != NB_OK ||
         (st = tab_h5_set_str(d, tmp, "shape", a->shape ? a->shape : "")) != NB_OK ||
         (st = tab_h5_set_ints(d, tmp, "batch", &batch, 1, 1, 0)) != NB_OK ||
-        (st = tab_h5_set_ints(d, tmp, "seed", &seed, 1, 1, 0)) != NB_OK)
+        (st = tab_h5_set_ints(d, tmp, "seed", &seed, 1, 1, 0)) != NB_OK ||
+        (a->note && (st = tab_h5_set_str(d, tmp, "note", a->note)) != NB_OK))
         return st;
     return tab_h5_put_num(d, "column", "seconds_per_cell", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
                           &a->seconds_per_cell, tmp);

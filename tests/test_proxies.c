@@ -267,7 +267,7 @@ TEST(zc_pc_run_limit_resume_threads)
         free(a), free(b);
     }
     const char *names[] = {"grasp", "synflow", "params"};
-    rep_zc_config rc = {names, 3};
+    rep_zc_config rc = {names, 3, 0}; /* no figure: gnuplot is tests/cli/proxies_report.sh's */
     int rows;
     char *rdir = test_subdir("pc_zc/rep");
     CHECK_OK(rep_zc_report(t, &rc, rdir, &rows));
