@@ -262,8 +262,8 @@ static nb_status write_md(const res_mo_results *r, const size_t *first, size_t n
     fprintf(f, "# Multi-objective search: accuracy vs latency\n\n"
                "Hypervolume (HV) on normalised objectives (1 - test acc/100, latency / "
                "(1.1 x the column's maximum)), reference point (1, 1); a run's front is chosen "
-               "by its search score and measured on 200-epoch test accuracy "
-               "(results/MO_RESULTS.md). Mean ± 95%% t half-width over runs.\n"
+               "by its search score and measured on the table's final test accuracy (200 epochs on "
+               "NB201; results/MO_RESULTS.md). Mean ± 95%% t half-width over runs.\n"
                "Constrained incumbent: best search score with latency <= L; its test accuracy "
                "(mean ± std over runs that have one).\n\n");
     const char *cmd = res_mo_attr(r, "command");
@@ -271,8 +271,9 @@ static nb_status write_md(const res_mo_results *r, const size_t *first, size_t n
     size_t n = res_mo_count(r);
     for (size_t gi = 0; gi < ng; gi++) {
         const res_series *s0 = res_mo_get(r, first[gi]);
-        fprintf(f, "## %s, %s\n\nTrue front: %zu cells, HV %.4f. Latency bound L = %.4g; best "
-                   "feasible test accuracy in the table %.2f %%. Budget %.0f s.\n\n",
+        fprintf(f, "## %s, %s\n\nTrue front: %zu cells, HV %.4f. Latency bound L = %.4g; the "
+                   "table's best feasible cell by validation accuracy tests at %.2f %% (a run's "
+                   "incumbent, chosen by its own search score, can test higher). Budget %.0f s.\n\n",
                 s0->dataset, s0->device, s0->n_front, s0->hv_true, (double)s0->latency_max,
                 (double)s0->optimum_feasible, s0->budget);
         fputs("| strategy | runs | evals | final HV | HV regret | feasible runs | feasible test acc [%] |\n"
