@@ -97,13 +97,17 @@ HOST_LATENCY := tables/data/host_latency_b1.csv
 # command, sha, CPU time) and shipped as CSV; cifar10-valid gets cifar10's values (the same
 # network: 10 classes, 3x32x32; its columns' note attribute says so).
 ZC_CIFAR10 := tables/data/nb201-zc-cifar10.csv.gz
-$(TABLE): $(NASTAB) $(TABLE_SRC) $(HOST_LATENCY) $(ZC_CIFAR10)
+ZC_CIFAR100 := tables/data/nb201-zc-cifar100.csv.gz
+ZC_IMAGENET := tables/data/nb201-zc-ImageNet16-120.csv.gz
+$(TABLE): $(NASTAB) $(TABLE_SRC) $(HOST_LATENCY) $(ZC_CIFAR10) $(ZC_CIFAR100) $(ZC_IMAGENET)
 	$(NASTAB) tables import nb201 --source tables/data -o $@.part
 	$(NASTAB) --quiet tables add-column $@.part --csv $(HOST_LATENCY) --name host_latency_b1 \
 	    --device host --batch 1 --dataset cifar10 --source measured \
 	    --note "nastab latency on the project's build machine, 100 cells, seed 0; see tables/data/PROVENANCE.md"
 	$(NASTAB) tables proxies $@.part --dataset cifar10 --from-csv $(ZC_CIFAR10)
 	$(NASTAB) tables proxies $@.part --dataset cifar10-valid --from-csv $(ZC_CIFAR10)
+	$(NASTAB) tables proxies $@.part --dataset cifar100 --from-csv $(ZC_CIFAR100)
+	$(NASTAB) tables proxies $@.part --dataset ImageNet16-120 --from-csv $(ZC_IMAGENET)
 	mv $@.part $@
 
 table: $(TABLE)
