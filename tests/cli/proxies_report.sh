@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/cli/proxies_report.sh - `nastab proxies-report` on the NB201 table (its shipped
-# /zc/cifar10 and /zc/cifar10-valid columns): Markdown, CSV, LaTeX and the heat map in the
+# /zc columns of all four datasets): Markdown, CSV, LaTeX and the heat map in the
 # asked formats; bad --format refused; the table is never an output.
 . "$(dirname "$0")/lib.sh"
 check 0 "" proxies-report "$T" -o "$tmp/r"
@@ -8,7 +8,7 @@ for f in proxies.md proxies.csv proxies.tex proxies_rho.gp proxies_rho.dat proxi
     ok_if "proxies-report wrote $f" test -s "$tmp/r/$f"
 done
 ok_if "csv: cifar10 synflow over all 15625 cells, rho 0.7794" grep -q "^cifar10,synflow,none,15625,0.7794," "$tmp/r/proxies.csv"
-ok_if "tex: a booktabs row per column" test "$(grep -c ' & none & 15625 & ' "$tmp/r/proxies.tex")" -eq 6
+ok_if "tex: a booktabs row per column" test "$(grep -c ' & none & 15625 & ' "$tmp/r/proxies.tex")" -eq 12
 ok_if "md links the heat map" grep -q "(proxies_rho.png)" "$tmp/r/proxies.md"
 ok_if "heat map rows: synflow first (best mean rho)" grep -q "^# rows: synflow params flops" "$tmp/r/proxies_rho.dat"
 check 0 "" proxies-report "$T" -o "$tmp/s" --format svg
