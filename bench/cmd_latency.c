@@ -300,13 +300,11 @@ int cmd_latency(int argc, char **argv)
     if (cells_s && nb_parse_long("--cells", cells_s, 1, 20, &N) != NB_OK) return cli_fail(CMD, 1);
     if (seed_s && nb_parse_u64("--seed", seed_s, &seed) != NB_OK) return cli_fail(CMD, 1);
     if (!dataset) dataset = "cifar10";
-    int classes, H = 32, W = 32;
-    if (!strcmp(dataset, "cifar10") || !strcmp(dataset, "cifar10-valid")) classes = 10;
-    else if (!strcmp(dataset, "cifar100")) classes = 100;
-    else if (!strcmp(dataset, "ImageNet16-120")) classes = 120, H = W = 16;
-    else
+    nn_config shape = nn_config_default();
+    if (nn_dataset_shape(dataset, &shape) != NB_OK || shape.in_ch != 3)
         return cli_usage_error(CMD, "--dataset: unknown '%s' (cifar10, cifar10-valid, cifar100, "
                                     "ImageNet16-120)", dataset);
+    int classes = shape.classes, H = shape.H, W = shape.W;
     if (input_s && parse_input(input_s, &H, &W)) return 2;
 
     const space_def *want_space = NULL;
@@ -325,19 +323,15 @@ int cmd_latency(int argc, char **argv)
                                "networks take every layer's width from the architecture", table);
     }
     const size_t n = tab_n_archs(t);
-    /* The sample is drawn from the architectures the table holds (every one
-     * of a complete table; a partial one, e.g. an sss --sample K build,
-     * stores the others as NaN): pool[0..n_held) in index order. */
-    uint8_t *held = nb_xcalloc_array(n ? n : 1, 1);
-    const size_t n_held = tab_held(t, held);
-    size_t *pool = nb_xcalloc_array(n ? n : 1, sizeof *pool);
-    for (size_t i = 0, j = 0; i < n; i++)
-        if (held[i]) pool[j++] = i;
-    free(held);
+    /* The sample: the first k of the held architectures in a seeded order
+     * (every one of a complete table; a partial one, e.g. an sss --sample K
+     * build, stores the others as NaN). */
+    size_t *perm = nb_xcalloc_array(n ? n : 1, sizeof *perm);
+    const size_t n_held = tab_sample_held(t, seed, perm);
     if (n_held == 0) {
         fprintf(stderr, "nastab " CMD ": %s holds no architecture with an accuracy (every value "
                         "NaN); nothing to measure\n", table);
-        free(pool);
+        free(perm);
         tab_close(t);
         return 1;
     }
@@ -347,7 +341,7 @@ int cmd_latency(int argc, char **argv)
     } else if (sample_s) {
         long kk;
         if (nb_parse_long("--sample", sample_s, 1, (long)n_held, &kk) != NB_OK) {
-            free(pool);
+            free(perm);
             tab_close(t);
             return cli_fail(CMD, 1);
         }
@@ -362,7 +356,7 @@ int cmd_latency(int argc, char **argv)
             if (tab_device(t, i, &di) == NB_OK && !strcmp(di.name, names[b])) {
                 fprintf(stderr, "nastab " CMD ": %s already has hardware column '%s'; hint: "
                                 "--replace to overwrite it\n", table, names[b]);
-                free(pool);
+                free(perm);
                 tab_close(t);
                 return 1;
             }
@@ -377,20 +371,9 @@ int cmd_latency(int argc, char **argv)
         same = refuse_table_output("--csv-out", path, table);
     }
     if (same) {
-        free(pool);
+        free(perm);
         tab_close(t);
         return 1;
-    }
-
-    /* The sample: a partial Fisher-Yates shuffle of the held architectures
-     * from (seed, 0, TEST). */
-    size_t *perm = pool;
-    nb_rng rng;
-    nb_rng_init(&rng, seed, 0, NB_PURPOSE_TEST);
-    for (size_t i = 0; i < k; i++) {
-        size_t j = i + (size_t)nb_rng_below(&rng, n_held - i);
-        size_t tmp = perm[i];
-        perm[i] = perm[j], perm[j] = tmp;
     }
 
     if (plan_out) { /* the sample only, for bench/probe on another machine */

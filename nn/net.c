@@ -270,6 +270,24 @@ nn_config nn_config_default(void)
     return c;
 }
 
+nb_status nn_dataset_shape(const char *dataset, nn_config *c)
+{
+    static const struct {
+        const char *name;
+        int in_ch, H, classes;
+    } known[] = {{"cifar10", 3, 32, 10},        {"cifar10-valid", 3, 32, 10}, {"cifar100", 3, 32, 100},
+                 {"ImageNet16-120", 3, 16, 120}, {"fashion-mnist", 1, 28, 10}};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (!strcmp(dataset, known[i].name)) {
+            c->in_ch = known[i].in_ch;
+            c->H = c->W = known[i].H;
+            c->classes = known[i].classes;
+            return NB_OK;
+        }
+    return nb_fail(NB_EINVAL, "dataset '%s': no known network shape (cifar10, cifar10-valid, "
+                   "cifar100, ImageNet16-120, fashion-mnist)", dataset);
+}
+
 nb_status nn_config_check(const nn_config *cfg)
 {
     struct { const char *name; int v, lo, hi; } f[] = {

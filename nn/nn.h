@@ -77,6 +77,11 @@ typedef struct {
 
 /* C=16, N=5, 10 classes, 3x32x32 input, batch 64, fast kernels. */
 nn_config nn_config_default(void);
+/* The input and output of a dataset's network, set in *c (the rest kept):
+ * cifar10 and cifar10-valid 3x32x32, 10 classes; cifar100 3x32x32, 100;
+ * ImageNet16-120 3x16x16, 120; fashion-mnist 1x28x28, 10. NB_EINVAL for
+ * another name, listing these. */
+nb_status nn_dataset_shape(const char *dataset, nn_config *c);
 
 /* Number of trainable parameters (conv and linear weights, linear bias, BN
  * affine gamma and beta; not BN running statistics) of the network for

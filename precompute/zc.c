@@ -41,11 +41,8 @@ static nb_status table_shape(tab_table *t, const char *dataset, nn_config *cfg, 
         c.C = p->C, c.N = p->N;
         *downsample = p->downsample;
     }
-    if (!strcmp(dataset, "fashion-mnist")) c.in_ch = 1, c.H = c.W = 28;
-    else if (!strcmp(dataset, "cifar10") || !strncmp(dataset, "cifar10-", 8)) c.classes = 10;
-    else if (!strncmp(dataset, "cifar100", 8)) c.classes = 100;
-    else if (!strncmp(dataset, "ImageNet16", 10)) c.classes = 120, c.H = c.W = 16;
-    else return nb_fail(NB_EINVAL, "dataset '%s': no known network shape", dataset);
+    nb_status st = nn_dataset_shape(dataset, &c);
+    if (st != NB_OK) return st;
     if (c.H % *downsample) return nb_fail(NB_EINVAL, "downsample %d does not divide %d", *downsample, c.H);
     c.H /= *downsample, c.W /= *downsample;
     *cfg = c;

@@ -5,6 +5,7 @@
  * architectures for their own measurements (`nastab latency`) draw from the
  * held ones. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tables/tab.h"
@@ -27,4 +28,22 @@ size_t tab_held(tab_table *t, uint8_t *held)
     size_t k = 0;
     for (size_t i = 0; i < n; i++) k += held[i];
     return k;
+}
+
+size_t tab_sample_held(tab_table *t, uint64_t seed, size_t *order)
+{
+    const size_t n = tab_n_archs(t);
+    uint8_t *held = nb_xcalloc_array(n ? n : 1, 1);
+    const size_t n_held = tab_held(t, held);
+    for (size_t i = 0, j = 0; i < n; i++)
+        if (held[i]) order[j++] = i;
+    free(held);
+    nb_rng rng;
+    nb_rng_init(&rng, seed, 0, NB_PURPOSE_TEST);
+    for (size_t i = 0; i + 1 < n_held; i++) {
+        size_t j = i + (size_t)nb_rng_below(&rng, n_held - i);
+        size_t tmp = order[i];
+        order[i] = order[j], order[j] = tmp;
+    }
+    return n_held;
 }

@@ -155,6 +155,12 @@ const float *tab_cost_column(tab_table *t, int ds, tab_cost_id c);
  * tab_n_archs(t) entries, filled by the caller's buffer. Returns the count
  * held (tab_n_archs for a complete table). Loads the accuracy columns. */
 size_t tab_held(tab_table *t, uint8_t *held);
+/* The held architectures' indices (tab_held) in a seeded random order: a
+ * Fisher-Yates shuffle of them in index order, drawn from the stream
+ * (seed, 0, NB_PURPOSE_TEST), into order[0..count); order has
+ * tab_n_archs(t) entries. The first k of the order are a uniform sample of
+ * k, the same for every k' >= k. Returns the count held (0: none). */
+size_t tab_sample_held(tab_table *t, uint64_t seed, size_t *order);
 
 /* Best architecture by a metric (seed mean, final epoch, NaN skipped). */
 nb_status tab_best(tab_table *t, int ds, int fidelity, tab_metric_id m, size_t *idx, float *value);
