@@ -102,9 +102,14 @@ static void json_start(const space_def *sp, const char *arch, const char *datase
     printf(",\"data_dir\":");
     cli_json_str(stdout, dir);
     printf(",\"input\":[%d,%d,%d],\"classes\":%d,\"n_train\":%zu,\"n_valid\":%zu,\"n_test\":%zu,"
-           "\"retrain\":%s,\"channels\":%d,\"cells\":%d,\"params\":%zu,\"mflops\":",
+           "\"retrain\":%s,",
            train->c, train->h, train->w, train->classes, train->n, valid->n, test->n,
-           retrain ? "true" : "false", cfg->C, cfg->N, nn_net_num_params(net));
+           retrain ? "true" : "false");
+    if (sp == &space_sss) /* the widths are the architecture: no C and N */
+        printf("\"channels\":null,\"cells\":null");
+    else
+        printf("\"channels\":%d,\"cells\":%d", cfg->C, cfg->N);
+    printf(",\"params\":%zu,\"mflops\":", nn_net_num_params(net));
     cli_json_num(stdout, nn_net_flops(cfg, sp, a));
     printf(",\"batch\":%d,\"lr\":", cfg->batch);
     cli_json_num(stdout, lr);

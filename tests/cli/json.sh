@@ -70,6 +70,11 @@ for e, t in zip(lines[1:3], txt):
     ok = ok and '%.4f' % e['train']['loss'] == t[4] and '%.2f%%' % e['train']['acc'] == t[6]
     ok = ok and '%.2f%%' % e['valid']['acc'] == t[11] and '%.2f%%' % e['test']['acc'] == t[16]
 ok = ok and [e['epoch'] for e in lines[1:3]] == [1, 2] and len(txt) == 2 and lines[3]['total_s'] > 0"
+    check 0 "" --quiet train --space sss --arch 8:8:8:8:8 --dataset fashion-mnist --epochs 1 --train-subset 64 --eval-subset 64 --downsample 2 --json
+    cp "$tmp/out" "$tmp/train_sss.json"
+    pyok "train --space sss --json: the widths are the arch, channels and cells null" "$tmp/train_sss.json" "
+s = lines[0]
+ok = s['space'] == 'sss' and s['arch'] == '8:8:8:8:8' and s['channels'] is None and s['cells'] is None and s['params'] == 11570"
 else
     echo "FAIL cli: train --json needs Fashion-MNIST in /usr/share/datasets/fashion-mnist (apt-get install dataset-fashion-mnist; make setup does)"
     fail=$((fail + 1))
