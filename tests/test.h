@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "core/nb.h"
+#include "nn/nn.h"
 #include "tables/tab.h"
 
 typedef void (*test_fn)(void);
@@ -57,6 +58,15 @@ int test_count_entries(const char *dir, const char *needle);
  * first is described in what), -1 when path cannot be read.
  * (tests/test_rep_figures.c) */
 int test_svg_label_overlaps(const char *path, char *what, size_t cap);
+/* The whole file at path, NUL-terminated; NULL when it cannot be read.
+ * The caller frees it. */
+char *test_slurp(const char *path);
+/* dir/name against the golden file tests/fixtures/report/name (rewritten
+ * first when NASTAB_UPDATE_GOLDEN is set): a failed check when they differ. */
+void test_check_golden(const char *dir, const char *name);
+/* n fake 1x14x14 images of 10 classes whose class shows in the mean
+ * brightness, drawn from (seed, 0, TEST); free d->x and d->y. */
+void test_fake_images(nn_data *d, size_t n, uint64_t seed);
 /* 1 when the runner was started with --quick (valgrind): skip the slowest loops. */
 int test_quick(void);
 

@@ -15,25 +15,10 @@
 #include "reports/rep.h"
 #include "test.h"
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    char *buf = NULL;
-    size_t len = 0, cap = 0, got;
-    do {
-        if (len + 4097 > cap) buf = nb_xrealloc_array(buf, cap = cap ? 2 * cap : 8192, 1);
-        got = fread(buf + len, 1, 4096, f);
-        len += got;
-    } while (got);
-    fclose(f);
-    buf[len] = '\0';
-    return buf;
-}
 
 int test_svg_label_overlaps(const char *path, char *what, size_t cap)
 {
-    char *t = slurp(path);
+    char *t = test_slurp(path);
     if (!t) return -1;
     double vw = 0, vh = 0;
     char *vb = strstr(t, "viewBox=\"");
@@ -86,23 +71,6 @@ int test_svg_label_overlaps(const char *path, char *what, size_t cap)
 
 static int has_gnuplot(void) { return system("command -v gnuplot >/dev/null 2>&1") == 0; }
 
-/* dir/name against tests/fixtures/report/name (rewritten first when
- * NASTAB_UPDATE_GOLDEN is set). */
-static void check_golden(const char *dir, const char *name)
-{
-    char got_p[800], want_p[300];
-    snprintf(got_p, sizeof got_p, "%s/%s", dir, name);
-    snprintf(want_p, sizeof want_p, "tests/fixtures/report/%s", name);
-    char *got = slurp(got_p);
-    if (getenv("NASTAB_UPDATE_GOLDEN") && got) {
-        FILE *g = fopen(want_p, "w");
-        if (g) fputs(got, g), fclose(g);
-    }
-    char *want = slurp(want_p);
-    CHECK_MSG(got && want && !strcmp(got, want), "%s differs from %s", got_p, want_p);
-    free(got);
-    free(want);
-}
 
 /* The SVG's text labels: none overlaps another, none outside the canvas. */
 static void check_svg_labels(const char *dir, const char *name)
@@ -168,10 +136,10 @@ TEST(rep_fig_cd_diagram)
     int all = REP_FMT_PNG | REP_FMT_PDF | REP_FMT_SVG;
     nb_status rs = rep_rank_report(r, dir, all);
     CHECK(rs == NB_OK || (rs == NB_ETOOL && !has_gnuplot()));
-    check_golden(dir, "cd_diagram.gp");
+    test_check_golden(dir, "cd_diagram.gp");
     /* Human-read Markdown names datasets for people. */
     snprintf(p, sizeof p, "%s/ranks.md", dir);
-    char *md = slurp(p);
+    char *md = test_slurp(p);
     CHECK(md && strstr(md, "## CIFAR-100") && strstr(md, "ImageNet16-120"));
     CHECK(md && strstr(md, "over 3 independent datasets (CIFAR-10, CIFAR-100, ImageNet16-120)"));
     free(md);
@@ -253,8 +221,8 @@ TEST(rep_fig_pareto_and_hv)
     int all = REP_FMT_PNG | REP_FMT_PDF | REP_FMT_SVG;
     nb_status rs = rep_mo_report(r, dir, all);
     CHECK(rs == NB_OK || (rs == NB_ETOOL && !has_gnuplot()));
-    check_golden(dir, "front_cifar10_hwnas_edgegpu_latency_cifar10.gp");
-    check_golden(dir, "hv_cifar10_hwnas_edgegpu_latency_cifar10.gp");
+    test_check_golden(dir, "front_cifar10_hwnas_edgegpu_latency_cifar10.gp");
+    test_check_golden(dir, "hv_cifar10_hwnas_edgegpu_latency_cifar10.gp");
     if (has_gnuplot()) {
         check_svg_labels(dir, "front_cifar10_hwnas_edgegpu_latency_cifar10.svg");
         check_svg_labels(dir, "hv_cifar10_hwnas_edgegpu_latency_cifar10.svg");
@@ -274,7 +242,7 @@ TEST(rep_fig_devices_heat_map)
                               .formats = REP_FMT_PNG | REP_FMT_PDF | REP_FMT_SVG};
     nb_status rs = rep_devices_report(t, &cfg, dir);
     CHECK(rs == NB_OK || (rs == NB_ETOOL && !has_gnuplot()));
-    check_golden(dir, "devices_tau.gp");
+    test_check_golden(dir, "devices_tau.gp");
     /* Row labels (horizontal) are checked; the column labels are rotated by
      * 90 degrees and skipped by the check: they sit at the same pitch as
      * the rows, so they do not overlap either. */

@@ -17,35 +17,7 @@
 #include "test.h"
 #include "wsnas/ws.h"
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = nb_xmalloc((size_t)n + 1);
-    size_t got = fread(b, 1, (size_t)n, f);
-    b[got] = '\0';
-    fclose(f);
-    return b;
-}
 
-static void check_golden(const char *dir, const char *name)
-{
-    char got_p[800], want_p[300];
-    snprintf(got_p, sizeof got_p, "%s/%s", dir, name);
-    snprintf(want_p, sizeof want_p, "tests/fixtures/report/%s", name);
-    char *got = slurp(got_p);
-    if (getenv("NASTAB_UPDATE_GOLDEN") && got) {
-        FILE *g = fopen(want_p, "w");
-        if (g) fputs(got, g), fclose(g);
-    }
-    char *want = slurp(want_p);
-    CHECK_MSG(got && want && !strcmp(got, want), "%s differs from %s", got_p, want_p);
-    free(got);
-    free(want);
-}
 
 /* A series of R runs x E epochs in `unit`; test accuracy rising by 1 per epoch. */
 static void series(res_series *s, const char *strat, const char *unit, size_t R, size_t E, float base)
@@ -208,7 +180,7 @@ TEST(ws_report_gate_refuses_other_units)
     char *dir = test_subdir("ws_report_gate"), p[600];
     snprintf(p, sizeof p, "%s/s.csv", dir);
     CHECK_OK(rep_gate_set_write(a, p));
-    char *txt = slurp(p);
+    char *txt = test_slurp(p);
     CHECK(txt && strstr(txt, "# budget_unit: epochs\n"));
     free(txt);
     rep_gate_set *back = NULL;
@@ -217,7 +189,7 @@ TEST(ws_report_gate_refuses_other_units)
     rep_gate_set_free(back);
     snprintf(p, sizeof p, "%s/b.csv", dir);
     CHECK_OK(rep_gate_set_write(b, p));
-    txt = slurp(p);
+    txt = test_slurp(p);
     CHECK(txt && !strstr(txt, "budget_unit")); /* a run's summary is as before */
     free(txt);
     rep_gate_set_free(a);
@@ -259,16 +231,16 @@ TEST(ws_report_csv_and_figures_golden)
     nb_status st = rep_ws_report(r, p, out, all);
     int gp = system("command -v gnuplot >/dev/null 2>&1") == 0;
     CHECK_MSG(st == NB_OK || (st == NB_ETOOL && !gp), "%s", nb_errmsg());
-    check_golden(out, "ws_acc_fashion-mnist.gp");
-    check_golden(out, "ws_probs_fashion-mnist_darts-v1.gp");
-    check_golden(out, "ws_rank_fashion-mnist.gp");
+    test_check_golden(out, "ws_acc_fashion-mnist.gp");
+    test_check_golden(out, "ws_probs_fashion-mnist_darts-v1.gp");
+    test_check_golden(out, "ws_rank_fashion-mnist.gp");
     char q[800];
     snprintf(q, sizeof q, "%s/ws_rank_fashion-mnist.dat", out);
-    char *dat = slurp(q);
+    char *dat = test_slurp(q);
     CHECK(dat && strstr(dat, "darts-v1") && !strstr(dat, "index 1")); /* rsps has no rank data */
     free(dat);
     snprintf(q, sizeof q, "%s/ws.md", out);
-    char *md = slurp(q);
+    char *md = test_slurp(q);
     /* darts-v1 row: final test 44 + 0.5 r -> mean 44.5, std 0.5; 2 of 6 ops skip_connect;
      * tau at the last epoch 0.3 + 0.05 r -> 0.350 */
     CHECK_MSG(md && strstr(md, "| darts-v1 | 3 | 4 | 44.50 ± 0.50 |") && strstr(md, "| 2.0 ± 0.0 |") &&
@@ -282,7 +254,7 @@ TEST(ws_report_csv_and_figures_golden)
     CHECK(stat(q, &sb) != 0);
     snprintf(q, sizeof q, "%s/report.md", out);
     if (gp) {
-        char *rep = slurp(q);
+        char *rep = test_slurp(q);
         CHECK(rep && strstr(rep, "ws_acc_fashion-mnist") && strstr(rep, "ws_probs_fashion-mnist_rsps"));
         free(rep);
     }
@@ -293,25 +265,6 @@ TEST(ws_report_csv_and_figures_golden)
     free(dir);
 }
 
-/* 1x14x14 images whose class shows in the mean brightness */
-static void fake_data(nn_data *d, size_t n, uint64_t seed)
-{
-    nb_rng r;
-    nb_rng_init(&r, seed, 0, NB_PURPOSE_TEST);
-    memset(d, 0, sizeof *d);
-    d->n = n;
-    d->c = 1;
-    d->h = d->w = 14;
-    d->classes = 10;
-    d->mean[0] = 0.5f;
-    d->std[0] = 0.25f;
-    d->x = nb_xmalloc(n * 196);
-    d->y = nb_xmalloc(n);
-    for (size_t i = 0; i < n; i++) {
-        d->y[i] = (uint8_t)nb_rng_below(&r, 10);
-        for (int p = 0; p < 196; p++) d->x[i * 196 + p] = (uint8_t)(d->y[i] * 20 + nb_rng_below(&r, 50));
-    }
-}
 
 TEST(ws_report_rank_sample_changes_nothing_else)
 {
@@ -322,8 +275,8 @@ TEST(ws_report_rank_sample_changes_nothing_else)
     snprintf(pa, sizeof pa, "%s/a.h5", dir);
     snprintf(pb, sizeof pb, "%s/b.h5", dir);
     nn_data tr, va;
-    fake_data(&tr, 64, 1);
-    fake_data(&va, 64, 2);
+    test_fake_images(&tr, 64, 1);
+    test_fake_images(&va, 64, 2);
     static const char *const methods[] = {"darts-v1", "darts-v2", "gdas", "rsps", "spos", "enas"};
     ws_search_config sc = {methods, 6, 1, ws_preset("tiny"), "cifar10-valid", &tr, &va, t, pa, "test", "tiny", 0, 6};
     sc.base.seed = 5;

@@ -10,26 +10,6 @@
 #include "test.h"
 #include "wsnas/ws.h"
 
-/* 1x14x14 images whose class shows in the mean brightness, labels 0..9 */
-static void fake_data(nn_data *d, size_t n, uint64_t seed)
-{
-    nb_rng r;
-    nb_rng_init(&r, seed, 0, NB_PURPOSE_TEST);
-    memset(d, 0, sizeof *d);
-    d->n = n;
-    d->c = 1;
-    d->h = d->w = 14;
-    d->classes = 10;
-    d->mean[0] = 0.5f;
-    d->std[0] = 0.25f;
-    d->x = nb_xmalloc(n * 196);
-    d->y = nb_xmalloc(n);
-    for (size_t i = 0; i < n; i++) {
-        d->y[i] = (uint8_t)nb_rng_below(&r, 10);
-        for (int p = 0; p < 196; p++)
-            d->x[i * 196 + p] = (uint8_t)(d->y[i] * 20 + nb_rng_below(&r, 50));
-    }
-}
 
 TEST(ws_sgd_matches_hand_computation)
 {
@@ -81,8 +61,8 @@ TEST(ws_adam_matches_hand_computation)
 static void run_method(int m, int threads, ws_epoch *out, float *w, size_t nw)
 {
     nn_data tr, va;
-    fake_data(&tr, 64, 1);
-    fake_data(&va, 64, 2);
+    test_fake_images(&tr, 64, 1);
+    test_fake_images(&va, 64, 2);
     ws_config c = ws_preset("tiny");
     c.method = m;
     c.seed = 7;
